@@ -1,0 +1,15 @@
+/** All activities, built over their dependencies (the worker passes real ones). */
+import type { ActivityDeps } from './deps';
+import { createInvoiceActivities } from './invoices';
+import { createNotificationActivities } from './notifications';
+import { createSubscriptionActivities } from './subscriptions';
+
+export type { ActivityDeps } from './deps';
+
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createInvoiceActivities(deps),
+    ...createSubscriptionActivities(deps),
+    ...createNotificationActivities(deps),
+  };
+}

@@ -1,0 +1,26 @@
+# Notifications sent by workflows
+invoice-created = 🧾 Invoice for { $amount } { $currency }. Pay with crypto before { $expiresAt }.
+invoice-pay-button = 💳 Pay
+invoice-topup-button = 💳 Pay the rest
+invoice-partial = ⚠️ We received { $received } of { $amount } { $currency }. { $missing } { $currency } is missing: pay the rest before the invoice expires.
+invoice-paid = ✅ Payment of { $amount } { $currency } received. Thank you!
+invoice-overpaid = ✅ Payment received: { $received } { $currency } for { $amount } { $currency }. The extra { $extra } { $currency } is recorded; an admin will contact you about it.
+invoice-expired = ⌛ The invoice expired unpaid. Pick a plan again whenever you like.
+invoice-cancelled = ✖️ The invoice was cancelled.
+invoice-needs-review = ⚠️ The invoice expired with { $received } of { $amount } { $currency } paid ({ $missing } missing). An admin will look at it and contact you.
+invoice-late-paid = ⚠️ Your payment arrived after the invoice had closed. It is recorded, and an admin will sort it out with you.
+admin-invoice-overpaid = 💰 Invoice { $invoiceId } (user { $userId }) overpaid: { $received } { $currency } for { $amount }; extra { $extra }.
+admin-invoice-needs-review = 🔎 Invoice { $invoiceId } (user { $userId }) expired partly paid: { $received } of { $amount } { $currency }.
+admin-invoice-late-paid = 🔎 Invoice { $invoiceId } (user { $userId }) received { $received } { $currency } after it closed.
+admin-invoice-extra-payment = 💰 Invoice { $invoiceId } (user { $userId }) received more after settling: { $received } { $currency } in total.
+subscription-activated = 🎉 Your { $plan } subscription is active until { $expiresAt }. Your personal invite links are below: tap to request to join, and you are let in at once.
+subscription-trial-started = 🎁 Your { $plan } trial is active until { $expiresAt }. Your personal invite links are below.
+subscription-extended = 🔁 Your { $plan } subscription is extended until { $expiresAt }.
+subscription-reminder = ⏰ Your { $plan } subscription ends on { $expiresAt }. Renew now to keep access.
+subscription-grace = ⏳ Your { $plan } subscription has ended. You keep access until { $accessUntil }: renew before then.
+subscription-ended = 👋 Your { $plan } subscription has ended and your access was removed. You can subscribe again at any time.
+subscription-revoked = 🚫 Your { $plan } subscription was ended by an admin.
+trial-not-offered = The { $plan } plan has no trial.
+trial-while-active = You already have access to { $plan }.
+trial-already-used = You have already used your trial.
+renew-button = 🔁 Renew

@@ -1,0 +1,26 @@
+# Уведомления от процессов
+invoice-created = 🧾 Счёт на { $amount } { $currency }. Оплатите криптовалютой до { $expiresAt }.
+invoice-pay-button = 💳 Оплатить
+invoice-topup-button = 💳 Доплатить
+invoice-partial = ⚠️ Получено { $received } из { $amount } { $currency }. Не хватает { $missing } { $currency }: доплатите до истечения счёта.
+invoice-paid = ✅ Оплата { $amount } { $currency } получена. Спасибо!
+invoice-overpaid = ✅ Оплата получена: { $received } { $currency } за { $amount } { $currency }. Переплата { $extra } { $currency } учтена, администратор свяжется с вами.
+invoice-expired = ⌛ Срок счёта истёк без оплаты. Выберите тариф снова, когда захотите.
+invoice-cancelled = ✖️ Счёт отменён.
+invoice-needs-review = ⚠️ Срок счёта истёк, оплачено { $received } из { $amount } { $currency } (не хватает { $missing }). Администратор разберётся и свяжется с вами.
+invoice-late-paid = ⚠️ Оплата пришла после закрытия счёта. Она учтена, администратор свяжется с вами.
+admin-invoice-overpaid = 💰 Счёт { $invoiceId } (пользователь { $userId }) переплачен: { $received } { $currency } за { $amount }; сверх { $extra }.
+admin-invoice-needs-review = 🔎 Счёт { $invoiceId } (пользователь { $userId }) истёк с частичной оплатой: { $received } из { $amount } { $currency }.
+admin-invoice-late-paid = 🔎 Счёт { $invoiceId } (пользователь { $userId }): получено { $received } { $currency } после закрытия.
+admin-invoice-extra-payment = 💰 Счёт { $invoiceId } (пользователь { $userId }): после оплаты пришло ещё, всего { $received } { $currency }.
+subscription-activated = 🎉 Подписка { $plan } активна до { $expiresAt }. Ваши личные ссылки ниже: отправьте заявку, и она будет одобрена сразу.
+subscription-trial-started = 🎁 Пробный период { $plan } активен до { $expiresAt }. Ваши личные ссылки ниже.
+subscription-extended = 🔁 Подписка { $plan } продлена до { $expiresAt }.
+subscription-reminder = ⏰ Подписка { $plan } заканчивается { $expiresAt }. Продлите, чтобы не потерять доступ.
+subscription-grace = ⏳ Подписка { $plan } закончилась. Доступ сохранится до { $accessUntil }: продлите до этого времени.
+subscription-ended = 👋 Подписка { $plan } закончилась, доступ закрыт. Оформить снова можно в любой момент.
+subscription-revoked = 🚫 Подписка { $plan } отменена администратором.
+trial-not-offered = У тарифа { $plan } нет пробного периода.
+trial-while-active = У вас уже есть доступ к { $plan }.
+trial-already-used = Вы уже использовали пробный период.
+renew-button = 🔁 Продлить

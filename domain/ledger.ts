@@ -1,0 +1,35 @@
+/**
+ * Double-entry postings. Positive amounts are debits, negative credits; a posting balances to zero
+ * per currency. Accounts are named `<kind>:<owner>[:<bucket>]`.
+ */
+export interface Leg { account: string; amountMinor: bigint }
+
+export interface Posting {
+  /** Unique per business event (derived from the workflow), so a retried post is a no-op. */
+  key: string;
+  kind: string;
+  currency: string;
+  legs: Leg[];
+  memo?: string;
+}
+
+export function assertBalanced(posting: Posting): void {
+  if (posting.legs.length < 2) throw new Error(`posting ${posting.key} needs at least two legs`);
+  const accounts = new Set(posting.legs.map((leg) => leg.account));
+  if (accounts.size !== posting.legs.length) throw new Error(`posting ${posting.key} names an account twice`);
+  const sum = posting.legs.reduce((total, leg) => total + leg.amountMinor, 0n);
+  if (sum !== 0n) throw new Error(`posting ${posting.key} does not balance (off by ${sum})`);
+  if (posting.legs.some((leg) => leg.amountMinor === 0n)) throw new Error(`posting ${posting.key} has an empty leg`);
+}
+
+export const accounts = {
+  gateway: (provider: string) => `gateway:${provider}`,
+  revenue: (line: string) => `revenue:${line}`,
+  userOverpayment: (userId: number) => `payable:user:${userId}:overpayment`,
+  latePayments: () => 'suspense:late-payments',
+  referrerHeld: (userId: number) => `referrer:${userId}:held`,
+  referrerAvailable: (userId: number) => `referrer:${userId}:available`,
+  referrerReserved: (userId: number) => `referrer:${userId}:reserved`,
+  commissionExpense: () => 'expense:referral-commissions',
+  payoutsSent: () => 'gateway:payouts',
+};

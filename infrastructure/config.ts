@@ -1,0 +1,181 @@
+/**
+ * The one configuration module of every process. Every variable is read here, validated, and
+ * documented in .env.example; a missing or malformed one stops start-up with a message naming the
+ * variable and what it expects. Secret values are never echoed back.
+ */
+import { parseDuration, parseDurationList } from '../domain/duration';
+
+export interface Config {
+  env: 'development' | 'test' | 'production';
+  logLevel: string;
+  databaseUrl: string;
+  temporal: { address: string; namespace: string; taskQueue: string; uiUrl: string };
+  api: { host: string; port: number; publicUrl: string; maxBodyBytes: number };
+  telegram: {
+    botToken: string;
+    apiRoot: string;
+    webhookSecret: string;
+    /** When set, the api registers this URL with setWebhook at start; otherwise run the bot process. */
+    webhookUrl: string | undefined;
+    adminIds: number[];
+    maxRetryAttempts: number;
+    maxRetryDelaySeconds: number;
+  };
+  cryptocloud: { apiUrl: string; apiKey: string; secretKey: string; shopId: string };
+  s3: { endpoint: string | undefined; region: string; bucket: string; accessKeyId: string; secretAccessKey: string; forcePathStyle: boolean };
+  invoice: {
+    /** How long an invoice may be paid. */
+    ttlMs: number;
+    /** Gateway status checks, as offsets from the invoice's creation (e.g. 1, 2, 5, 10, 20, 30 min). */
+    reconcileAtMs: number[];
+    /** After the last offset, check this often until the invoice settles or the late-payment window closes. */
+    reconcileEveryMs: number;
+    /** After expiry, how long a late payment is still looked for. */
+    latePaymentWindowMs: number;
+  };
+  subscription: { reminderOffsetsMs: number[]; gracePeriodMs: number; removalDryRun: boolean };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Configuration is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}\nSee .env.example for every variable.`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+interface Spec<T> {
+  expects: string;
+  default?: string;
+  secret?: boolean;
+  parse?: (raw: string) => T;
+}
+
+class Reader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  optional<T = string>(name: string, spec: Spec<T>): T | undefined {
+    const raw = this.env[name]?.trim() || spec.default;
+    if (raw === undefined || raw === '') return undefined;
+    try {
+      return spec.parse ? spec.parse(raw) : (raw as T);
+    } catch (error) {
+      const got = spec.secret ? '' : ` (got "${raw}"${error instanceof Error ? `: ${error.message}` : ''})`;
+      this.problems.push(`${name} is malformed: expected ${spec.expects}${got}`);
+      return undefined;
+    }
+  }
+
+  required<T = string>(name: string, spec: Spec<T>): T {
+    const value = this.optional(name, spec);
+    if (value === undefined && !this.problems.some((p) => p.startsWith(`${name} `))) {
+      this.problems.push(`${name} is missing: expected ${spec.expects}`);
+    }
+    return value as T;
+  }
+}
+
+const integer = (min: number, max: number) => (raw: string) => {
+  if (!/^\d+$/.test(raw)) throw new Error('not an integer');
+  const value = Number(raw);
+  if (value < min || value > max) throw new Error(`out of range ${min}..${max}`);
+  return value;
+};
+const boolean = (raw: string) => {
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new Error('not a boolean');
+};
+const url = (raw: string) => new URL(raw).toString().replace(/\/$/, '');
+const matching = (pattern: RegExp) => (raw: string) => {
+  if (!pattern.test(raw)) throw new Error(`does not match ${pattern}`);
+  return raw;
+};
+const idList = (raw: string) =>
+  raw.split(',').map((part) => part.trim()).filter(Boolean).map((part) => {
+    if (!/^-?\d+$/.test(part)) throw new Error(`"${part}" is not a Telegram id`);
+    return Number(part);
+  });
+const durationList = (raw: string) => {
+  const list = parseDurationList(raw);
+  if (list.length === 0) throw new Error('empty list');
+  return list;
+};
+
+export function loadConfig(env: Env = process.env): Config {
+  const read = new Reader(env);
+  const nodeEnv = read.optional('NODE_ENV', {
+    expects: 'development, test or production',
+    default: 'development',
+    parse: (raw) => {
+      if (raw !== 'development' && raw !== 'test' && raw !== 'production') throw new Error('unknown environment');
+      return raw;
+    },
+  }) ?? 'development';
+
+  const apiPort = read.optional('API_PORT', { expects: 'a TCP port', default: '8080', parse: integer(1, 65535) }) ?? 8080;
+  const config: Config = {
+    env: nodeEnv,
+    logLevel: read.optional('LOG_LEVEL', { expects: 'trace, debug, info, warn, error or fatal', default: 'info', parse: matching(/^(trace|debug|info|warn|error|fatal|silent)$/) }) ?? 'info',
+    databaseUrl: read.required('DATABASE_URL', { expects: 'a PostgreSQL URL like postgres://user@127.0.0.1:5432/tg_commerce', secret: true, parse: matching(/^postgres(ql)?:\/\/.+/) }),
+    temporal: {
+      address: read.optional('TEMPORAL_ADDRESS', { expects: 'host:port of the Temporal frontend', default: '127.0.0.1:7233', parse: matching(/^[\w.-]+:\d+$/) }) ?? '',
+      namespace: read.optional('TEMPORAL_NAMESPACE', { expects: 'a Temporal namespace', default: 'default' }) ?? 'default',
+      taskQueue: read.optional('TEMPORAL_TASK_QUEUE', { expects: 'a task queue name', default: 'tg-commerce' }) ?? 'tg-commerce',
+      uiUrl: read.optional('TEMPORAL_UI_URL', { expects: 'the Temporal Web UI URL', default: 'http://127.0.0.1:8233', parse: url }) ?? '',
+    },
+    api: {
+      host: read.optional('API_HOST', { expects: 'an interface address to listen on', default: '127.0.0.1' }) ?? '127.0.0.1',
+      port: apiPort,
+      publicUrl: read.optional('PUBLIC_URL', { expects: 'the public https URL of the api (for webhooks and links)', default: `http://127.0.0.1:${apiPort}`, parse: url }) ?? '',
+      maxBodyBytes: read.optional('API_MAX_BODY_BYTES', { expects: 'a body size limit in bytes', default: '65536', parse: integer(1024, 10_485_760) }) ?? 65536,
+    },
+    telegram: {
+      botToken: read.required('TELEGRAM_BOT_TOKEN', { expects: 'the bot token from @BotFather, like 123456789:AA...', secret: true, parse: matching(/^\d+:[\w-]{10,}$/) }),
+      apiRoot: read.optional('TELEGRAM_API_ROOT', { expects: 'the Bot API base URL without trailing slash', default: 'https://api.telegram.org', parse: url }) ?? '',
+      webhookSecret: read.required('TELEGRAM_WEBHOOK_SECRET', { expects: '1-256 characters of A-Z, a-z, 0-9, _ and -', secret: true, parse: matching(/^[\w-]{1,256}$/) }),
+      webhookUrl: read.optional('TELEGRAM_WEBHOOK_URL', { expects: 'the public https URL Telegram posts updates to', parse: url }),
+      adminIds: read.optional('ADMIN_IDS', { expects: 'comma-separated Telegram user ids', default: '', parse: idList }) ?? [],
+      maxRetryAttempts: read.optional('TELEGRAM_MAX_RETRY_ATTEMPTS', { expects: 'a number of retries', default: '3', parse: integer(0, 20) }) ?? 3,
+      maxRetryDelaySeconds: read.optional('TELEGRAM_MAX_RETRY_DELAY_SECONDS', { expects: 'the longest retry_after to wait, in seconds', default: '30', parse: integer(1, 3600) }) ?? 30,
+    },
+    cryptocloud: {
+      apiUrl: read.optional('CRYPTOCLOUD_API_URL', { expects: 'the CryptoCloud API base URL', default: 'https://api.cryptocloud.plus', parse: url }) ?? '',
+      apiKey: read.required('CRYPTOCLOUD_API_KEY', { expects: 'the CryptoCloud API key (Authorization: Token)', secret: true }),
+      secretKey: read.required('CRYPTOCLOUD_SECRET_KEY', { expects: 'the CryptoCloud project secret that signs postbacks', secret: true }),
+      shopId: read.required('CRYPTOCLOUD_SHOP_ID', { expects: 'the CryptoCloud shop id' }),
+    },
+    s3: {
+      endpoint: read.optional('S3_ENDPOINT', { expects: 'the S3-compatible endpoint URL', parse: url }),
+      region: read.optional('S3_REGION', { expects: 'an S3 region', default: 'us-east-1' }) ?? 'us-east-1',
+      bucket: read.optional('S3_BUCKET', { expects: 'a bucket name', default: 'tg-commerce', parse: matching(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/) }) ?? 'tg-commerce',
+      accessKeyId: read.optional('S3_ACCESS_KEY_ID', { expects: 'the S3 access key id', default: '', secret: true }) ?? '',
+      secretAccessKey: read.optional('S3_SECRET_ACCESS_KEY', { expects: 'the S3 secret key', default: '', secret: true }) ?? '',
+      forcePathStyle: read.optional('S3_FORCE_PATH_STYLE', { expects: 'true or false', default: 'true', parse: boolean }) ?? true,
+    },
+    invoice: {
+      ttlMs: read.optional('INVOICE_TTL', { expects: 'a duration like 60m', default: '60m', parse: parseDuration }) ?? 0,
+      reconcileAtMs: read.optional('INVOICE_RECONCILE_SCHEDULE', { expects: 'comma-separated offsets from invoice creation like 1m,2m,5m,10m,20m,30m', default: '1m,2m,5m,10m,20m,30m', parse: durationList }) ?? [],
+      reconcileEveryMs: read.optional('INVOICE_RECONCILE_EVERY', { expects: 'a duration like 1h', default: '1h', parse: parseDuration }) ?? 0,
+      latePaymentWindowMs: read.optional('INVOICE_LATE_PAYMENT_WINDOW', { expects: 'a duration like 24h', default: '24h', parse: parseDuration }) ?? 0,
+    },
+    subscription: {
+      reminderOffsetsMs: read.optional('SUBSCRIPTION_REMINDERS', { expects: 'comma-separated durations before expiry like 3d,1d', default: '3d,1d', parse: durationList }) ?? [],
+      gracePeriodMs: read.optional('SUBSCRIPTION_GRACE_PERIOD', { expects: 'a duration like 1d', default: '1d', parse: parseDuration }) ?? 0,
+      removalDryRun: read.optional('REMOVAL_DRY_RUN', { expects: 'true or false', default: 'false', parse: boolean }) ?? false,
+    },
+  };
+  if (read.problems.length > 0) throw new ConfigError(read.problems);
+  return config;
+}
+
+/** Loads `.env` from the working directory when present (the process environment wins). */
+export function loadDotEnv(path = '.env'): void {
+  try {
+    process.loadEnvFile(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+}

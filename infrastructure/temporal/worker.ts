@@ -1,0 +1,41 @@
+/** The Temporal worker: every workflow of the product and the activities over real dependencies. */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import type { createActivities } from '../../activities';
+
+export const workflowsPath = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
+/** Built by `npm run build:workflows`; production workers load it instead of bundling at start. */
+export const workflowBundlePath = fileURLToPath(new URL('../../dist/workflow-bundle.js', import.meta.url));
+
+export interface WorkerOptions {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  activities: ReturnType<typeof createActivities>;
+  /** Tests point this at their own workflow files. */
+  workflowsPath?: string;
+  maxConcurrentActivityTaskExecutions?: number;
+}
+
+export async function createWorker(options: WorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
+  const connection = await NativeConnection.connect({ address: options.address });
+  const useBundle = !options.workflowsPath && process.env.NODE_ENV === 'production' && existsSync(workflowBundlePath);
+  const worker = await Worker.create({
+    connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    ...(useBundle ? { workflowBundle: { codePath: workflowBundlePath } } : { workflowsPath: options.workflowsPath ?? workflowsPath }),
+    activities: options.activities,
+    maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? 50,
+  });
+  return { worker, connection };
+}
+
+export async function buildWorkflowBundle(outPath = workflowBundlePath): Promise<void> {
+  const { writeFile, mkdir } = await import('node:fs/promises');
+  const { dirname } = await import('node:path');
+  const { code } = await bundleWorkflowCode({ workflowsPath });
+  await mkdir(dirname(outPath), { recursive: true });
+  await writeFile(outPath, code);
+}

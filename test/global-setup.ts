@@ -1,0 +1,46 @@
+/**
+ * Starts the real services once for the whole test run: the Temporal dev server (with the product's
+ * search attributes), versitygw (S3) and a fresh PostgreSQL database with the migrations applied.
+ * Tests read their addresses with `inject(...)`.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type inject } from 'vitest';
+import type { TestProject } from 'vitest/node';
+import { runMigrations } from '../infrastructure/db/migrate';
+import { providePostgres, startS3Server, startTemporalDevServer, type RunningService } from '../infrastructure/toolchain/services';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    temporalAddress: string;
+    databaseUrl: string;
+    s3: { endpoint: string; accessKeyId: string; secretAccessKey: string };
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const running: RunningService[] = [];
+  const scratch = mkdtempSync(join(tmpdir(), 'tgc-test-'));
+  const [temporal, s3, pg] = await Promise.all([
+    startTemporalDevServer({ headless: true }),
+    startS3Server({ dir: join(scratch, 's3') }),
+    providePostgres(`tg_commerce_test_${process.pid}`, { fresh: true }),
+  ]);
+  running.push(temporal, s3, pg);
+  await runMigrations(pg.url);
+  project.provide('temporalAddress', temporal.address);
+  project.provide('databaseUrl', pg.url);
+  project.provide('s3', { endpoint: s3.endpoint, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey });
+
+  return async () => {
+    await Promise.allSettled(running.map((service) => service.stop()));
+    if (!process.env.DATABASE_URL) {
+      const postgres = (await import('postgres')).default;
+      const admin = postgres(pg.url.replace(/\/[^/]+$/, '/postgres'), { max: 1, onnotice: () => {} });
+      await admin.unsafe(`drop database if exists "tg_commerce_test_${process.pid}" with (force)`).catch(() => {});
+      await admin.end();
+    }
+    rmSync(scratch, { recursive: true, force: true });
+  };
+}

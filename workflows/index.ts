@@ -1,0 +1,3 @@
+// Every workflow the worker runs. The function name is the workflow type: never rename one with runs in flight.
+export { invoiceWorkflow } from './invoice';
+export { subscriptionWorkflow } from './subscription';

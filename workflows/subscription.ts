@@ -1,0 +1,245 @@
+/**
+ * Subscription workflow (`subscription:<userId>:<planId>`): a long-lived entity for one subscriber of
+ * one plan. Payments, trials and admin actions arrive as signals; durable timers send reminders, open
+ * the grace period and remove the member at the end. Continues as new at each renewal.
+ */
+import {
+  allHandlersFinished, condition, continueAsNew, defineQuery, defineSignal, log, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo,
+} from '@temporalio/workflow';
+import type { createActivities } from '../activities';
+import { hasAccess, renewedExpiry, reminderTimes, statusAt, type SubscriptionStatus } from '../domain/subscription';
+import { ProcessStatus } from './search-attributes';
+
+const DAY_MS = 86_400_000;
+
+export interface SubscriptionSettings {
+  gracePeriodMs: number;
+  reminderOffsetsMs: number[];
+  /** Log removals instead of doing them. */
+  removalDryRun: boolean;
+}
+
+/** What survives continue-as-new. */
+export interface SubscriptionCarry {
+  expiresAt: number;
+  periodStart: number;
+  trial: boolean;
+  /** When access (invite links) was granted; keys the invite DM so it is sent once. */
+  accessGrantedAt: number;
+  remindersSent: number[];
+  /** Recent paid invoices, so a repeated `invoicePaid` never extends twice. */
+  appliedInvoices: string[];
+  version: number;
+}
+
+export interface SubscriptionInput {
+  userId: number;
+  planId: string;
+  settings: SubscriptionSettings;
+  carry?: SubscriptionCarry;
+}
+
+export interface SubscriptionView {
+  userId: number;
+  planId: string;
+  status: SubscriptionStatus | 'none';
+  expiresAt?: number;
+  accessUntil?: number;
+  trial: boolean;
+}
+
+export type SubscriptionEvent =
+  | { type: 'invoicePaid'; invoiceId: string }
+  | { type: 'trialRequested' }
+  | { type: 'grant'; days: number; by: number }
+  | { type: 'setDays'; days: number; by: number }
+  | { type: 'revoke'; by: number }
+  | { type: 'joinRequested'; chatId: number };
+
+export const invoicePaidSignal = defineSignal<[{ invoiceId: string }]>('invoicePaid');
+export const trialRequestedSignal = defineSignal('trialRequested');
+/** Admin `/activate <user> <days>`: adds days to the current period. */
+export const grantSignal = defineSignal<[{ days: number; by: number }]>('grant');
+/** Admin `/edit <user> setdays <days>`: the period ends `days` from now. */
+export const setDaysSignal = defineSignal<[{ days: number; by: number }]>('setDays');
+/** Admin `/edit <user> remove`: access ends now, no grace. */
+export const revokeSignal = defineSignal<[{ by: number }]>('revoke');
+export const joinRequestedSignal = defineSignal<[{ chatId: number }]>('joinRequested');
+export const subscriptionStateQuery = defineQuery<SubscriptionView>('subscriptionState');
+
+const acts = proxyActivities<ReturnType<typeof createActivities>>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: ['InvalidRequest'] },
+});
+
+export async function subscriptionWorkflow(input: SubscriptionInput): Promise<SubscriptionView> {
+  const { userId, planId, settings } = input;
+  const events: SubscriptionEvent[] = [];
+  let carry: SubscriptionCarry | undefined = input.carry;
+  let revoked = false;
+
+  setHandler(invoicePaidSignal, ({ invoiceId }) => { events.push({ type: 'invoicePaid', invoiceId }); });
+  setHandler(trialRequestedSignal, () => { events.push({ type: 'trialRequested' }); });
+  setHandler(grantSignal, (args) => { events.push({ type: 'grant', ...args }); });
+  setHandler(setDaysSignal, (args) => { events.push({ type: 'setDays', ...args }); });
+  setHandler(revokeSignal, (args) => { events.push({ type: 'revoke', ...args }); });
+  setHandler(joinRequestedSignal, (args) => { events.push({ type: 'joinRequested', ...args }); });
+
+  const accessUntil = () => (carry ? carry.expiresAt + (revoked ? 0 : settings.gracePeriodMs) : 0);
+  const status = (): SubscriptionStatus | 'none' => {
+    if (!carry) return 'none';
+    if (revoked) return 'revoked';
+    return statusAt(Date.now(), carry.expiresAt, settings.gracePeriodMs, carry.trial);
+  };
+  setHandler(subscriptionStateQuery, () => ({ userId, planId, status: status(), expiresAt: carry?.expiresAt, accessUntil: carry ? accessUntil() : undefined, trial: carry?.trial ?? false }));
+
+  const plan = await acts.loadPlan({ planId });
+  const save = async () => {
+    if (!carry) return;
+    carry.version += 1;
+    const current = status();
+    upsertSearchAttributes([{ key: ProcessStatus, value: current }]);
+    await acts.saveSubscriptionView({ userId, planId, status: current === 'none' ? 'expired' : current, periodStart: carry.periodStart, expiresAt: carry.expiresAt, accessUntil: accessUntil(), version: carry.version, workflowId: workflowInfo().workflowId });
+  };
+  const grantAccess = async () => {
+    if (!carry) return;
+    const links = await acts.ensureInviteLinks({ userId, planId, channelIds: plan.channelIds });
+    await acts.notifyUser({
+      key: `subscription:${userId}:${planId}:access:${carry.accessGrantedAt}`,
+      userId,
+      message: carry.trial ? 'subscription-trial-started' : 'subscription-activated',
+      vars: { plan: plan.title, expiresAt: carry.expiresAt },
+      buttons: links.map((link) => ({ text: link.title, url: link.link })),
+    });
+  };
+
+  /** Starts or extends the period; returns whether this was a renewal of a running period. */
+  const extend = async (newExpiry: number, trial: boolean, reason: string) => {
+    const now = Date.now();
+    const hadAccess = carry !== undefined && hasAccess(statusAt(now, carry.expiresAt, settings.gracePeriodMs, carry.trial));
+    if (!carry || !hadAccess) {
+      carry = { expiresAt: newExpiry, periodStart: now, trial, accessGrantedAt: now, remindersSent: [], appliedInvoices: carry?.appliedInvoices ?? [], version: carry?.version ?? 0 };
+      await save();
+      await grantAccess();
+    } else {
+      carry = { ...carry, expiresAt: newExpiry, trial: trial && carry.trial, remindersSent: [] };
+      await save();
+      await acts.notifyUser({ key: `subscription:${userId}:${planId}:extended:${newExpiry}`, userId, message: 'subscription-extended', vars: { plan: plan.title, expiresAt: newExpiry } });
+    }
+    log.info('subscription period set', { userId, planId, expiresAt: newExpiry, reason });
+    return hadAccess;
+  };
+
+  const handle = async (event: SubscriptionEvent): Promise<'renewed' | undefined> => {
+    const now = Date.now();
+    switch (event.type) {
+      case 'invoicePaid': {
+        if (carry?.appliedInvoices.includes(event.invoiceId)) return undefined;
+        const renewed = await extend(renewedExpiry(carry && hasAccess(status() as SubscriptionStatus) ? carry.expiresAt : undefined, now, plan.durationMs), false, `invoice ${event.invoiceId}`);
+        carry!.appliedInvoices = [...carry!.appliedInvoices, event.invoiceId].slice(-50);
+        return renewed ? 'renewed' : undefined;
+      }
+      case 'trialRequested': {
+        if (plan.trialMs <= 0) {
+          await acts.notifyUser({ key: `subscription:${userId}:${planId}:no-trial:${now}`, userId, message: 'trial-not-offered', vars: { plan: plan.title } });
+          return undefined;
+        }
+        if (carry && hasAccess(status() as SubscriptionStatus)) {
+          await acts.notifyUser({ key: `subscription:${userId}:${planId}:trial-while-active:${now}`, userId, message: 'trial-while-active', vars: { plan: plan.title } });
+          return undefined;
+        }
+        if (!(await acts.claimTrial({ userId }))) {
+          await acts.notifyUser({ key: `subscription:${userId}:${planId}:trial-used:${now}`, userId, message: 'trial-already-used', vars: { plan: plan.title } });
+          return undefined;
+        }
+        await extend(now + plan.trialMs, true, 'trial');
+        return undefined;
+      }
+      case 'grant': {
+        const renewed = await extend(renewedExpiry(carry && hasAccess(status() as SubscriptionStatus) ? carry.expiresAt : undefined, now, event.days * DAY_MS), false, `admin ${event.by} grant`);
+        return renewed ? 'renewed' : undefined;
+      }
+      case 'setDays': {
+        if (event.days <= 0) {
+          revoked = true;
+          return undefined;
+        }
+        await extend(now + event.days * DAY_MS, false, `admin ${event.by} setdays`);
+        return undefined;
+      }
+      case 'revoke':
+        revoked = true;
+        return undefined;
+      case 'joinRequested': {
+        const approve = carry !== undefined && !revoked && hasAccess(status() as SubscriptionStatus) && plan.channelIds.includes(event.chatId);
+        await acts.answerJoinRequest({ chatId: event.chatId, userId, approve });
+        return undefined;
+      }
+    }
+  };
+
+  const removeAccess = async (final: 'expired' | 'revoked') => {
+    await acts.removeChannelAccess({ userId, planId, channelIds: plan.channelIds, dryRun: settings.removalDryRun });
+    if (carry) {
+      carry.version += 1;
+      upsertSearchAttributes([{ key: ProcessStatus, value: final }]);
+      await acts.saveSubscriptionView({ userId, planId, status: final, periodStart: carry.periodStart, expiresAt: carry.expiresAt, accessUntil: Math.min(accessUntil(), Date.now()), version: carry.version, workflowId: workflowInfo().workflowId });
+    }
+    await acts.notifyUser({ key: `subscription:${userId}:${planId}:${final}:${carry?.accessGrantedAt ?? 0}`, userId, message: final === 'revoked' ? 'subscription-revoked' : 'subscription-ended', vars: { plan: plan.title }, buttons: [{ message: 'renew-button', callback: `plan:${planId}` }] });
+  };
+
+  let graceAnnounced = carry !== undefined && Date.now() >= carry.expiresAt;
+  for (;;) {
+    // Signals first, in arrival order.
+    let renewed = false;
+    while (events.length > 0) {
+      if ((await handle(events.shift()!)) === 'renewed') renewed = true;
+      if (revoked) break;
+    }
+    if (revoked) {
+      await removeAccess('revoked');
+      if (events.length === 0 || !carry) break;
+      // Something arrived while removing (e.g. a payment): carry on with access ended.
+      revoked = false;
+      carry!.expiresAt = Math.min(carry!.expiresAt, Date.now() - settings.gracePeriodMs);
+      continue;
+    }
+    if (carry && Date.now() < carry.expiresAt) graceAnnounced = false;
+    if (renewed && events.length === 0) {
+      await condition(allHandlersFinished);
+      if (events.length === 0) await continueAsNew<typeof subscriptionWorkflow>({ userId, planId, settings, carry });
+      continue;
+    }
+    if (!carry) {
+      // Started by a signal that gave no access (a refused trial, a join request): nothing to keep alive.
+      if (events.length === 0) await condition(() => events.length > 0, '1 minute');
+      if (events.length === 0) return { userId, planId, status: 'none', trial: false };
+      continue;
+    }
+    const now = Date.now();
+    const reminders = reminderTimes(carry.expiresAt, settings.reminderOffsetsMs, now).filter((at) => !carry!.remindersSent.includes(at));
+    const dueReminders = reminderTimes(carry.expiresAt, settings.reminderOffsetsMs, -Infinity).filter((at) => at <= now && !carry!.remindersSent.includes(at) && carry!.expiresAt > now);
+    for (const at of dueReminders) {
+      carry.remindersSent.push(at);
+      await acts.notifyUser({ key: `subscription:${userId}:${planId}:reminder:${carry.expiresAt}:${at}`, userId, message: 'subscription-reminder', vars: { plan: plan.title, expiresAt: carry.expiresAt }, buttons: [{ message: 'renew-button', callback: `renew:${planId}` }] });
+    }
+    if (now >= carry.expiresAt && !graceAnnounced) {
+      graceAnnounced = true;
+      await save();
+      if (now < accessUntil()) {
+        await acts.notifyUser({ key: `subscription:${userId}:${planId}:grace:${carry.expiresAt}`, userId, message: 'subscription-grace', vars: { plan: plan.title, accessUntil: accessUntil() }, buttons: [{ message: 'renew-button', callback: `renew:${planId}` }] });
+      }
+    }
+    if (now >= accessUntil()) {
+      // Re-check right before removal: a payment or grant that arrived meanwhile wins.
+      if (events.length > 0) continue;
+      await removeAccess('expired');
+      if (events.length === 0) break;
+      continue;
+    }
+    const nextAt = Math.min(...reminders, carry.expiresAt > now ? carry.expiresAt : Infinity, accessUntil());
+    await condition(() => events.length > 0, Math.max(nextAt - Date.now(), 1));
+  }
+  await condition(allHandlersFinished);
+  return { userId, planId, status: status(), expiresAt: carry?.expiresAt, accessUntil: carry ? accessUntil() : undefined, trial: carry?.trial ?? false };
+}
