@@ -1,0 +1,24 @@
+# syntax=docker/dockerfile:1
+# One image for every tg-commerce process (api, worker, bot, migrate): TypeScript runs through tsx,
+# there is no build step. docker-compose.yml picks the process with `command`.
+FROM node:20-bookworm-slim
+
+ENV NODE_ENV=production \
+    NPM_CONFIG_UPDATE_NOTIFIER=false \
+    NPM_CONFIG_FUND=false \
+    NPM_CONFIG_AUDIT=false
+
+WORKDIR /app
+
+# Dependencies first, so a code change does not reinstall them. Runtime dependencies only:
+# tsx, the Temporal SDK and drizzle's migrator are all regular dependencies.
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev && npm cache clean --force
+
+COPY . .
+
+# The code stays root-owned and read-only for the process; tsx caches compiled files in /tmp.
+USER node
+
+EXPOSE 8080
+CMD ["npx", "tsx", "api/server.ts"]

@@ -1,0 +1,45 @@
+/**
+ * The HTTP entry point: payment webhooks, the Telegram webhook, health and metrics. Routes validate,
+ * then signal or query workflows; they hold no business state transitions.
+ */
+import formBody from '@fastify/formbody';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Bot } from 'grammy';
+import type { Config } from '../infrastructure/config';
+import type { Logger } from '../infrastructure/logger';
+import type { Runtime } from '../infrastructure/processes/runtime';
+import { cryptocloudWebhookRoutes } from './routes/cryptocloud-webhook';
+import { healthRoutes } from './routes/health';
+import { telegramWebhookRoutes } from './routes/telegram-webhook';
+
+export interface AppDeps {
+  config: Config;
+  runtime: Pick<Runtime, 'db' | 'sql' | 'commands' | 'temporal'>;
+  logger: Logger;
+  /** The bot, when updates come by webhook (production); absent when a long-polling bot runs. */
+  bot?: Bot<never>;
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    bodyLimit: deps.config.api.maxBodyBytes,
+    trustProxy: '127.0.0.1',
+    disableRequestLogging: false,
+    return503OnClosing: true,
+  });
+  await app.register(formBody, { bodyLimit: deps.config.api.maxBodyBytes });
+  // 5xx details stay in the log, never in the answer.
+  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
+    const status = error.statusCode ?? 500;
+    if (status >= 500) {
+      request.log.error({ err: error }, 'request failed');
+      return reply.code(status).send({ ok: false, error: 'internal error' });
+    }
+    return reply.code(status).send({ ok: false, error: error.message });
+  });
+  await app.register(healthRoutes, deps);
+  await app.register(cryptocloudWebhookRoutes, deps);
+  if (deps.bot) await app.register(telegramWebhookRoutes, { ...deps, bot: deps.bot });
+  return app;
+}

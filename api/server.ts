@@ -1,0 +1,42 @@
+/** `npm run api`: the Fastify server. With TELEGRAM_WEBHOOK_URL set it also receives the bot's updates. */
+import { createBot } from '../bot/bot';
+import { ConfigError, loadConfig, loadDotEnv, type Config } from '../infrastructure/config';
+import { createRuntime, onShutdown } from '../infrastructure/processes/runtime';
+import { buildApp } from './app';
+import { TELEGRAM_WEBHOOK_PATH } from './routes/telegram-webhook';
+
+export async function runApi(config: Config = loadConfig()) {
+  const runtime = await createRuntime(config, 'api');
+  const bot = config.telegram.webhookUrl ? createBot({ config, db: runtime.db, commands: runtime.commands, logger: runtime.logger }) : undefined;
+  const app = await buildApp({ config, runtime, logger: runtime.logger, bot: bot as never });
+  if (bot) {
+    await bot.init();
+    await bot.api.setWebhook(config.telegram.webhookUrl!, {
+      secret_token: config.telegram.webhookSecret,
+      allowed_updates: ['message', 'callback_query', 'chat_join_request', 'chat_member', 'my_chat_member'],
+    });
+    runtime.logger.info({ path: TELEGRAM_WEBHOOK_PATH }, 'telegram webhook set');
+  }
+  const address = await app.listen({ host: config.api.host, port: config.api.port });
+  runtime.logger.info({ address }, 'api listening');
+  return {
+    app,
+    address,
+    logger: runtime.logger,
+    async stop() {
+      await app.close();
+      await runtime.close();
+    },
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  loadDotEnv();
+  try {
+    const handle = await runApi();
+    onShutdown(handle.logger, handle.stop);
+  } catch (error) {
+    if (error instanceof ConfigError) { console.error(error.message); process.exit(2); }
+    throw error;
+  }
+}

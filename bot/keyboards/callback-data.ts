@@ -1,0 +1,47 @@
+/**
+ * Typed callback data: `<prefix>:<field>:<field>...`. Values are plain tokens (ids, locale codes);
+ * Telegram caps callback data at 64 bytes, so packing refuses anything longer instead of truncating.
+ */
+const TOKEN = /^[\w-]{1,48}$/;
+const MAX_CALLBACK_BYTES = 64;
+
+export interface CallbackData<F extends string> {
+  readonly prefix: string;
+  /** Matches this button's data (for `composer.callbackQuery`). */
+  readonly pattern: RegExp;
+  pack(values: Record<F, string>): string;
+  /** The fields, or undefined when the data is not this button's (a stale or forged button). */
+  unpack(data: string | undefined): Record<F, string> | undefined;
+}
+
+export function callbackData<F extends string>(prefix: string, fields: readonly F[]): CallbackData<F> {
+  const pattern = new RegExp(`^${prefix}${fields.map(() => ':([\\w-]{1,48})').join('')}$`);
+  return {
+    prefix,
+    pattern,
+    pack(values) {
+      const parts = fields.map((field) => {
+        const value = values[field];
+        if (!TOKEN.test(value)) throw new Error(`callback field ${field} "${value}" is not a plain token`);
+        return value;
+      });
+      const data = [prefix, ...parts].join(':');
+      if (Buffer.byteLength(data) > MAX_CALLBACK_BYTES) throw new Error(`callback data "${data}" is longer than ${MAX_CALLBACK_BYTES} bytes`);
+      return data;
+    },
+    unpack(data) {
+      const match = data === undefined ? null : pattern.exec(data);
+      if (!match) return undefined;
+      return Object.fromEntries(fields.map((field, index) => [field, match[index + 1]!])) as Record<F, string>;
+    },
+  };
+}
+
+/** Every button the bot (and the workflows' messages) use. */
+export const termsAcceptData = callbackData('terms_accept', [] as const);
+export const plansListData = callbackData('plans', [] as const);
+export const planData = callbackData('plan', ['planId'] as const);
+export const payData = callbackData('pay', ['planId'] as const);
+export const renewData = callbackData('renew', ['planId'] as const);
+export const trialData = callbackData('trial', ['planId'] as const);
+export const languageData = callbackData('lang', ['locale'] as const);

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config';
+
+const valid = {
+  DATABASE_URL: 'postgres://app@127.0.0.1:5432/tg_commerce',
+  TELEGRAM_BOT_TOKEN: '123456:ABCDEFGHIJKLMNOP',
+  TELEGRAM_WEBHOOK_SECRET: 'hook-secret',
+  CRYPTOCLOUD_API_KEY: 'api-key',
+  CRYPTOCLOUD_SECRET_KEY: 'super-secret-value',
+  CRYPTOCLOUD_SHOP_ID: 'SHOP',
+};
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('configuration', () => {
+  it('loads a complete environment with typed values and defaults', () => {
+    const config = loadConfig({ ...valid, API_PORT: '9000', ADMIN_IDS: '1, 22,333', SUBSCRIPTION_REMINDERS: '3d,1d', REMOVAL_DRY_RUN: 'yes' });
+    expect(config.api.port).toBe(9000);
+    expect(config.telegram.adminIds).toEqual([1, 22, 333]);
+    expect(config.subscription.reminderOffsetsMs).toEqual([3 * 86_400_000, 86_400_000]);
+    expect(config.subscription.removalDryRun).toBe(true);
+    expect(config.invoice.reconcileAtMs).toEqual([1, 2, 5, 10, 20, 30].map((m) => m * 60_000));
+    expect(config.temporal.taskQueue).toBe('tg-commerce');
+  });
+
+  it('names every missing variable and what it expects', () => {
+    const problems = problemsOf({});
+    for (const name of Object.keys(valid)) {
+      expect(problems.find((p) => p.startsWith(`${name} is missing: expected`)), name).toBeDefined();
+    }
+  });
+
+  it('names malformed variables with the expected form', () => {
+    const problems = problemsOf({ ...valid, API_PORT: 'eighty', INVOICE_TTL: 'soon', ADMIN_IDS: '12,abc', TEMPORAL_ADDRESS: 'nowhere' });
+    expect(problems).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^API_PORT is malformed: expected a TCP port/),
+      expect.stringMatching(/^INVOICE_TTL is malformed: expected a duration/),
+      expect.stringMatching(/^ADMIN_IDS is malformed: expected comma-separated Telegram user ids/),
+      expect.stringMatching(/^TEMPORAL_ADDRESS is malformed/),
+    ]));
+    expect(problems).toHaveLength(4);
+  });
+
+  it('never echoes a secret value in its messages', () => {
+    const error = (() => { try { loadConfig({ ...valid, TELEGRAM_BOT_TOKEN: 'not-a-token-s3cr3t', DATABASE_URL: 'mysql://u:hunter2@db' }); } catch (e) { return e as Error; } })();
+    expect(error?.message).toMatch(/TELEGRAM_BOT_TOKEN is malformed/);
+    expect(error?.message).toMatch(/DATABASE_URL is malformed/);
+    expect(error?.message).not.toMatch(/s3cr3t|hunter2/);
+  });
+});

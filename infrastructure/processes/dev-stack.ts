@@ -1,0 +1,114 @@
+/**
+ * The whole product on embedded defaults, in one process: Temporal dev server (with Web UI),
+ * PostgreSQL (local or embedded), the sandbox standing in for Telegram and CryptoCloud, the worker,
+ * and the api with the bot on its webhook. Used by `npm run dev` and `npm run demo`.
+ */
+import { join } from 'node:path';
+import { buildApp } from '../../api/app';
+import { createBot } from '../../bot/bot';
+import { loadConfig, type Config } from '../config';
+import { runMigrations } from '../db/migrate';
+import { channels, planChannels, plans } from '../db/schema';
+import { createLogger } from '../logger';
+import { startSandbox, type Sandbox } from '../sandbox/server';
+import { registerSearchAttributes } from '../temporal/client';
+import { createWorker } from '../temporal/worker';
+import { freePort, portIsOpen, providePostgres, startTemporalDevServer, type RunningService } from '../toolchain/services';
+import { cacheDir } from '../toolchain/tools';
+import { createRuntime, createWorkerActivities } from './runtime';
+
+/** Sandbox credentials: not secrets, they only open the local emulators. */
+export const DEV_DEFAULTS = {
+  TELEGRAM_BOT_TOKEN: '100000:dev-sandbox-token-not-secret',
+  TELEGRAM_WEBHOOK_SECRET: 'dev-sandbox-webhook-secret',
+  CRYPTOCLOUD_API_KEY: 'dev-sandbox-api-key',
+  CRYPTOCLOUD_SECRET_KEY: 'dev-sandbox-project-secret',
+  CRYPTOCLOUD_SHOP_ID: 'DEVSHOP1',
+  ADMIN_IDS: '1000',
+};
+
+export const DEMO_CHANNEL = { id: -1001000000001, title: 'Premium Signals (sandbox)' };
+
+export interface DevStack {
+  config: Config;
+  sandbox: Sandbox;
+  apiUrl: string;
+  temporalUiUrl: string | undefined;
+  stop(): Promise<void>;
+}
+
+export async function startDevStack(options: { env?: Record<string, string>; log?: (line: string) => void } = {}): Promise<DevStack> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const services: RunningService[] = [];
+  const stopAll = async () => { for (const service of services.reverse()) await service.stop().catch(() => {}); };
+  try {
+    const temporalPort = (await portIsOpen(7233)) ? await freePort() : 7233;
+    const uiPort = (await portIsOpen(8233)) ? await freePort() : 8233;
+    const temporal = await startTemporalDevServer({ port: temporalPort, uiPort, dbFile: join(cacheDir, 'temporal-dev.db') });
+    services.push(temporal);
+    const postgres = await providePostgres('tg_commerce');
+    services.push(postgres);
+    await runMigrations(postgres.url);
+
+    const sandboxPort = (await portIsOpen(8090)) ? await freePort() : 8090;
+    const sandbox = await startSandbox({
+      port: sandboxPort,
+      cryptocloud: { apiKey: DEV_DEFAULTS.CRYPTOCLOUD_API_KEY, secretKey: DEV_DEFAULTS.CRYPTOCLOUD_SECRET_KEY, shopId: DEV_DEFAULTS.CRYPTOCLOUD_SHOP_ID },
+    });
+    services.push({ stop: () => sandbox.close() });
+    sandbox.telegram.addChannel(DEMO_CHANNEL);
+
+    const apiPort = (await portIsOpen(8080)) ? await freePort() : 8080;
+    const config = loadConfig({
+      ...DEV_DEFAULTS,
+      TELEGRAM_API_ROOT: sandbox.url,
+      CRYPTOCLOUD_API_URL: sandbox.url,
+      DATABASE_URL: postgres.url,
+      TEMPORAL_ADDRESS: temporal.address,
+      TEMPORAL_UI_URL: temporal.uiUrl ?? 'http://127.0.0.1:8233',
+      API_PORT: String(apiPort),
+      ...process.env,
+      ...options.env,
+    } as Record<string, string>);
+    const logger = createLogger(config.logLevel, 'dev');
+    const runtime = await createRuntime(config, 'dev', logger);
+    services.push({ stop: () => runtime.close() });
+    await registerSearchAttributes(runtime.temporal.connection, config.temporal.namespace);
+    await seedDemoCatalog(runtime.db);
+
+    const { worker, connection } = await createWorker({
+      address: config.temporal.address, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue,
+      activities: createWorkerActivities(runtime),
+    });
+    const running = worker.run();
+    services.push({ stop: async () => { worker.shutdown(); await running; await connection.close(); } });
+
+    const bot = createBot({ config, db: runtime.db, commands: runtime.commands, logger });
+    const app = await buildApp({ config, runtime, logger, bot: bot as never });
+    const apiUrl = await app.listen({ host: config.api.host, port: config.api.port });
+    services.push({ stop: () => app.close() });
+    sandbox.cryptocloud.setNotifyUrl(`${apiUrl}/cryptocloud_webhook`);
+    await bot.init();
+    await bot.api.setWebhook(`${apiUrl}/telegram_webhook`, { secret_token: config.telegram.webhookSecret, allowed_updates: ['message', 'callback_query', 'chat_join_request', 'chat_member'] });
+
+    log(`api          ${apiUrl}   (health: ${apiUrl}/health)`);
+    log(`temporal     ${temporal.address}`);
+    log(`temporal UI  ${config.temporal.uiUrl}`);
+    log(`sandbox      ${sandbox.url}   (control API: ${sandbox.url}/_sandbox/…; Telegram and CryptoCloud stand-ins)`);
+    log(`postgres     ${postgres.url.replace(/\/\/[^@]*@/, '//…@')}`);
+    return { config, sandbox, apiUrl, temporalUiUrl: config.temporal.uiUrl, stop: stopAll };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+/** A plan and a channel so a fresh machine has something to sell; kept as they are once present. */
+async function seedDemoCatalog(db: Awaited<ReturnType<typeof createRuntime>>['db']): Promise<void> {
+  await db.insert(channels).values(DEMO_CHANNEL).onConflictDoNothing();
+  await db.insert(plans).values([
+    { id: 'monthly', title: 'Monthly', priceMinor: 1500n, currency: 'USD', durationSeconds: 30 * 86_400, trialSeconds: 3 * 86_400, sortOrder: 1 },
+    { id: 'yearly', title: 'Yearly', priceMinor: 12000n, currency: 'USD', durationSeconds: 365 * 86_400, sortOrder: 2 },
+  ]).onConflictDoNothing();
+  await db.insert(planChannels).values([{ planId: 'monthly', channelId: DEMO_CHANNEL.id }, { planId: 'yearly', channelId: DEMO_CHANNEL.id }]).onConflictDoNothing();
+}

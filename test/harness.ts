@@ -1,0 +1,129 @@
+/**
+ * The whole product in-process for end-to-end tests: the sandbox (Telegram + CryptoCloud), the api
+ * with the bot on its webhook, and a worker on its own task queue, against the real Temporal dev
+ * server and PostgreSQL started by the global setup. Durations are seconds, not days.
+ */
+import { randomInt, randomUUID } from 'node:crypto';
+import type { Worker } from '@temporalio/worker';
+import { inject } from 'vitest';
+import { buildApp } from '../api/app';
+import { createBot } from '../bot/bot';
+import { loadConfig, type Config } from '../infrastructure/config';
+import { channels, planChannels, plans, users } from '../infrastructure/db/schema';
+import { createLogger } from '../infrastructure/logger';
+import { createRuntime, createWorkerActivities, type Runtime } from '../infrastructure/processes/runtime';
+import { startSandbox, type Sandbox } from '../infrastructure/sandbox/server';
+import { createWorker } from '../infrastructure/temporal/worker';
+
+export const TEST_SECRETS = {
+  TELEGRAM_BOT_TOKEN: '424242:sandbox-test-token-abcdef',
+  TELEGRAM_WEBHOOK_SECRET: 'test-webhook-secret',
+  CRYPTOCLOUD_API_KEY: 'cc-test-api-key',
+  CRYPTOCLOUD_SECRET_KEY: 'cc-test-project-secret',
+  CRYPTOCLOUD_SHOP_ID: 'SHOP1234',
+};
+
+/** Environment for a test process; every name is a real configuration variable. */
+export function testEnv(overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    DATABASE_URL: inject('databaseUrl'),
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
+    ...TEST_SECRETS,
+    INVOICE_TTL: '30s',
+    INVOICE_RECONCILE_SCHEDULE: '3s,6s',
+    INVOICE_RECONCILE_EVERY: '5s',
+    INVOICE_LATE_PAYMENT_WINDOW: '20s',
+    SUBSCRIPTION_REMINDERS: '4s,2s',
+    SUBSCRIPTION_GRACE_PERIOD: '3s',
+    TELEGRAM_MAX_RETRY_DELAY_SECONDS: '5',
+    ...overrides,
+  };
+}
+
+export interface Stack {
+  config: Config;
+  sandbox: Sandbox;
+  runtime: Runtime;
+  apiUrl: string;
+  /** A fresh plan with its own channel(s), unique to this test. */
+  createPlan(options?: { priceMinor?: bigint; durationSeconds?: number; trialSeconds?: number; channelCount?: number; title?: string }): Promise<{ planId: string; channelIds: number[] }>;
+  /** A Telegram user id no other test uses. */
+  newUserId(): number;
+  /** Registers a user as the bot would after /start with terms accepted. */
+  addUser(userId: number, fields?: Partial<typeof users.$inferInsert>): Promise<void>;
+  startWorker(): Promise<void>;
+  stopWorker(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startStack(overrides: Record<string, string> = {}): Promise<Stack> {
+  const sandbox = await startSandbox({
+    cryptocloud: { apiKey: TEST_SECRETS.CRYPTOCLOUD_API_KEY, secretKey: TEST_SECRETS.CRYPTOCLOUD_SECRET_KEY, shopId: TEST_SECRETS.CRYPTOCLOUD_SHOP_ID },
+  });
+  const config = loadConfig(testEnv({ TELEGRAM_API_ROOT: sandbox.url, CRYPTOCLOUD_API_URL: sandbox.url, ...overrides }));
+  const logger = createLogger(config.logLevel, 'test');
+  const runtime = await createRuntime(config, 'test', logger);
+  const bot = createBot({ config, db: runtime.db, commands: runtime.commands, logger });
+  const app = await buildApp({ config, runtime, logger, bot: bot as never });
+  const apiUrl = await app.listen({ host: '127.0.0.1', port: 0 });
+  sandbox.cryptocloud.setNotifyUrl(`${apiUrl}/cryptocloud_webhook`);
+  await bot.init();
+  await bot.api.setWebhook(`${apiUrl}/telegram_webhook`, { secret_token: config.telegram.webhookSecret });
+
+  let worker: { worker: Worker; running: Promise<void> } | undefined;
+  const startWorker = async () => {
+    const created = await createWorker({
+      address: config.temporal.address, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue,
+      activities: createWorkerActivities(runtime),
+    });
+    worker = { worker: created.worker, running: created.worker.run().finally(() => created.connection.close()) };
+  };
+  const stopWorker = async () => {
+    if (!worker) return;
+    const current = worker;
+    worker = undefined;
+    current.worker.shutdown();
+    await current.running;
+  };
+  await startWorker();
+
+  const ids = new Set<number>();
+  const newUserId = () => {
+    for (;;) {
+      const id = randomInt(100_000_000, 2_000_000_000);
+      if (!ids.has(id)) { ids.add(id); return id; }
+    }
+  };
+
+  return {
+    config, sandbox, runtime, apiUrl, newUserId, startWorker, stopWorker,
+    async createPlan(options = {}) {
+      const planId = `p${randomUUID().replaceAll('-', '').slice(0, 10)}`;
+      const channelIds = Array.from({ length: options.channelCount ?? 1 }, () => -(1_000_000_000_000 + newUserId()));
+      await runtime.db.insert(plans).values({
+        id: planId, title: options.title ?? `Plan ${planId}`, priceMinor: options.priceMinor ?? 1000n, currency: 'USD',
+        durationSeconds: options.durationSeconds ?? 12, trialSeconds: options.trialSeconds ?? 0,
+      });
+      for (const [index, channelId] of channelIds.entries()) {
+        await runtime.db.insert(channels).values({ id: channelId, title: `Channel ${index + 1} of ${planId}` });
+        await runtime.db.insert(planChannels).values({ planId, channelId });
+        sandbox.telegram.addChannel({ id: channelId, title: `Channel ${index + 1} of ${planId}` });
+      }
+      return { planId, channelIds };
+    },
+    async addUser(userId, fields = {}) {
+      await runtime.db.insert(users).values({ id: userId, firstName: `User ${userId}`, referralCode: `r${userId}`, termsAcceptedAt: new Date(), ...fields }).onConflictDoNothing();
+    },
+    async stop() {
+      await stopWorker();
+      await app.close();
+      await runtime.close();
+      await sandbox.close();
+    },
+  };
+}
+
+export { eventually } from './eventually';
