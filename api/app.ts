@@ -5,6 +5,7 @@
 import formBody from '@fastify/formbody';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Bot } from 'grammy';
+import type { BotContext } from '../bot/context';
 import type { Config } from '../infrastructure/config';
 import type { Logger } from '../infrastructure/logger';
 import type { Runtime } from '../infrastructure/processes/runtime';
@@ -17,12 +18,13 @@ export interface AppDeps {
   runtime: Pick<Runtime, 'db' | 'sql' | 'commands' | 'temporal'>;
   logger: Logger;
   /** The bot, when updates come by webhook (production); absent when a long-polling bot runs. */
-  bot?: Bot<never>;
+  bot?: Bot<BotContext>;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const loggerInstance: FastifyBaseLogger = deps.logger;
   const app = Fastify({
-    loggerInstance: deps.logger as FastifyBaseLogger,
+    loggerInstance,
     bodyLimit: deps.config.api.maxBodyBytes,
     trustProxy: '127.0.0.1',
     disableRequestLogging: false,

@@ -8,7 +8,7 @@ import { TELEGRAM_WEBHOOK_PATH } from './routes/telegram-webhook';
 export async function runApi(config: Config = loadConfig()) {
   const runtime = await createRuntime(config, 'api');
   const bot = config.telegram.webhookUrl ? createBot({ config, db: runtime.db, commands: runtime.commands, logger: runtime.logger }) : undefined;
-  const app = await buildApp({ config, runtime, logger: runtime.logger, bot: bot as never });
+  const app = await buildApp({ config, runtime, logger: runtime.logger, bot });
   if (bot) {
     await bot.init();
     await bot.api.setWebhook(config.telegram.webhookUrl!, {
@@ -23,7 +23,7 @@ export async function runApi(config: Config = loadConfig()) {
     app,
     address,
     logger: runtime.logger,
-    async stop() {
+    stop: async () => {
       await app.close();
       await runtime.close();
     },

@@ -1,14 +1,76 @@
 /** The grammY bot: one Composer per feature, one error boundary, explicit Telegram retry limits. */
-import { Bot } from 'grammy';
+import { sequentialize } from '@grammyjs/runner';
+import { Bot, GrammyError, HttpError, type BotError } from 'grammy';
+import type { Update, UserFromGetMe } from 'grammy/types';
 import { installRetries } from '../infrastructure/providers/telegram';
 import type { BotContext, BotDeps } from './context';
+import { help } from './features/help';
+import { joinRequests } from './features/join-requests';
+import { language } from './features/language';
+import { myPlan } from './features/my-plan';
+import { plansFeature } from './features/plans';
+import { profile } from './features/profile';
+import { start, termsGate } from './features/start';
+import { trial } from './features/trial';
+import { unhandled } from './features/unhandled';
 import { createI18n } from './i18n';
 
-export function createBot(deps: BotDeps, options: { botInfo?: ConstructorParameters<typeof Bot>[1] extends infer O ? O extends { botInfo?: infer B } ? B : never : never } = {}): Bot<BotContext> {
+/** Every update type a feature handles; the polling runner and setWebhook should ask for these. */
+export const BOT_ALLOWED_UPDATES = ['message', 'callback_query', 'chat_join_request', 'chat_member', 'my_chat_member'] as const satisfies ReadonlyArray<Exclude<keyof Update, 'update_id'>>;
+
+export interface CreateBotOptions {
+  /** Skips getMe (tests). */
+  botInfo?: UserFromGetMe;
+  /** One update at a time per chat and per user (long polling with the runner processes updates concurrently). */
+  sequentialize?: boolean;
+}
+
+export function createBot(deps: BotDeps, options: CreateBotOptions = {}): Bot<BotContext> {
   const bot = new Bot<BotContext>(deps.config.telegram.botToken, { client: { apiRoot: deps.config.telegram.apiRoot }, botInfo: options.botInfo });
   installRetries(bot.api, deps.config);
+  if (options.sequentialize) bot.use(sequentialize(concurrencyKeys));
   bot.use(async (ctx, next) => { ctx.deps = deps; await next(); });
   bot.use(createI18n<BotContext>());
-  bot.catch(({ error, ctx }) => deps.logger.error({ err: error, updateId: ctx.update.update_id }, 'unhandled bot error'));
+
+  const features = bot.errorBoundary((error) => handleBotError(error, deps));
+  features.use(profile);
+  // Open before the terms are accepted.
+  features.use(start, help, language, joinRequests);
+  features.use(termsGate);
+  features.use(plansFeature, trial, myPlan);
+  // Admin commands (features/admin.ts) go here, before the catch-all.
+  features.use(unhandled);
+
+  // Only reached if the boundary's own reply fails in a way it does not catch: log, never crash the process.
+  bot.catch(({ error, ctx }) => deps.logger.error({ err: error, updateId: ctx.update.update_id, userId: ctx.from?.id }, 'unhandled bot error'));
   return bot;
+}
+
+function concurrencyKeys(ctx: BotContext): string[] {
+  return [ctx.chat?.id, ctx.from?.id].filter((id): id is number => id !== undefined).map(String);
+}
+
+/**
+ * Tells "Telegram said no" (GrammyError) from "Telegram unreachable" (HttpError) from our own
+ * failures, logs with the update and user, and gives the user a short "try again" instead of silence.
+ */
+async function handleBotError(botError: BotError<BotContext>, deps: BotDeps): Promise<void> {
+  const { ctx, error } = botError;
+  const where = { updateId: ctx.update.update_id, userId: ctx.from?.id, chatId: ctx.chat?.id };
+  if (error instanceof GrammyError) {
+    deps.logger.error({ ...where, method: error.method, errorCode: error.error_code, description: error.description }, 'Telegram refused a bot request');
+  } else if (error instanceof HttpError) {
+    deps.logger.error({ ...where, err: error.error }, 'Telegram unreachable while handling an update');
+  } else {
+    deps.logger.error({ ...where, err: error }, 'bot handler failed');
+  }
+  const text = ctx.t('error-try-again');
+  if (ctx.callbackQuery) {
+    // The button press may already be answered; then say it in the chat.
+    const answered = await ctx.answerCallbackQuery({ text, show_alert: true }).then(() => true, () => false);
+    if (answered) return;
+  }
+  if (ctx.chat?.type === 'private') {
+    await ctx.reply(text).catch((replyError: unknown) => deps.logger.warn({ ...where, err: replyError }, 'could not tell the user about the error'));
+  }
 }

@@ -139,7 +139,7 @@ export function loadConfig(env: Env = process.env): Config {
       webhookUrl: read.optional('TELEGRAM_WEBHOOK_URL', { expects: 'the public https URL Telegram posts updates to', parse: url }),
       adminIds: read.optional('ADMIN_IDS', { expects: 'comma-separated Telegram user ids', default: '', parse: idList }) ?? [],
       maxRetryAttempts: read.optional('TELEGRAM_MAX_RETRY_ATTEMPTS', { expects: 'a number of retries', default: '3', parse: integer(0, 20) }) ?? 3,
-      maxRetryDelaySeconds: read.optional('TELEGRAM_MAX_RETRY_DELAY_SECONDS', { expects: 'the longest retry_after to wait, in seconds', default: '30', parse: integer(1, 3600) }) ?? 30,
+      maxRetryDelaySeconds: read.optional('TELEGRAM_MAX_RETRY_DELAY_SECONDS', { expects: 'the longest retry_after to wait, in seconds', default: '10', parse: integer(1, 3600) }) ?? 30,
     },
     cryptocloud: {
       apiUrl: read.optional('CRYPTOCLOUD_API_URL', { expects: 'the CryptoCloud API base URL', default: 'https://api.cryptocloud.plus', parse: url }) ?? '',

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type inject } from 'vitest';
+import 'vitest';
 import type { TestProject } from 'vitest/node';
 import { runMigrations } from '../infrastructure/db/migrate';
 import { providePostgres, startS3Server, startTemporalDevServer, type RunningService } from '../infrastructure/toolchain/services';

@@ -67,7 +67,7 @@ export async function startStack(overrides: Record<string, string> = {}): Promis
   const logger = createLogger(config.logLevel, 'test');
   const runtime = await createRuntime(config, 'test', logger);
   const bot = createBot({ config, db: runtime.db, commands: runtime.commands, logger });
-  const app = await buildApp({ config, runtime, logger, bot: bot as never });
+  const app = await buildApp({ config, runtime, logger, bot });
   const apiUrl = await app.listen({ host: '127.0.0.1', port: 0 });
   sandbox.cryptocloud.setNotifyUrl(`${apiUrl}/cryptocloud_webhook`);
   await bot.init();

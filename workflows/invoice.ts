@@ -4,7 +4,7 @@
  * schedule, so a dropped postback still settles; a payment after expiry is recorded, never lost.
  */
 import {
-  ActivityFailure, condition, defineQuery, defineSignal, log, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo,
+  ActivityFailure, condition, defineQuery, defineSignal, log, proxyActivities, setHandler, upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import {
@@ -66,7 +66,6 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceResul
   const watchUntil = expiresAt + input.latePaymentWindowMs;
   const amountDue = fromMinor(BigInt(input.amountMinor), input.currency);
   let progress: InvoiceProgress = { state: 'pending', received: '0' };
-  let payUrl: string | undefined;
   let checks = 0;
   let scheduledChecks = 0;
   let nextCheckAt = startedAt + (input.reconcileAtMs[0] ?? input.reconcileEveryMs);
@@ -77,10 +76,11 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceResul
   setHandler(paymentReportedSignal, (report) => { reports.push(report); });
   setHandler(cancelInvoiceSignal, ({ by }) => { cancelRequestedBy ??= by; });
   setHandler(reconcileNowSignal, () => { checkRequested = true; });
-  setHandler(invoiceStateQuery, () => ({ invoiceId: input.invoiceId, state: progress.state, received: progress.received, amountDue, payUrl, expiresAt, checks }));
+  setHandler(invoiceStateQuery, () => ({ invoiceId: input.invoiceId, state: progress.state, received: progress.received, amountDue, payUrl: gatewayPayUrl, expiresAt, checks }));
 
+  let gatewayPayUrl: string | undefined;
   const gateway = await createGatewayInvoice({ invoiceId: input.invoiceId, userId: input.userId, planId: input.planId, provider: input.provider, amountMinor: input.amountMinor, currency: input.currency, expiresAt });
-  payUrl = gateway.payUrl;
+  gatewayPayUrl = gateway.payUrl;
   await notifyUser({ key: `${input.invoiceId}:created`, userId: input.userId, message: 'invoice-created', vars: { amount: amountDue, currency: input.currency, expiresAt }, button: { message: 'invoice-pay-button', url: gateway.payUrl } });
 
   const transition = async (next: InvoiceProgress, source: string) => {

@@ -67,8 +67,9 @@ export const revokeSignal = defineSignal<[{ by: number }]>('revoke');
 export const joinRequestedSignal = defineSignal<[{ chatId: number }]>('joinRequested');
 export const subscriptionStateQuery = defineQuery<SubscriptionView>('subscriptionState');
 
+// Telegram-bound: a call held longer than this (e.g. a long retry_after) is retried by Temporal instead.
 const acts = proxyActivities<ReturnType<typeof createActivities>>({
-  startToCloseTimeout: '30 seconds',
+  startToCloseTimeout: '15 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: ['InvalidRequest'] },
 });
 
@@ -201,7 +202,7 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
       if (events.length === 0 || !carry) break;
       // Something arrived while removing (e.g. a payment): carry on with access ended.
       revoked = false;
-      carry!.expiresAt = Math.min(carry!.expiresAt, Date.now() - settings.gracePeriodMs);
+      carry.expiresAt = Math.min(carry.expiresAt, Date.now() - settings.gracePeriodMs);
       continue;
     }
     if (carry && Date.now() < carry.expiresAt) graceAnnounced = false;

@@ -86,7 +86,9 @@ export function parsePostback(body: unknown): Postback | string {
   }
   const status = typeof info.status === 'string' ? info.status : 'paid';
   if (!GATEWAY_STATUSES.has(status)) return `invoice_info.status "${status.slice(0, 20)}" is unknown`;
-  const received = String(info.received_usd ?? info.received ?? fields.amount_crypto ?? '0');
+  const rawReceived = info.received_usd ?? info.received ?? fields.amount_crypto ?? '0';
+  if (typeof rawReceived !== 'string' && typeof rawReceived !== 'number') return 'the received amount is not a decimal number';
+  const received = String(rawReceived);
   if (!DECIMAL.test(received)) return 'the received amount is not a decimal number';
   return { token, orderId, invoiceId, status: status as GatewayStatus, received };
 }

@@ -24,3 +24,83 @@ trial-not-offered = The { $plan } plan has no trial.
 trial-while-active = You already have access to { $plan }.
 trial-already-used = You have already used your trial.
 renew-button = 🔁 Renew
+
+# Bot replies
+start-welcome = 👋 Hello, { $name }! This bot sells access to private channels, paid in crypto.
+start-welcome-back = 👋 Welcome back! Choose a plan:
+terms-text =
+    📜 Terms of service
+    • A subscription gives access to the plan's private channels until it expires.
+    • Payments are made in crypto through CryptoCloud and cannot be reversed by us.
+    • Invite links are personal: only you can join with them.
+    • Access ends when the subscription and its grace period end.
+    Press “Accept” to continue.
+terms-accept-button = ✅ Accept
+terms-accepted = Terms accepted
+terms-accepted-plans = ✅ Thank you! Choose a plan:
+terms-first = ⚠️ Please accept the terms first.
+plans-choose = Choose a plan:
+plans-none = No plans are on sale right now. Please check back later.
+plan-unavailable = ⚠️ This plan is not available (any more). Here are the current plans:
+plan-details =
+    { $title }
+    Price: { $price }
+    Access for: { $duration }
+plan-trial-offer = 🎁 You can try it free for { $duration }.
+plan-pay-button = 💳 Pay { $price }
+plan-trial-button = 🎁 Try free for { $duration }
+plans-back-button = ⬅️ All plans
+plans-show-button = 📋 See plans
+invoice-creating = Creating your invoice…
+invoice-already-open = You already have an open invoice for this plan.
+invoice-still-open = 🧾 Your invoice for { $amount } is still open until { $expiresAt }.
+duration-days = { $count ->
+    [one] { $count } day
+   *[other] { $count } days
+}
+duration-hours = { $count ->
+    [one] { $count } hour
+   *[other] { $count } hours
+}
+duration-minutes = { $count ->
+    [one] { $count } minute
+   *[other] { $count } minutes
+}
+duration-seconds = { $count ->
+    [one] { $count } second
+   *[other] { $count } seconds
+}
+trial-starting = Starting your trial…
+trial-none = No plan offers a free trial right now.
+trial-choose = 🎁 Choose a plan to try for free (once per user):
+myplan-title = 📋 Your subscriptions
+myplan-none = You have no subscription yet.
+myplan-trial = { $plan }: 🎁 trial until { $expiresAt }
+myplan-active = { $plan }: ✅ active until { $expiresAt }
+myplan-grace = { $plan }: ⏳ ended on { $expiresAt }, access kept until { $accessUntil }
+myplan-expired = { $plan }: ⌛ ended on { $expiresAt }
+myplan-revoked = { $plan }: 🚫 ended by an admin
+myplan-renew-button = 🔁 Renew { $plan }
+join-declined = To join “{ $channel }” you need an active subscription. Choose a plan, and you will get your personal invite link.
+language-choose = Choose your language:
+language-unknown = ⚠️ “{ $given }” is not a language this bot speaks. Available: { $available }.
+language-set = ✅ Language: { $language }
+help =
+    What I can do:
+    /plans: plans and prices
+    /myplan: your subscriptions, expiry and renewal
+    /trial: a free trial (once)
+    /language: change the language
+    /start: start over
+    /help: this message
+unknown-command = I don't know the command { $command }.
+unknown-text = I only understand commands and buttons.
+unknown-message = I can't do anything with this kind of message.
+button-stale = This button is out of date. Send /plans or /myplan to start again.
+error-try-again = ⚠️ Something went wrong. Please try again in a moment.
+command-start = Start and accept the terms
+command-plans = Plans and prices
+command-myplan = My subscriptions
+command-trial = Free trial
+command-language = Change the language
+command-help = Help

@@ -84,7 +84,7 @@ export async function startDevStack(options: { env?: Record<string, string>; log
     services.push({ stop: async () => { worker.shutdown(); await running; await connection.close(); } });
 
     const bot = createBot({ config, db: runtime.db, commands: runtime.commands, logger });
-    const app = await buildApp({ config, runtime, logger, bot: bot as never });
+    const app = await buildApp({ config, runtime, logger, bot });
     const apiUrl = await app.listen({ host: config.api.host, port: config.api.port });
     services.push({ stop: () => app.close() });
     sandbox.cryptocloud.setNotifyUrl(`${apiUrl}/cryptocloud_webhook`);

@@ -16,7 +16,7 @@ export async function runWorker(config = loadConfig()) {
   return {
     running,
     logger: runtime.logger,
-    async stop() {
+    stop: async () => {
       worker.shutdown();
       await running;
       await connection.close();

@@ -1,0 +1,99 @@
+/**
+ * The catalog: /plans as an inline keyboard, one plan's price and length with Pay (and Try free while
+ * the user's trial is unused), and Pay / Renew opening the invoice. The invoice workflow itself sends
+ * the invoice message with the payment link; the bot only acknowledges.
+ */
+import { and, asc, eq, inArray } from 'drizzle-orm';
+import { Composer, InlineKeyboard } from 'grammy';
+import { formatMoney } from '../../domain/money';
+import type { Database } from '../../infrastructure/db/client';
+import { invoices, plans } from '../../infrastructure/db/schema';
+import { UnknownPlanError } from '../../infrastructure/temporal/commands';
+import type { BotContext } from '../context';
+import { formatMoment } from '../i18n';
+import { payData, planData, plansListData, renewData } from '../keyboards/callback-data';
+import { describeDuration, planKeyboard, plansKeyboard } from '../keyboards/plans';
+import { requireProfile } from './profile';
+
+export type Plan = typeof plans.$inferSelect;
+
+/** Invoice states that can still be paid (a partial one can be topped up). */
+const PAYABLE = ['creating', 'pending', 'partial'] as const;
+
+export function activePlans(db: Database): Promise<Plan[]> {
+  return db.select().from(plans).where(eq(plans.active, true)).orderBy(asc(plans.sortOrder), asc(plans.priceMinor), asc(plans.id));
+}
+
+export async function activePlan(db: Database, planId: string): Promise<Plan | undefined> {
+  const [plan] = await db.select().from(plans).where(and(eq(plans.id, planId), eq(plans.active, true)));
+  return plan;
+}
+
+export async function replyWithPlans(ctx: BotContext, intro = 'plans-choose'): Promise<void> {
+  const list = await activePlans(ctx.deps.db);
+  if (list.length === 0) {
+    await ctx.reply(ctx.t('plans-none'));
+    return;
+  }
+  await ctx.reply(ctx.t(intro), { reply_markup: plansKeyboard(list) });
+}
+
+/** A stale button or an id that is not (or no longer) sold: say so and show what is. */
+export async function planUnavailable(ctx: BotContext): Promise<void> {
+  if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: ctx.t('plan-unavailable'), show_alert: true });
+  await replyWithPlans(ctx, 'plan-unavailable');
+}
+
+async function showPlan(ctx: BotContext, planId: string): Promise<void> {
+  const plan = await activePlan(ctx.deps.db, planId);
+  if (!plan) return planUnavailable(ctx);
+  const user = requireProfile(ctx);
+  const offerTrial = plan.trialSeconds > 0 && user.trialUsedAt === null;
+  const lines = [ctx.t('plan-details', { title: plan.title, price: formatMoney(plan.priceMinor, plan.currency), duration: describeDuration(ctx.t, plan.durationSeconds) })];
+  if (offerTrial) lines.push(ctx.t('plan-trial-offer', { duration: describeDuration(ctx.t, plan.trialSeconds) }));
+  await ctx.answerCallbackQuery();
+  await ctx.reply(lines.join('\n\n'), { reply_markup: planKeyboard(ctx.t, plan, { offerTrial }) });
+}
+
+/**
+ * Pay and Renew. The command is idempotent (one open invoice per user and plan), so pressing twice
+ * never makes two. When an invoice was already open, its link is shown again, since the workflow
+ * sends its invoice message only once.
+ */
+async function openInvoice(ctx: BotContext, planId: string): Promise<void> {
+  const { db, commands, logger } = ctx.deps;
+  const user = requireProfile(ctx);
+  const plan = await activePlan(db, planId);
+  if (!plan) return planUnavailable(ctx);
+  const [alreadyOpen] = await db.select().from(invoices)
+    .where(and(eq(invoices.userId, user.id), eq(invoices.planId, planId), inArray(invoices.status, [...PAYABLE])));
+  let invoiceId: string;
+  try {
+    ({ invoiceId } = await commands.openInvoice({ userId: user.id, planId }));
+  } catch (error) {
+    if (error instanceof UnknownPlanError) return planUnavailable(ctx);
+    throw error;
+  }
+  logger.info({ userId: user.id, planId, invoiceId, reused: alreadyOpen?.id === invoiceId }, 'invoice requested');
+  if (alreadyOpen?.id === invoiceId && alreadyOpen.payUrl) {
+    await ctx.answerCallbackQuery({ text: ctx.t('invoice-already-open') });
+    await ctx.reply(
+      ctx.t('invoice-still-open', { amount: formatMoney(alreadyOpen.amountMinor, alreadyOpen.currency), expiresAt: alreadyOpen.expiresAt ? formatMoment(alreadyOpen.expiresAt.getTime()) : '—' }),
+      { reply_markup: new InlineKeyboard().url(ctx.t('invoice-pay-button'), alreadyOpen.payUrl) },
+    );
+    return;
+  }
+  await ctx.answerCallbackQuery({ text: ctx.t('invoice-creating') });
+}
+
+export const plansFeature = new Composer<BotContext>();
+const chat = plansFeature.chatType('private');
+
+chat.command('plans', (ctx) => replyWithPlans(ctx));
+chat.callbackQuery(plansListData.pattern, async (ctx) => {
+  await ctx.answerCallbackQuery();
+  await replyWithPlans(ctx);
+});
+chat.callbackQuery(planData.pattern, (ctx) => showPlan(ctx, planData.unpack(ctx.callbackQuery.data)!.planId));
+chat.callbackQuery(payData.pattern, (ctx) => openInvoice(ctx, payData.unpack(ctx.callbackQuery.data)!.planId));
+chat.callbackQuery(renewData.pattern, (ctx) => openInvoice(ctx, renewData.unpack(ctx.callbackQuery.data)!.planId));

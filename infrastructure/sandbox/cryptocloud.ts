@@ -1,0 +1,851 @@
+/**
+ * CryptoCloud API v2 emulator: invoice create / merchant info / cancel with the real paths, headers
+ * and bodies, a hosted pay page, and postbacks signed like the real ones (HS256 JWT with the project
+ * secret). Payments are driven from tests, the control API or the pay page; 1 USD = 1 USDT, no fees.
+ * Money is held as BigInt counts of 10^-8 units; the wire carries JSON numbers, as the real API does.
+ */
+import { EventEmitter } from 'node:events';
+import { randomInt } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { SignJWT } from 'jose';
+
+// ---------------------------------------------------------------------------------------------
+// Public types
+
+export interface CryptoCloudSandboxOptions {
+  apiKey: string;
+  /** The project SECRET KEY that signs postback tokens. */
+  secretKey: string;
+  shopId: string;
+  /** Where postbacks go (the project's notification URL); none = postbacks are recorded, not sent. */
+  notifyUrl?: string;
+  /** Postback body encoding, a project setting on the real dashboard (default json). */
+  postbackEncoding?: PostbackEncoding;
+  /** Base of the hosted pay page links (default: the sandbox's own URL, set by the server). */
+  publicUrl?: string;
+  projectName?: string;
+  /** Invoice lifetime when the request has no add_fields.time_to_pay (default 24 h). */
+  defaultTimeToPayMs?: number;
+  /** How long one postback POST may take (default 10 s). */
+  postbackTimeoutMs?: number;
+  /** Clock for created/expiry dates (default `Date.now`). */
+  now?: () => number;
+}
+
+export type PostbackEncoding = 'json' | 'form';
+export type InvoiceStatus = 'created' | 'paid' | 'partial' | 'overpaid' | 'canceled';
+
+export interface CryptoCloudCurrency {
+  id: number;
+  code: string;
+  fullcode: string;
+  network: { code: string; id: number; icon: string; fullname: string };
+  name: string;
+  is_email_required: boolean;
+  stablecoin: boolean;
+  icon_base: string;
+  icon_network: string;
+  icon_qr: string;
+  order: number;
+}
+
+/** The invoice object as merchant/info, invoice/create and postbacks' invoice_info carry it. */
+export interface CryptoCloudInvoice {
+  uuid: string;
+  created: string;
+  address: string;
+  expiry_date: string;
+  side_commission: 'client';
+  side_commission_cc: 'client';
+  amount: number;
+  amount_usd: number;
+  amount_in_fiat: number;
+  fee: number;
+  fee_usd: number;
+  service_fee: number;
+  service_fee_usd: number;
+  received: number;
+  received_usd: number;
+  type_payments: 'crypto';
+  fiat_currency: string;
+  status: InvoiceStatus;
+  is_email_required: boolean;
+  link: string;
+  invoice_id: null;
+  order_id: string | null;
+  email: string | null;
+  currency: CryptoCloudCurrency;
+  project: { id: number; name: string; fail: string | null; success: string | null; logo: null };
+  test_mode: true;
+}
+
+export interface PaymentRecord {
+  kind: 'pay' | 'partial' | 'overpay';
+  /** Exact decimal string. */
+  amount: string;
+  at: number;
+  /** The invoice was no longer open (canceled or expired) when the funds arrived. */
+  late: boolean;
+}
+
+export interface PostbackDelivery {
+  seq: number;
+  /** Invoice id without the INV- prefix. */
+  invoiceId: string;
+  orderId: string | null;
+  reason: 'payment' | 'resend';
+  url: string | null;
+  encoding: PostbackEncoding;
+  /** The fields as sent (form bodies: the string values). */
+  body: Record<string, unknown>;
+  /** dropPostbacks swallowed it: recorded, never sent. */
+  dropped: boolean;
+  /** 1..n when repeatPostbacks(n) sends copies. */
+  copy: number;
+  at: number;
+  status?: number;
+  responseBody?: string;
+  error?: string;
+  durationMs?: number;
+}
+
+export interface PaymentOutcome {
+  invoice: CryptoCloudInvoice;
+  postbacks: PostbackDelivery[];
+}
+
+export interface CryptoCloudSettings {
+  notifyUrl: string | null;
+  encoding: PostbackEncoding;
+  /** Postbacks still to be dropped. */
+  drop: number;
+  /** Copies sent of each postback. */
+  repeat: number;
+}
+
+/** Invalid use of the control API (unknown invoice, bad amount...). */
+export class CryptoCloudSandboxError extends Error {
+  constructor(
+    message: string,
+    readonly statusCode = 400,
+  ) {
+    super(message);
+    this.name = 'CryptoCloudSandboxError';
+  }
+}
+
+/**
+ * Signs a postback token the way CryptoCloud does: HS256 with the project secret, claims `{id, exp}`
+ * (exp defaults to 5 minutes from now). Tests use it to forge tokens with a wrong secret.
+ */
+export async function signCryptoCloudPostback(claims: { id: string; exp?: number } & Record<string, unknown>, secret: string): Promise<string> {
+  const payload = { ...claims, exp: claims.exp ?? Math.floor(Date.now() / 1000) + 300 };
+  return new SignJWT(payload).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(new TextEncoder().encode(secret));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Exact decimals
+
+const SCALE = 8;
+const UNIT = 10n ** BigInt(SCALE);
+
+/** Parses a non-negative decimal (string, or a JSON number's shortest text) into 10^-8 units. */
+function parseAmount(value: unknown): bigint | undefined {
+  const text = typeof value === 'number' ? (Number.isFinite(value) ? String(value) : '') : typeof value === 'string' ? value.trim() : '';
+  const match = /^(\d{1,15})(?:\.(\d{1,8}))?$/.exec(text);
+  if (!match) return undefined;
+  return BigInt(match[1] ?? '0') * UNIT + BigInt((match[2] ?? '').padEnd(SCALE, '0'));
+}
+
+function formatAmount(units: bigint): string {
+  const whole = units / UNIT;
+  const fraction = (units % UNIT).toString().padStart(SCALE, '0').replace(/0+$/, '');
+  return fraction ? `${whole}.${fraction}` : `${whole}`;
+}
+
+/** JSON number for the wire; exact because the text has at most 15+8 digits of a decimal we formatted. */
+function wireNumber(units: bigint): number {
+  return Number(formatAmount(units));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Currencies: stablecoins only, each worth 1 USD.
+
+const icon = (name: string) => `https://cdn.cryptocloud.plus/currency/icons/main/${name}.svg`;
+const NETWORKS: Record<string, { id: number; code: string; fullname: string }> = {
+  TRC20: { id: 4, code: 'TRC20', fullname: 'Tron' },
+  ERC20: { id: 2, code: 'ERC20', fullname: 'Ethereum' },
+  BSC: { id: 5, code: 'BSC', fullname: 'BNB Smart Chain' },
+  TON: { id: 9, code: 'TON', fullname: 'The Open Network' },
+  SOL: { id: 10, code: 'SOL', fullname: 'Solana' },
+};
+const STABLECOINS = ['USDT_TRC20', 'USDT_ERC20', 'USDT_BSC', 'USDT_TON', 'USDT_SOL', 'USDC_ERC20', 'USDC_BSC', 'USDC_SOL'];
+const DEFAULT_CRYPTO = 'USDT_TRC20';
+const FIAT = new Set(['USD']);
+
+function currencyInfo(fullcode: string, order: number): CryptoCloudCurrency {
+  const [code = 'USDT', networkCode = 'TRC20'] = fullcode.split('_');
+  const network = NETWORKS[networkCode] ?? { id: 0, code: networkCode, fullname: networkCode };
+  return {
+    id: 4 + order,
+    code,
+    fullcode,
+    network: { ...network, icon: icon(network.code.toLowerCase()) },
+    name: code === 'USDT' ? 'Tether' : 'USD Coin',
+    is_email_required: false,
+    stablecoin: true,
+    icon_base: icon(code.toLowerCase()),
+    icon_network: `https://cdn.cryptocloud.plus/icons-currency/${code}-${network.code}.svg`,
+    icon_qr: `https://cdn.cryptocloud.plus/currency/icons/stroke/${code.toLowerCase()}.svg`,
+    order: order + 1,
+  };
+}
+
+function fakeAddress(fullcode: string): string {
+  const base58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
+  const pick = (alphabet: string, length: number) => Array.from({ length }, () => alphabet[randomInt(alphabet.length)]).join('');
+  if (fullcode.endsWith('_TRC20')) return `T${pick(base58, 33)}`;
+  if (fullcode.endsWith('_ERC20') || fullcode.endsWith('_BSC')) return `0x${pick('0123456789abcdef', 40)}`;
+  if (fullcode.endsWith('_TON')) return `UQ${pick(`${base58}-_`, 46)}`;
+  return pick(base58, 44);
+}
+
+// ---------------------------------------------------------------------------------------------
+// State
+
+interface InvoiceRecord {
+  id: string;
+  shopId: string;
+  orderId: string | null;
+  email: string | null;
+  fiatCurrency: string;
+  amount: bigint;
+  crypto: string;
+  address: string;
+  locale: string;
+  createdAt: number;
+  expiresAt: number;
+  status: InvoiceStatus;
+  received: bigint;
+  payments: PaymentRecord[];
+}
+
+class ValidationError extends Error {}
+
+export class CryptoCloudSandbox {
+  private readonly apiKey: string;
+  private readonly secretKey: string;
+  private readonly shopId: string;
+  private readonly projectName: string;
+  private readonly defaultTimeToPayMs: number;
+  private readonly postbackTimeoutMs: number;
+  private readonly now: () => number;
+  private readonly events = new EventEmitter();
+  private publicUrl: string;
+  private notifyUrl: string | undefined;
+  private encoding: PostbackEncoding;
+  private dropNext = 0;
+  private repeat = 1;
+  private invoiceMap = new Map<string, InvoiceRecord>();
+  private deliveries: PostbackDelivery[] = [];
+  private postbackSeq = 0;
+  private lastPostback: { invoiceId: string } | undefined;
+  private lifetime = new AbortController();
+
+  constructor(options: CryptoCloudSandboxOptions) {
+    this.apiKey = options.apiKey;
+    this.secretKey = options.secretKey;
+    this.shopId = options.shopId;
+    this.projectName = options.projectName ?? 'Sandbox shop';
+    this.defaultTimeToPayMs = options.defaultTimeToPayMs ?? 24 * 3_600_000;
+    this.postbackTimeoutMs = options.postbackTimeoutMs ?? 10_000;
+    this.now = options.now ?? Date.now;
+    this.publicUrl = (options.publicUrl ?? 'http://127.0.0.1').replace(/\/$/, '');
+    this.notifyUrl = options.notifyUrl;
+    this.encoding = options.postbackEncoding ?? 'json';
+    this.events.setMaxListeners(0);
+  }
+
+  setPublicUrl(url: string): void {
+    this.publicUrl = url.replace(/\/$/, '');
+  }
+
+  // ---- Settings --------------------------------------------------------------------------------
+
+  setNotifyUrl(url: string | undefined): void {
+    if (url !== undefined) assertHttpUrl(url);
+    this.notifyUrl = url || undefined;
+  }
+
+  setPostbackEncoding(encoding: PostbackEncoding): void {
+    if (encoding !== 'json' && encoding !== 'form') throw new CryptoCloudSandboxError('encoding must be "json" or "form"');
+    this.encoding = encoding;
+  }
+
+  /** The next `count` postbacks are recorded but not sent (a lost notification). */
+  dropPostbacks(count: number): void {
+    this.dropNext = nonNegativeInteger(count, 'drop');
+  }
+
+  /** Every postback is sent `count` times at once (duplicates racing each other); 1 restores normal. */
+  repeatPostbacks(count: number): void {
+    const value = nonNegativeInteger(count, 'repeat');
+    if (value < 1) throw new CryptoCloudSandboxError('repeat must be at least 1');
+    this.repeat = value;
+  }
+
+  settings(): CryptoCloudSettings {
+    return { notifyUrl: this.notifyUrl ?? null, encoding: this.encoding, drop: this.dropNext, repeat: this.repeat };
+  }
+
+  // ---- Observation -------------------------------------------------------------------------------
+
+  /** An invoice by uuid (with or without INV-) or, failing that, the latest with that order_id. */
+  invoice(idOrOrderId: string): CryptoCloudInvoice | undefined {
+    const record = this.find(idOrOrderId);
+    return record ? this.wire(record) : undefined;
+  }
+
+  invoices(): CryptoCloudInvoice[] {
+    return [...this.invoiceMap.values()].map((record) => this.wire(record));
+  }
+
+  payments(idOrOrderId: string): PaymentRecord[] {
+    return [...this.require(idOrOrderId).payments];
+  }
+
+  postbacks(): PostbackDelivery[] {
+    return [...this.deliveries];
+  }
+
+  onPostback(listener: (delivery: PostbackDelivery) => void): () => void {
+    this.events.on('postback', listener);
+    return () => this.events.off('postback', listener);
+  }
+
+  /** Resolves with the first finished postback delivery that matches, including earlier ones. */
+  waitForPostback(predicate?: (delivery: PostbackDelivery) => boolean, timeoutMs = 5_000): Promise<PostbackDelivery> {
+    const matches = (delivery: PostbackDelivery) => !predicate || predicate(delivery);
+    const seen = this.deliveries.find(matches);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const listener = (delivery: PostbackDelivery) => {
+        if (!matches(delivery)) return;
+        clearTimeout(timer);
+        this.events.off('postback', listener);
+        resolve(delivery);
+      };
+      const timer = setTimeout(() => {
+        this.events.off('postback', listener);
+        reject(new Error(`no matching postback within ${timeoutMs} ms (${this.deliveries.length} recorded)`));
+      }, timeoutMs);
+      this.events.on('postback', listener);
+    });
+  }
+
+  // ---- Merchant API (also callable in-process) -----------------------------------------------------
+
+  /** Creates an invoice from a request body as `/v2/invoice/create` takes it. */
+  createInvoice(body: Record<string, unknown>, locale = 'en'): CryptoCloudInvoice {
+    const shopId = body.shop_id;
+    if (shopId === undefined || shopId === null || shopId === '') throw new ValidationError('shop_id is required');
+    if (String(shopId) !== this.shopId) throw new ValidationError('Shop not found');
+    if (body.amount === undefined || body.amount === null || body.amount === '') throw new ValidationError('amount is required');
+    const amount = parseAmount(body.amount);
+    if (amount === undefined || amount <= 0n) throw new ValidationError('amount must be a positive number');
+    const fiat = String(body.currency ?? 'USD').toUpperCase();
+    if (!FIAT.has(fiat)) throw new ValidationError(`currency ${fiat} is not supported by the sandbox (USD only)`);
+    const fields = readAddFields(body.add_fields);
+    const crypto = pickCryptocurrency(fields);
+    const ttl = timeToPayMs(fields.time_to_pay) ?? this.defaultTimeToPayMs;
+    const orderId = body.order_id === undefined || body.order_id === null || body.order_id === '' ? null : String(body.order_id);
+    const email = typeof body.email === 'string' && body.email ? body.email : null;
+    if (email !== null && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) throw new ValidationError('Enter a valid email address.');
+    const created = this.now();
+    let id: string;
+    do id = randomInvoiceId();
+    while (this.invoiceMap.has(id));
+    const record: InvoiceRecord = {
+      id, shopId: String(shopId), orderId, email, fiatCurrency: fiat, amount, crypto, address: fakeAddress(crypto),
+      locale, createdAt: created, expiresAt: created + ttl, status: 'created', received: 0n, payments: [],
+    };
+    this.invoiceMap.set(id, record);
+    return this.wire(record);
+  }
+
+  /** merchant/canceled: only `created` invoices can be canceled. */
+  cancel(uuid: string): void {
+    const record = this.find(uuid, false);
+    if (!record) throw new ValidationError('Invoice not found');
+    this.refresh(record);
+    if (record.status !== 'created') throw new ValidationError('Invoice is not created');
+    record.status = 'canceled';
+  }
+
+  // ---- Payments (the customer's side) --------------------------------------------------------------
+
+  /**
+   * The customer pays. Default amount: what is still missing (the full amount on a fresh invoice;
+   * the whole amount again on a settled one, which makes it overpaid). Funds arriving after
+   * cancel/expiry are received all the same (real chains do not stop them): the invoice then
+   * reads paid/partial/overpaid again, and the payment is flagged `late`.
+   */
+  async pay(idOrOrderId: string, options: { amount?: string } = {}): Promise<PaymentOutcome> {
+    const record = this.require(idOrOrderId);
+    this.refresh(record);
+    const missing = record.amount - record.received;
+    const amount = options.amount !== undefined ? requireAmount(options.amount) : missing > 0n ? missing : record.amount;
+    return this.receive(record, amount, 'pay');
+  }
+
+  /** Pays less than what is missing (default: half of it). */
+  async payPartially(idOrOrderId: string, amount?: string): Promise<PaymentOutcome> {
+    const record = this.require(idOrOrderId);
+    this.refresh(record);
+    const missing = record.amount - record.received;
+    if (missing <= 0n) throw new CryptoCloudSandboxError(`invoice ${record.id} is already fully paid`, 409);
+    const value = amount !== undefined ? requireAmount(amount) : missing / 2n;
+    if (value <= 0n || value >= missing) {
+      throw new CryptoCloudSandboxError(`a partial payment must be above 0 and below the missing ${formatAmount(missing)}`);
+    }
+    return this.receive(record, value, 'partial');
+  }
+
+  /** Pays what is missing plus `extra` (default: a tenth of the invoice amount). */
+  async overpay(idOrOrderId: string, extra?: string): Promise<PaymentOutcome> {
+    const record = this.require(idOrOrderId);
+    this.refresh(record);
+    const more = extra !== undefined ? requireAmount(extra) : record.amount / 10n;
+    if (more <= 0n) throw new CryptoCloudSandboxError('extra must be above 0');
+    const missing = record.amount - record.received;
+    return this.receive(record, (missing > 0n ? missing : 0n) + more, 'overpay');
+  }
+
+  /** Lets the invoice run out now: an unpaid one becomes canceled (no postback, as on CryptoCloud). */
+  expire(idOrOrderId: string): CryptoCloudInvoice {
+    const record = this.require(idOrOrderId);
+    record.expiresAt = Math.min(record.expiresAt, this.now());
+    this.refresh(record);
+    return this.wire(record);
+  }
+
+  /** Sends the last postback again, with a fresh token, honouring drop/repeat. */
+  async resendLastPostback(): Promise<PostbackDelivery[]> {
+    if (!this.lastPostback) throw new CryptoCloudSandboxError('no postback has been sent yet', 409);
+    const record = this.require(this.lastPostback.invoiceId);
+    return this.firePostback(record, 'resend');
+  }
+
+  // ---- Lifecycle ---------------------------------------------------------------------------------
+
+  reset(): void {
+    this.lifetime.abort();
+    this.lifetime = new AbortController();
+    this.invoiceMap = new Map();
+    this.deliveries = [];
+    this.postbackSeq = 0;
+    this.lastPostback = undefined;
+    this.dropNext = 0;
+    this.repeat = 1;
+  }
+
+  shutdown(): void {
+    this.lifetime.abort();
+  }
+
+  // ---- Internals -------------------------------------------------------------------------------
+
+  private find(idOrOrderId: string, byOrder = true): InvoiceRecord | undefined {
+    const id = idOrOrderId.trim().replace(/^INV-/i, '').toUpperCase();
+    const direct = this.invoiceMap.get(id);
+    if (direct || !byOrder) return direct;
+    const matches = [...this.invoiceMap.values()].filter((record) => record.orderId === idOrOrderId);
+    return matches.at(-1);
+  }
+
+  private require(idOrOrderId: string): InvoiceRecord {
+    const record = this.find(idOrOrderId);
+    if (!record) throw new CryptoCloudSandboxError(`unknown invoice or order ${idOrOrderId}`, 404);
+    return record;
+  }
+
+  /** An unpaid invoice past its expiry_date is canceled (evaluated whenever it is looked at). */
+  private refresh(record: InvoiceRecord): void {
+    if (record.status === 'created' && this.now() >= record.expiresAt) record.status = 'canceled';
+  }
+
+  private async receive(record: InvoiceRecord, amount: bigint, kind: PaymentRecord['kind']): Promise<PaymentOutcome> {
+    const late = record.status === 'canceled';
+    record.received += amount;
+    record.payments.push({ kind, amount: formatAmount(amount), at: this.now(), late });
+    record.status = record.received < record.amount ? 'partial' : record.received === record.amount ? 'paid' : 'overpaid';
+    const postbacks = await this.firePostback(record, 'payment');
+    return { invoice: this.wire(record), postbacks };
+  }
+
+  private async firePostback(record: InvoiceRecord, reason: PostbackDelivery['reason']): Promise<PostbackDelivery[]> {
+    this.lastPostback = { invoiceId: record.id };
+    const token = await signCryptoCloudPostback({ id: record.id }, this.secretKey);
+    const fields = {
+      status: 'success',
+      invoice_id: record.id,
+      amount_crypto: wireNumber(record.received),
+      currency: record.crypto,
+      order_id: record.orderId,
+      token,
+      invoice_info: this.wire(record),
+    };
+    const encoding = this.encoding;
+    const url = this.notifyUrl ?? null;
+    const copies = this.repeat;
+    const dropped = this.dropNext > 0;
+    if (dropped) this.dropNext -= 1;
+    const body: Record<string, unknown> = encoding === 'json' ? fields : formFields(fields);
+    const deliveries = Array.from({ length: dropped ? 1 : copies }, (_, index): PostbackDelivery => ({
+      seq: ++this.postbackSeq, invoiceId: record.id, orderId: record.orderId, reason, url, encoding, body,
+      dropped, copy: index + 1, at: this.now(),
+    }));
+    if (dropped || !url) {
+      for (const delivery of deliveries) {
+        if (!url && !dropped) delivery.error = 'no notification URL configured';
+        this.finish(delivery);
+      }
+      return deliveries;
+    }
+    const payload = encoding === 'json' ? JSON.stringify(fields) : new URLSearchParams(body as Record<string, string>).toString();
+    const contentType = encoding === 'json' ? 'application/json' : 'application/x-www-form-urlencoded';
+    await Promise.all(deliveries.map((delivery) => this.send(delivery, url, payload, contentType)));
+    return deliveries;
+  }
+
+  private async send(delivery: PostbackDelivery, url: string, payload: string, contentType: string): Promise<void> {
+    const started = Date.now();
+    try {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': contentType, 'user-agent': 'CryptoCloud-Sandbox/1.0' },
+        body: payload,
+        signal: AbortSignal.any([AbortSignal.timeout(this.postbackTimeoutMs), this.lifetime.signal]),
+      });
+      delivery.status = response.status;
+      delivery.responseBody = (await response.text()).slice(0, 2_000);
+    } catch (error) {
+      delivery.error = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    } finally {
+      delivery.durationMs = Date.now() - started;
+      this.finish(delivery);
+    }
+  }
+
+  private finish(delivery: PostbackDelivery): void {
+    this.deliveries.push(delivery);
+    this.events.emit('postback', delivery);
+  }
+
+  private wire(record: InvoiceRecord): CryptoCloudInvoice {
+    this.refresh(record);
+    return {
+      uuid: `INV-${record.id}`,
+      created: gatewayDate(record.createdAt),
+      address: record.address,
+      expiry_date: gatewayDate(record.expiresAt),
+      side_commission: 'client',
+      side_commission_cc: 'client',
+      amount: wireNumber(record.amount),
+      amount_usd: wireNumber(record.amount),
+      amount_in_fiat: wireNumber(record.amount),
+      fee: 0,
+      fee_usd: 0,
+      service_fee: 0,
+      service_fee_usd: 0,
+      received: wireNumber(record.received),
+      received_usd: wireNumber(record.received),
+      type_payments: 'crypto',
+      fiat_currency: record.fiatCurrency,
+      status: record.status,
+      is_email_required: false,
+      link: `${this.publicUrl}/pay/${record.id}`,
+      invoice_id: null,
+      order_id: record.orderId,
+      email: record.email,
+      currency: currencyInfo(record.crypto, Math.max(0, STABLECOINS.indexOf(record.crypto))),
+      project: { id: 1, name: this.projectName, fail: null, success: null, logo: null },
+      test_mode: true,
+    };
+  }
+
+  // ---- HTTP ------------------------------------------------------------------------------------
+
+  /** Registers the merchant API, the hosted pay page and the control routes. */
+  register(app: FastifyInstance): void {
+    app.post<{ Querystring: { locale?: string } }>('/v2/invoice/create', async (request, reply) => {
+      if (!this.authorize(request, reply)) return reply;
+      return this.merchantCall(reply, () => {
+        const locale = request.query.locale === 'ru' ? 'ru' : 'en';
+        return { status: 'success', result: this.createInvoice(objectBody(request.body), locale) };
+      });
+    });
+
+    app.post('/v2/invoice/merchant/info', async (request, reply) => {
+      if (!this.authorize(request, reply)) return reply;
+      return this.merchantCall(reply, () => {
+        const uuids = readUuids(objectBody(request.body).uuids);
+        // Unknown ids are left out of the result (UNCONFIRMED how the real API treats them).
+        const result = uuids.flatMap((uuid) => {
+          const record = this.find(uuid, false);
+          return record ? [this.wire(record)] : [];
+        });
+        return { status: 'success', result };
+      });
+    });
+
+    app.post('/v2/invoice/merchant/canceled', async (request, reply) => {
+      if (!this.authorize(request, reply)) return reply;
+      return this.merchantCall(reply, () => {
+        const uuid = objectBody(request.body).uuid;
+        if (typeof uuid !== 'string' || !uuid) throw new ValidationError('uuid is required');
+        this.cancel(uuid);
+        return { status: 'success', result: ['ok'] };
+      });
+    });
+
+    app.get<{ Params: { id: string } }>('/pay/:id', async (request, reply) => {
+      const record = this.find(request.params.id, false);
+      void reply.type('text/html; charset=utf-8');
+      if (!record) return reply.code(404).send(payPageNotFound(request.params.id));
+      return payPage(this.wire(record), record.payments);
+    });
+
+    this.registerControl(app);
+  }
+
+  private authorize(request: FastifyRequest, reply: FastifyReply): boolean {
+    const header = request.headers.authorization;
+    if (!header) {
+      void reply.code(401).send({ detail: 'Authentication credentials were not provided.' });
+      return false;
+    }
+    if (header !== `Token ${this.apiKey}`) {
+      void reply.code(401).send({ detail: 'Invalid token.' });
+      return false;
+    }
+    return true;
+  }
+
+  private merchantCall(reply: FastifyReply, run: () => unknown): unknown {
+    try {
+      return run();
+    } catch (error) {
+      if (error instanceof ValidationError) return reply.code(400).send({ status: 'error', result: { validate_error: error.message } });
+      throw error;
+    }
+  }
+
+  private registerControl(app: FastifyInstance): void {
+    const base = '/_sandbox/cryptocloud';
+    type IdRequest = FastifyRequest<{ Params: { id: string }; Body: Record<string, unknown> | undefined }>;
+
+    // Pay-page forms post urlencoded with a `redirect` field: answer them with a redirect back.
+    const respond = async (request: IdRequest, reply: FastifyReply, run: (body: Record<string, unknown>) => Promise<unknown> | unknown) => {
+      const body = request.body && typeof request.body === 'object' ? request.body : {};
+      try {
+        const result = await run(body);
+        const redirect = typeof body.redirect === 'string' && body.redirect.startsWith('/pay/') ? body.redirect : undefined;
+        if (redirect) return reply.redirect(redirect, 303);
+        return result;
+      } catch (error) {
+        if (error instanceof CryptoCloudSandboxError || error instanceof ValidationError) {
+          const status = error instanceof CryptoCloudSandboxError ? error.statusCode : 400;
+          return reply.code(status).send({ error: error.message });
+        }
+        throw error;
+      }
+    };
+    const optionalAmount = (value: unknown, name: string) => {
+      if (value === undefined || value === null || value === '') return undefined;
+      if (typeof value !== 'string' && typeof value !== 'number') throw new CryptoCloudSandboxError(`${name} must be a decimal string`);
+      return String(value);
+    };
+
+    app.get(`${base}/invoices`, async () => ({ invoices: this.invoices() }));
+    app.get<{ Params: { id: string } }>(`${base}/invoices/:id`, async (request, reply) => {
+      const invoice = this.invoice(request.params.id);
+      if (!invoice) return reply.code(404).send({ error: `unknown invoice or order ${request.params.id}` });
+      return { invoice, payments: this.payments(request.params.id) };
+    });
+    app.post(`${base}/invoices/:id/pay`, async (request: IdRequest, reply) =>
+      respond(request, reply, (body) => this.pay(request.params.id, { amount: optionalAmount(body.amount, 'amount') })));
+    app.post(`${base}/invoices/:id/partial`, async (request: IdRequest, reply) =>
+      respond(request, reply, (body) => this.payPartially(request.params.id, optionalAmount(body.amount, 'amount'))));
+    app.post(`${base}/invoices/:id/overpay`, async (request: IdRequest, reply) =>
+      respond(request, reply, (body) => this.overpay(request.params.id, optionalAmount(body.extra, 'extra'))));
+    app.post(`${base}/invoices/:id/expire`, async (request: IdRequest, reply) =>
+      respond(request, reply, () => ({ invoice: this.expire(request.params.id) })));
+    app.get(`${base}/settings`, async () => this.settings());
+    app.post(`${base}/settings`, async (request: IdRequest, reply) =>
+      respond(request, reply, (body) => {
+        if ('notifyUrl' in body) this.setNotifyUrl(body.notifyUrl === null ? undefined : String(body.notifyUrl));
+        if (body.encoding !== undefined) this.setPostbackEncoding(body.encoding as PostbackEncoding);
+        if (body.drop !== undefined) this.dropPostbacks(Number(body.drop));
+        if (body.repeat !== undefined) this.repeatPostbacks(Number(body.repeat));
+        return this.settings();
+      }));
+    app.get(`${base}/postbacks`, async () => ({ postbacks: this.postbacks() }));
+    app.post(`${base}/postbacks/resend`, async (request: IdRequest, reply) =>
+      respond(request, reply, async () => ({ postbacks: await this.resendLastPostback() })));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Request helpers
+
+function objectBody(body: unknown): Record<string, unknown> {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new ValidationError('request body must be a JSON object or a form');
+  return body as Record<string, unknown>;
+}
+
+interface AddFields {
+  time_to_pay?: unknown;
+  available_currencies?: unknown;
+  cryptocurrency?: unknown;
+}
+
+function readAddFields(value: unknown): AddFields {
+  if (value === undefined || value === null || value === '') return {};
+  // Form bodies can only carry it as a JSON string.
+  if (typeof value === 'string') {
+    try {
+      return readAddFields(JSON.parse(value));
+    } catch {
+      throw new ValidationError('add_fields must be an object');
+    }
+  }
+  if (typeof value !== 'object' || Array.isArray(value)) throw new ValidationError('add_fields must be an object');
+  return value as AddFields;
+}
+
+function pickCryptocurrency(fields: AddFields): string {
+  if (fields.cryptocurrency !== undefined) {
+    const wanted = String(fields.cryptocurrency).toUpperCase();
+    if (!STABLECOINS.includes(wanted)) throw new ValidationError(`cryptocurrency ${wanted} is not supported by the sandbox (stablecoins only: ${STABLECOINS.join(', ')})`);
+    return wanted;
+  }
+  if (fields.available_currencies !== undefined) {
+    if (!Array.isArray(fields.available_currencies)) throw new ValidationError('available_currencies must be a list');
+    const offered = fields.available_currencies.map((c) => String(c).toUpperCase());
+    const usable = offered.find((c) => STABLECOINS.includes(c));
+    if (!usable) throw new ValidationError(`none of available_currencies is supported by the sandbox (stablecoins only: ${STABLECOINS.join(', ')})`);
+    return usable;
+  }
+  return DEFAULT_CRYPTO;
+}
+
+function timeToPayMs(value: unknown): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'object' || Array.isArray(value)) throw new ValidationError('time_to_pay must be {hours, minutes}');
+  const { hours = 0, minutes = 0 } = value as { hours?: unknown; minutes?: unknown };
+  const h = Number(hours);
+  const m = Number(minutes);
+  if (!Number.isInteger(h) || !Number.isInteger(m) || h < 0 || m < 0 || m > 59 || h > 48) {
+    throw new ValidationError('time_to_pay: hours must be 0-48 and minutes 0-59');
+  }
+  const total = (h * 60 + m) * 60_000;
+  if (total <= 0) throw new ValidationError('time_to_pay must be at least 1 minute');
+  return total;
+}
+
+function readUuids(value: unknown): string[] {
+  if (value === undefined || value === null) throw new ValidationError('uuids is required');
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw new ValidationError('uuids must be a list of strings');
+  if (value.length === 0) throw new ValidationError('uuids is required');
+  if (value.length > 100) throw new ValidationError('Maximum 100 uuids per request');
+  return value as string[];
+}
+
+function requireAmount(text: string): bigint {
+  const amount = parseAmount(text);
+  if (amount === undefined || amount <= 0n) throw new CryptoCloudSandboxError(`"${text}" is not a positive decimal amount (up to 8 decimals)`);
+  return amount;
+}
+
+function nonNegativeInteger(value: number, name: string): number {
+  if (!Number.isSafeInteger(value) || value < 0) throw new CryptoCloudSandboxError(`${name} must be a non-negative integer`);
+  return value;
+}
+
+function assertHttpUrl(url: string): void {
+  if (url === '') return;
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol === 'http:' || parsed.protocol === 'https:') return;
+  } catch {
+    // fall through
+  }
+  throw new CryptoCloudSandboxError(`notifyUrl must be an http(s) URL, got "${url}"`);
+}
+
+function formFields(fields: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(fields)) {
+    if (value === null || value === undefined) continue;
+    out[key] = typeof value === 'object' ? JSON.stringify(value) : String(value);
+  }
+  return out;
+}
+
+function randomInvoiceId(): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+  return Array.from({ length: 8 }, () => alphabet[randomInt(alphabet.length)]).join('');
+}
+
+/** `YYYY-MM-DD HH:MM:SS.ffffff` in UTC, as the gateway writes dates. */
+function gatewayDate(ms: number): string {
+  const iso = new Date(ms).toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}.${iso.slice(20, 23)}000`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hosted pay page
+
+function escapeHtml(value: unknown): string {
+  return String(value).replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}
+
+function payPage(invoice: CryptoCloudInvoice, payments: PaymentRecord[]): string {
+  const id = invoice.uuid.replace(/^INV-/, '');
+  const action = (path: string) => `/_sandbox/cryptocloud/invoices/${encodeURIComponent(id)}/${path}`;
+  const redirect = `<input type="hidden" name="redirect" value="/pay/${escapeHtml(id)}">`;
+  const missing = formatAmount((parseAmount(invoice.amount) ?? 0n) - (parseAmount(invoice.received) ?? 0n));
+  const rows = payments.map((p) => `<li>${escapeHtml(p.kind)} ${escapeHtml(p.amount)} ${escapeHtml(invoice.currency.code)}${p.late ? ' (late)' : ''}</li>`).join('');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Pay ${escapeHtml(invoice.uuid)} — CryptoCloud sandbox</title>
+<style>body{font-family:system-ui,sans-serif;max-width:34rem;margin:2rem auto;padding:0 1rem;color:#222}
+dl{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem}dt{color:#666}form{display:inline-block;margin:.3rem .3rem 0 0}
+button{padding:.5rem .9rem;font-size:1rem;cursor:pointer}input[type=text]{width:6rem;padding:.45rem}.status{font-weight:bold}
+.note{color:#777;font-size:.85rem;margin-top:2rem}</style></head>
+<body>
+<h1>CryptoCloud sandbox</h1>
+<p>Test invoice — no real funds move.</p>
+<dl>
+<dt>Invoice</dt><dd>${escapeHtml(invoice.uuid)}</dd>
+<dt>Order</dt><dd>${escapeHtml(invoice.order_id ?? '—')}</dd>
+<dt>Amount</dt><dd>${escapeHtml(invoice.amount)} ${escapeHtml(invoice.currency.fullcode)} (${escapeHtml(invoice.amount_in_fiat)} ${escapeHtml(invoice.fiat_currency)})</dd>
+<dt>Received</dt><dd>${escapeHtml(invoice.received)} ${escapeHtml(invoice.currency.code)}</dd>
+<dt>Status</dt><dd class="status" id="status">${escapeHtml(invoice.status)}</dd>
+<dt>Expires</dt><dd>${escapeHtml(invoice.expiry_date)} UTC</dd>
+<dt>Address</dt><dd><code>${escapeHtml(invoice.address)}</code></dd>
+</dl>
+${rows ? `<h2>Payments</h2><ul>${rows}</ul>` : ''}
+<h2>Simulate</h2>
+<form method="post" action="${action('pay')}">${redirect}<button type="submit">Pay in full${missing !== '0' && !missing.startsWith('-') ? ` (${escapeHtml(missing)})` : ''}</button></form>
+<form method="post" action="${action('partial')}">${redirect}<input type="text" name="amount" placeholder="amount" aria-label="partial amount"><button type="submit">Pay partially</button></form>
+<form method="post" action="${action('overpay')}">${redirect}<input type="text" name="extra" placeholder="extra" aria-label="extra amount"><button type="submit">Overpay</button></form>
+<form method="post" action="${action('expire')}">${redirect}<button type="submit">Let it expire</button></form>
+<p class="note">Each payment sends a signed postback to the configured notification URL.</p>
+</body></html>`;
+}
+
+function payPageNotFound(id: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Invoice not found</title></head><body><h1>Invoice ${escapeHtml(id)} not found</h1></body></html>`;
+}
