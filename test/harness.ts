@@ -118,6 +118,7 @@ export async function startStack(overrides: Record<string, string> = {}): Promis
       await runtime.db.insert(users).values({ id: userId, firstName: `User ${userId}`, referralCode: `r${userId}`, termsAcceptedAt: new Date(), ...fields }).onConflictDoNothing();
     },
     async stop() {
+      if (process.env.RECORD_HISTORIES) await recordHistories(runtime, config.temporal.taskQueue);
       await stopWorker();
       await app.close();
       await runtime.close();
@@ -127,3 +128,17 @@ export async function startStack(overrides: Record<string, string> = {}): Promis
 }
 
 export { eventually } from './eventually';
+
+/**
+ * `RECORD_HISTORIES=1 npx vitest run test/e2e` keeps the histories of the closed workflows of a run
+ * in test/histories, where the replay test checks them against the current workflow code.
+ */
+async function recordHistories(runtime: Runtime, taskQueue: string): Promise<void> {
+  const { writeFile } = await import('node:fs/promises');
+  const query = `TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Completed'`;
+  for await (const execution of runtime.temporal.client.workflow.list({ query })) {
+    const history = await runtime.temporal.client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory();
+    const name = `${execution.type}-${execution.workflowId.replace(/[^\w-]/g, '_')}-${execution.runId.slice(0, 8)}.json`;
+    await writeFile(new URL(`./histories/${name}`, import.meta.url), JSON.stringify(history));
+  }
+}

@@ -230,7 +230,10 @@ interface InvoiceRecord {
   payments: PaymentRecord[];
 }
 
-class ValidationError extends Error {}
+/** A request the real API would refuse with `{status: "error", result: {validate_error}}`. */
+export class CryptoCloudValidationError extends Error {
+  override name = 'CryptoCloudValidationError';
+}
 
 export class CryptoCloudSandbox {
   private readonly apiKey: string;
@@ -348,19 +351,19 @@ export class CryptoCloudSandbox {
   /** Creates an invoice from a request body as `/v2/invoice/create` takes it. */
   createInvoice(body: Record<string, unknown>, locale = 'en'): CryptoCloudInvoice {
     const shopId = body.shop_id;
-    if (shopId === undefined || shopId === null || shopId === '') throw new ValidationError('shop_id is required');
-    if (String(shopId) !== this.shopId) throw new ValidationError('Shop not found');
-    if (body.amount === undefined || body.amount === null || body.amount === '') throw new ValidationError('amount is required');
+    if (shopId === undefined || shopId === null || shopId === '') throw new CryptoCloudValidationError('shop_id is required');
+    if (String(shopId) !== this.shopId) throw new CryptoCloudValidationError('Shop not found');
+    if (body.amount === undefined || body.amount === null || body.amount === '') throw new CryptoCloudValidationError('amount is required');
     const amount = parseAmount(body.amount);
-    if (amount === undefined || amount <= 0n) throw new ValidationError('amount must be a positive number');
+    if (amount === undefined || amount <= 0n) throw new CryptoCloudValidationError('amount must be a positive number');
     const fiat = String(body.currency ?? 'USD').toUpperCase();
-    if (!FIAT.has(fiat)) throw new ValidationError(`currency ${fiat} is not supported by the sandbox (USD only)`);
+    if (!FIAT.has(fiat)) throw new CryptoCloudValidationError(`currency ${fiat} is not supported by the sandbox (USD only)`);
     const fields = readAddFields(body.add_fields);
     const crypto = pickCryptocurrency(fields);
     const ttl = timeToPayMs(fields.time_to_pay) ?? this.defaultTimeToPayMs;
     const orderId = body.order_id === undefined || body.order_id === null || body.order_id === '' ? null : String(body.order_id);
     const email = typeof body.email === 'string' && body.email ? body.email : null;
-    if (email !== null && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) throw new ValidationError('Enter a valid email address.');
+    if (email !== null && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) throw new CryptoCloudValidationError('Enter a valid email address.');
     const created = this.now();
     let id: string;
     do id = randomInvoiceId();
@@ -376,9 +379,9 @@ export class CryptoCloudSandbox {
   /** merchant/canceled: only `created` invoices can be canceled. */
   cancel(uuid: string): void {
     const record = this.find(uuid, false);
-    if (!record) throw new ValidationError('Invoice not found');
+    if (!record) throw new CryptoCloudValidationError('Invoice not found');
     this.refresh(record);
-    if (record.status !== 'created') throw new ValidationError('Invoice is not created');
+    if (record.status !== 'created') throw new CryptoCloudValidationError('Invoice is not created');
     record.status = 'canceled';
   }
 
@@ -603,7 +606,7 @@ export class CryptoCloudSandbox {
       if (!this.authorize(request, reply)) return reply;
       return this.merchantCall(reply, () => {
         const uuid = objectBody(request.body).uuid;
-        if (typeof uuid !== 'string' || !uuid) throw new ValidationError('uuid is required');
+        if (typeof uuid !== 'string' || !uuid) throw new CryptoCloudValidationError('uuid is required');
         this.cancel(uuid);
         return { status: 'success', result: ['ok'] };
       });
@@ -636,7 +639,7 @@ export class CryptoCloudSandbox {
     try {
       return run();
     } catch (error) {
-      if (error instanceof ValidationError) return reply.code(400).send({ status: 'error', result: { validate_error: error.message } });
+      if (error instanceof CryptoCloudValidationError) return reply.code(400).send({ status: 'error', result: { validate_error: error.message } });
       throw error;
     }
   }
@@ -654,7 +657,7 @@ export class CryptoCloudSandbox {
         if (redirect) return reply.redirect(redirect, 303);
         return result;
       } catch (error) {
-        if (error instanceof CryptoCloudSandboxError || error instanceof ValidationError) {
+        if (error instanceof CryptoCloudSandboxError || error instanceof CryptoCloudValidationError) {
           const status = error instanceof CryptoCloudSandboxError ? error.statusCode : 400;
           return reply.code(status).send({ error: error.message });
         }
@@ -700,7 +703,7 @@ export class CryptoCloudSandbox {
 // Request helpers
 
 function objectBody(body: unknown): Record<string, unknown> {
-  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new ValidationError('request body must be a JSON object or a form');
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new CryptoCloudValidationError('request body must be a JSON object or a form');
   return body as Record<string, unknown>;
 }
 
@@ -717,24 +720,24 @@ function readAddFields(value: unknown): AddFields {
     try {
       return readAddFields(JSON.parse(value));
     } catch {
-      throw new ValidationError('add_fields must be an object');
+      throw new CryptoCloudValidationError('add_fields must be an object');
     }
   }
-  if (typeof value !== 'object' || Array.isArray(value)) throw new ValidationError('add_fields must be an object');
+  if (typeof value !== 'object' || Array.isArray(value)) throw new CryptoCloudValidationError('add_fields must be an object');
   return value as AddFields;
 }
 
 function pickCryptocurrency(fields: AddFields): string {
   if (fields.cryptocurrency !== undefined) {
     const wanted = String(fields.cryptocurrency).toUpperCase();
-    if (!STABLECOINS.includes(wanted)) throw new ValidationError(`cryptocurrency ${wanted} is not supported by the sandbox (stablecoins only: ${STABLECOINS.join(', ')})`);
+    if (!STABLECOINS.includes(wanted)) throw new CryptoCloudValidationError(`cryptocurrency ${wanted} is not supported by the sandbox (stablecoins only: ${STABLECOINS.join(', ')})`);
     return wanted;
   }
   if (fields.available_currencies !== undefined) {
-    if (!Array.isArray(fields.available_currencies)) throw new ValidationError('available_currencies must be a list');
+    if (!Array.isArray(fields.available_currencies)) throw new CryptoCloudValidationError('available_currencies must be a list');
     const offered = fields.available_currencies.map((c) => String(c).toUpperCase());
     const usable = offered.find((c) => STABLECOINS.includes(c));
-    if (!usable) throw new ValidationError(`none of available_currencies is supported by the sandbox (stablecoins only: ${STABLECOINS.join(', ')})`);
+    if (!usable) throw new CryptoCloudValidationError(`none of available_currencies is supported by the sandbox (stablecoins only: ${STABLECOINS.join(', ')})`);
     return usable;
   }
   return DEFAULT_CRYPTO;
@@ -742,23 +745,23 @@ function pickCryptocurrency(fields: AddFields): string {
 
 function timeToPayMs(value: unknown): number | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'object' || Array.isArray(value)) throw new ValidationError('time_to_pay must be {hours, minutes}');
+  if (typeof value !== 'object' || Array.isArray(value)) throw new CryptoCloudValidationError('time_to_pay must be {hours, minutes}');
   const { hours = 0, minutes = 0 } = value as { hours?: unknown; minutes?: unknown };
   const h = Number(hours);
   const m = Number(minutes);
   if (!Number.isInteger(h) || !Number.isInteger(m) || h < 0 || m < 0 || m > 59 || h > 48) {
-    throw new ValidationError('time_to_pay: hours must be 0-48 and minutes 0-59');
+    throw new CryptoCloudValidationError('time_to_pay: hours must be 0-48 and minutes 0-59');
   }
   const total = (h * 60 + m) * 60_000;
-  if (total <= 0) throw new ValidationError('time_to_pay must be at least 1 minute');
+  if (total <= 0) throw new CryptoCloudValidationError('time_to_pay must be at least 1 minute');
   return total;
 }
 
 function readUuids(value: unknown): string[] {
-  if (value === undefined || value === null) throw new ValidationError('uuids is required');
-  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw new ValidationError('uuids must be a list of strings');
-  if (value.length === 0) throw new ValidationError('uuids is required');
-  if (value.length > 100) throw new ValidationError('Maximum 100 uuids per request');
+  if (value === undefined || value === null) throw new CryptoCloudValidationError('uuids is required');
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw new CryptoCloudValidationError('uuids must be a list of strings');
+  if (value.length === 0) throw new CryptoCloudValidationError('uuids is required');
+  if (value.length > 100) throw new CryptoCloudValidationError('Maximum 100 uuids per request');
   return value as string[];
 }
 

@@ -1,0 +1,158 @@
+/**
+ * One HTTP server hosting the Telegram Bot API and CryptoCloud emulators plus the control API under
+ * `/_sandbox/`. Point grammY (`client.apiRoot`) and the CryptoCloud client (base URL) at `url`.
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import formbody from '@fastify/formbody';
+import multipart from '@fastify/multipart';
+import { CryptoCloudSandbox, type CryptoCloudSandboxOptions } from './cryptocloud';
+import { TelegramSandbox, type TelegramSandboxOptions } from './telegram';
+
+export interface SandboxOptions {
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Base URL of links handed to users (pay pages); default: the listening URL. */
+  publicUrl?: string;
+  cryptocloud: Omit<CryptoCloudSandboxOptions, 'publicUrl' | 'now'>;
+  telegram?: Omit<TelegramSandboxOptions, 'now'>;
+  /** Shared clock for both emulators (default `Date.now`). */
+  now?: () => number;
+  /** Fastify request logging (default off). */
+  logger?: boolean;
+}
+
+export interface Sandbox {
+  /** `http://host:port`, no trailing slash: grammY's apiRoot and the CryptoCloud base URL. */
+  url: string;
+  publicUrl: string;
+  telegram: TelegramSandbox;
+  cryptocloud: CryptoCloudSandbox;
+  /** Forgets all state of both emulators (settings passed at start are kept). */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+const MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
+
+export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
+  const telegram = new TelegramSandbox({ ...options.telegram, now: options.now });
+  const cryptocloud = new CryptoCloudSandbox({ ...options.cryptocloud, now: options.now });
+  const app = Fastify({ logger: options.logger ?? false, forceCloseConnections: true });
+  await configureParsers(app);
+  telegram.register(app);
+  cryptocloud.register(app);
+
+  const reset = () => {
+    telegram.reset();
+    cryptocloud.reset();
+  };
+  app.post('/_sandbox/reset', async () => {
+    reset();
+    return { reset: true };
+  });
+  app.get('/_sandbox', async () => ({ routes: CONTROL_ROUTES }));
+  app.get('/healthz', async () => ({ ok: true }));
+  app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(dashboard(telegram, cryptocloud)));
+
+  const address = await app.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1' });
+  const listening = new URL(address);
+  // A wildcard bind is reachable through loopback; links must name a concrete host.
+  if (listening.hostname === '0.0.0.0' || listening.hostname === '[::]') listening.hostname = '127.0.0.1';
+  const url = listening.origin;
+  const publicUrl = (options.publicUrl ?? url).replace(/\/$/, '');
+  cryptocloud.setPublicUrl(publicUrl);
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    publicUrl,
+    telegram,
+    cryptocloud,
+    reset,
+    close: () => {
+      closing ??= (async () => {
+        telegram.shutdown();
+        cryptocloud.shutdown();
+        await app.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+async function configureParsers(app: FastifyInstance): Promise<void> {
+  // Like Telegram, an empty JSON body means "no parameters" rather than an error.
+  const strictJson = app.getDefaultJsonParser('error', 'ignore');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (typeof body === 'string' && body.trim() === '') return done(null, {});
+    strictJson(request, body, done);
+  });
+  await app.register(formbody);
+  await app.register(multipart, { limits: { fileSize: MAX_UPLOAD_BYTES, files: 10, fieldSize: 1024 * 1024 } });
+}
+
+/** The control routes, also served at GET /_sandbox (docs/sandbox.md has the details). */
+export const CONTROL_ROUTES = [
+  'POST   /_sandbox/reset',
+  'GET    /_sandbox/telegram/calls?method=&since=',
+  'GET    /_sandbox/telegram/chats',
+  'POST   /_sandbox/telegram/channels            {id, title, username?, type?, botStatus?}',
+  'POST   /_sandbox/telegram/users               {id, first_name, username?, language_code?, startedBot?}',
+  'POST   /_sandbox/telegram/users/:userId/block',
+  'DELETE /_sandbox/telegram/users/:userId/block',
+  'GET    /_sandbox/telegram/chats/:chatId/messages',
+  'GET    /_sandbox/telegram/chats/:chatId/members/:userId',
+  'PUT    /_sandbox/telegram/chats/:chatId/members/:userId {status, until_date?, user?}',
+  'GET    /_sandbox/telegram/chats/:chatId/invite-links',
+  'GET    /_sandbox/telegram/chats/:chatId/join-requests',
+  'GET    /_sandbox/telegram/updates',
+  'POST   /_sandbox/telegram/updates             (a raw Update without update_id)',
+  'POST   /_sandbox/telegram/messages            {from, text}',
+  'POST   /_sandbox/telegram/callbacks           {from, message_id, data, chatId?, force?}',
+  'GET    /_sandbox/telegram/callbacks/:id',
+  'POST   /_sandbox/telegram/join-requests       {from, chatId, inviteLink, bio?}',
+  'POST   /_sandbox/telegram/joins               {from, chatId?, inviteLink}',
+  'POST   /_sandbox/telegram/leaves              {from, chatId}',
+  'GET    /_sandbox/telegram/faults',
+  'POST   /_sandbox/telegram/faults              {method, chatId?, times?, fault}',
+  'DELETE /_sandbox/telegram/faults',
+  'GET    /_sandbox/telegram/webhook',
+  'GET    /_sandbox/telegram/commands',
+  'GET    /_sandbox/cryptocloud/invoices',
+  'GET    /_sandbox/cryptocloud/invoices/:id',
+  'POST   /_sandbox/cryptocloud/invoices/:id/pay      {amount?}',
+  'POST   /_sandbox/cryptocloud/invoices/:id/partial  {amount?}',
+  'POST   /_sandbox/cryptocloud/invoices/:id/overpay  {extra?}',
+  'POST   /_sandbox/cryptocloud/invoices/:id/expire',
+  'GET    /_sandbox/cryptocloud/settings',
+  'POST   /_sandbox/cryptocloud/settings         {notifyUrl?, encoding?, drop?, repeat?}',
+  'GET    /_sandbox/cryptocloud/postbacks',
+  'POST   /_sandbox/cryptocloud/postbacks/resend',
+];
+
+function escapeHtml(value: unknown): string {
+  return String(value).replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}
+
+/** A glance at the state for a person driving the demo by hand. */
+function dashboard(telegram: TelegramSandbox, cryptocloud: CryptoCloudSandbox): string {
+  const invoices = cryptocloud.invoices().slice(-20).reverse()
+    .map((i) => `<tr><td><a href="/pay/${escapeHtml(i.uuid.slice(4))}">${escapeHtml(i.uuid)}</a></td><td>${escapeHtml(i.order_id ?? '')}</td><td>${escapeHtml(i.amount)}</td><td>${escapeHtml(i.received)}</td><td>${escapeHtml(i.status)}</td></tr>`)
+    .join('');
+  const chats = telegram.chatList()
+    .map((c) => `<tr><td>${escapeHtml(c.id)}</td><td>${escapeHtml(c.type)}</td><td>${escapeHtml('title' in c ? c.title : c.first_name)}</td><td><a href="/_sandbox/telegram/chats/${escapeHtml(c.id)}/messages">messages</a></td></tr>`)
+    .join('');
+  const calls = telegram.calls().filter((c) => c.method !== 'getUpdates').slice(-30).reverse()
+    .map((c) => `<tr><td>${escapeHtml(new Date(c.at).toISOString().slice(11, 19))}</td><td>${escapeHtml(c.method)}</td><td>${escapeHtml(c.params.chat_id ?? '')}</td><td>${c.ok ? 'ok' : escapeHtml(`${c.errorCode} ${c.description}`)}</td></tr>`)
+    .join('');
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>tg-commerce sandbox</title>
+<style>body{font-family:system-ui,sans-serif;margin:2rem;color:#222}table{border-collapse:collapse;margin-bottom:2rem}td,th{border-bottom:1px solid #ddd;padding:.25rem .6rem;text-align:left}</style></head>
+<body><h1>tg-commerce sandbox</h1><p>Telegram Bot API and CryptoCloud stand-ins. Control API: <a href="/_sandbox">/_sandbox</a>. Reload to refresh.</p>
+<h2>Invoices</h2><table><tr><th>uuid</th><th>order</th><th>amount</th><th>received</th><th>status</th></tr>${invoices}</table>
+<h2>Chats</h2><table><tr><th>id</th><th>type</th><th>name</th><th></th></tr>${chats}</table>
+<h2>Recent Bot API calls</h2><table><tr><th>time</th><th>method</th><th>chat</th><th>answer</th></tr>${calls}</table>
+</body></html>`;
+}

@@ -1,0 +1,28 @@
+/**
+ * Determinism guard: histories recorded from real runs (test/histories, see test/harness.ts) are
+ * replayed against the current workflow code. A change that breaks running workflows fails here;
+ * such changes go behind `patched()`.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { Worker } from '@temporalio/worker';
+import { describe, expect, it } from 'vitest';
+import { workflowsPath } from '../infrastructure/temporal/worker';
+
+const folder = new URL('./histories/', import.meta.url);
+const files = readdirSync(folder).filter((name) => name.endsWith('.json'));
+
+describe('workflow replay', () => {
+  it('has recorded histories of every kind of workflow', () => {
+    expect(files.some((name) => name.startsWith('invoiceWorkflow-'))).toBe(true);
+    expect(files.some((name) => name.startsWith('subscriptionWorkflow-'))).toBe(true);
+  });
+
+  it('replays every recorded history without nondeterminism', async () => {
+    const histories = files.map((name) => ({ workflowId: name, history: JSON.parse(readFileSync(new URL(name, folder), 'utf8')) as object }));
+    const failures: string[] = [];
+    for await (const result of Worker.runReplayHistories({ workflowsPath, replayName: 'recorded' }, histories)) {
+      if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
+    }
+    expect(failures).toEqual([]);
+  }, 120_000);
+});
