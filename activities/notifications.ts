@@ -1,5 +1,4 @@
 /** Messages from workflows to users and admins, each sent at most once per business key. */
-import { ApplicationFailure } from '@temporalio/activity';
 import { eq, sql } from 'drizzle-orm';
 import { InlineKeyboard } from 'grammy';
 import { formatMoment, pickLocale } from '../bot/i18n';
@@ -19,7 +18,7 @@ export interface Notification {
   buttons?: Button[];
 }
 
-export type Delivery = { delivered: true; messageId: number } | { delivered: false; reason: 'already-sent' | 'blocked' };
+export type Delivery = { delivered: true; messageId: number } | { delivered: false; reason: 'already-sent' | 'blocked' | 'refused' };
 
 export function createNotificationActivities(deps: ActivityDeps) {
   async function localeOf(userId: number): Promise<string> {
@@ -50,6 +49,7 @@ export function createNotificationActivities(deps: ActivityDeps) {
     if (!row) throw new Error(`outbox row ${key} vanished`);
     if (row.status === 'sent') return { delivered: false, reason: 'already-sent' };
     if (row.status === 'blocked') return { delivered: false, reason: 'blocked' };
+    if (row.status === 'failed' && row.attempts > 1 && !row.error?.startsWith('replay')) return { delivered: false, reason: 'refused' };
     const { text, keyboard } = await compose();
     try {
       const message = await deps.telegram.sendMessage(chatId, text, keyboard ? { reply_markup: keyboard } : {});
@@ -65,7 +65,13 @@ export function createNotificationActivities(deps: ActivityDeps) {
         deps.logger.warn({ key, chatId, code }, 'user unreachable; message not delivered');
         return { delivered: false, reason: 'blocked' };
       }
-      if (code === '400') throw ApplicationFailure.nonRetryable(`Telegram refused message ${key}: ${String(error)}`, 'InvalidRequest');
+      if (code === '400') {
+        // Telegram refused this message for good (e.g. chat not found). The business flow goes on;
+        // the row stays 'failed' for ops to inspect and replay.
+        await deps.db.update(outboxMessages).set({ status: 'failed' }).where(eq(outboxMessages.key, key));
+        deps.logger.error({ key, chatId, code, err: error }, 'message refused by Telegram');
+        return { delivered: false, reason: 'refused' };
+      }
       throw error;
     }
   }

@@ -28,7 +28,7 @@ export async function runBot(config: Config = loadConfig()) {
   return {
     runner,
     logger: runtime.logger,
-    async stop() {
+    stop: async () => {
       // Finishes the updates in hand, then stops fetching.
       if (runner.isRunning()) await runner.stop();
       await runtime.close();

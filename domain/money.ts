@@ -92,3 +92,10 @@ export function applyBasisPoints(minor: bigint, basisPoints: number): bigint {
   }
   return (minor * BigInt(basisPoints)) / 10_000n;
 }
+
+/** An exact decimal shown with at least the currency's minor digits ("6" USD → "6.00"); never rounds. */
+export function padDecimal(value: string, currency: string): string {
+  const [whole = '0', fraction = ''] = value.split('.');
+  const digits = Math.max(minorDigits(currency), fraction.length);
+  return digits === 0 ? whole : `${whole}.${fraction.padEnd(digits, '0')}`;
+}

@@ -34,6 +34,16 @@ export interface Config {
     latePaymentWindowMs: number;
   };
   subscription: { reminderOffsetsMs: number[]; gracePeriodMs: number; removalDryRun: boolean };
+  /** A referrer's commission is held this long after the payment (refunds reverse it), then available. */
+  referral: { holdMs: number };
+  payout: {
+    /** The smallest payout, in minor units of the payout currency. */
+    minimumMinor: bigint;
+    /** Admins are reminded this often while a payout request waits for them. */
+    reminderEveryMs: number;
+  };
+  /** The worker's own Prometheus endpoint (activations, removals, Telegram errors); off when unset. */
+  worker: { metricsHost: string; metricsPort: number | undefined };
 }
 
 export class ConfigError extends Error {
@@ -98,6 +108,15 @@ const idList = (raw: string) =>
     if (!/^-?\d+$/.test(part)) throw new Error(`"${part}" is not a Telegram id`);
     return Number(part);
   });
+const positiveMinor = (raw: string) => {
+  if (!/^\d{1,18}$/.test(raw) || BigInt(raw) <= 0n) throw new Error('not a positive integer');
+  return BigInt(raw);
+};
+const positiveDuration = (raw: string) => {
+  const ms = parseDuration(raw);
+  if (ms <= 0) throw new Error('must be longer than 0');
+  return ms;
+};
 const durationList = (raw: string) => {
   const list = parseDurationList(raw);
   if (list.length === 0) throw new Error('empty list');
@@ -165,6 +184,17 @@ export function loadConfig(env: Env = process.env): Config {
       reminderOffsetsMs: read.optional('SUBSCRIPTION_REMINDERS', { expects: 'comma-separated durations before expiry like 3d,1d', default: '3d,1d', parse: durationList }) ?? [],
       gracePeriodMs: read.optional('SUBSCRIPTION_GRACE_PERIOD', { expects: 'a duration like 1d', default: '1d', parse: parseDuration }) ?? 0,
       removalDryRun: read.optional('REMOVAL_DRY_RUN', { expects: 'true or false', default: 'false', parse: boolean }) ?? false,
+    },
+    referral: {
+      holdMs: read.optional('REFERRAL_HOLD', { expects: 'a duration like 7d', default: '7d', parse: parseDuration }) ?? 0,
+    },
+    payout: {
+      minimumMinor: read.optional('PAYOUT_MINIMUM_MINOR', { expects: 'a positive amount in minor units like 1000 (10.00 USD)', default: '1000', parse: positiveMinor }) ?? 1000n,
+      reminderEveryMs: read.optional('PAYOUT_REMINDER_EVERY', { expects: 'a duration like 12h', default: '12h', parse: positiveDuration }) ?? 0,
+    },
+    worker: {
+      metricsHost: read.optional('WORKER_METRICS_HOST', { expects: 'an interface address to listen on', default: '127.0.0.1' }) ?? '127.0.0.1',
+      metricsPort: read.optional('WORKER_METRICS_PORT', { expects: 'a TCP port', parse: integer(1, 65535) }),
     },
   };
   if (read.problems.length > 0) throw new ConfigError(read.problems);

@@ -116,6 +116,8 @@ export async function startStack(overrides: Record<string, string> = {}): Promis
     },
     async addUser(userId, fields = {}) {
       await runtime.db.insert(users).values({ id: userId, firstName: `User ${userId}`, referralCode: `r${userId}`, termsAcceptedAt: new Date(), ...fields }).onConflictDoNothing();
+      // In Telegram a bot can only write to users who started it.
+      sandbox.telegram.addUser({ id: userId, first_name: `User ${userId}` }, { startedBot: true });
     },
     async stop() {
       if (process.env.RECORD_HISTORIES) await recordHistories(runtime, config.temporal.taskQueue);

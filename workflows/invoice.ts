@@ -10,7 +10,7 @@ import type { createActivities } from '../activities';
 import {
   applyReport, CLOSED_FOR_PAYMENT, missingAmount, overpayment, SETTLED, type InvoiceProgress, type InvoiceState, type PaymentReport,
 } from '../domain/invoice';
-import { compareDecimal, fromMinor } from '../domain/money';
+import { compareDecimal, fromMinor, padDecimal } from '../domain/money';
 import { ProcessStatus } from './search-attributes';
 
 export interface InvoiceInput {
@@ -157,10 +157,11 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceResul
 /** Tells the user (and admins where needed) what a transition means for them; each message once. */
 async function announce(input: InvoiceInput, previous: InvoiceProgress, next: InvoiceProgress, amountDue: string, payUrl: string): Promise<void> {
   const key = `${input.invoiceId}:${next.state}:${next.received}`;
-  const vars = { amount: amountDue, received: next.received, currency: input.currency, invoiceId: input.invoiceId };
+  const money = (value: string) => padDecimal(value, input.currency);
+  const vars = { amount: amountDue, received: money(next.received), currency: input.currency, invoiceId: input.invoiceId };
   switch (next.state) {
     case 'partial':
-      await notifyUser({ key, userId: input.userId, message: 'invoice-partial', vars: { ...vars, missing: missingAmount(next.received, amountDue) }, button: { message: 'invoice-topup-button', url: payUrl } });
+      await notifyUser({ key, userId: input.userId, message: 'invoice-partial', vars: { ...vars, missing: money(missingAmount(next.received, amountDue)) }, button: { message: 'invoice-topup-button', url: payUrl } });
       return;
     case 'paid':
     case 'overpaid':
@@ -168,8 +169,8 @@ async function announce(input: InvoiceInput, previous: InvoiceProgress, next: In
         await notifyAdmins({ key, message: 'admin-invoice-extra-payment', vars: { ...vars, userId: input.userId } });
         return;
       }
-      await notifyUser({ key, userId: input.userId, message: next.state === 'paid' ? 'invoice-paid' : 'invoice-overpaid', vars: { ...vars, extra: overpayment(next.received, amountDue) ?? '0' } });
-      if (next.state === 'overpaid') await notifyAdmins({ key, message: 'admin-invoice-overpaid', vars: { ...vars, userId: input.userId, extra: overpayment(next.received, amountDue) ?? '0' } });
+      await notifyUser({ key, userId: input.userId, message: next.state === 'paid' ? 'invoice-paid' : 'invoice-overpaid', vars: { ...vars, extra: money(overpayment(next.received, amountDue) ?? '0') } });
+      if (next.state === 'overpaid') await notifyAdmins({ key, message: 'admin-invoice-overpaid', vars: { ...vars, userId: input.userId, extra: money(overpayment(next.received, amountDue) ?? '0') } });
       return;
     case 'expired':
       await notifyUser({ key, userId: input.userId, message: 'invoice-expired', vars });
@@ -178,7 +179,7 @@ async function announce(input: InvoiceInput, previous: InvoiceProgress, next: In
       await notifyUser({ key, userId: input.userId, message: 'invoice-cancelled', vars });
       return;
     case 'needs_review':
-      await notifyUser({ key, userId: input.userId, message: 'invoice-needs-review', vars: { ...vars, missing: missingAmount(next.received, amountDue) } });
+      await notifyUser({ key, userId: input.userId, message: 'invoice-needs-review', vars: { ...vars, missing: money(missingAmount(next.received, amountDue)) } });
       await notifyAdmins({ key, message: 'admin-invoice-needs-review', vars: { ...vars, userId: input.userId } });
       return;
     case 'late_paid':

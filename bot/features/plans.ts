@@ -40,7 +40,7 @@ export async function replyWithPlans(ctx: BotContext, intro = 'plans-choose'): P
 
 /** A stale button or an id that is not (or no longer) sold: say so and show what is. */
 export async function planUnavailable(ctx: BotContext): Promise<void> {
-  if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: ctx.t('plan-unavailable'), show_alert: true });
+  if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: ctx.t('plan-unavailable-alert'), show_alert: true });
   await replyWithPlans(ctx, 'plan-unavailable');
 }
 

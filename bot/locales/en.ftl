@@ -42,6 +42,7 @@ terms-first = ⚠️ Please accept the terms first.
 plans-choose = Choose a plan:
 plans-none = No plans are on sale right now. Please check back later.
 plan-unavailable = ⚠️ This plan is not available (any more). Here are the current plans:
+plan-unavailable-alert = This plan is not available (any more).
 plan-details =
     { $title }
     Price: { $price }

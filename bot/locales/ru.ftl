@@ -42,6 +42,7 @@ terms-first = ⚠️ Сначала примите условия использ
 plans-choose = Выберите тариф:
 plans-none = Сейчас нет тарифов в продаже. Загляните позже.
 plan-unavailable = ⚠️ Этот тариф недоступен. Актуальные тарифы:
+plan-unavailable-alert = Этот тариф недоступен.
 plan-details =
     { $title }
     Цена: { $price }

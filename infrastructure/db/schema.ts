@@ -89,7 +89,7 @@ export const inviteLinks = pgTable('invite_links', {
   ...createdAt,
 }, (t) => [primaryKey({ columns: [t.userId, t.planId, t.channelId] }), uniqueIndex('invite_links_link_idx').on(t.link)]);
 
-export const INVOICE_STATUSES = ['creating', 'pending', 'partial', 'paid', 'overpaid', 'expired', 'cancelled', 'late_paid', 'needs_review'] as const;
+export const INVOICE_STATUSES = ['creating', 'pending', 'partial', 'paid', 'overpaid', 'expired', 'cancelled', 'late_paid', 'needs_review', 'refunded'] as const;
 export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
 
 export const invoices = pgTable('invoices', {
@@ -153,6 +153,30 @@ export const referrals = pgTable('referrals', {
   ...createdAt,
 }, (t) => [index('referrals_referrer_idx').on(t.referrerId), check('referrals_not_self', sql`${t.referrerId} <> ${t.referredId}`)]);
 
+export const COMMISSION_STATUSES = ['held', 'available', 'reversed'] as const;
+
+/**
+ * Read model of the commission workflow (`commission:<invoiceId>`): one row per paid invoice of a
+ * referred user, fixed at payment time (rate and amount), for /referral stats and exports. The money
+ * itself is in the ledger (`referrer:<id>:held|available`).
+ */
+export const referralCommissions = pgTable('referral_commissions', {
+  invoiceId: text().primaryKey().references(() => invoices.id),
+  referrerId: telegramId('referrer_id').notNull().references(() => users.id),
+  referredId: telegramId('referred_id').notNull().references(() => users.id),
+  commissionBps: integer().notNull(),
+  /** The invoice price the commission was computed on. */
+  baseAmountMinor: minor().notNull(),
+  amountMinor: minor().notNull(),
+  currency: text().notNull(),
+  status: text({ enum: COMMISSION_STATUSES }).notNull(),
+  /** When the hold ends and the commission becomes available. */
+  releaseAt: timestamp({ withTimezone: true }).notNull(),
+  availableAt: timestamp({ withTimezone: true }),
+  reversedAt: timestamp({ withTimezone: true }),
+  ...timestamps,
+}, (t) => [index('referral_commissions_referrer_idx').on(t.referrerId, t.createdAt), check('referral_commissions_amount_positive', sql`${t.amountMinor} > 0`)]);
+
 export const PAYOUT_STATUSES = ['requested', 'approved', 'paid', 'rejected'] as const;
 
 export const payoutRequests = pgTable('payout_requests', {
@@ -215,5 +239,13 @@ export const outboxMessages = pgTable('outbox_messages', {
   messageId: integer(),
   attempts: integer().notNull().default(0),
   error: text(),
+  /** What was sent (message key, variables, buttons), so ops can replay a failed delivery. */
+  payload: jsonb().$type<OutboxPayload>(),
   ...timestamps,
 }, (t) => [index('outbox_messages_status_idx').on(t.status)]);
+
+export interface OutboxPayload {
+  message: string;
+  vars?: Record<string, string | number>;
+  buttons?: Array<{ url: string; text?: string; message?: string } | { callback: string; text?: string; message?: string }>;
+}

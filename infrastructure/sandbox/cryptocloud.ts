@@ -350,18 +350,18 @@ export class CryptoCloudSandbox {
 
   /** Creates an invoice from a request body as `/v2/invoice/create` takes it. */
   createInvoice(body: Record<string, unknown>, locale = 'en'): CryptoCloudInvoice {
-    const shopId = body.shop_id;
-    if (shopId === undefined || shopId === null || shopId === '') throw new CryptoCloudValidationError('shop_id is required');
-    if (String(shopId) !== this.shopId) throw new CryptoCloudValidationError('Shop not found');
+    const shopId = scalar(body.shop_id, 'shop_id');
+    if (shopId === undefined) throw new CryptoCloudValidationError('shop_id is required');
+    if (shopId !== this.shopId) throw new CryptoCloudValidationError('Shop not found');
     if (body.amount === undefined || body.amount === null || body.amount === '') throw new CryptoCloudValidationError('amount is required');
     const amount = parseAmount(body.amount);
     if (amount === undefined || amount <= 0n) throw new CryptoCloudValidationError('amount must be a positive number');
-    const fiat = String(body.currency ?? 'USD').toUpperCase();
+    const fiat = (scalar(body.currency, 'currency') ?? 'USD').toUpperCase();
     if (!FIAT.has(fiat)) throw new CryptoCloudValidationError(`currency ${fiat} is not supported by the sandbox (USD only)`);
     const fields = readAddFields(body.add_fields);
     const crypto = pickCryptocurrency(fields);
     const ttl = timeToPayMs(fields.time_to_pay) ?? this.defaultTimeToPayMs;
-    const orderId = body.order_id === undefined || body.order_id === null || body.order_id === '' ? null : String(body.order_id);
+    const orderId = scalar(body.order_id, 'order_id') ?? null;
     const email = typeof body.email === 'string' && body.email ? body.email : null;
     if (email !== null && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) throw new CryptoCloudValidationError('Enter a valid email address.');
     const created = this.now();
@@ -369,7 +369,7 @@ export class CryptoCloudSandbox {
     do id = randomInvoiceId();
     while (this.invoiceMap.has(id));
     const record: InvoiceRecord = {
-      id, shopId: String(shopId), orderId, email, fiatCurrency: fiat, amount, crypto, address: fakeAddress(crypto),
+      id, shopId, orderId, email, fiatCurrency: fiat, amount, crypto, address: fakeAddress(crypto),
       locale, createdAt: created, expiresAt: created + ttl, status: 'created', received: 0n, payments: [],
     };
     this.invoiceMap.set(id, record);
@@ -649,7 +649,7 @@ export class CryptoCloudSandbox {
     type IdRequest = FastifyRequest<{ Params: { id: string }; Body: Record<string, unknown> | undefined }>;
 
     // Pay-page forms post urlencoded with a `redirect` field: answer them with a redirect back.
-    const respond = async (request: IdRequest, reply: FastifyReply, run: (body: Record<string, unknown>) => Promise<unknown> | unknown) => {
+    const respond = async (request: IdRequest, reply: FastifyReply, run: (body: Record<string, unknown>) => unknown) => {
       const body = request.body && typeof request.body === 'object' ? request.body : {};
       try {
         const result = await run(body);
@@ -687,7 +687,7 @@ export class CryptoCloudSandbox {
     app.get(`${base}/settings`, async () => this.settings());
     app.post(`${base}/settings`, async (request: IdRequest, reply) =>
       respond(request, reply, (body) => {
-        if ('notifyUrl' in body) this.setNotifyUrl(body.notifyUrl === null ? undefined : String(body.notifyUrl));
+        if ('notifyUrl' in body) this.setNotifyUrl(scalar(body.notifyUrl, 'notifyUrl'));
         if (body.encoding !== undefined) this.setPostbackEncoding(body.encoding as PostbackEncoding);
         if (body.drop !== undefined) this.dropPostbacks(Number(body.drop));
         if (body.repeat !== undefined) this.repeatPostbacks(Number(body.repeat));
@@ -724,18 +724,18 @@ function readAddFields(value: unknown): AddFields {
     }
   }
   if (typeof value !== 'object' || Array.isArray(value)) throw new CryptoCloudValidationError('add_fields must be an object');
-  return value as AddFields;
+  return value;
 }
 
 function pickCryptocurrency(fields: AddFields): string {
   if (fields.cryptocurrency !== undefined) {
-    const wanted = String(fields.cryptocurrency).toUpperCase();
+    const wanted = (scalar(fields.cryptocurrency, 'cryptocurrency') ?? '').toUpperCase();
     if (!STABLECOINS.includes(wanted)) throw new CryptoCloudValidationError(`cryptocurrency ${wanted} is not supported by the sandbox (stablecoins only: ${STABLECOINS.join(', ')})`);
     return wanted;
   }
   if (fields.available_currencies !== undefined) {
     if (!Array.isArray(fields.available_currencies)) throw new CryptoCloudValidationError('available_currencies must be a list');
-    const offered = fields.available_currencies.map((c) => String(c).toUpperCase());
+    const offered = fields.available_currencies.map((c) => (scalar(c, 'available_currencies') ?? '').toUpperCase());
     const usable = offered.find((c) => STABLECOINS.includes(c));
     if (!usable) throw new CryptoCloudValidationError(`none of available_currencies is supported by the sandbox (stablecoins only: ${STABLECOINS.join(', ')})`);
     return usable;
@@ -762,7 +762,15 @@ function readUuids(value: unknown): string[] {
   if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw new CryptoCloudValidationError('uuids must be a list of strings');
   if (value.length === 0) throw new CryptoCloudValidationError('uuids is required');
   if (value.length > 100) throw new CryptoCloudValidationError('Maximum 100 uuids per request');
-  return value as string[];
+  return value;
+}
+
+/** A string or number field as text; empty and null mean absent; anything else is a validation error. */
+function scalar(value: unknown, name: string): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  throw new CryptoCloudValidationError(`${name} must be a string`);
 }
 
 function requireAmount(text: string): bigint {
@@ -791,7 +799,7 @@ function formFields(fields: Record<string, unknown>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(fields)) {
     if (value === null || value === undefined) continue;
-    out[key] = typeof value === 'object' ? JSON.stringify(value) : String(value);
+    out[key] = typeof value === 'string' ? value : JSON.stringify(value);
   }
   return out;
 }

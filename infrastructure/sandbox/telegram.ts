@@ -643,7 +643,7 @@ export class TelegramSandbox {
         if (user && typeof user.id === 'number' && typeof user.first_name === 'string') this.ensureUser(user);
       }
     }
-    return this.enqueue(body as Omit<Update, 'update_id'>);
+    return this.enqueue(body);
   }
 
   // ---- Faults ----------------------------------------------------------------------------------
@@ -959,7 +959,7 @@ export class TelegramSandbox {
     const link: InviteLinkRecord = {
       link: `https://t.me/+${randomToken(16)}`,
       chatId: chat.id,
-      creator: ctx.bot,
+      creator: this.botAsUser(ctx.bot),
       name,
       expireDate: expireDate || undefined,
       memberLimit,
@@ -995,7 +995,7 @@ export class TelegramSandbox {
       link?.joined.add(userId);
       const next: MemberState = { status: 'member', untilDate: 0 };
       chat.members.set(userId, next);
-      this.chatMemberUpdate(chat, ctx.bot, this.requireUser(userId).user, state, next, {
+      this.chatMemberUpdate(chat, this.botAsUser(ctx.bot), this.requireUser(userId).user, state, next, {
         ...(link ? { invite_link: this.wireLink(link) } : {}),
         via_join_request: true,
       });
@@ -1020,7 +1020,7 @@ export class TelegramSandbox {
     const next: MemberState = { status: 'kicked', untilDate: until };
     chat.members.set(userId, next);
     chat.pending.delete(userId);
-    if (old.status !== 'kicked' || old.untilDate !== until) this.chatMemberUpdate(chat, ctx.bot, user.user, old, next);
+    if (old.status !== 'kicked' || old.untilDate !== until) this.chatMemberUpdate(chat, this.botAsUser(ctx.bot), user.user, old, next);
     return true;
   }
 
@@ -1039,7 +1039,7 @@ export class TelegramSandbox {
     if (old.status === 'kicked' || (!onlyIfBanned && isInside(old.status))) {
       const next: MemberState = { status: 'left', untilDate: 0 };
       chat.members.set(userId, next);
-      this.chatMemberUpdate(chat, ctx.bot, user.user, old, next);
+      this.chatMemberUpdate(chat, this.botAsUser(ctx.bot), user.user, old, next);
     }
     return true;
   }
@@ -1047,7 +1047,7 @@ export class TelegramSandbox {
   private getChatMember(ctx: CallContext): ChatMember {
     const chat = this.resolveChat(ctx.p.chatId());
     const userId = ctx.p.userId();
-    if (userId === ctx.bot.id) return this.wireMember(chat, ctx.bot, { status: chat.type === 'private' ? 'member' : chat.botStatus, untilDate: 0 });
+    if (userId === ctx.bot.id) return this.wireMember(chat, this.botAsUser(ctx.bot), { status: chat.type === 'private' ? 'member' : chat.botStatus, untilDate: 0 });
     const user = this.users.get(userId);
     if (!user) throw BAD_REQUEST('user not found');
     if (chat.type === 'private') {
@@ -1153,7 +1153,7 @@ export class TelegramSandbox {
   // ---- Updates and delivery ----------------------------------------------------------------------
 
   private enqueue(body: Omit<Update, 'update_id'>): Update {
-    const update = { update_id: this.nextUpdateId++, ...body } as Update;
+    const update: Update = { update_id: this.nextUpdateId++, ...body };
     const type = Object.keys(body)[0] ?? 'unknown';
     const record: UpdateRecord = { update, type, createdAt: this.now(), state: 'pending', attempts: 0 };
     this.updateLog.push(record);
@@ -1172,7 +1172,7 @@ export class TelegramSandbox {
     if (allowed === undefined) return;
     if (!Array.isArray(allowed) || !allowed.every((t) => typeof t === 'string')) throw BAD_REQUEST("can't parse allowed_updates JSON array");
     // An empty list means the default set again.
-    this.allowedUpdates = allowed.length ? new Set(allowed as string[]) : undefined;
+    this.allowedUpdates = allowed.length ? new Set(allowed) : undefined;
   }
 
   /** Updates not in allowed_updates are discarded when their turn comes, as Telegram does. */
@@ -1341,6 +1341,11 @@ export class TelegramSandbox {
     };
   }
 
+  /** The bot as it appears in messages and links: a plain User, without getMe's extra fields. */
+  private botAsUser(bot: User): User {
+    return { id: bot.id, is_bot: true, first_name: bot.first_name, ...(bot.username ? { username: bot.username } : {}) };
+  }
+
   private ensureUser(input: UserInput): UserRecord {
     if (!Number.isSafeInteger(input.id) || input.id <= 0) throw new TelegramSandboxError(`user id must be a positive integer, got ${input.id}`);
     if (typeof input.first_name !== 'string' || !input.first_name) throw new TelegramSandboxError('a user needs a first_name');
@@ -1473,7 +1478,7 @@ export class TelegramSandbox {
         ...(user.username ? { username: user.username } : {}),
       };
     }
-    return { id: chat.id, type: chat.type, title: chat.title ?? '', ...(chat.username ? { username: chat.username } : {}) } as Chat;
+    return { id: chat.id, type: chat.type, title: chat.title ?? '', ...(chat.username ? { username: chat.username } : {}) };
   }
 
   private wireMember(chat: ChatRecord, user: User, state: MemberState): ChatMember {
@@ -1508,7 +1513,7 @@ export class TelegramSandbox {
     const inline = meta.replyMarkup && 'inline_keyboard' in meta.replyMarkup ? meta.replyMarkup : undefined;
     const message = {
       message_id: chat.nextMessageId++,
-      ...(chat.type === 'channel' ? { sender_chat: this.wireChat(chat) } : { from: bot }),
+      ...(chat.type === 'channel' ? { sender_chat: this.wireChat(chat) } : { from: this.botAsUser(bot) }),
       chat: this.wireChat(chat),
       date: this.unixNow(),
       ...content,
@@ -2018,7 +2023,7 @@ function readReplyMarkup(p: ParamReader): ReplyMarkup | undefined {
   if (markup === undefined) return undefined;
   if (!markup || typeof markup !== 'object' || Array.isArray(markup)) throw BAD_REQUEST("can't parse reply keyboard markup JSON object");
   if ('inline_keyboard' in markup) {
-    validateInlineKeyboard((markup as { inline_keyboard: unknown }).inline_keyboard);
+    validateInlineKeyboard(markup.inline_keyboard);
   } else if (!('keyboard' in markup || 'remove_keyboard' in markup || 'force_reply' in markup)) {
     throw BAD_REQUEST("can't parse reply keyboard markup JSON object");
   }
