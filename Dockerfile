@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
-# One image for every tg-commerce process (api, worker, bot, migrate): TypeScript runs through tsx,
-# there is no build step. docker-compose.yml picks the process with `command`.
+# One image for every tg-commerce process (api, worker, bot, migrate): TypeScript runs through tsx
+# (no compile step). docker-compose.yml picks the process with `command`.
 FROM node:20-bookworm-slim
 
 ENV NODE_ENV=production \
@@ -16,6 +16,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force
 
 COPY . .
+# Production workers load a prebuilt workflow bundle instead of bundling at every start (and fall
+# back to bundling when it is missing).
+RUN npm run --if-present build:workflows
 
 # The code stays root-owned and read-only for the process; tsx caches compiled files in /tmp.
 USER node

@@ -2,6 +2,8 @@
 import type { ActivityDeps } from './deps';
 import { createInvoiceActivities } from './invoices';
 import { createNotificationActivities } from './notifications';
+import { createPayoutActivities } from './payouts';
+import { createReferralActivities } from './referrals';
 import { createSubscriptionActivities } from './subscriptions';
 
 export type { ActivityDeps } from './deps';
@@ -11,5 +13,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createInvoiceActivities(deps),
     ...createSubscriptionActivities(deps),
     ...createNotificationActivities(deps),
+    ...createReferralActivities(deps),
+    ...createPayoutActivities(deps),
   };
 }

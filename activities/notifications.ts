@@ -1,8 +1,9 @@
 /** Messages from workflows to users and admins, each sent at most once per business key. */
-import { eq, sql } from 'drizzle-orm';
+import { ApplicationFailure } from '@temporalio/activity';
+import { and, eq, isNotNull, lt, or, sql } from 'drizzle-orm';
 import { InlineKeyboard } from 'grammy';
 import { formatMoment, pickLocale } from '../bot/i18n';
-import { outboxMessages, users } from '../infrastructure/db/schema';
+import { outboxMessages, users, type OutboxPayload } from '../infrastructure/db/schema';
 import { isUnreachableUser, telegramErrorCode } from '../infrastructure/providers/telegram';
 import type { ActivityDeps } from './deps';
 
@@ -19,6 +20,15 @@ export interface Notification {
 }
 
 export type Delivery = { delivered: true; messageId: number } | { delivered: false; reason: 'already-sent' | 'blocked' | 'refused' };
+
+/** Why ops cannot replay a message. */
+export type ReplayRefusal = 'unknown' | 'already-sent' | 'not-failed' | 'no-payload';
+
+/**
+ * A row still `sending` whose error is older than this is abandoned: the activity that owned it
+ * retries at least once a minute and touches the row on every attempt.
+ */
+export const ABANDONED_AFTER_MS = 5 * 60_000;
 
 export function createNotificationActivities(deps: ActivityDeps) {
   async function localeOf(userId: number): Promise<string> {
@@ -41,8 +51,10 @@ export function createNotificationActivities(deps: ActivityDeps) {
     return { text, keyboard };
   }
 
-  async function sendOnce(chatId: number, key: string, compose: () => Promise<{ text: string; keyboard?: InlineKeyboard }>): Promise<Delivery> {
-    await deps.db.insert(outboxMessages).values({ key, chatId, status: 'sending' }).onConflictDoNothing();
+  const payloadOf = (n: Notification): OutboxPayload => ({ message: n.message, vars: n.vars, buttons: [...(n.button ? [n.button] : []), ...(n.buttons ?? [])] });
+
+  async function sendOnce(chatId: number, key: string, compose: () => Promise<{ text: string; keyboard?: InlineKeyboard }>, payload?: OutboxPayload): Promise<Delivery> {
+    await deps.db.insert(outboxMessages).values({ key, chatId, status: 'sending', payload }).onConflictDoNothing();
     const [row] = await deps.db.update(outboxMessages)
       .set({ attempts: sql`${outboxMessages.attempts} + 1`, updatedAt: new Date() })
       .where(eq(outboxMessages.key, key)).returning();
@@ -78,17 +90,44 @@ export function createNotificationActivities(deps: ActivityDeps) {
 
   return {
     async notifyUser(n: Notification & { userId: number }): Promise<Delivery> {
-      return sendOnce(n.userId, n.key, async () => render(await localeOf(n.userId), n));
+      return sendOnce(n.userId, n.key, async () => render(await localeOf(n.userId), n), payloadOf(n));
     },
 
     /** Every configured admin gets it; one admin who blocked the bot does not stop the others. */
     async notifyAdmins(n: Notification): Promise<number> {
       let delivered = 0;
       for (const adminId of deps.adminIds) {
-        const result = await sendOnce(adminId, `${n.key}:admin:${adminId}`, async () => render(await localeOf(adminId), n));
+        const result = await sendOnce(adminId, `${n.key}:admin:${adminId}`, async () => render(await localeOf(adminId), n), payloadOf(n));
         if (result.delivered) delivered += 1;
       }
       return delivered;
+    },
+
+    /**
+     * Ops, step 1 of a replay: re-opens a message that failed for good (Telegram refused it, the user
+     * had blocked the bot, or its workflow gave up on it). A delivered message, or one its workflow is
+     * still retrying, is left alone, so a replay never sends twice.
+     */
+    async reopenNotification({ key }: { key: string }): Promise<{ reopened: true } | { reopened: false; reason: ReplayRefusal }> {
+      const [reopened] = await deps.db.update(outboxMessages).set({ status: 'sending', updatedAt: new Date() })
+        .where(and(eq(outboxMessages.key, key), isNotNull(outboxMessages.payload), or(
+          eq(outboxMessages.status, 'failed'),
+          eq(outboxMessages.status, 'blocked'),
+          and(eq(outboxMessages.status, 'sending'), isNotNull(outboxMessages.error), lt(outboxMessages.updatedAt, new Date(Date.now() - ABANDONED_AFTER_MS))),
+        ))).returning({ key: outboxMessages.key });
+      if (reopened) return { reopened: true };
+      const [row] = await deps.db.select().from(outboxMessages).where(eq(outboxMessages.key, key));
+      if (!row) return { reopened: false, reason: 'unknown' };
+      if (row.status === 'sent') return { reopened: false, reason: 'already-sent' };
+      return { reopened: false, reason: row.payload ? 'not-failed' : 'no-payload' };
+    },
+
+    /** Ops, step 2: sends the re-opened message through the same once-only path (a retry never sends twice). */
+    async resendNotification({ key }: { key: string }): Promise<Delivery> {
+      const [row] = await deps.db.select().from(outboxMessages).where(eq(outboxMessages.key, key));
+      if (!row?.payload) throw ApplicationFailure.nonRetryable(`Message ${key} cannot be replayed: its content was not recorded`, 'InvalidRequest');
+      const payload = row.payload;
+      return sendOnce(row.chatId, key, async () => render(await localeOf(row.chatId), { key, ...payload }));
     },
   };
 }

@@ -11,6 +11,7 @@ import type { Logger } from '../infrastructure/logger';
 import type { Runtime } from '../infrastructure/processes/runtime';
 import { cryptocloudWebhookRoutes } from './routes/cryptocloud-webhook';
 import { healthRoutes } from './routes/health';
+import { metricsRoutes } from './routes/metrics';
 import { telegramWebhookRoutes } from './routes/telegram-webhook';
 
 export interface AppDeps {
@@ -41,6 +42,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return reply.code(status).send({ ok: false, error: error.message });
   });
   await app.register(healthRoutes, deps);
+  await app.register(metricsRoutes, deps);
   await app.register(cryptocloudWebhookRoutes, deps);
   if (deps.bot) await app.register(telegramWebhookRoutes, { ...deps, bot: deps.bot });
   return app;

@@ -1,7 +1,7 @@
 /** `npm run api`: the Fastify server. With TELEGRAM_WEBHOOK_URL set it also receives the bot's updates. */
 import { createBot } from '../bot/bot';
-import { ConfigError, loadConfig, loadDotEnv, type Config } from '../infrastructure/config';
-import { createRuntime, onShutdown } from '../infrastructure/processes/runtime';
+import { loadConfig, type Config } from '../infrastructure/config';
+import { createRuntime, runMain } from '../infrastructure/processes/runtime';
 import { buildApp } from './app';
 import { TELEGRAM_WEBHOOK_PATH } from './routes/telegram-webhook';
 
@@ -30,13 +30,4 @@ export async function runApi(config: Config = loadConfig()) {
   };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  loadDotEnv();
-  try {
-    const handle = await runApi();
-    onShutdown(handle.logger, handle.stop);
-  } catch (error) {
-    if (error instanceof ConfigError) { console.error(error.message); process.exit(2); }
-    throw error;
-  }
-}
+if (import.meta.url === `file://${process.argv[1]}`) await runMain('api', () => runApi());

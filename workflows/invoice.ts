@@ -4,7 +4,7 @@
  * schedule, so a dropped postback still settles; a payment after expiry is recorded, never lost.
  */
 import {
-  ActivityFailure, condition, defineQuery, defineSignal, log, proxyActivities, setHandler, upsertSearchAttributes,
+  ActivityFailure, condition, defineQuery, defineSignal, log, patched, proxyActivities, setHandler, upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import {
@@ -48,7 +48,7 @@ export const cancelInvoiceSignal = defineSignal<[{ by: string }]>('cancel');
 export const reconcileNowSignal = defineSignal('reconcileNow');
 export const invoiceStateQuery = defineQuery<InvoiceView>('invoiceState');
 
-const { createGatewayInvoice, cancelGatewayInvoice, recordInvoiceState, notifyUser, notifyAdmins, deliverPaidInvoice } =
+const { createGatewayInvoice, cancelGatewayInvoice, recordInvoiceState, notifyUser, notifyAdmins, deliverPaidInvoice, startReferralCommission } =
   proxyActivities<ReturnType<typeof createActivities>>({
     startToCloseTimeout: '30 seconds',
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: ['InvalidRequest'] },
@@ -149,6 +149,8 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceResul
   }
   if (SETTLED.has(progress.state)) {
     await deliverPaidInvoice({ invoiceId: input.invoiceId, userId: input.userId, planId: input.planId, paidAt: Date.now() });
+    // Runs started before referral commissions existed replay without this step.
+    if (patched('referral-commission')) await startReferralCommission({ invoiceId: input.invoiceId });
   }
   log.info('invoice closed', { invoiceId: input.invoiceId, state: progress.state });
   return { invoiceId: input.invoiceId, state: progress.state, received: progress.received };

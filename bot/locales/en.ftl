@@ -105,3 +105,18 @@ command-myplan = My subscriptions
 command-trial = Free trial
 command-language = Change the language
 command-help = Help
+
+# Payouts and referrals
+referral-commission-held = 💸 You earned { $amount } { $currency } from a payment by someone you referred. It becomes available on { $releaseAt }.
+referral-commission-available = ✅ { $amount } { $currency } of referral commission is now available for payout.
+referral-commission-reversed = ↩️ A payment by someone you referred was refunded, so its { $amount } { $currency } commission was taken back.
+invoice-refunded = ↩️ Your payment of { $amount } { $currency } (invoice { $invoiceId }) was refunded.
+payout-requested = 🕓 Payout request { $payoutId } for { $amount } { $currency } to { $wallet } ({ $network }) received. An admin will review it.
+payout-approved = 👍 Payout { $payoutId } for { $amount } { $currency } was approved and will be sent soon.
+payout-paid = ✅ Payout { $payoutId }: { $amount } { $currency } was sent to { $wallet } ({ $network }). Transaction: { $txHash }
+payout-rejected = ✖️ Payout { $payoutId } for { $amount } { $currency } was rejected: { $reason }. The amount is back in your available balance.
+admin-payout-requested = 🏦 Payout request { $payoutId }: { $amount } { $currency } for user { $userId } to { $wallet } ({ $network }).
+admin-payout-reminder = ⏰ Payout request { $payoutId } ({ $amount } { $currency } for user { $userId }) is still waiting for a decision.
+admin-payout-reminder-unpaid = ⏰ Payout { $payoutId } ({ $amount } { $currency } to { $wallet }, { $network }) was approved but is not marked paid yet.
+payout-approve-button = ✅ Approve
+payout-reject-button = ✖️ Reject

@@ -109,3 +109,18 @@ command-myplan = Мои подписки
 command-trial = Пробный период
 command-language = Сменить язык
 command-help = Справка
+
+# Payouts and referrals
+referral-commission-held = 💸 Вы заработали { $amount } { $currency } с оплаты приглашённого вами пользователя. Сумма станет доступна { $releaseAt }.
+referral-commission-available = ✅ Реферальная комиссия { $amount } { $currency } доступна для вывода.
+referral-commission-reversed = ↩️ Оплата приглашённого вами пользователя возвращена, комиссия { $amount } { $currency } списана.
+invoice-refunded = ↩️ Ваш платёж { $amount } { $currency } (счёт { $invoiceId }) возвращён.
+payout-requested = 🕓 Заявка на вывод { $payoutId } на { $amount } { $currency } на { $wallet } ({ $network }) принята. Администратор её рассмотрит.
+payout-approved = 👍 Вывод { $payoutId } на { $amount } { $currency } одобрен и скоро будет отправлен.
+payout-paid = ✅ Вывод { $payoutId }: { $amount } { $currency } отправлено на { $wallet } ({ $network }). Транзакция: { $txHash }
+payout-rejected = ✖️ Заявка на вывод { $payoutId } на { $amount } { $currency } отклонена: { $reason }. Сумма возвращена на доступный баланс.
+admin-payout-requested = 🏦 Заявка на вывод { $payoutId }: { $amount } { $currency } для пользователя { $userId } на { $wallet } ({ $network }).
+admin-payout-reminder = ⏰ Заявка на вывод { $payoutId } ({ $amount } { $currency } для пользователя { $userId }) всё ещё ждёт решения.
+admin-payout-reminder-unpaid = ⏰ Вывод { $payoutId } ({ $amount } { $currency } на { $wallet }, { $network }) одобрен, но ещё не отмечен как отправленный.
+payout-approve-button = ✅ Одобрить
+payout-reject-button = ✖️ Отклонить

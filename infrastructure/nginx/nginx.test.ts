@@ -144,17 +144,16 @@ function send(options: RequestOptions, ca: string): Promise<Outcome> {
       }
     };
     const useTls = options.sni !== undefined;
+    const tcp = net.connect({ host: '127.0.0.1', port: options.port, localAddress: options.from });
     const socket = useTls
       ? tls.connect({
-          host: '127.0.0.1',
-          port: options.port,
-          localAddress: options.from,
-          // No servername means no SNI when connecting to an IP address.
+          socket: tcp,
+          // No servername means no SNI (the connection is to an IP address).
           ...(options.sni === null ? {} : { servername: options.sni }),
           ca,
           rejectUnauthorized: options.verify ?? true,
         })
-      : net.connect({ host: '127.0.0.1', port: options.port, localAddress: options.from });
+      : tcp;
     socket.once(useTls ? 'secureConnect' : 'connect', () => {
       established = true;
       socket.write(request);
@@ -481,9 +480,12 @@ describe('nginx in front of the api (shipped templates, Debian nginx)', () => {
   });
 
   it('limits one client to 10 r/s with a burst, while another client is still served', async () => {
-    const flood = await Promise.all(
-      Array.from({ length: 40 }, () => https({ host: WEBHOOK_HOST, method: 'POST', path: '/telegram_webhook', body: '{}', from: '127.0.0.20' })),
-    );
+    const post = (from: string) => https({ host: WEBHOOK_HOST, method: 'POST', path: '/telegram_webhook', body: '{}', from });
+    // 40 requests at once from one address, and a few from another one in the same moment.
+    const [flood, others] = await Promise.all([
+      Promise.all(Array.from({ length: 40 }, () => post('127.0.0.20'))),
+      Promise.all(Array.from({ length: 3 }, () => post('127.0.0.21'))),
+    ]);
     const statuses = flood.map((outcome) => expectReply(outcome, 'flood').status);
     const served = statuses.filter((status) => status === 200).length;
     const limited = statuses.filter((status) => status === 429).length;
@@ -491,13 +493,7 @@ describe('nginx in front of the api (shipped templates, Debian nginx)', () => {
     // The burst lets more than one second's worth through at once, but not all 40.
     expect(served).toBeGreaterThan(10);
     expect(limited).toBeGreaterThan(0);
-
-    const stillLimited = expectReply(await https({ host: WEBHOOK_HOST, method: 'POST', path: '/telegram_webhook', body: '{}', from: '127.0.0.20' }), 'same client');
-    expect(stillLimited.status).toBe(429);
-    for (let i = 0; i < 5; i += 1) {
-      const other = expectReply(await https({ host: WEBHOOK_HOST, method: 'POST', path: '/telegram_webhook', body: '{}', from: '127.0.0.21' }), 'other client');
-      expect(other.status).toBe(200);
-    }
+    expect(others.map((outcome) => expectReply(outcome, 'other client').status)).toEqual([200, 200, 200]);
   });
 
   it('writes paths and statuses to its access log, never query strings, secret headers, bodies or download tokens', async () => {

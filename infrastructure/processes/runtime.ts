@@ -4,6 +4,7 @@ import { createI18n } from '../../bot/i18n';
 import type { Config } from '../config';
 import { createDatabase } from '../db/client';
 import { createLogger, type Logger } from '../logger';
+import { countTelegramErrors, instrumentActivities, workerMetrics } from '../metrics';
 import { CryptoCloudClient } from '../providers/cryptocloud';
 import { createTelegramApi } from '../providers/telegram';
 import { connectTemporal } from '../temporal/client';
@@ -32,15 +33,19 @@ export type Runtime = Awaited<ReturnType<typeof createRuntime>>;
 export function createWorkerActivities(runtime: Runtime) {
   const { config } = runtime;
   const i18n = createI18n();
-  return createActivities({
+  // Counted in the worker's own registry (served on WORKER_METRICS_PORT, see docs/operations.md).
+  const metrics = workerMetrics();
+  const telegram = createTelegramApi(config);
+  countTelegramErrors(telegram, metrics);
+  return instrumentActivities(createActivities({
     db: runtime.db,
-    telegram: createTelegramApi(config),
+    telegram,
     gateways: { cryptocloud: new CryptoCloudClient(config.cryptocloud) },
     commands: runtime.commands,
     translate: (locale, key, vars) => i18n.t(locale, key, vars),
     adminIds: config.telegram.adminIds,
     logger: runtime.logger,
-  });
+  }), metrics);
 }
 
 /** Runs `stop` once on SIGTERM/SIGINT, then exits; a second signal exits at once. */
@@ -53,5 +58,26 @@ export function onShutdown(logger: Logger, stop: () => Promise<void>): void {
       logger.info({ signal }, 'shutting down');
       stop().then(() => process.exit(0), (error: unknown) => { logger.error({ err: error }, 'shutdown failed'); process.exit(1); });
     });
+  }
+}
+
+/**
+ * Runs a process entry: a configuration problem prints the named variables and exits 2; any other
+ * start-up failure (database or Temporal unreachable, ...) prints one clear line and exits 1.
+ */
+export async function runMain(name: string, start: () => Promise<{ logger: Logger; stop: () => Promise<void>; running?: Promise<unknown> }>): Promise<void> {
+  const { ConfigError, loadDotEnv } = await import('../config');
+  loadDotEnv();
+  try {
+    const handle = await start();
+    onShutdown(handle.logger, handle.stop);
+    await handle.running;
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    console.error(`${name} could not start: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
   }
 }

@@ -1,8 +1,9 @@
 /** `npm run worker`: the Temporal worker running every workflow and activity of the product. */
-import { ConfigError, loadConfig, loadDotEnv } from '../config';
+import { loadConfig } from '../config';
 import { registerSearchAttributes } from '../temporal/client';
 import { createWorker } from '../temporal/worker';
-import { createRuntime, createWorkerActivities, onShutdown } from './runtime';
+import { serveMetrics, workerMetrics } from '../metrics';
+import { createRuntime, createWorkerActivities, runMain } from './runtime';
 
 export async function runWorker(config = loadConfig()) {
   const runtime = await createRuntime(config, 'worker');
@@ -12,28 +13,20 @@ export async function runWorker(config = loadConfig()) {
     activities: createWorkerActivities(runtime),
   });
   const running = worker.run();
-  runtime.logger.info({ taskQueue: config.temporal.taskQueue, temporal: config.temporal.address }, 'worker running');
+  const metricsPort = config.worker.metricsPort;
+  const metrics = metricsPort === undefined ? undefined : await serveMetrics(workerMetrics().registry, { host: config.worker.metricsHost, port: metricsPort });
+  runtime.logger.info({ taskQueue: config.temporal.taskQueue, temporal: config.temporal.address, metrics: metrics?.url }, 'worker running');
   return {
     running,
     logger: runtime.logger,
     stop: async () => {
       worker.shutdown();
       await running;
+      await metrics?.close();
       await connection.close();
       await runtime.close();
     },
   };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  loadDotEnv();
-  try {
-    const handle = await runWorker();
-    onShutdown(handle.logger, handle.stop);
-    await handle.running;
-  } catch (error) {
-    if (error instanceof ConfigError) { console.error(error.message); process.exit(2); }
-    throw error;
-  }
-}
-
+if (import.meta.url === `file://${process.argv[1]}`) await runMain('worker', () => runWorker());

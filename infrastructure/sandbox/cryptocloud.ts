@@ -432,7 +432,7 @@ export class CryptoCloudSandbox {
     return this.wire(record);
   }
 
-  /** Sends the last postback again, with a fresh token, honouring drop/repeat. */
+  /** Sends the last postback again (token signed anew, current invoice state), honouring drop/repeat. */
   async resendLastPostback(): Promise<PostbackDelivery[]> {
     if (!this.lastPostback) throw new CryptoCloudSandboxError('no postback has been sent yet', 409);
     const record = this.require(this.lastPostback.invoiceId);

@@ -57,7 +57,8 @@ async function main(): Promise<void> {
 
   sandbox.telegram.onCall((call) => {
     if (call.method === 'getUpdates' && call.ok && Array.isArray(call.result) && call.result.length === 0) return;
-    const chat = call.params.chat_id === undefined ? '' : ` chat=${String(call.params.chat_id)}`;
+    const chatId = call.params.chat_id;
+    const chat = typeof chatId === 'number' || typeof chatId === 'string' ? ` chat=${chatId}` : '';
     const outcome = call.ok ? 'ok' : `${call.errorCode} ${call.description}`;
     console.log(`[telegram] ${call.method}${chat} → ${outcome}`);
   });

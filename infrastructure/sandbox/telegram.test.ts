@@ -30,7 +30,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  await Promise.all(bots.splice(0).map((bot) => (bot.isRunning() ? bot.stop() : undefined)));
+  for (const bot of bots.splice(0)) if (bot.isRunning()) await bot.stop();
   await Promise.all(servers.splice(0).map((server) => server.close()));
   await sandbox.close();
 });

@@ -481,6 +481,11 @@ export class TelegramSandbox {
     return { url: this.webhook?.url ?? '', secretToken: this.webhook?.secretToken, pending: this.queue.length, lastErrorMessage: this.webhook?.lastErrorMessage };
   }
 
+  /** True while a getUpdates long poll is waiting (a bot is connected by polling). */
+  isPolling(): boolean {
+    return this.activePoll !== undefined;
+  }
+
   webhookDeliveries(): WebhookDelivery[] {
     return [...this.deliveries];
   }
@@ -537,6 +542,7 @@ export class TelegramSandbox {
 
   /** The user writes to the bot in their private chat. A leading `/command` gets a bot_command entity. */
   sendText(input: { from: UserInput; text: string }): Update {
+    if (typeof input.text !== 'string' || !input.text) throw new TelegramSandboxError('text must be a non-empty string');
     const record = this.ensureUser(input.from);
     record.startedBot = true;
     record.blocked = false;
@@ -556,6 +562,7 @@ export class TelegramSandbox {
 
   /** The user presses an inline button of a bot message; returns the callback query id. */
   pressButton(input: { from: UserInput; message_id: number; data: string; chatId?: number; force?: boolean }): string {
+    if (typeof input.data !== 'string') throw new TelegramSandboxError('data must be the callback_data string');
     const record = this.ensureUser(input.from);
     const chatId = input.chatId ?? record.user.id;
     const chat = this.chats.get(chatId);
@@ -1347,6 +1354,7 @@ export class TelegramSandbox {
   }
 
   private ensureUser(input: UserInput): UserRecord {
+    if (!input || typeof input !== 'object') throw new TelegramSandboxError('a user object {id, first_name} is required (from)');
     if (!Number.isSafeInteger(input.id) || input.id <= 0) throw new TelegramSandboxError(`user id must be a positive integer, got ${input.id}`);
     if (typeof input.first_name !== 'string' || !input.first_name) throw new TelegramSandboxError('a user needs a first_name');
     const user: User = {
@@ -1436,6 +1444,7 @@ export class TelegramSandbox {
   }
 
   private usableLink(url: string, chatId: number): InviteLinkRecord {
+    if (typeof url !== 'string') throw new TelegramSandboxError('inviteLink must be the invite_link URL');
     const link = this.links.get(url);
     if (!link || link.chatId !== chatId) throw new TelegramSandboxError(`unknown invite link ${url} for chat ${chatId}`, 404);
     if (link.revoked) throw new TelegramSandboxError('invite link was revoked', 409);
@@ -1647,7 +1656,8 @@ export class TelegramSandbox {
 
   private registerControl(app: FastifyInstance): void {
     const base = '/_sandbox/telegram';
-    const guard = <T>(run: () => T) => controlCall(run);
+    // Misuse answers {error} with the status the error names (400 by default, 404 unknown, 409 conflict).
+    const guard = <T>(reply: FastifyReply, run: () => T) => controlCall(reply, run);
 
     app.get<{ Querystring: { method?: string; since?: string } }>(`${base}/calls`, async (request) => {
       const since = Number(request.query.since ?? 0);
@@ -1655,55 +1665,55 @@ export class TelegramSandbox {
     });
     app.get(`${base}/chats`, async () => ({ chats: this.chatList() }));
     app.post<{ Body: Parameters<TelegramSandbox['addChannel']>[0] }>(`${base}/channels`, async (request, reply) =>
-      guard(() => { void reply.code(201); return { chat: this.addChannel(bodyOf(request)) }; }));
+      guard(reply, () => { void reply.code(201); return { chat: this.addChannel(bodyOf(request)) }; }));
     app.post<{ Body: UserInput & { startedBot?: boolean } }>(`${base}/users`, async (request, reply) =>
-      guard(() => {
+      guard(reply, () => {
         const { startedBot, ...user } = bodyOf(request);
         void reply.code(201);
         return { user: this.addUser(user, { startedBot }) };
       }));
-    app.post<{ Params: { userId: string } }>(`${base}/users/:userId/block`, async (request) =>
-      guard(() => { this.blockBot(toId(request.params.userId)); return { blocked: true }; }));
-    app.delete<{ Params: { userId: string } }>(`${base}/users/:userId/block`, async (request) =>
-      guard(() => { this.unblockBot(toId(request.params.userId)); return { blocked: false }; }));
-    app.get<{ Params: { chatId: string } }>(`${base}/chats/:chatId/messages`, async (request) =>
-      guard(() => ({ messages: this.messagesTo(toId(request.params.chatId)) })));
-    app.get<{ Params: { chatId: string; userId: string } }>(`${base}/chats/:chatId/members/:userId`, async (request) =>
-      guard(() => ({ status: this.member(toId(request.params.chatId), toId(request.params.userId)) })));
+    app.post<{ Params: { userId: string } }>(`${base}/users/:userId/block`, async (request, reply) =>
+      guard(reply, () => { this.blockBot(toId(request.params.userId)); return { blocked: true }; }));
+    app.delete<{ Params: { userId: string } }>(`${base}/users/:userId/block`, async (request, reply) =>
+      guard(reply, () => { this.unblockBot(toId(request.params.userId)); return { blocked: false }; }));
+    app.get<{ Params: { chatId: string } }>(`${base}/chats/:chatId/messages`, async (request, reply) =>
+      guard(reply, () => ({ messages: this.messagesTo(toId(request.params.chatId)) })));
+    app.get<{ Params: { chatId: string; userId: string } }>(`${base}/chats/:chatId/members/:userId`, async (request, reply) =>
+      guard(reply, () => ({ status: this.member(toId(request.params.chatId), toId(request.params.userId)) })));
     app.put<{ Params: { chatId: string; userId: string }; Body: { status: MemberStatus; until_date?: number; user?: UserInput } }>(
-      `${base}/chats/:chatId/members/:userId`, async (request) =>
-        guard(() => {
+      `${base}/chats/:chatId/members/:userId`, async (request, reply) =>
+        guard(reply, () => {
           const body = bodyOf(request);
           const userId = toId(request.params.userId);
           this.setMember(toId(request.params.chatId), body.user ? { ...body.user, id: userId } : userId, body.status, body.until_date ?? 0);
           return { status: this.member(toId(request.params.chatId), userId) };
         }));
-    app.get<{ Params: { chatId: string } }>(`${base}/chats/:chatId/invite-links`, async (request) =>
-      guard(() => ({ links: this.inviteLinks(toId(request.params.chatId)) })));
-    app.get<{ Params: { chatId: string } }>(`${base}/chats/:chatId/join-requests`, async (request) =>
-      guard(() => ({ requests: this.joinRequests(toId(request.params.chatId)) })));
+    app.get<{ Params: { chatId: string } }>(`${base}/chats/:chatId/invite-links`, async (request, reply) =>
+      guard(reply, () => ({ links: this.inviteLinks(toId(request.params.chatId)) })));
+    app.get<{ Params: { chatId: string } }>(`${base}/chats/:chatId/join-requests`, async (request, reply) =>
+      guard(reply, () => ({ requests: this.joinRequests(toId(request.params.chatId)) })));
     app.get(`${base}/updates`, async () => ({ updates: this.updates() }));
-    app.post<{ Body: Record<string, unknown> }>(`${base}/updates`, async (request) =>
-      guard(() => ({ update: this.injectUpdate(bodyOf(request)) })));
-    app.post<{ Body: { from: UserInput; text: string } }>(`${base}/messages`, async (request) =>
-      guard(() => ({ update: this.sendText(bodyOf(request)) })));
-    app.post<{ Body: Parameters<TelegramSandbox['pressButton']>[0] }>(`${base}/callbacks`, async (request) =>
-      guard(() => ({ callback_query_id: this.pressButton(bodyOf(request)) })));
-    app.get<{ Params: { id: string } }>(`${base}/callbacks/:id`, async (request) =>
-      guard(() => {
+    app.post<{ Body: Record<string, unknown> }>(`${base}/updates`, async (request, reply) =>
+      guard(reply, () => ({ update: this.injectUpdate(bodyOf(request)) })));
+    app.post<{ Body: { from: UserInput; text: string } }>(`${base}/messages`, async (request, reply) =>
+      guard(reply, () => ({ update: this.sendText(bodyOf(request)) })));
+    app.post<{ Body: Parameters<TelegramSandbox['pressButton']>[0] }>(`${base}/callbacks`, async (request, reply) =>
+      guard(reply, () => ({ callback_query_id: this.pressButton(bodyOf(request)) })));
+    app.get<{ Params: { id: string } }>(`${base}/callbacks/:id`, async (request, reply) =>
+      guard(reply, () => {
         const answer = this.callbackAnswer(request.params.id);
         if (!answer) throw new TelegramSandboxError(`unknown callback query ${request.params.id}`, 404);
         return answer;
       }));
-    app.post<{ Body: Parameters<TelegramSandbox['requestJoin']>[0] }>(`${base}/join-requests`, async (request) =>
-      guard(() => ({ update: this.requestJoin(bodyOf(request)) })));
-    app.post<{ Body: Parameters<TelegramSandbox['joinByLink']>[0] }>(`${base}/joins`, async (request) =>
-      guard(() => ({ update: this.joinByLink(bodyOf(request)) })));
-    app.post<{ Body: Parameters<TelegramSandbox['leaveChat']>[0] }>(`${base}/leaves`, async (request) =>
-      guard(() => ({ update: this.leaveChat(bodyOf(request)) })));
+    app.post<{ Body: Parameters<TelegramSandbox['requestJoin']>[0] }>(`${base}/join-requests`, async (request, reply) =>
+      guard(reply, () => ({ update: this.requestJoin(bodyOf(request)) })));
+    app.post<{ Body: Parameters<TelegramSandbox['joinByLink']>[0] }>(`${base}/joins`, async (request, reply) =>
+      guard(reply, () => ({ update: this.joinByLink(bodyOf(request)) })));
+    app.post<{ Body: Parameters<TelegramSandbox['leaveChat']>[0] }>(`${base}/leaves`, async (request, reply) =>
+      guard(reply, () => ({ update: this.leaveChat(bodyOf(request)) })));
     app.get(`${base}/faults`, async () => ({ faults: this.faults() }));
     app.post<{ Body: FaultSpec }>(`${base}/faults`, async (request, reply) =>
-      guard(() => { void reply.code(201); return { fault: this.injectFault(bodyOf(request)) }; }));
+      guard(reply, () => { void reply.code(201); return { fault: this.injectFault(bodyOf(request)) }; }));
     app.delete(`${base}/faults`, async () => { this.clearFaults(); return { faults: [] }; });
     app.get(`${base}/webhook`, async () => ({ webhook: this.getWebhookInfo(), deliveries: this.webhookDeliveries() }));
     app.get(`${base}/commands`, async () => ({ commands: this.commands() }));
@@ -1727,12 +1737,12 @@ function toId(raw: string): number {
   return Number(raw);
 }
 
-/** Turns a thrown TelegramSandboxError into an HTTP error Fastify sends as `{statusCode, error, message}`. */
-function controlCall<T>(run: () => T): T {
+/** Runs a control action; a TelegramSandboxError becomes `{error}` with its status. */
+function controlCall<T>(reply: FastifyReply, run: () => T): T | FastifyReply {
   try {
     return run();
   } catch (error) {
-    if (error instanceof TelegramSandboxError) throw Object.assign(new Error(error.message), { statusCode: error.statusCode });
+    if (error instanceof TelegramSandboxError) return reply.code(error.statusCode).send({ error: error.message });
     throw error;
   }
 }

@@ -15,11 +15,12 @@ import {
 import type { Config } from '../config';
 import type { Database } from '../db/client';
 import { invoices, plans } from '../db/schema';
+import { createMoneyCommands } from './money-commands';
 
 export const invoiceWorkflowId = (invoiceId: string) => `invoice:${invoiceId}`;
 export const subscriptionWorkflowId = (userId: number, planId: string) => `subscription:${userId}:${planId}`;
 
-const CLOSED_INVOICE_STATUSES = ['paid', 'overpaid', 'expired', 'cancelled', 'needs_review', 'late_paid'] as const;
+const CLOSED_INVOICE_STATUSES = ['paid', 'overpaid', 'expired', 'cancelled', 'needs_review', 'late_paid', 'refunded'] as const;
 
 export class UnknownPlanError extends Error {
   constructor(planId: string) { super(`There is no active plan "${planId}"`); this.name = 'UnknownPlanError'; }
@@ -29,7 +30,7 @@ export function subscriptionSettings(config: Pick<Config, 'subscription'>): Subs
   return { gracePeriodMs: config.subscription.gracePeriodMs, reminderOffsetsMs: config.subscription.reminderOffsetsMs, removalDryRun: config.subscription.removalDryRun };
 }
 
-export function createCommands(deps: { client: Client; db: Database; config: Pick<Config, 'temporal' | 'invoice' | 'subscription'> }) {
+export function createCommands(deps: { client: Client; db: Database; config: Pick<Config, 'temporal' | 'invoice' | 'subscription' | 'referral' | 'payout'> }) {
   const { client, db, config } = deps;
   const taskQueue = config.temporal.taskQueue;
 
@@ -57,6 +58,9 @@ export function createCommands(deps: { client: Client; db: Database; config: Pic
   }
 
   return {
+    // Referral commissions, refunds, payouts and message replays (money-commands.ts).
+    ...createMoneyCommands(deps),
+
     /**
      * The user's open invoice for this plan, or a new one. One open invoice per user and plan follows
      * from the workflow id: while one is payable, its id is the one this computes.

@@ -1,0 +1,217 @@
+/**
+ * Commands for referral commissions, refunds, payouts and message replays, merged into `Commands`
+ * (see commands.ts). Like the rest: validate, then start, signal, update or query a workflow.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client,
+} from '@temporalio/client';
+import { eq } from 'drizzle-orm';
+import { payoutActionAllowed, PayoutRequestError, validatePayoutRequest, validateTxHash, type PayoutNetwork, type PayoutSource } from '../../domain/payout';
+import { commissionStateQuery, refundCommissionSignal, type commissionWorkflow, type CommissionView } from '../../workflows/commission';
+import {
+  approvePayoutSignal, markPayoutPaidSignal, payoutAcceptedUpdate, payoutStateQuery, rejectPayoutSignal,
+  type PayoutOutcome, type payoutWorkflow, type PayoutView,
+} from '../../workflows/payout';
+import type { RedeliveryResult, redeliveryWorkflow } from '../../workflows/redelivery';
+import type { InvoiceRefundResult, invoiceRefundWorkflow } from '../../workflows/refund';
+import { InvoiceId, ProcessStatus, TelegramUserId } from '../../workflows/search-attributes';
+import type { Config } from '../config';
+import type { Database } from '../db/client';
+import { invoices, outboxMessages } from '../db/schema';
+
+export const commissionWorkflowId = (invoiceId: string) => `commission:${invoiceId}`;
+export const payoutWorkflowId = (payoutId: string) => `payout:${payoutId}`;
+export const refundWorkflowId = (invoiceId: string) => `refund:${invoiceId}`;
+export const redeliveryWorkflowId = (key: string) => `redeliver:${key}`;
+
+const PAYOUT_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const REFUNDABLE = new Set(['paid', 'overpaid', 'refunded']);
+
+export class UnknownInvoiceError extends Error {
+  constructor(invoiceId: string) { super(`There is no invoice "${invoiceId}"`); this.name = 'UnknownInvoiceError'; }
+}
+export class InvoiceNotRefundableError extends Error {
+  constructor(invoiceId: string, status: string) { super(`Invoice ${invoiceId} is ${status}; only a paid invoice can be refunded`); this.name = 'InvoiceNotRefundableError'; }
+}
+export class UnknownPayoutError extends Error {
+  constructor(payoutId: string) { super(`There is no payout "${payoutId}"`); this.name = 'UnknownPayoutError'; }
+}
+export class PayoutActionError extends Error {
+  constructor(payoutId: string, status: string, action: string) { super(`Payout ${payoutId} is ${status}: it cannot be ${action === 'markPaid' ? 'marked paid' : `${action}d`}`); this.name = 'PayoutActionError'; }
+}
+export class UnknownMessageError extends Error {
+  constructor(key: string) { super(`There is no outbox message "${key}"`); this.name = 'UnknownMessageError'; }
+}
+
+export interface PayoutRequest {
+  /** Give one (e.g. derived from the bot dialog) to make a repeated submission the same request. */
+  payoutId?: string;
+  requesterId: number;
+  amountMinor: bigint;
+  currency: string;
+  network: string;
+  wallet: string;
+  source?: PayoutSource;
+}
+
+type MoneyConfig = Pick<Config, 'temporal' | 'referral' | 'payout'>;
+
+export function createMoneyCommands(deps: { client: Client; db: Database; config: MoneyConfig }) {
+  const { client, db, config } = deps;
+  const taskQueue = config.temporal.taskQueue;
+
+  async function payoutView(payoutId: string): Promise<PayoutView> {
+    try {
+      return await client.workflow.getHandle(payoutWorkflowId(payoutId)).query(payoutStateQuery);
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) throw new UnknownPayoutError(payoutId);
+      throw error;
+    }
+  }
+
+  async function decide(payoutId: string, action: 'approve' | 'reject' | 'markPaid', send: () => Promise<void>): Promise<void> {
+    if (!PAYOUT_ID.test(payoutId)) throw new UnknownPayoutError(payoutId);
+    const view = await payoutView(payoutId);
+    if (view.status === 'reserving' || view.status === 'refused' || !payoutActionAllowed(view.status, action)) throw new PayoutActionError(payoutId, view.status, action);
+    try {
+      await send();
+    } catch (error) {
+      // Closed between the check and the signal: someone else decided first.
+      if (error instanceof WorkflowNotFoundError) throw new PayoutActionError(payoutId, (await payoutView(payoutId)).status, action);
+      throw error;
+    }
+  }
+
+  return {
+    /** From the invoice workflow (through an activity): start `commission:<invoiceId>` once. */
+    async startCommission(invoiceId: string, payerId: number, referrerId: number): Promise<void> {
+      try {
+        await client.workflow.start<typeof commissionWorkflow>('commissionWorkflow', {
+          workflowId: commissionWorkflowId(invoiceId),
+          taskQueue,
+          args: [{ invoiceId, holdMs: config.referral.holdMs }],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          typedSearchAttributes: [{ key: TelegramUserId, value: referrerId }, { key: InvoiceId, value: invoiceId }, { key: ProcessStatus, value: 'starting' }],
+          memo: { payerId },
+        });
+      } catch (error) {
+        // Already ran (e.g. a refund reached it first): nothing more to start.
+        if (error instanceof WorkflowExecutionAlreadyStartedError) return;
+        throw error;
+      }
+    },
+
+    /** Tells the commission about a refund; starts a new run when the last one ended (after the hold). */
+    async refundCommission(invoiceId: string, by: string): Promise<void> {
+      await client.workflow.signalWithStart<typeof commissionWorkflow, [{ by: string }]>('commissionWorkflow', {
+        workflowId: commissionWorkflowId(invoiceId),
+        taskQueue,
+        args: [{ invoiceId, holdMs: config.referral.holdMs }],
+        signal: refundCommissionSignal,
+        signalArgs: [{ by }],
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+        typedSearchAttributes: [{ key: InvoiceId, value: invoiceId }, { key: ProcessStatus, value: 'starting' }],
+      });
+    },
+
+    async commissionState(invoiceId: string): Promise<CommissionView | undefined> {
+      try {
+        return await client.workflow.getHandle(commissionWorkflowId(invoiceId)).query(commissionStateQuery);
+      } catch (error) {
+        if (error instanceof WorkflowNotFoundError) return undefined;
+        throw error;
+      }
+    },
+
+    /**
+     * Admin/ops: the invoice's payment went back to the buyer. Marks it refunded and reverses the
+     * referrer's commission, through `refund:<invoiceId>`; waits for it. Refunding twice is a no-op.
+     */
+    async refundInvoice(invoiceId: string, by: string, reason?: string): Promise<InvoiceRefundResult> {
+      const [row] = await db.select({ status: invoices.status }).from(invoices).where(eq(invoices.id, invoiceId));
+      if (!row) throw new UnknownInvoiceError(invoiceId);
+      if (!REFUNDABLE.has(row.status)) throw new InvoiceNotRefundableError(invoiceId, row.status);
+      const handle = client.workflow.getHandle<typeof invoiceRefundWorkflow>(refundWorkflowId(invoiceId));
+      try {
+        await client.workflow.start<typeof invoiceRefundWorkflow>('invoiceRefundWorkflow', {
+          workflowId: refundWorkflowId(invoiceId),
+          taskQueue,
+          args: [{ invoiceId, by, reason }],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          // A refund that failed (e.g. a bug fixed since) may be asked again; a completed one not.
+          workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+          typedSearchAttributes: [{ key: InvoiceId, value: invoiceId }, { key: ProcessStatus, value: 'refunding' }],
+        });
+      } catch (error) {
+        if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      }
+      return handle.result();
+    },
+
+    /**
+     * A referrer (later a seller) asks to withdraw. Validates wallet, network and minimum (throws
+     * PayoutRequestError), then starts `payout:<id>` with an update that answers once the amount is
+     * reserved, or refused because the available balance does not cover it.
+     */
+    async requestPayout(request: PayoutRequest): Promise<PayoutOutcome> {
+      const valid = validatePayoutRequest(request, config.payout.minimumMinor);
+      const payoutId = request.payoutId ?? `po${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
+      if (!PAYOUT_ID.test(payoutId)) throw new PayoutRequestError({ code: 'amount', message: `"${payoutId.slice(0, 70)}" is not a payout id` });
+      const workflowId = payoutWorkflowId(payoutId);
+      const start = new WithStartWorkflowOperation<typeof payoutWorkflow>('payoutWorkflow', {
+        workflowId,
+        taskQueue,
+        args: [{
+          payoutId, source: request.source ?? 'referrer', requesterId: request.requesterId, amountMinor: valid.amountMinor.toString(),
+          currency: valid.currency, network: valid.network, wallet: valid.wallet, reminderEveryMs: config.payout.reminderEveryMs,
+        }],
+        // The same payout id again (a double tap) gets the first request's answer.
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        typedSearchAttributes: [{ key: TelegramUserId, value: request.requesterId }, { key: ProcessStatus, value: 'reserving' }],
+      });
+      try {
+        return await client.workflow.executeUpdateWithStart(payoutAcceptedUpdate, { startWorkflowOperation: start });
+      } catch (error) {
+        // That id belongs to a payout that has already ended: report how it was decided.
+        const view = await client.workflow.getHandle(workflowId).query(payoutStateQuery).catch(() => undefined);
+        if (!view || view.status === 'reserving') throw error;
+        return view.status === 'refused'
+          ? { payoutId, accepted: false, reason: 'insufficient_balance', availableMinor: '0' }
+          : { payoutId, accepted: true, availableAfterMinor: '0' };
+      }
+    },
+
+    payoutState: payoutView,
+    approvePayout: (payoutId: string, by: number) =>
+      decide(payoutId, 'approve', () => client.workflow.getHandle(payoutWorkflowId(payoutId)).signal(approvePayoutSignal, { by })),
+    rejectPayout: (payoutId: string, by: number, reason: string) =>
+      decide(payoutId, 'reject', () => client.workflow.getHandle(payoutWorkflowId(payoutId)).signal(rejectPayoutSignal, { by, reason: reason.trim().slice(0, 500) || 'no reason given' })),
+    async markPayoutPaid(payoutId: string, by: number, txHash: string): Promise<void> {
+      const view = await payoutView(payoutId);
+      const hash = validateTxHash(view.network as PayoutNetwork, txHash);
+      if (typeof hash !== 'string') throw new PayoutRequestError(hash);
+      await decide(payoutId, 'markPaid', () => client.workflow.getHandle(payoutWorkflowId(payoutId)).signal(markPayoutPaidSignal, { by, txHash: hash }));
+    },
+
+    /**
+     * Ops: sends a failed message again, exactly once: concurrent replays of one message share the
+     * workflow `redeliver:<key>`, and only a failed outbox row is re-opened.
+     */
+    async replayDelivery(key: string, by: string): Promise<RedeliveryResult> {
+      const [row] = await db.select({ chatId: outboxMessages.chatId }).from(outboxMessages).where(eq(outboxMessages.key, key));
+      if (!row) throw new UnknownMessageError(key);
+      const handle = await client.workflow.start<typeof redeliveryWorkflow>('redeliveryWorkflow', {
+        workflowId: redeliveryWorkflowId(key),
+        taskQueue,
+        args: [{ key, by }],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+        typedSearchAttributes: [{ key: TelegramUserId, value: row.chatId }, { key: ProcessStatus, value: 'replaying' }],
+      });
+      return handle.result();
+    },
+  };
+}

@@ -1,0 +1,132 @@
+/**
+ * Payout workflow (`payout:<payoutId>`): a referrer (later a seller) withdraws from their available
+ * balance. The amount is reserved first, atomically, so two requests cannot spend the same money;
+ * the caller learns the outcome through the `accepted` update it sends with the start
+ * (update-with-start). Admins approve, mark paid (with the transaction hash) or reject, with
+ * reminders while nobody acts; the requester is told at each step.
+ */
+import {
+  allHandlersFinished, condition, defineQuery, defineSignal, defineUpdate, log, proxyActivities, setHandler, upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type { createActivities } from '../activities';
+import type { PayoutDecision, PayoutFacts, Reservation } from '../activities/payouts';
+import { fromMinor } from '../domain/money';
+import { payoutActionAllowed, type PayoutStatus } from '../domain/payout';
+import { ProcessStatus, TelegramUserId } from './search-attributes';
+
+export interface PayoutInput extends PayoutFacts {
+  /** From configuration (PAYOUT_REMINDER_EVERY). */
+  reminderEveryMs: number;
+}
+
+export type PayoutOutcome = Reservation & { payoutId: string };
+
+export interface PayoutView {
+  payoutId: string;
+  requesterId: number;
+  amountMinor: string;
+  currency: string;
+  network: string;
+  wallet: string;
+  status: PayoutStatus | 'reserving' | 'refused';
+  decidedBy?: number;
+  txHash?: string;
+  reason?: string;
+  remindersSent: number;
+}
+
+/** Sent with the start: answers once the reservation is decided. */
+export const payoutAcceptedUpdate = defineUpdate<PayoutOutcome>('accepted');
+export const approvePayoutSignal = defineSignal<[{ by: number }]>('approve');
+export const markPayoutPaidSignal = defineSignal<[{ by: number; txHash: string }]>('markPaid');
+export const rejectPayoutSignal = defineSignal<[{ by: number; reason: string }]>('reject');
+export const payoutStateQuery = defineQuery<PayoutView>('payoutState');
+
+/** Callback data of the admin buttons (the admin bot feature parses these). */
+export const payoutCallbacks = {
+  approve: (payoutId: string) => `payout:approve:${payoutId}`,
+  reject: (payoutId: string) => `payout:reject:${payoutId}`,
+};
+
+const acts = proxyActivities<ReturnType<typeof createActivities>>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: ['InvalidRequest'] },
+});
+
+export async function payoutWorkflow(input: PayoutInput): Promise<PayoutView> {
+  const { payoutId, requesterId } = input;
+  const facts: PayoutFacts = { payoutId, source: input.source, requesterId, amountMinor: input.amountMinor, currency: input.currency, network: input.network, wallet: input.wallet };
+  const decisions: PayoutDecision[] = [];
+  let outcome: PayoutOutcome | undefined;
+  const view: PayoutView = { payoutId, requesterId, amountMinor: input.amountMinor, currency: input.currency, network: input.network, wallet: input.wallet, status: 'reserving', remindersSent: 0 };
+
+  setHandler(payoutAcceptedUpdate, async () => {
+    await condition(() => outcome !== undefined);
+    return outcome!;
+  });
+  setHandler(approvePayoutSignal, ({ by }) => { decisions.push({ action: 'approve', by }); });
+  setHandler(markPayoutPaidSignal, ({ by, txHash }) => { decisions.push({ action: 'markPaid', by, txHash }); });
+  setHandler(rejectPayoutSignal, ({ by, reason }) => { decisions.push({ action: 'reject', by, reason }); });
+  setHandler(payoutStateQuery, () => view);
+
+  const setStatus = (status: PayoutView['status']) => {
+    view.status = status;
+    upsertSearchAttributes([{ key: ProcessStatus, value: status }]);
+  };
+  upsertSearchAttributes([{ key: TelegramUserId, value: requesterId }]);
+
+  const reservation = await acts.reservePayout(facts);
+  outcome = { ...reservation, payoutId };
+  if (!reservation.accepted) {
+    setStatus('refused');
+    await condition(allHandlersFinished);
+    return view;
+  }
+  setStatus('requested');
+
+  const amount = fromMinor(BigInt(input.amountMinor), input.currency);
+  const vars = { payoutId, amount, currency: input.currency, network: input.network, wallet: input.wallet, userId: requesterId };
+  const adminButtons = [
+    { message: 'payout-approve-button', callback: payoutCallbacks.approve(payoutId) },
+    { message: 'payout-reject-button', callback: payoutCallbacks.reject(payoutId) },
+  ];
+  await acts.notifyUser({ key: `payout:${payoutId}:requested`, userId: requesterId, message: 'payout-requested', vars });
+  await acts.notifyAdmins({ key: `payout:${payoutId}:requested`, message: 'admin-payout-requested', vars, buttons: adminButtons });
+
+  while (view.status === 'requested' || view.status === 'approved') {
+    if (decisions.length === 0) {
+      const acted = await condition(() => decisions.length > 0, input.reminderEveryMs);
+      if (!acted) {
+        view.remindersSent += 1;
+        const waitingFor = view.status === 'requested' ? 'admin-payout-reminder' : 'admin-payout-reminder-unpaid';
+        await acts.notifyAdmins({ key: `payout:${payoutId}:reminder:${view.remindersSent}`, message: waitingFor, vars, buttons: view.status === 'requested' ? adminButtons : [] });
+        continue;
+      }
+    }
+    const decision = decisions.shift()!;
+    if (!payoutActionAllowed(view.status, decision.action)) {
+      log.warn('payout decision ignored in this state', { payoutId, status: view.status, action: decision.action, by: decision.by });
+      continue;
+    }
+    const { status } = await acts.recordPayoutDecision({ payout: facts, decision });
+    view.decidedBy = decision.by;
+    if (decision.action === 'markPaid') view.txHash = decision.txHash;
+    if (decision.action === 'reject') view.reason = decision.reason;
+    setStatus(status);
+    switch (status) {
+      case 'approved':
+        await acts.notifyUser({ key: `payout:${payoutId}:approved`, userId: requesterId, message: 'payout-approved', vars });
+        break;
+      case 'paid':
+        await acts.notifyUser({ key: `payout:${payoutId}:paid`, userId: requesterId, message: 'payout-paid', vars: { ...vars, txHash: view.txHash ?? '' } });
+        break;
+      case 'rejected':
+        await acts.notifyUser({ key: `payout:${payoutId}:rejected`, userId: requesterId, message: 'payout-rejected', vars: { ...vars, reason: view.reason ?? '' } });
+        break;
+      case 'requested':
+        break;
+    }
+  }
+  await condition(allHandlersFinished);
+  return view;
+}
