@@ -2,20 +2,22 @@
  * The deployment files that cannot run here for real: the firewall script (its dry run, and its
  * real mode against stand-in `ufw` and `id` commands so the host firewall is never touched),
  * docker-compose.yml validated against the Compose Specification's own JSON schema (no Docker
- * engine), the Dockerfile, and the systemd units (systemd-analyze where available).
+ * engine) and its one-shot setup scripts run against the real Temporal and S3 servers of the test
+ * run, the Dockerfile, and the systemd units (systemd-analyze where available).
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Ajv from 'ajv';
 import draft07 from 'ajv/dist/refs/json-schema-draft-07.json';
 import addFormats from 'ajv-formats';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { parse } from 'yaml';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
-import { onPath } from './toolchain/tools';
+import { onPath, temporalCli } from './toolchain/tools';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const read = (path: string) => readFileSync(join(root, path), 'utf8');
@@ -172,6 +174,59 @@ describe('docker-compose.yml', () => {
     for (const pair of searchAttributePairs) expect(setup).toContain(pair);
     expect(setup).toContain('temporal operator search-attribute create');
     expect(setup.match(/\w+=(Int|Keyword|Text|Bool|Double|Datetime|KeywordList)\b/g)?.sort()).toEqual([...searchAttributePairs].sort());
+  });
+
+  /** What the container runs: the command with Compose's `$$` escapes undone. */
+  const containerCommand = (name: string) => {
+    const command = services[name]!.command!;
+    return (Array.isArray(command) ? command : [command]).map((part) => part.replaceAll('$$', '$'));
+  };
+
+  it('has shell scripts that parse (sh -n) once Compose has undone its $$ escapes', () => {
+    const scripts = Object.entries(services).filter(([, service]) => Array.isArray(service.entrypoint) && service.entrypoint.join(' ') === '/bin/sh -c');
+    expect(scripts.map(([name]) => name).sort()).toEqual(['certbot', 'temporal-schema', 'temporal-setup']);
+    for (const [name] of scripts) {
+      const result = spawnSync('sh', ['-n', '-c', containerCommand(name).join('\n')], { encoding: 'utf8' });
+      expect(result.stderr, name).toBe('');
+      expect(result.status, name).toBe(0);
+    }
+  });
+
+  it('temporal-setup registers the namespace and search attributes on a real Temporal server, idempotently', () => {
+    const cli = temporalCli(() => {});
+    if (!cli) throw new Error('no Temporal CLI binary (npm run setup provides one)');
+    // The admin-tools image has the CLI on PATH as `temporal`.
+    const bin = join(scratch, 'temporal-bin');
+    mkdirSync(bin, { recursive: true });
+    if (!existsSync(join(bin, 'temporal'))) symlinkSync(cli, join(bin, 'temporal'));
+    const address = inject('temporalAddress');
+    const namespace = `compose-setup-${randomUUID().slice(0, 8)}`;
+    const env = { ...process.env, PATH: `${bin}${delimiter}${process.env.PATH ?? ''}`, TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: namespace };
+    const [shell, ...args] = [...(services['temporal-setup']!.entrypoint as string[]), ...containerCommand('temporal-setup')];
+
+    const first = spawnSync(shell!, args, { env, encoding: 'utf8', timeout: 120_000 });
+    expect(first.status, first.stderr).toBe(0);
+    const listed = spawnSync(cli, ['operator', 'search-attribute', 'list', '-n', namespace, '--address', address], { encoding: 'utf8' }).stdout;
+    for (const key of SEARCH_ATTRIBUTES) expect(listed).toMatch(new RegExp(`\\b${key.name}\\s+${CLI_TYPE[key.type]}\\b`));
+
+    const second = spawnSync(shell!, args, { env, encoding: 'utf8', timeout: 120_000 });
+    expect(second.status, second.stderr).toBe(0);
+    expect(second.stdout.match(/already registered/g)).toHaveLength(SEARCH_ATTRIBUTES.length);
+  });
+
+  it('object-storage-init creates the bucket with the app\'s S3 client on a real S3 server, and leaves an existing one', () => {
+    const s3 = inject('s3');
+    const bucket = `compose-init-${randomUUID().slice(0, 8)}`;
+    const env = { ...process.env, S3_ENDPOINT: s3.endpoint, S3_ACCESS_KEY_ID: s3.accessKeyId, S3_SECRET_ACCESS_KEY: s3.secretAccessKey, S3_BUCKET: bucket };
+    const [binary, ...args] = containerCommand('object-storage-init');
+    const first = spawnSync(binary!, args, { cwd: root, env, encoding: 'utf8', timeout: 60_000 });
+    expect(first.status, first.stderr).toBe(0);
+    expect(first.stdout).toContain(`bucket ${bucket} created`);
+    const second = spawnSync(binary!, args, { cwd: root, env, encoding: 'utf8', timeout: 60_000 });
+    expect(second.status, second.stderr).toBe(0);
+    expect(second.stdout).toContain(`bucket ${bucket} already exists`);
+    const wrongKey = spawnSync(binary!, args, { cwd: root, env: { ...env, S3_SECRET_ACCESS_KEY: 'wrong' }, encoding: 'utf8', timeout: 60_000 });
+    expect(wrongKey.status).not.toBe(0);
   });
 
   it('runs the app image with the npm scripts\' commands and one .env file', () => {

@@ -133,14 +133,15 @@ export { eventually } from './eventually';
 
 /**
  * `RECORD_HISTORIES=1 npx vitest run test/e2e` keeps the histories of the closed workflows of a run
- * in test/histories, where the replay test checks them against the current workflow code.
+ * in test/histories (protobuf binary), where the replay test checks them against the current workflow code.
  */
 async function recordHistories(runtime: Runtime, taskQueue: string): Promise<void> {
   const { writeFile } = await import('node:fs/promises');
-  const query = `TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Completed'`;
+  const { default: proto } = await import('@temporalio/proto');
+  const query = `TaskQueue = '${taskQueue}' AND (ExecutionStatus = 'Completed' OR ExecutionStatus = 'ContinuedAsNew')`;
   for await (const execution of runtime.temporal.client.workflow.list({ query })) {
     const history = await runtime.temporal.client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory();
-    const name = `${execution.type}-${execution.workflowId.replace(/[^\w-]/g, '_')}-${execution.runId.slice(0, 8)}.json`;
-    await writeFile(new URL(`./histories/${name}`, import.meta.url), JSON.stringify(history));
+    const name = `${execution.type}-${execution.workflowId.replace(/[^\w-]/g, '_')}-${execution.runId.slice(0, 8)}.bin`;
+    await writeFile(new URL(`./histories/${name}`, import.meta.url), proto.temporal.api.history.v1.History.encode(history).finish());
   }
 }

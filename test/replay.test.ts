@@ -4,12 +4,13 @@
  * such changes go behind `patched()`.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import proto from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 import { workflowsPath } from '../infrastructure/temporal/worker';
 
 const folder = new URL('./histories/', import.meta.url);
-const files = readdirSync(folder).filter((name) => name.endsWith('.json'));
+const files = readdirSync(folder).filter((name) => name.endsWith('.bin'));
 
 describe('workflow replay', () => {
   it('has recorded histories of every kind of workflow', () => {
@@ -18,7 +19,7 @@ describe('workflow replay', () => {
   });
 
   it('replays every recorded history without nondeterminism', async () => {
-    const histories = files.map((name) => ({ workflowId: name, history: JSON.parse(readFileSync(new URL(name, folder), 'utf8')) as object }));
+    const histories = files.map((name) => ({ workflowId: name, history: proto.temporal.api.history.v1.History.decode(readFileSync(new URL(name, folder))) }));
     const failures: string[] = [];
     for await (const result of Worker.runReplayHistories({ workflowsPath, replayName: 'recorded' }, histories)) {
       if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);

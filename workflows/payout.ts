@@ -57,12 +57,13 @@ export async function payoutWorkflow(input: PayoutInput): Promise<PayoutView> {
   const { payoutId, requesterId } = input;
   const facts: PayoutFacts = { payoutId, source: input.source, requesterId, amountMinor: input.amountMinor, currency: input.currency, network: input.network, wallet: input.wallet };
   const decisions: PayoutDecision[] = [];
-  let outcome: PayoutOutcome | undefined;
+  /** Set once the reservation is decided; the `accepted` update waits for it. */
+  const decided: { outcome?: PayoutOutcome } = {};
   const view: PayoutView = { payoutId, requesterId, amountMinor: input.amountMinor, currency: input.currency, network: input.network, wallet: input.wallet, status: 'reserving', remindersSent: 0 };
 
   setHandler(payoutAcceptedUpdate, async () => {
-    await condition(() => outcome !== undefined);
-    return outcome!;
+    await condition(() => decided.outcome !== undefined);
+    return decided.outcome!;
   });
   setHandler(approvePayoutSignal, ({ by }) => { decisions.push({ action: 'approve', by }); });
   setHandler(markPayoutPaidSignal, ({ by, txHash }) => { decisions.push({ action: 'markPaid', by, txHash }); });
@@ -76,7 +77,7 @@ export async function payoutWorkflow(input: PayoutInput): Promise<PayoutView> {
   upsertSearchAttributes([{ key: TelegramUserId, value: requesterId }]);
 
   const reservation = await acts.reservePayout(facts);
-  outcome = { ...reservation, payoutId };
+  decided.outcome = { ...reservation, payoutId };
   if (!reservation.accepted) {
     setStatus('refused');
     await condition(allHandlersFinished);
@@ -85,7 +86,8 @@ export async function payoutWorkflow(input: PayoutInput): Promise<PayoutView> {
   setStatus('requested');
 
   const amount = fromMinor(BigInt(input.amountMinor), input.currency);
-  const vars = { payoutId, amount, currency: input.currency, network: input.network, wallet: input.wallet, userId: requesterId };
+  // Ids as text: Fluent would group a number's digits (1,234,567).
+  const vars = { payoutId, amount, currency: input.currency, network: input.network, wallet: input.wallet, userId: String(requesterId) };
   const adminButtons = [
     { message: 'payout-approve-button', callback: payoutCallbacks.approve(payoutId) },
     { message: 'payout-reject-button', callback: payoutCallbacks.reject(payoutId) },

@@ -395,6 +395,8 @@ describe('nginx in front of the api (shipped templates, Debian nginx)', () => {
       ['DELETE', '/telegram_webhook'],
       ['HEAD', '/telegram_webhook'],
       ['OPTIONS', '/cryptocloud_webhook'],
+      ['TRACE', '/telegram_webhook'],
+      ['PROPFIND', '/telegram_webhook'],
       ['GET', '/'],
       ['GET', '/health'],
       ['GET', '/metrics'],
@@ -428,7 +430,9 @@ describe('nginx in front of the api (shipped templates, Debian nginx)', () => {
     const foreignHost = await https({ host: 'evil.test', sni: WEBHOOK_HOST, method: 'POST', path: '/telegram_webhook', body: '{}', from: '127.0.0.12' });
     expect(foreignHost).toEqual({ kind: 'closed' });
     for (const host of ['evil.test', '127.0.0.1']) {
-      expect(await plain({ host, method: 'GET', path: '/', from: '127.0.0.12' }), `http Host: ${host}`).toEqual({ kind: 'closed' });
+      for (const method of ['GET', 'TRACE']) {
+        expect(await plain({ host, method, path: '/', from: '127.0.0.12' }), `${method} over http, Host: ${host}`).toEqual({ kind: 'closed' });
+      }
     }
     expect(upstream.received.length).toBe(before);
   });
@@ -538,7 +542,7 @@ describe('nginx in front of the api (shipped templates, Debian nginx)', () => {
       expect(file.body.equals(download)).toBe(true);
 
       const before = upstream.received.length;
-      for (const [method, path] of [['POST', '/download/one-time-token'], ['DELETE', '/app/x'], ['POST', '/cryptocloud_webhook'], ['GET', '/']]) {
+      for (const [method, path] of [['POST', '/download/one-time-token'], ['DELETE', '/app/x'], ['TRACE', '/app/x'], ['POST', '/cryptocloud_webhook'], ['GET', '/']]) {
         expect(await https({ host: APP_HOST, method: method!, path: path!, body: method === 'POST' ? '{}' : undefined, from: '127.0.0.18' }), `${method} ${path}`).toEqual({ kind: 'closed' });
       }
       expect(upstream.received.length).toBe(before);

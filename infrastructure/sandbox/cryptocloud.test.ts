@@ -105,7 +105,12 @@ describe('merchant API', () => {
       body: new URLSearchParams({ shop_id: SHOP_ID, amount: '7.25', order_id: 'form-order' }),
     });
     expect(response.status).toBe(200);
-    expect(((await response.json()) as { result: CryptoCloudInvoice }).result).toMatchObject({ amount: 7.25, order_id: 'form-order' });
+    const created = ((await response.json()) as { result: CryptoCloudInvoice }).result;
+    expect(created).toMatchObject({ amount: 7.25, order_id: 'form-order' });
+    const status = await fetch(`${sandbox.url}/v2/invoice/merchant/info`, {
+      method: 'POST', headers: { authorization: `Token ${API_KEY}` }, body: new URLSearchParams({ uuids: created.uuid }),
+    });
+    expect(((await status.json()) as { result: CryptoCloudInvoice[] }).result.map((i) => i.uuid)).toEqual([created.uuid]);
   });
 
   it('reports invoices by uuid with or without the prefix, at most 100', async () => {

@@ -533,7 +533,9 @@ export class CryptoCloudSandbox {
       delivery.status = response.status;
       delivery.responseBody = (await response.text()).slice(0, 2_000);
     } catch (error) {
-      delivery.error = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      // fetch hides the reason (ECONNREFUSED, timeout...) in `cause`.
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      delivery.error = cause?.code ?? cause?.message ?? (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
     } finally {
       delivery.durationMs = Date.now() - started;
       this.finish(delivery);
@@ -757,7 +759,9 @@ function timeToPayMs(value: unknown): number | undefined {
   return total;
 }
 
-function readUuids(value: unknown): string[] {
+function readUuids(raw: unknown): string[] {
+  // A form body carries one id as a plain string, several as repeated fields (or a JSON list).
+  const value = typeof raw === 'string' ? (raw.trim().startsWith('[') ? parseJsonList(raw) : [raw]) : raw;
   if (value === undefined || value === null) throw new CryptoCloudValidationError('uuids is required');
   if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw new CryptoCloudValidationError('uuids must be a list of strings');
   if (value.length === 0) throw new CryptoCloudValidationError('uuids is required');
@@ -771,6 +775,14 @@ function scalar(value: unknown, name: string): string | undefined {
   if (typeof value === 'string') return value;
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   throw new CryptoCloudValidationError(`${name} must be a string`);
+}
+
+function parseJsonList(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new CryptoCloudValidationError('uuids must be a list of strings');
+  }
 }
 
 function requireAmount(text: string): bigint {

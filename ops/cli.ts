@@ -1,0 +1,310 @@
+/**
+ * `npm run ops -- <command>`: the operator's tool. Finds stuck invoices and failed workflows through
+ * Temporal visibility (the custom search attributes), reconciles an invoice with the gateway,
+ * replays a failed message exactly once, shows everything about one user, refunds an invoice.
+ * Every command is an exported function (tests call them directly); `runOps` maps them to exit
+ * codes: 0 done, 1 refused or unknown id (one line on stderr), 2 usage or configuration error.
+ */
+import { WorkflowNotFoundError, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
+import { and, desc, eq, isNotNull, like, ne, or } from 'drizzle-orm';
+import { referrerBalances } from '../activities/balances';
+import { INVOICE_ID_PATTERN } from '../domain/invoice';
+import { parseDuration } from '../domain/duration';
+import { fromMinor } from '../domain/money';
+import { ConfigError, loadConfig, loadDotEnv, type Config } from '../infrastructure/config';
+import type { Database } from '../infrastructure/db/client';
+import { invoices, ledgerEntries, outboxMessages, payoutRequests, referralCommissions, referrers, subscriptions, users } from '../infrastructure/db/schema';
+import { createLogger } from '../infrastructure/logger';
+import { createRuntime } from '../infrastructure/processes/runtime';
+import { invoiceWorkflowId, type Commands } from '../infrastructure/temporal/commands';
+import { InvoiceNotRefundableError, UnknownInvoiceError, UnknownMessageError } from '../infrastructure/temporal/money-commands';
+import { InvoiceId, ProcessStatus, TelegramUserId } from '../workflows/search-attributes';
+
+export interface OpsDeps {
+  db: Database;
+  client: Client;
+  commands: Commands;
+  config: Pick<Config, 'temporal'>;
+}
+
+/** A refusal the operator can act on: printed as one line, exit code 1. */
+export class OpsError extends Error {
+  constructor(message: string) { super(message); this.name = 'OpsError'; }
+}
+
+export interface WorkflowRow {
+  workflowId: string;
+  runId: string;
+  type: string;
+  executionStatus: string;
+  processStatus?: string;
+  telegramUserId?: number;
+  invoiceId?: string;
+  startedAt: Date;
+  closedAt?: Date;
+  /** Where to look at it in Temporal UI. */
+  uiUrl: string;
+}
+
+const toRow = (config: OpsDeps['config'], info: WorkflowExecutionInfo): WorkflowRow => ({
+  workflowId: info.workflowId,
+  runId: info.runId,
+  type: info.type,
+  executionStatus: info.status.name,
+  processStatus: info.typedSearchAttributes.get(ProcessStatus),
+  telegramUserId: info.typedSearchAttributes.get(TelegramUserId),
+  invoiceId: info.typedSearchAttributes.get(InvoiceId),
+  startedAt: info.startTime,
+  closedAt: info.closeTime,
+  uiUrl: `${config.temporal.uiUrl}/namespaces/${encodeURIComponent(config.temporal.namespace)}/workflows/${encodeURIComponent(info.workflowId)}/${info.runId}/history`,
+});
+
+async function listWorkflows(deps: OpsDeps, query: string, limit: number): Promise<WorkflowRow[]> {
+  const rows: WorkflowRow[] = [];
+  for await (const info of deps.client.workflow.list({ query, pageSize: Math.min(limit, 100) })) {
+    rows.push(toRow(deps.config, info));
+    if (rows.length >= limit) break;
+  }
+  return rows;
+}
+
+/** The Temporal UI / CLI queries behind the commands (also in docs/operations.md). */
+export const queries = {
+  stuckInvoices: (before: Date) =>
+    `WorkflowType = 'invoiceWorkflow' AND ExecutionStatus = 'Running' AND ProcessStatus IN ('pending', 'partial') AND StartTime < '${before.toISOString()}'`,
+  failed: (since?: Date) => `(ExecutionStatus = 'Failed' OR ExecutionStatus = 'TimedOut')${since ? ` AND CloseTime > '${since.toISOString()}'` : ''}`,
+  user: (telegramId: number) => `TelegramUserId = ${telegramId}`,
+};
+
+export interface StuckInvoice extends WorkflowRow {
+  ageMs: number;
+  amount?: string;
+  received?: string;
+  currency?: string;
+}
+
+/** Invoices still waiting for money (pending or partly paid) for longer than `olderThanMs`. */
+export async function stuckInvoices(deps: OpsDeps, options: { olderThanMs: number; limit?: number; now?: number }): Promise<StuckInvoice[]> {
+  const now = options.now ?? Date.now();
+  const rows = await listWorkflows(deps, queries.stuckInvoices(new Date(now - options.olderThanMs)), options.limit ?? 100);
+  const result: StuckInvoice[] = [];
+  for (const row of rows) {
+    const invoiceId = row.invoiceId ?? row.workflowId.replace(/^invoice:/, '');
+    const [invoice] = await deps.db.select().from(invoices).where(eq(invoices.id, invoiceId));
+    result.push({
+      ...row, invoiceId, ageMs: now - row.startedAt.getTime(),
+      amount: invoice ? fromMinor(invoice.amountMinor, invoice.currency) : undefined, received: invoice?.amountReceived, currency: invoice?.currency,
+    });
+  }
+  return result;
+}
+
+/** Workflows that failed or timed out (optionally only those closed since a moment). */
+export async function failedWorkflows(deps: OpsDeps, options: { sinceMs?: number; limit?: number; now?: number } = {}): Promise<WorkflowRow[]> {
+  const since = options.sinceMs === undefined ? undefined : new Date((options.now ?? Date.now()) - options.sinceMs);
+  return listWorkflows(deps, queries.failed(since), options.limit ?? 100);
+}
+
+/** Asks the invoice workflow to check with the gateway now. */
+export async function reconcile(deps: OpsDeps, invoiceId: string): Promise<{ invoiceId: string; state: string }> {
+  if (!INVOICE_ID_PATTERN.test(invoiceId)) throw new OpsError(`"${invoiceId.slice(0, 80)}" is not an invoice id (like 123456-plan-1)`);
+  const handle = deps.client.workflow.getHandle(invoiceWorkflowId(invoiceId));
+  let description;
+  try {
+    description = await handle.describe();
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) throw new OpsError(`unknown invoice ${invoiceId}`);
+    throw error;
+  }
+  if (description.status.name !== 'RUNNING') {
+    throw new OpsError(`invoice ${invoiceId} is closed (${description.typedSearchAttributes.get(ProcessStatus) ?? description.status.name.toLowerCase()}); nothing to reconcile`);
+  }
+  await deps.commands.reconcileInvoice(invoiceId);
+  const state = await deps.commands.invoiceState(invoiceId);
+  return { invoiceId, state: state.state };
+}
+
+/** Sends a failed message again, exactly once (see commands.replayDelivery). */
+export async function replayDelivery(deps: OpsDeps, key: string): Promise<{ key: string; messageId: number }> {
+  let result;
+  try {
+    result = await deps.commands.replayDelivery(key, 'ops');
+  } catch (error) {
+    if (error instanceof UnknownMessageError) throw new OpsError(`unknown message ${key}`);
+    throw error;
+  }
+  if (result.delivered) return { key, messageId: result.messageId };
+  const why: Record<typeof result.reason, string> = {
+    'already-sent': 'was already delivered; nothing to replay',
+    'not-failed': 'has not failed (its workflow may still be retrying it); nothing to replay',
+    'no-payload': 'was recorded before message contents were kept; it cannot be replayed',
+    blocked: 'could not be delivered: the user still blocks the bot',
+    refused: 'was refused by Telegram again',
+    unknown: 'does not exist',
+  };
+  throw new OpsError(`message ${key} ${why[result.reason]}`);
+}
+
+export interface UserReport {
+  userId: number;
+  user?: typeof users.$inferSelect;
+  workflows: WorkflowRow[];
+  subscriptions: Array<typeof subscriptions.$inferSelect>;
+  invoices: Array<typeof invoices.$inferSelect>;
+  payouts: Array<typeof payoutRequests.$inferSelect>;
+  referrer?: typeof referrers.$inferSelect;
+  commissions: Array<typeof referralCommissions.$inferSelect>;
+  balances: Array<{ currency: string; held: string; available: string; reserved: string }>;
+  failedMessages: Array<{ key: string; status: string; error: string | null }>;
+}
+
+/** Everything about one Telegram user: their workflows (by TelegramUserId) and read-model rows. */
+export async function userReport(deps: OpsDeps, telegramIdText: string): Promise<UserReport> {
+  if (!/^\d{1,16}$/.test(telegramIdText)) throw new OpsError(`"${telegramIdText.slice(0, 40)}" is not a Telegram user id`);
+  const userId = Number(telegramIdText);
+  const [user] = await deps.db.select().from(users).where(eq(users.id, userId));
+  const workflows = await listWorkflows(deps, queries.user(userId), 200);
+  if (!user && workflows.length === 0) throw new OpsError(`unknown user ${userId}`);
+  const [subs, invoiceRows, payouts, referrerRows, commissions, currencies, failedMessages] = await Promise.all([
+    deps.db.select().from(subscriptions).where(eq(subscriptions.userId, userId)),
+    deps.db.select().from(invoices).where(eq(invoices.userId, userId)).orderBy(desc(invoices.createdAt)).limit(20),
+    deps.db.select().from(payoutRequests).where(eq(payoutRequests.requesterId, userId)).orderBy(desc(payoutRequests.requestedAt)).limit(20),
+    deps.db.select().from(referrers).where(eq(referrers.userId, userId)),
+    deps.db.select().from(referralCommissions).where(eq(referralCommissions.referrerId, userId)).orderBy(desc(referralCommissions.createdAt)).limit(20),
+    deps.db.selectDistinct({ currency: ledgerEntries.currency }).from(ledgerEntries).where(like(ledgerEntries.account, `referrer:${userId}:%`)),
+    deps.db.select({ key: outboxMessages.key, status: outboxMessages.status, error: outboxMessages.error }).from(outboxMessages)
+      .where(and(eq(outboxMessages.chatId, userId), or(eq(outboxMessages.status, 'failed'), eq(outboxMessages.status, 'blocked'), and(isNotNull(outboxMessages.error), ne(outboxMessages.status, 'sent'))))).limit(20),
+  ]);
+  const balances = await Promise.all(currencies.map(async ({ currency }) => {
+    const b = await referrerBalances(deps.db, userId, currency);
+    return { currency, held: fromMinor(b.held, currency), available: fromMinor(b.available, currency), reserved: fromMinor(b.reserved, currency) };
+  }));
+  return { userId, user, workflows, subscriptions: subs, invoices: invoiceRows, payouts, referrer: referrerRows[0], commissions, balances, failedMessages };
+}
+
+/** Marks a paid invoice refunded and reverses its referral commission. */
+export async function refund(deps: OpsDeps, invoiceId: string, reason?: string) {
+  try {
+    return await deps.commands.refundInvoice(invoiceId, 'ops', reason);
+  } catch (error) {
+    if (error instanceof UnknownInvoiceError) throw new OpsError(`unknown invoice ${invoiceId}`);
+    if (error instanceof InvoiceNotRefundableError) throw new OpsError(error.message);
+    throw error;
+  }
+}
+
+const USAGE = `usage: npm run ops -- <command> [arguments] [--json]
+  stuck-invoices [--older-than 30m]   running invoices still pending or partly paid
+  failed [--since 24h]                workflows that failed or timed out
+  reconcile <invoiceId>               check an open invoice with the gateway now
+  replay-delivery <outboxKey>         send a failed message again, once
+  user <telegramId>                   a user's workflows and records
+  refund <invoiceId> [reason...]      mark a paid invoice refunded, reverse its commission`;
+
+class UsageError extends Error {}
+
+function option(args: string[], name: string): string | undefined {
+  const index = args.indexOf(name);
+  if (index === -1) return undefined;
+  const value = args[index + 1];
+  if (value === undefined || value.startsWith('--')) throw new UsageError(`${name} needs a value`);
+  args.splice(index, 2);
+  return value;
+}
+
+function duration(text: string | undefined, name: string, fallback?: number): number | undefined {
+  if (text === undefined) return fallback;
+  try { return parseDuration(text); } catch { throw new UsageError(`${name} expects a duration like 30m, 2h or 1d`); }
+}
+
+const when = (date?: Date) => (date ? date.toISOString().replace('T', ' ').slice(0, 19) : '-');
+const age = (ms: number) => (ms >= 3_600_000 ? `${Math.floor(ms / 3_600_000)}h${Math.floor((ms % 3_600_000) / 60_000)}m` : `${Math.floor(ms / 60_000)}m${Math.floor((ms % 60_000) / 1000)}s`);
+const json = (value: unknown) => JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2);
+
+/** Runs one command; prints with `out` (results) and `err` (refusals); returns the exit code. */
+export async function runOps(argv: string[], deps: OpsDeps, out: (line: string) => void = console.log, err: (line: string) => void = console.error): Promise<number> {
+  const args = [...argv];
+  const asJson = args.includes('--json');
+  if (asJson) args.splice(args.indexOf('--json'), 1);
+  const [command, ...rest] = args;
+  try {
+    switch (command) {
+      case 'stuck-invoices': {
+        const olderThanMs = duration(option(rest, '--older-than'), '--older-than', 30 * 60_000)!;
+        const rows = await stuckInvoices(deps, { olderThanMs });
+        if (asJson) { out(json(rows)); return 0; }
+        if (rows.length === 0) out('no stuck invoices');
+        for (const r of rows) out(`${r.invoiceId}  ${r.processStatus ?? '?'}  received ${r.received ?? '?'} of ${r.amount ?? '?'} ${r.currency ?? ''}  user ${r.telegramUserId ?? '?'}  open ${age(r.ageMs)}  ${r.uiUrl}`);
+        return 0;
+      }
+      case 'failed': {
+        const rows = await failedWorkflows(deps, { sinceMs: duration(option(rest, '--since'), '--since') });
+        if (asJson) { out(json(rows)); return 0; }
+        if (rows.length === 0) out('no failed workflows');
+        for (const r of rows) out(`${r.workflowId}  ${r.type}  ${r.executionStatus}  closed ${when(r.closedAt)}  ${r.uiUrl}`);
+        return 0;
+      }
+      case 'reconcile': {
+        const invoiceId = rest[0];
+        if (!invoiceId) throw new UsageError('reconcile needs an invoice id');
+        const result = await reconcile(deps, invoiceId);
+        out(asJson ? json(result) : `invoice ${result.invoiceId}: asked the gateway (state now ${result.state})`);
+        return 0;
+      }
+      case 'replay-delivery': {
+        const key = rest[0];
+        if (!key) throw new UsageError('replay-delivery needs an outbox message key');
+        const result = await replayDelivery(deps, key);
+        out(asJson ? json(result) : `message ${result.key} delivered (Telegram message ${result.messageId})`);
+        return 0;
+      }
+      case 'user': {
+        const id = rest[0];
+        if (!id) throw new UsageError('user needs a Telegram user id');
+        const report = await userReport(deps, id);
+        if (asJson) { out(json(report)); return 0; }
+        out(`user ${report.userId}${report.user ? ` ${[report.user.firstName, report.user.lastName].filter(Boolean).join(' ')}${report.user.username ? ` @${report.user.username}` : ''}` : ' (no user record)'}${report.user?.referredBy ? `, referred by ${report.user.referredBy}` : ''}${report.user?.blockedAt ? ', has blocked the bot' : ''}`);
+        out(`workflows (${report.workflows.length}):`);
+        for (const w of report.workflows) out(`  ${w.workflowId}  ${w.executionStatus}  ${w.processStatus ?? ''}  started ${when(w.startedAt)}`);
+        for (const s of report.subscriptions) out(`subscription ${s.planId}: ${s.status} until ${when(s.expiresAt)} (access until ${when(s.accessUntil)})`);
+        for (const i of report.invoices) out(`invoice ${i.id}: ${i.status}, ${fromMinor(i.amountMinor, i.currency)} ${i.currency}, received ${i.amountReceived}`);
+        if (report.referrer) out(`referrer: ${report.referrer.active ? 'active' : 'inactive'}, ${report.referrer.commissionBps / 100}% commission`);
+        for (const b of report.balances) out(`balance ${b.currency}: available ${b.available}, held ${b.held}, reserved ${b.reserved}`);
+        for (const c of report.commissions) out(`commission on ${c.invoiceId}: ${fromMinor(c.amountMinor, c.currency)} ${c.currency} ${c.status}`);
+        for (const p of report.payouts) out(`payout ${p.id}: ${fromMinor(p.amountMinor, p.currency)} ${p.currency} to ${p.wallet} (${p.network}) ${p.status}`);
+        for (const m of report.failedMessages) out(`failed message ${m.key}: ${m.status} ${m.error ?? ''}`);
+        return 0;
+      }
+      case 'refund': {
+        const [invoiceId, ...reason] = rest;
+        if (!invoiceId) throw new UsageError('refund needs an invoice id');
+        const result = await refund(deps, invoiceId, reason.join(' ') || undefined);
+        out(asJson ? json(result) : result.alreadyRefunded ? `invoice ${invoiceId} was already refunded` : `invoice ${invoiceId} refunded${result.commissionReversed ? '; referral commission reversed' : ''}`);
+        return 0;
+      }
+      default:
+        throw new UsageError(command ? `unknown command "${command}"` : 'no command given');
+    }
+  } catch (error) {
+    if (error instanceof OpsError) { err(`error: ${error.message}`); return 1; }
+    if (error instanceof UsageError) { err(`error: ${error.message}\n${USAGE}`); return 2; }
+    throw error;
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  loadDotEnv();
+  let code = 1;
+  try {
+    const config = loadConfig();
+    const runtime = await createRuntime(config, 'ops', createLogger('warn', 'ops'));
+    try {
+      code = await runOps(process.argv.slice(2), { db: runtime.db, client: runtime.temporal.client, commands: runtime.commands, config });
+    } finally {
+      await runtime.close();
+    }
+  } catch (error) {
+    if (error instanceof ConfigError) { console.error(error.message); code = 2; } else { console.error(`error: ${error instanceof Error ? error.message : String(error)}`); code = 1; }
+  }
+  process.exit(code);
+}
