@@ -15,7 +15,7 @@ import { registerSearchAttributes } from '../temporal/client';
 import { createWorker } from '../temporal/worker';
 import { freePort, portIsOpen, providePostgres, startTemporalDevServer, type RunningService } from '../toolchain/services';
 import { cacheDir } from '../toolchain/tools';
-import { createRuntime, createWorkerActivities } from './runtime';
+import { createRuntime, createWorkerActivities, type Runtime } from './runtime';
 
 /** Sandbox credentials: not secrets, they only open the local emulators. */
 export const DEV_DEFAULTS = {
@@ -34,23 +34,29 @@ export interface DevStack {
   sandbox: Sandbox;
   apiUrl: string;
   temporalUiUrl: string | undefined;
+  runtime: Runtime;
   stop(): Promise<void>;
 }
 
-export async function startDevStack(options: { env?: Record<string, string>; log?: (line: string) => void } = {}): Promise<DevStack> {
+/**
+ * `ephemeral` (benchmarks, the demo): a fresh database and an in-memory Temporal on free ports, so
+ * nothing of the developer's own dev data is touched.
+ */
+export async function startDevStack(options: { env?: Record<string, string>; log?: (line: string) => void; ephemeral?: boolean } = {}): Promise<DevStack> {
   const log = options.log ?? ((line: string) => console.log(line));
   const services: RunningService[] = [];
   const stopAll = async () => { for (const service of services.reverse()) await service.stop().catch(() => {}); };
   try {
-    const temporalPort = (await portIsOpen(7233)) ? await freePort() : 7233;
-    const uiPort = (await portIsOpen(8233)) ? await freePort() : 8233;
-    const temporal = await startTemporalDevServer({ port: temporalPort, uiPort, dbFile: join(cacheDir, 'temporal-dev.db') });
+    const ephemeral = options.ephemeral ?? false;
+    const temporalPort = ephemeral || (await portIsOpen(7233)) ? await freePort() : 7233;
+    const uiPort = ephemeral || (await portIsOpen(8233)) ? await freePort() : 8233;
+    const temporal = await startTemporalDevServer({ port: temporalPort, uiPort, dbFile: ephemeral ? undefined : join(cacheDir, 'temporal-dev.db') });
     services.push(temporal);
-    const postgres = await providePostgres('tg_commerce');
+    const postgres = await providePostgres(ephemeral ? `tg_commerce_run_${process.pid}` : 'tg_commerce', { fresh: ephemeral });
     services.push(postgres);
     await runMigrations(postgres.url);
 
-    const sandboxPort = (await portIsOpen(8090)) ? await freePort() : 8090;
+    const sandboxPort = ephemeral || (await portIsOpen(8090)) ? await freePort() : 8090;
     const sandbox = await startSandbox({
       port: sandboxPort,
       cryptocloud: { apiKey: DEV_DEFAULTS.CRYPTOCLOUD_API_KEY, secretKey: DEV_DEFAULTS.CRYPTOCLOUD_SECRET_KEY, shopId: DEV_DEFAULTS.CRYPTOCLOUD_SHOP_ID },
@@ -58,7 +64,7 @@ export async function startDevStack(options: { env?: Record<string, string>; log
     services.push({ stop: () => sandbox.close() });
     sandbox.telegram.addChannel(DEMO_CHANNEL);
 
-    const apiPort = (await portIsOpen(8080)) ? await freePort() : 8080;
+    const apiPort = ephemeral || (await portIsOpen(8080)) ? await freePort() : 8080;
     const config = loadConfig({
       ...DEV_DEFAULTS,
       TELEGRAM_API_ROOT: sandbox.url,
@@ -96,7 +102,7 @@ export async function startDevStack(options: { env?: Record<string, string>; log
     log(`temporal UI  ${config.temporal.uiUrl}`);
     log(`sandbox      ${sandbox.url}   (control API: ${sandbox.url}/_sandbox/…; Telegram and CryptoCloud stand-ins)`);
     log(`postgres     ${postgres.url.replace(/\/\/[^@]*@/, '//…@')}`);
-    return { config, sandbox, apiUrl, temporalUiUrl: config.temporal.uiUrl, stop: stopAll };
+    return { config, sandbox, apiUrl, temporalUiUrl: config.temporal.uiUrl, runtime, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

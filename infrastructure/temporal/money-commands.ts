@@ -38,7 +38,7 @@ export class UnknownPayoutError extends Error {
   constructor(payoutId: string) { super(`There is no payout "${payoutId}"`); this.name = 'UnknownPayoutError'; }
 }
 export class PayoutActionError extends Error {
-  constructor(payoutId: string, status: string, action: 'approve' | 'reject' | 'markPaid') { super(`Payout ${payoutId} is ${status}: it cannot be ${{ approve: 'approved', reject: 'rejected', markPaid: 'marked paid' }[action] ?? action}`); this.name = 'PayoutActionError'; }
+  constructor(payoutId: string, status: string, action: 'approve' | 'reject' | 'markPaid') { super(`Payout ${payoutId} is ${status}: it cannot be ${{ approve: 'approved', reject: 'rejected', markPaid: 'marked paid' }[action]}`); this.name = 'PayoutActionError'; }
 }
 export class UnknownMessageError extends Error {
   constructor(key: string) { super(`There is no outbox message "${key}"`); this.name = 'UnknownMessageError'; }
