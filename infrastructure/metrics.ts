@@ -37,7 +37,7 @@ export function workerMetrics(): WorkerMetrics {
   return shared;
 }
 
-/** Counts every error answer of the Bot API (each attempt, including ones auto-retry waits out). */
+/** Counts every error answer of the Bot API; install it before auto-retry to see each attempt. */
 export function countTelegramErrors(api: Api, metrics: WorkerMetrics): void {
   api.config.use(async (prev, method, payload, signal) => {
     try {

@@ -1,4 +1,5 @@
 /** Builds the real dependencies of a process from its configuration (the composition root). */
+import { Api } from 'grammy';
 import { createActivities } from '../../activities';
 import { createI18n } from '../../bot/i18n';
 import type { Config } from '../config';
@@ -6,7 +7,7 @@ import { createDatabase } from '../db/client';
 import { createLogger, type Logger } from '../logger';
 import { countTelegramErrors, instrumentActivities, workerMetrics } from '../metrics';
 import { CryptoCloudClient } from '../providers/cryptocloud';
-import { createTelegramApi } from '../providers/telegram';
+import { installRetries } from '../providers/telegram';
 import { connectTemporal } from '../temporal/client';
 import { createCommands } from '../temporal/commands';
 
@@ -35,8 +36,10 @@ export function createWorkerActivities(runtime: Runtime) {
   const i18n = createI18n();
   // Counted in the worker's own registry (served on WORKER_METRICS_PORT, see docs/operations.md).
   const metrics = workerMetrics();
-  const telegram = createTelegramApi(config);
+  // Counted innermost, so every failed attempt shows, also the 429s and 5xx that auto-retry waits out.
+  const telegram = new Api(config.telegram.botToken, { apiRoot: config.telegram.apiRoot });
   countTelegramErrors(telegram, metrics);
+  installRetries(telegram, config);
   return instrumentActivities(createActivities({
     db: runtime.db,
     telegram,

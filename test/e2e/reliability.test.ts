@@ -19,6 +19,7 @@ async function payingUser(options: Parameters<Stack['createPlan']>[0] = {}) {
   await stack.addUser(userId);
   const { invoiceId } = await stack.runtime.commands.openInvoice({ userId, planId: plan.planId });
   await eventually('the gateway invoice', () => stack.sandbox.cryptocloud.invoice(invoiceId));
+  await stack.sandbox.telegram.waitForMessage(userId, (m) => /Invoice for/.test(m.text ?? ''), 15_000);
   return { ...plan, userId, invoiceId };
 }
 

@@ -1,0 +1,144 @@
+/**
+ * The ops CLI against the real stack: stuck invoices found through Temporal visibility and
+ * reconciled, failed messages replayed exactly once, failed workflows listed, clear refusals.
+ */
+import { randomUUID } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { invoices, outboxMessages } from '../infrastructure/db/schema';
+import { InvoiceId, ProcessStatus, TelegramUserId } from '../workflows/search-attributes';
+import { eventually, startStack, type Stack } from '../test/harness';
+import { failedWorkflows, runOps, stuckInvoices, userReport, type OpsDeps } from './cli';
+
+let stack: Stack;
+let deps: OpsDeps;
+beforeAll(async () => {
+  // No automatic reconciliation within a test's lifetime: only ops can find a dropped postback.
+  stack = await startStack({ INVOICE_TTL: '30m', INVOICE_RECONCILE_SCHEDULE: '10m', INVOICE_RECONCILE_EVERY: '10m' });
+  deps = { db: stack.runtime.db, client: stack.runtime.temporal.client, commands: stack.runtime.commands, config: stack.config };
+});
+afterAll(async () => { await stack?.stop(); });
+
+async function ops(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runOps(argv, deps, (line) => out.push(line), (line) => err.push(line));
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+async function buyer() {
+  const { planId } = await stack.createPlan();
+  const userId = stack.newUserId();
+  await stack.addUser(userId);
+  return { userId, planId };
+}
+
+const invoiceStatus = async (invoiceId: string) => (await stack.runtime.db.select().from(invoices).where(eq(invoices.id, invoiceId)))[0]?.status;
+const outboxRow = async (key: string) => (await stack.runtime.db.select().from(outboxMessages).where(eq(outboxMessages.key, key)))[0];
+
+describe('ops CLI', () => {
+  it('finds an invoice whose postback was dropped and reconciles it with the gateway', async () => {
+    const { userId, planId } = await buyer();
+    const { invoiceId } = await stack.runtime.commands.openInvoice({ userId, planId });
+    await eventually('the gateway invoice', () => stack.sandbox.cryptocloud.invoice(invoiceId));
+    stack.sandbox.cryptocloud.dropPostbacks(1);
+    await stack.sandbox.cryptocloud.pay(invoiceId);
+
+    const stuck = await eventually('the invoice listed as stuck', async () =>
+      (await stuckInvoices(deps, { olderThanMs: 1000 })).find((row) => row.invoiceId === invoiceId));
+    expect(stuck).toMatchObject({ processStatus: 'pending', telegramUserId: userId, amount: '10.00', received: '0', currency: 'USD' });
+    expect(stuck.uiUrl).toContain(encodeURIComponent(`invoice:${invoiceId}`));
+    const listed = await ops('stuck-invoices', '--older-than', '1s');
+    expect(listed.code).toBe(0);
+    expect(listed.out).toContain(invoiceId);
+    // Younger than the threshold: not stuck.
+    expect((await stuckInvoices(deps, { olderThanMs: 3_600_000 })).some((row) => row.invoiceId === invoiceId)).toBe(false);
+    expect(await invoiceStatus(invoiceId)).toBe('pending');
+
+    const reconciled = await ops('reconcile', invoiceId);
+    expect(reconciled).toMatchObject({ code: 0, err: '' });
+    expect(reconciled.out).toContain(`invoice ${invoiceId}: asked the gateway`);
+    await eventually('the invoice paid', async () => (await invoiceStatus(invoiceId)) === 'paid');
+    await stack.sandbox.telegram.waitForMessage(userId, (m) => /subscription is active/.test(m.text ?? ''));
+    await eventually('no longer stuck', async () => !(await stuckInvoices(deps, { olderThanMs: 1000 })).some((row) => row.invoiceId === invoiceId));
+    expect(await ops('reconcile', invoiceId)).toMatchObject({ code: 1, err: `error: invoice ${invoiceId} is closed (paid); nothing to reconcile` });
+  });
+
+  it('replays a message Telegram refused exactly once, however often it is asked', async () => {
+    const { userId, planId } = await buyer();
+    stack.sandbox.telegram.injectFault({ method: 'sendMessage', chatId: userId, fault: { kind: 'server_error', status: 400, description: 'Bad Request: message is too long' } });
+    const { invoiceId } = await stack.runtime.commands.openInvoice({ userId, planId });
+    const key = `${invoiceId}:created`;
+    await eventually('the message marked failed', async () => (await outboxRow(key))?.status === 'failed');
+    expect(stack.sandbox.telegram.messagesTo(userId)).toHaveLength(0);
+    expect((await userReport(deps, String(userId))).failedMessages).toEqual([expect.objectContaining({ key, status: 'failed' })]);
+
+    const [a, b] = await Promise.all([ops('replay-delivery', key), ops('replay-delivery', key)]);
+    expect(a.code).toBe(0);
+    expect(b.code).toBe(0);
+    expect(a.out).toMatch(new RegExp(`message ${key} delivered \\(Telegram message \\d+\\)`));
+    const again = await ops('replay-delivery', key);
+    expect(again).toMatchObject({ code: 1, err: `error: message ${key} was already delivered; nothing to replay` });
+
+    const invoiceMessages = stack.sandbox.telegram.messagesTo(userId).filter((m) => /Invoice for 10\.00 USD/.test(m.text ?? ''));
+    expect(invoiceMessages).toHaveLength(1);
+    // The replayed message is the original one, pay button included.
+    expect(JSON.stringify(invoiceMessages[0]!.reply_markup)).toContain('Pay');
+    expect(await outboxRow(key)).toMatchObject({ status: 'sent', error: null });
+  });
+
+  it('lists workflows that failed', async () => {
+    const { userId, planId } = await buyer();
+    const invoiceId = `${userId}-${planId}-99`;
+    // A provider no gateway is configured for: the workflow fails for good.
+    await stack.runtime.temporal.client.workflow.start('invoiceWorkflow', {
+      workflowId: `invoice:${invoiceId}`, taskQueue: stack.config.temporal.taskQueue,
+      args: [{ invoiceId, userId, planId, provider: 'nowhere', amountMinor: '1000', currency: 'USD', ttlMs: 60_000, reconcileAtMs: [30_000], reconcileEveryMs: 30_000, latePaymentWindowMs: 1000 }],
+      typedSearchAttributes: [{ key: TelegramUserId, value: userId }, { key: InvoiceId, value: invoiceId }, { key: ProcessStatus, value: 'pending' }],
+    });
+    const failed = await eventually('the failed workflow listed', async () =>
+      (await failedWorkflows(deps, { sinceMs: 3_600_000 })).find((row) => row.workflowId === `invoice:${invoiceId}`));
+    expect(failed).toMatchObject({ type: 'invoiceWorkflow', executionStatus: 'FAILED', telegramUserId: userId });
+    expect((await ops('failed', '--since', '1h')).out).toContain(`invoice:${invoiceId}`);
+  });
+
+  it("shows a user's workflows and records", async () => {
+    const { userId, planId } = await buyer();
+    const { invoiceId } = await stack.runtime.commands.openInvoice({ userId, planId });
+    const report = await eventually('the invoice workflow visible', async () => {
+      const found = await userReport(deps, String(userId));
+      return found.workflows.some((w) => w.workflowId === `invoice:${invoiceId}`) && found.invoices.some((i) => i.id === invoiceId) ? found : undefined;
+    });
+    expect(report.user?.id).toBe(userId);
+    const shown = await ops('user', String(userId));
+    expect(shown.code).toBe(0);
+    expect(shown.out).toContain(`invoice:${invoiceId}  RUNNING  pending`);
+    await stack.runtime.commands.cancelInvoice(invoiceId, 'test');
+  });
+
+  it('answers unknown or malformed ids with one clear line and exit code 1', async () => {
+    const unknownUser = stack.newUserId();
+    const cases: Array<[string[], string]> = [
+      [['reconcile', `${unknownUser}-nope-1`], `error: unknown invoice ${unknownUser}-nope-1`],
+      [['reconcile', 'not an id'], 'error: "not an id" is not an invoice id (like 123456-plan-1)'],
+      [['replay-delivery', `no-such-key-${randomUUID()}`], 'error: unknown message no-such-key-'],
+      [['user', String(unknownUser)], `error: unknown user ${unknownUser}`],
+      [['user', 'alice'], 'error: "alice" is not a Telegram user id'],
+      [['refund', `${unknownUser}-nope-1`], `error: unknown invoice ${unknownUser}-nope-1`],
+    ];
+    for (const [argv, message] of cases) {
+      const result = await ops(...argv);
+      expect(result.code, argv.join(' ')).toBe(1);
+      expect(result.err.split('\n'), argv.join(' ')).toHaveLength(1);
+      expect(result.err, argv.join(' ')).toContain(message);
+      expect(result.out).toBe('');
+    }
+    const { userId, planId } = await buyer();
+    const { invoiceId } = await stack.runtime.commands.openInvoice({ userId, planId });
+    await eventually('invoice recorded', async () => (await invoiceStatus(invoiceId)) === 'pending');
+    expect(await ops('refund', invoiceId)).toMatchObject({ code: 1, err: `error: Invoice ${invoiceId} is pending; only a paid invoice can be refunded` });
+    await stack.runtime.commands.cancelInvoice(invoiceId, 'test');
+    expect((await ops('frobnicate')).code).toBe(2);
+    expect((await ops()).code).toBe(2);
+  });
+});
