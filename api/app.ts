@@ -27,7 +27,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance,
     bodyLimit: deps.config.api.maxBodyBytes,
-    trustProxy: '127.0.0.1',
+    // X-Forwarded-For is believed only from our own reverse proxy (nginx).
+    trustProxy: deps.config.api.trustProxy,
     disableRequestLogging: false,
     return503OnClosing: true,
   });

@@ -10,7 +10,7 @@ export interface Config {
   logLevel: string;
   databaseUrl: string;
   temporal: { address: string; namespace: string; taskQueue: string; uiUrl: string };
-  api: { host: string; port: number; publicUrl: string; maxBodyBytes: number };
+  api: { host: string; port: number; publicUrl: string; maxBodyBytes: number; trustProxy: string };
   telegram: {
     botToken: string;
     apiRoot: string;
@@ -150,6 +150,7 @@ export function loadConfig(env: Env = process.env): Config {
       port: apiPort,
       publicUrl: read.optional('PUBLIC_URL', { expects: 'the public https URL of the api (for webhooks and links)', default: `http://127.0.0.1:${apiPort}`, parse: url }) ?? '',
       maxBodyBytes: read.optional('API_MAX_BODY_BYTES', { expects: 'a body size limit in bytes', default: '65536', parse: integer(1024, 10_485_760) }) ?? 65536,
+      trustProxy: read.optional('API_TRUST_PROXY', { expects: 'comma-separated addresses or CIDRs of the reverse proxy', default: '127.0.0.1', parse: matching(/^[\d.:/a-fA-F, ]+$/) }) ?? '127.0.0.1',
     },
     telegram: {
       botToken: read.required('TELEGRAM_BOT_TOKEN', { expects: 'the bot token from @BotFather, like 123456789:AA...', secret: true, parse: matching(/^\d+:[\w-]{10,}$/) }),
