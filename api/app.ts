@@ -29,7 +29,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: deps.config.api.maxBodyBytes,
     // X-Forwarded-For is believed only from our own reverse proxy (nginx).
     trustProxy: deps.config.api.trustProxy,
-    disableRequestLogging: false,
     return503OnClosing: true,
   });
   await app.register(formBody, { bodyLimit: deps.config.api.maxBodyBytes });

@@ -77,7 +77,7 @@ export async function startStack(overrides: Record<string, string> = {}): Promis
   const startWorker = async () => {
     const created = await createWorker({
       address: config.temporal.address, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue,
-      activities: createWorkerActivities(runtime),
+      activities: createWorkerActivities(runtime), logger: runtime.logger,
     });
     worker = { worker: created.worker, running: created.worker.run().finally(() => created.connection.close()) };
   };

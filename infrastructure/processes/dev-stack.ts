@@ -84,7 +84,7 @@ export async function startDevStack(options: { env?: Record<string, string>; log
 
     const { worker, connection } = await createWorker({
       address: config.temporal.address, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue,
-      activities: createWorkerActivities(runtime),
+      activities: createWorkerActivities(runtime), logger: runtime.logger,
     });
     const running = worker.run();
     services.push({ stop: async () => { worker.shutdown(); await running; await connection.close(); } });

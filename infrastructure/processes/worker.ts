@@ -10,7 +10,7 @@ export async function runWorker(config = loadConfig()) {
   await registerSearchAttributes(runtime.temporal.connection, config.temporal.namespace);
   const { worker, connection } = await createWorker({
     address: config.temporal.address, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue,
-    activities: createWorkerActivities(runtime),
+    activities: createWorkerActivities(runtime), logger: runtime.logger,
   });
   const running = worker.run();
   const metricsPort = config.worker.metricsPort;

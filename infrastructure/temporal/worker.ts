@@ -1,7 +1,8 @@
 /** The Temporal worker: every workflow of the product and the activities over real dependencies. */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, type LogLevel } from '@temporalio/worker';
+import type { Logger } from '../logger';
 import type { createActivities } from '../../activities';
 
 export const workflowsPath = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
@@ -16,9 +17,32 @@ export interface WorkerOptions {
   /** Tests point this at their own workflow files. */
   workflowsPath?: string;
   maxConcurrentActivityTaskExecutions?: number;
+  /** The SDK's own logs (and workflow `log.*`) go here as JSON, at this logger's level. */
+  logger?: Logger;
+}
+
+let runtimeInstalled = false;
+
+/** Once per process, before the first connection: route the SDK's logs into pino. */
+function installRuntime(logger: Logger): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  const levels: Record<string, LogLevel> = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR', fatal: 'ERROR' };
+  const level = levels[logger.level] ?? 'ERROR';
+  try {
+    Runtime.install({
+      logger: new DefaultLogger(level, ({ level: entryLevel, message, meta }) => {
+        const method = entryLevel.toLowerCase() as 'trace' | 'debug' | 'info' | 'warn' | 'error';
+        logger[method](meta ?? {}, message);
+      }),
+    });
+  } catch {
+    // Already installed by someone else in this process (e.g. a test helper): keep theirs.
+  }
 }
 
 export async function createWorker(options: WorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
+  if (options.logger) installRuntime(options.logger);
   const connection = await NativeConnection.connect({ address: options.address });
   const useBundle = !options.workflowsPath && process.env.NODE_ENV === 'production' && existsSync(workflowBundlePath);
   const worker = await Worker.create({
