@@ -20,7 +20,7 @@ describe('payout wallets', () => {
   });
 
   it('refuses an address of the wrong shape for the network, saying what it should look like', () => {
-    expect(validateWallet('TRC20', EVM)).toMatchObject({ code: 'wallet', message: expect.stringMatching(/starts with T and has 34 characters/) });
+    expect(validateWallet('TRC20', EVM)).toEqual({ code: 'wallet', message: 'A TRC20 (TRON) address starts with T and has 34 characters (letters and digits, no 0, O, I or l)' });
     expect(validateWallet('BEP20', TRON)).toMatchObject({ code: 'wallet', message: 'A BEP20 address is 0x followed by 40 hexadecimal digits' });
     // base58 has no 0, O, I or l
     expect(validateWallet('TRC20', `T${'0'.repeat(33)}`)).toMatchObject({ code: 'wallet' });

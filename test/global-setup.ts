@@ -25,7 +25,7 @@ export default async function setup(project: TestProject) {
   const [temporal, s3, pg] = await Promise.all([
     startTemporalDevServer({ headless: true }),
     startS3Server({ dir: join(scratch, 's3') }),
-    providePostgres(`tg_commerce_test_${process.pid}`, { fresh: true }),
+    providePostgres(`tg_commerce_test_${process.pid}`, { fresh: true, dropOnStop: true }),
   ]);
   running.push(temporal, s3, pg);
   await runMigrations(pg.url);
@@ -35,12 +35,6 @@ export default async function setup(project: TestProject) {
 
   return async () => {
     await Promise.allSettled(running.map((service) => service.stop()));
-    if (!process.env.DATABASE_URL) {
-      const postgres = (await import('postgres')).default;
-      const admin = postgres(pg.url.replace(/\/[^/]+$/, '/postgres'), { max: 1, onnotice: () => {} });
-      await admin.unsafe(`drop database if exists "tg_commerce_test_${process.pid}" with (force)`).catch(() => {});
-      await admin.end();
-    }
     rmSync(scratch, { recursive: true, force: true });
   };
 }

@@ -122,9 +122,10 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceResul
     await condition(() => reports.length > 0 || checkRequested || (cancelRequestedBy !== undefined && open), Math.max(wakeAt - now, 1));
 
     if (reports.length > 0) {
-      // A signed webhook is a reason to ask the gateway; its own report counts only if the gateway cannot be reached.
-      const webhookReports = reports.splice(0);
-      if (!(await checkWithGateway())) for (const report of webhookReports) await consider(report);
+      // A signed webhook that would move the invoice is a reason to ask the gateway (its own report
+      // counts only if the gateway cannot be reached); one that would not, like a repeat, is dropped.
+      const webhookReports = reports.splice(0).filter((report) => wouldMove(progress, report, amountDue));
+      if (webhookReports.length > 0 && !(await checkWithGateway())) for (const report of webhookReports) await consider(report);
     }
     if (checkRequested || Date.now() >= nextCheckAt) {
       checkRequested = false;
@@ -191,4 +192,10 @@ async function announce(input: InvoiceInput, previous: InvoiceProgress, next: In
     case 'pending':
       return;
   }
+}
+
+/** Whether a report could change anything: progress on an open invoice, or new money on a closed one. */
+function wouldMove(progress: InvoiceProgress, report: PaymentReport, amountDue: string): boolean {
+  if (CLOSED_FOR_PAYMENT.has(progress.state)) return compareDecimal(report.received, progress.received) > 0;
+  return applyReport(progress, report, amountDue) !== undefined;
 }

@@ -52,7 +52,7 @@ export async function startDevStack(options: { env?: Record<string, string>; log
     const uiPort = ephemeral || (await portIsOpen(8233)) ? await freePort() : 8233;
     const temporal = await startTemporalDevServer({ port: temporalPort, uiPort, dbFile: ephemeral ? undefined : join(cacheDir, 'temporal-dev.db') });
     services.push(temporal);
-    const postgres = await providePostgres(ephemeral ? `tg_commerce_run_${process.pid}` : 'tg_commerce', { fresh: ephemeral });
+    const postgres = await providePostgres(ephemeral ? `tg_commerce_run_${process.pid}` : 'tg_commerce', { fresh: ephemeral, dropOnStop: ephemeral });
     services.push(postgres);
     await runMigrations(postgres.url);
 

@@ -118,7 +118,7 @@ export interface PostgresServer extends RunningService { url: string }
  * PostgreSQL for local runs: DATABASE_URL when set; else the server listening on 127.0.0.1:5432;
  * else an embedded real PostgreSQL kept in the cache folder. `database` is created when missing.
  */
-export async function providePostgres(database: string, options: { fresh?: boolean } = {}): Promise<PostgresServer> {
+export async function providePostgres(database: string, options: { fresh?: boolean; dropOnStop?: boolean } = {}): Promise<PostgresServer> {
   if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, stop: async () => {} };
   let adminUrl: string;
   let stop = async () => {};
@@ -145,5 +145,13 @@ export async function providePostgres(database: string, options: { fresh?: boole
   }
   const url = new URL(adminUrl);
   url.pathname = `/${database}`;
-  return { url: url.toString(), stop };
+  if (!options.dropOnStop) return { url: url.toString(), stop };
+  return {
+    url: url.toString(),
+    stop: async () => {
+      const cleanup = postgres(adminUrl, { max: 1, onnotice: () => {} });
+      await cleanup.unsafe(`drop database if exists "${database}" with (force)`).finally(() => cleanup.end({ timeout: 5 }));
+      await stop();
+    },
+  };
 }

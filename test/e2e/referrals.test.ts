@@ -6,6 +6,7 @@ import { and, eq, like } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { invoices, ledgerEntries, referralCommissions, referrers } from '../../infrastructure/db/schema';
 import { runOps } from '../../ops/cli';
+import type { commissionWorkflow } from '../../workflows/commission';
 import { eventually, startStack, type Stack } from '../harness';
 import { assertLedgerInvariant, balancesOf } from '../ledger';
 
@@ -105,7 +106,7 @@ describe('referral commissions with a long hold', () => {
 
     const result = await stack.runtime.commands.refundInvoice(invoiceId, 'ops', 'customer asked');
     expect(result).toEqual({ invoiceId, alreadyRefunded: false, commissionReversed: true });
-    const commission = await stack.runtime.temporal.client.workflow.getHandle(`commission:${invoiceId}`).result();
+    const commission = await stack.runtime.temporal.client.workflow.getHandle<typeof commissionWorkflow>(`commission:${invoiceId}`).result();
     expect(commission).toMatchObject({ invoiceId, status: 'reversed' });
     expect(await balancesOf(stack.runtime.db, referrerId)).toEqual({ held: 0n, available: 0n, reserved: 0n });
     expect((await commissionEntries(stack, invoiceId)).some((e) => e.transactionKey.endsWith(':release'))).toBe(false);
