@@ -32,8 +32,8 @@ export const ABANDONED_AFTER_MS = 5 * 60_000;
 
 export function createNotificationActivities(deps: ActivityDeps) {
   async function localeOf(userId: number): Promise<string> {
-    const [user] = await deps.db.select({ language: users.language }).from(users).where(eq(users.id, userId));
-    return pickLocale(user?.language, undefined);
+    const [user] = await deps.db.select({ language: users.language, telegramLanguage: users.telegramLanguage }).from(users).where(eq(users.id, userId));
+    return pickLocale(user?.language, user?.telegramLanguage ?? undefined);
   }
 
   function render(locale: string, n: Notification): { text: string; keyboard?: InlineKeyboard } {

@@ -39,11 +39,11 @@ export function newReferralCode(): string {
 }
 
 export async function ensureUser(db: Database, from: User): Promise<UserRow> {
-  const profile = { username: from.username ?? null, firstName: from.first_name, lastName: from.last_name ?? null };
+  const profile = { username: from.username ?? null, firstName: from.first_name, lastName: from.last_name ?? null, telegramLanguage: from.language_code ?? null };
   for (let attempt = 0; attempt < 5; attempt++) {
     const [existing] = await db.select().from(users).where(eq(users.id, from.id));
     if (existing) {
-      const changed = existing.username !== profile.username || existing.firstName !== profile.firstName || existing.lastName !== profile.lastName || existing.blockedAt !== null;
+      const changed = existing.username !== profile.username || existing.firstName !== profile.firstName || existing.lastName !== profile.lastName || existing.telegramLanguage !== profile.telegramLanguage || existing.blockedAt !== null;
       if (!changed) return existing;
       const [updated] = await db.update(users).set({ ...profile, blockedAt: null, updatedAt: new Date() }).where(eq(users.id, from.id)).returning();
       return updated ?? existing;

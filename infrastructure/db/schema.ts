@@ -21,6 +21,8 @@ export const users = pgTable('users', {
   lastName: text(),
   /** Chosen in the bot; null means "use the Telegram client's language". */
   language: text(),
+  /** The Telegram client's language as last seen, so workflow messages speak it too. */
+  telegramLanguage: text(),
   termsAcceptedAt: timestamp({ withTimezone: true }),
   trialUsedAt: timestamp({ withTimezone: true }),
   /** The code in this user's own referral link (t.me/bot?start=ref_<code>). */

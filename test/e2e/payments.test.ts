@@ -122,6 +122,21 @@ describe('subscription paid through CryptoCloud', () => {
   });
 });
 
+describe('language of workflow messages', () => {
+  it("follows the user's Telegram language when none was chosen, and the chosen one over it", async () => {
+    const { planId } = await stack.createPlan();
+    const russian = stack.newUserId();
+    await stack.addUser(russian, { telegramLanguage: 'ru' });
+    await openInvoice(russian, planId);
+    await stack.sandbox.telegram.waitForMessage(russian, (m) => /Счёт на 10\.00 USD/.test(m.text ?? ''));
+
+    const choseEnglish = stack.newUserId();
+    await stack.addUser(choseEnglish, { telegramLanguage: 'ru', language: 'en' });
+    await openInvoice(choseEnglish, planId);
+    await stack.sandbox.telegram.waitForMessage(choseEnglish, (m) => /Invoice for 10\.00 USD/.test(m.text ?? ''));
+  });
+});
+
 describe('invoice expiry', () => {
   let short: Stack;
   beforeAll(async () => { short = await startStack({ INVOICE_TTL: '4s', INVOICE_RECONCILE_SCHEDULE: '2s', INVOICE_RECONCILE_EVERY: '2s', INVOICE_LATE_PAYMENT_WINDOW: '30s' }); });
