@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 import { builtinModules } from 'node:module';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'infrastructure/db/migrations/**', 'coverage/**', '**/*.cjs'] },
+  { ignores: ['node_modules/**', 'dist/**', 'infrastructure/db/migrations/**', 'coverage/**', '**/*.cjs', 'eslint.config.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -1,6 +1,6 @@
 /** Side effects of the subscription workflow: plans, trials, the read model and channel access. */
 import { ApplicationFailure } from '@temporalio/activity';
-import { and, eq, gt, inArray, isNull, lt, ne, or, sql } from 'drizzle-orm';
+import { and, eq, gt, inArray, isNotNull, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import { GrammyError } from 'grammy';
 import type { SubscriptionStatus } from '../domain/subscription';
 import { channels, inviteLinks, planChannels, plans, subscriptions, users } from '../infrastructure/db/schema';
@@ -24,6 +24,15 @@ export function createSubscriptionActivities(deps: ActivityDeps) {
       const claimed = await db.update(users).set({ trialUsedAt: new Date(), updatedAt: new Date() })
         .where(and(eq(users.id, userId), isNull(users.trialUsedAt))).returning({ id: users.id });
       return claimed.length > 0;
+    },
+
+    /** Admin marktrial / resettrial: sets or clears the user's trial mark; repeating it changes nothing. */
+    async setTrialUsed({ userId, used }: { userId: number; used: boolean }): Promise<{ changed: boolean }> {
+      const now = new Date();
+      const changed = used
+        ? await db.update(users).set({ trialUsedAt: now, updatedAt: now }).where(and(eq(users.id, userId), isNull(users.trialUsedAt))).returning({ id: users.id })
+        : await db.update(users).set({ trialUsedAt: null, updatedAt: now }).where(and(eq(users.id, userId), isNotNull(users.trialUsedAt))).returning({ id: users.id });
+      return { changed: changed.length > 0 };
     },
 
     /** Writes the read model unless a newer version is already there (a late retry never wins). */

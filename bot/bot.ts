@@ -4,12 +4,14 @@ import { Bot, GrammyError, HttpError, type BotError } from 'grammy';
 import type { Update, UserFromGetMe } from 'grammy/types';
 import { installRetries } from '../infrastructure/providers/telegram';
 import type { BotContext, BotDeps } from './context';
+import { admin } from './features/admin';
 import { help } from './features/help';
 import { joinRequests } from './features/join-requests';
 import { language } from './features/language';
 import { myPlan } from './features/my-plan';
 import { plansFeature } from './features/plans';
 import { profile } from './features/profile';
+import { referral } from './features/referral';
 import { start, termsGate } from './features/start';
 import { trial } from './features/trial';
 import { unhandled } from './features/unhandled';
@@ -37,8 +39,9 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): Bot<Bo
   // Open before the terms are accepted.
   features.use(start, help, language, joinRequests);
   features.use(termsGate);
-  features.use(plansFeature, trial, myPlan);
-  // Admin commands (features/admin.ts) go here, before the catch-all.
+  features.use(plansFeature, trial, myPlan, referral);
+  // Admin commands: only for ADMIN_IDS; anyone else falls through to the catch-all.
+  features.use(admin);
   features.use(unhandled);
 
   // Only reached if the boundary's own reply fails in a way it does not catch: log, never crash the process.

@@ -1,5 +1,6 @@
 import type { I18nFlavor } from '@grammyjs/i18n';
 import type { Context } from 'grammy';
+import type postgres from 'postgres';
 import type { Config } from '../infrastructure/config';
 import type { Database } from '../infrastructure/db/client';
 import type { Logger } from '../infrastructure/logger';
@@ -9,6 +10,8 @@ import type { Commands } from '../infrastructure/temporal/commands';
 export interface BotDeps {
   config: Config;
   db: Database;
+  /** The raw postgres.js client behind `db`, for cursors (streamed CSV exports). */
+  sql: postgres.Sql;
   commands: Commands;
   logger: Logger;
 }

@@ -14,7 +14,7 @@ const MENU = ['start', 'plans', 'myplan', 'trial', 'language', 'help'] as const;
 
 export async function runBot(config: Config = loadConfig()) {
   const runtime = await createRuntime(config, 'bot');
-  const bot = createBot({ config, db: runtime.db, commands: runtime.commands, logger: runtime.logger }, { sequentialize: true });
+  const bot = createBot({ config, db: runtime.db, sql: runtime.sql, commands: runtime.commands, logger: runtime.logger }, { sequentialize: true });
   await bot.init();
   await bot.api.deleteWebhook();
 

@@ -66,7 +66,7 @@ export async function startStack(overrides: Record<string, string> = {}): Promis
   const config = loadConfig(testEnv({ TELEGRAM_API_ROOT: sandbox.url, CRYPTOCLOUD_API_URL: sandbox.url, ...overrides }));
   const logger = createLogger(config.logLevel, 'test');
   const runtime = await createRuntime(config, 'test', logger);
-  const bot = createBot({ config, db: runtime.db, commands: runtime.commands, logger });
+  const bot = createBot({ config, db: runtime.db, sql: runtime.sql, commands: runtime.commands, logger });
   const app = await buildApp({ config, runtime, logger, bot });
   const apiUrl = await app.listen({ host: '127.0.0.1', port: 0 });
   sandbox.cryptocloud.setNotifyUrl(`${apiUrl}/cryptocloud_webhook`);

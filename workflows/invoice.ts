@@ -67,6 +67,8 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceResul
   const amountDue = fromMinor(BigInt(input.amountMinor), input.currency);
   let progress: InvoiceProgress = { state: 'pending', received: '0' };
   let checks = 0;
+  /** Filled once the gateway invoice exists; queries may come before. */
+  const created: { payUrl?: string } = {};
   let scheduledChecks = 0;
   let nextCheckAt = startedAt + (input.reconcileAtMs[0] ?? input.reconcileEveryMs);
   const reports: PaymentReport[] = [];
@@ -76,26 +78,24 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceResul
   setHandler(paymentReportedSignal, (report) => { reports.push(report); });
   setHandler(cancelInvoiceSignal, ({ by }) => { cancelRequestedBy ??= by; });
   setHandler(reconcileNowSignal, () => { checkRequested = true; });
-  setHandler(invoiceStateQuery, () => ({ invoiceId: input.invoiceId, state: progress.state, received: progress.received, amountDue, payUrl: gatewayPayUrl, expiresAt, checks }));
+  setHandler(invoiceStateQuery, () => ({ invoiceId: input.invoiceId, state: progress.state, received: progress.received, amountDue, payUrl: created.payUrl, expiresAt, checks }));
 
-  let gatewayPayUrl: string | undefined;
   const gateway = await createGatewayInvoice({ invoiceId: input.invoiceId, userId: input.userId, planId: input.planId, provider: input.provider, amountMinor: input.amountMinor, currency: input.currency, expiresAt });
-  gatewayPayUrl = gateway.payUrl;
+  created.payUrl = gateway.payUrl;
   await notifyUser({ key: `${input.invoiceId}:created`, userId: input.userId, message: 'invoice-created', vars: { amount: amountDue, currency: input.currency, expiresAt }, button: { message: 'invoice-pay-button', url: gateway.payUrl } });
 
   const transition = async (next: InvoiceProgress, source: string) => {
-    const previous = progress;
     progress = next;
     upsertSearchAttributes([{ key: ProcessStatus, value: next.state }]);
     await recordInvoiceState({ invoiceId: input.invoiceId, state: next.state, received: next.received, overpaid: overpayment(next.received, amountDue), source, amountMinor: input.amountMinor, currency: input.currency, provider: input.provider });
-    await announce(input, previous, next, amountDue, gateway.payUrl);
+    await announce(input, next, amountDue, gateway.payUrl);
   };
 
   const consider = async (report: PaymentReport) => {
     if (CLOSED_FOR_PAYMENT.has(progress.state)) {
-      // Money after the invoice closed (or more money after it settled): keep it, tell admins.
+      // Money after the invoice closed unpaid: keep it, tell admins.
       if (SETTLED.has(progress.state) || compareDecimal(report.received, progress.received) <= 0) return;
-      await transition({ state: SETTLED.has(progress.state) ? 'overpaid' : 'late_paid', received: report.received }, report.source);
+      await transition({ state: 'late_paid', received: report.received }, report.source);
       return;
     }
     const next = applyReport(progress, report, amountDue);
@@ -158,7 +158,7 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceResul
 }
 
 /** Tells the user (and admins where needed) what a transition means for them; each message once. */
-async function announce(input: InvoiceInput, previous: InvoiceProgress, next: InvoiceProgress, amountDue: string, payUrl: string): Promise<void> {
+async function announce(input: InvoiceInput, next: InvoiceProgress, amountDue: string, payUrl: string): Promise<void> {
   const key = `${input.invoiceId}:${next.state}:${next.received}`;
   const money = (value: string) => padDecimal(value, input.currency);
   const vars = { amount: amountDue, received: money(next.received), currency: input.currency, invoiceId: input.invoiceId };
@@ -168,10 +168,6 @@ async function announce(input: InvoiceInput, previous: InvoiceProgress, next: In
       return;
     case 'paid':
     case 'overpaid':
-      if (SETTLED.has(previous.state)) {
-        await notifyAdmins({ key, message: 'admin-invoice-extra-payment', vars: { ...vars, userId: input.userId } });
-        return;
-      }
       await notifyUser({ key, userId: input.userId, message: next.state === 'paid' ? 'invoice-paid' : 'invoice-overpaid', vars: { ...vars, extra: money(overpayment(next.received, amountDue) ?? '0') } });
       if (next.state === 'overpaid') await notifyAdmins({ key, message: 'admin-invoice-overpaid', vars: { ...vars, userId: input.userId, extra: money(overpayment(next.received, amountDue) ?? '0') } });
       return;

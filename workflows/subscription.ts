@@ -54,7 +54,9 @@ export type SubscriptionEvent =
   | { type: 'grant'; days: number; by: number }
   | { type: 'setDays'; days: number; by: number }
   | { type: 'revoke'; by: number }
-  | { type: 'joinRequested'; chatId: number };
+  | { type: 'joinRequested'; chatId: number }
+  | { type: 'markTrial'; by: number }
+  | { type: 'resetTrial'; by: number };
 
 export const invoicePaidSignal = defineSignal<[{ invoiceId: string }]>('invoicePaid');
 export const trialRequestedSignal = defineSignal('trialRequested');
@@ -65,6 +67,10 @@ export const setDaysSignal = defineSignal<[{ days: number; by: number }]>('setDa
 /** Admin `/edit <user> remove`: access ends now, no grace. */
 export const revokeSignal = defineSignal<[{ by: number }]>('revoke');
 export const joinRequestedSignal = defineSignal<[{ chatId: number }]>('joinRequested');
+/** Admin `/edit <user> marktrial`: the user's one trial counts as used (trials are per user, not per plan). */
+export const markTrialSignal = defineSignal<[{ by: number }]>('markTrial');
+/** Admin `/edit <user> resettrial`: the user may start a trial again. */
+export const resetTrialSignal = defineSignal<[{ by: number }]>('resetTrial');
 export const subscriptionStateQuery = defineQuery<SubscriptionView>('subscriptionState');
 
 // Telegram-bound: a call held longer than this (e.g. a long retry_after) is retried by Temporal instead.
@@ -85,6 +91,8 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
   setHandler(setDaysSignal, (args) => { events.push({ type: 'setDays', ...args }); });
   setHandler(revokeSignal, (args) => { events.push({ type: 'revoke', ...args }); });
   setHandler(joinRequestedSignal, (args) => { events.push({ type: 'joinRequested', ...args }); });
+  setHandler(markTrialSignal, (args) => { events.push({ type: 'markTrial', ...args }); });
+  setHandler(resetTrialSignal, (args) => { events.push({ type: 'resetTrial', ...args }); });
 
   const accessUntil = () => (carry ? carry.expiresAt + (revoked ? 0 : settings.gracePeriodMs) : 0);
   const status = (): SubscriptionStatus | 'none' => {
@@ -176,6 +184,12 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
         await acts.answerJoinRequest({ chatId: event.chatId, userId, approve });
         return undefined;
       }
+      case 'markTrial':
+      case 'resetTrial':
+        // No period change; a run started only for this handles it, then ends like a refused trial.
+        await acts.setTrialUsed({ userId, used: event.type === 'markTrial' });
+        log.info('trial flag set by admin', { userId, used: event.type === 'markTrial', by: event.by });
+        return undefined;
     }
   };
 

@@ -45,3 +45,6 @@ export const payData = callbackData('pay', ['planId'] as const);
 export const renewData = callbackData('renew', ['planId'] as const);
 export const trialData = callbackData('trial', ['planId'] as const);
 export const languageData = callbackData('lang', ['locale'] as const);
+/** Admin buttons on payout requests, sent by the payout workflow (workflows/payout.ts `payoutCallbacks`). */
+export const payoutApproveData = callbackData('payout:approve', ['payoutId'] as const);
+export const payoutRejectData = callbackData('payout:reject', ['payoutId'] as const);

@@ -12,7 +12,6 @@ invoice-late-paid = ⚠️ Оплата пришла после закрытия
 admin-invoice-overpaid = 💰 Счёт { $invoiceId } (пользователь { $userId }) переплачен: { $received } { $currency } за { $amount }; сверх { $extra }.
 admin-invoice-needs-review = 🔎 Счёт { $invoiceId } (пользователь { $userId }) истёк с частичной оплатой: { $received } из { $amount } { $currency }.
 admin-invoice-late-paid = 🔎 Счёт { $invoiceId } (пользователь { $userId }): получено { $received } { $currency } после закрытия.
-admin-invoice-extra-payment = 💰 Счёт { $invoiceId } (пользователь { $userId }): после оплаты пришло ещё, всего { $received } { $currency }.
 subscription-activated = 🎉 Подписка { $plan } активна до { $expiresAt }. Ваши личные ссылки ниже: отправьте заявку, и она будет одобрена сразу.
 subscription-trial-started = 🎁 Пробный период { $plan } активен до { $expiresAt }. Ваши личные ссылки ниже.
 subscription-extended = 🔁 Подписка { $plan } продлена до { $expiresAt }.

@@ -75,7 +75,7 @@ export async function startDevStack(options: { env?: Record<string, string>; log
       API_PORT: String(apiPort),
       ...process.env,
       ...options.env,
-    } as Record<string, string>);
+    });
     const logger = createLogger(config.logLevel, 'dev');
     const runtime = await createRuntime(config, 'dev', logger);
     services.push({ stop: () => runtime.close() });
@@ -89,7 +89,7 @@ export async function startDevStack(options: { env?: Record<string, string>; log
     const running = worker.run();
     services.push({ stop: async () => { worker.shutdown(); await running; await connection.close(); } });
 
-    const bot = createBot({ config, db: runtime.db, commands: runtime.commands, logger });
+    const bot = createBot({ config, db: runtime.db, sql: runtime.sql, commands: runtime.commands, logger });
     const app = await buildApp({ config, runtime, logger, bot });
     const apiUrl = await app.listen({ host: config.api.host, port: config.api.port });
     services.push({ stop: () => app.close() });

@@ -31,7 +31,6 @@ export async function playSubscriberJourney(options: JourneyOptions): Promise<Jo
   const workflowLink = (workflowId: string) =>
     options.temporalUiUrl ? `${options.temporalUiUrl}/namespaces/${options.namespace ?? 'default'}/workflows/${encodeURIComponent(workflowId)}` : workflowId;
 
-  const latest = (predicate: (m: SentMessage) => boolean) => telegram.messagesTo(userId).filter(predicate).at(-1);
   const after = (seq: number) => (m: SentMessage) => m.message_id > seq;
   const lastId = () => telegram.messagesTo(userId).at(-1)?.message_id ?? 0;
   const waitText = (pattern: RegExp, since = 0) => telegram.waitForMessage(userId, (m) => m.message_id > since && pattern.test(m.text ?? ''), timeout);

@@ -10,7 +10,7 @@ import { cancelInvoiceSignal, invoiceStateQuery, paymentReportedSignal, reconcil
 import { InvoiceId, PaymentProvider, ProcessStatus, TelegramUserId } from '../../workflows/search-attributes';
 import type { subscriptionWorkflow, SubscriptionSettings, SubscriptionView } from '../../workflows/subscription';
 import {
-  grantSignal, invoicePaidSignal, joinRequestedSignal, revokeSignal, setDaysSignal, subscriptionStateQuery, trialRequestedSignal,
+  grantSignal, invoicePaidSignal, joinRequestedSignal, markTrialSignal, resetTrialSignal, revokeSignal, setDaysSignal, subscriptionStateQuery, trialRequestedSignal,
 } from '../../workflows/subscription';
 import type { Config } from '../config';
 import type { Database } from '../db/client';
@@ -108,6 +108,9 @@ export function createCommands(deps: { client: Client; db: Database; config: Pic
     setDays: (userId: number, planId: string, days: number, by: number) => toSubscription(userId, planId, setDaysSignal, [{ days, by }]),
     revoke: (userId: number, planId: string, by: number) => toRunningSubscription(userId, planId, revokeSignal, [{ by }]),
     joinRequested: (userId: number, planId: string, chatId: number) => toRunningSubscription(userId, planId, joinRequestedSignal, [{ chatId }]),
+    /** Trials are per user: any plan's subscription entity of the user records it (started for this if none runs). */
+    markTrial: (userId: number, planId: string, by: number) => toSubscription(userId, planId, markTrialSignal, [{ by }]),
+    resetTrial: (userId: number, planId: string, by: number) => toSubscription(userId, planId, resetTrialSignal, [{ by }]),
 
     async subscriptionState(userId: number, planId: string): Promise<SubscriptionView | undefined> {
       try {

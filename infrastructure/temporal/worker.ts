@@ -1,5 +1,7 @@
 /** The Temporal worker: every workflow of the product and the activities over real dependencies. */
 import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, type LogLevel } from '@temporalio/worker';
 import type { Logger } from '../logger';
@@ -57,8 +59,6 @@ export async function createWorker(options: WorkerOptions): Promise<{ worker: Wo
 }
 
 export async function buildWorkflowBundle(outPath = workflowBundlePath): Promise<void> {
-  const { writeFile, mkdir } = await import('node:fs/promises');
-  const { dirname } = await import('node:path');
   const { code } = await bundleWorkflowCode({ workflowsPath });
   await mkdir(dirname(outPath), { recursive: true });
   await writeFile(outPath, code);

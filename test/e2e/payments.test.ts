@@ -48,7 +48,7 @@ describe('subscription paid through CryptoCloud', () => {
     expect((await invoiceRow(invoiceId))?.status).toBe('paid');
     expect((await subscriptionRow(userId, planId))?.status).toBe('active');
 
-    await stack.sandbox.telegram.requestJoin({ from: { id: userId, first_name: 'Buyer' }, chatId: channelId, inviteLink: link! });
+    stack.sandbox.telegram.requestJoin({ from: { id: userId, first_name: 'Buyer' }, chatId: channelId, inviteLink: link! });
     await eventually('approval of the join request', () => stack.sandbox.telegram.member(channelId, userId) === 'member');
 
     await stack.sandbox.telegram.waitForMessage(userId, (m) => /ends on/.test(m.text ?? ''), 15_000);

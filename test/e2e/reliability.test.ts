@@ -98,7 +98,7 @@ describe('reliability', () => {
     const chatId = channelIds[0]!;
     const api = new Api(stack.config.telegram.botToken, { apiRoot: stack.config.telegram.apiRoot });
     const link = (await api.createChatInviteLink(chatId, { creates_join_request: true })).invite_link;
-    await stack.sandbox.telegram.requestJoin({ from: { id: stranger, first_name: 'Stranger' }, chatId, inviteLink: link });
+    stack.sandbox.telegram.requestJoin({ from: { id: stranger, first_name: 'Stranger' }, chatId, inviteLink: link });
     await stack.sandbox.telegram.waitForCall('declineChatJoinRequest', (c) => c.params.user_id === stranger);
     expect(stack.sandbox.telegram.member(chatId, stranger)).not.toBe('member');
     expect(stack.sandbox.telegram.calls('approveChatJoinRequest').some((c) => c.params.user_id === stranger)).toBe(false);
@@ -110,7 +110,7 @@ describe('reliability', () => {
     await stack.sandbox.cryptocloud.pay(invoiceId);
     const first = await stack.sandbox.telegram.waitForMessage(userId, (m) => /subscription is active/.test(m.text ?? ''));
     const firstLink = JSON.stringify(first.reply_markup).match(/https:\/\/t\.me\/\+[\w-]+/)![0];
-    await stack.sandbox.telegram.requestJoin({ from: { id: userId, first_name: 'Back' }, chatId, inviteLink: firstLink });
+    stack.sandbox.telegram.requestJoin({ from: { id: userId, first_name: 'Back' }, chatId, inviteLink: firstLink });
     await eventually('membership', () => stack.sandbox.telegram.member(chatId, userId) === 'member');
     await stack.sandbox.telegram.waitForMessage(userId, (m) => /access was removed/.test(m.text ?? ''), 20_000);
     expect(stack.sandbox.telegram.member(chatId, userId)).not.toBe('member');
@@ -122,7 +122,7 @@ describe('reliability', () => {
     await eventually('a second activation', () => activations(userId).length === 2);
     const link = JSON.stringify(activations(userId)[1]!.reply_markup).match(/https:\/\/t\.me\/\+[\w-]+/)![0];
     expect(link).not.toBe(firstLink); // the old link was revoked at removal
-    await stack.sandbox.telegram.requestJoin({ from: { id: userId, first_name: 'Back' }, chatId, inviteLink: link });
+    stack.sandbox.telegram.requestJoin({ from: { id: userId, first_name: 'Back' }, chatId, inviteLink: link });
     await eventually('membership again', () => stack.sandbox.telegram.member(chatId, userId) === 'member');
   }, 60_000);
 });
