@@ -10,7 +10,7 @@ import { BOT_ALLOWED_UPDATES, createBot } from './bot';
 import { createI18n, DEFAULT_LOCALE, LOCALES } from './i18n';
 
 /** The menu Telegram shows next to the input field, in each language (the default one without a language code). */
-const MENU = ['start', 'plans', 'myplan', 'trial', 'language', 'help'] as const;
+const MENU = ['start', 'plans', 'myplan', 'trial', 'referral', 'language', 'help'] as const;
 
 export async function runBot(config: Config = loadConfig()) {
   const runtime = await createRuntime(config, 'bot');

@@ -90,6 +90,7 @@ help =
     /plans: plans and prices
     /myplan: your subscriptions, expiry and renewal
     /trial: a free trial (once)
+    /referral: your referral link and earnings
     /language: change the language
     /start: start over
     /help: this message
@@ -119,3 +120,74 @@ admin-payout-reminder = ⏰ Payout request { $payoutId } ({ $amount } { $currenc
 admin-payout-reminder-unpaid = ⏰ Payout { $payoutId } ({ $amount } { $currency } to { $wallet }, { $network }) was approved but is not marked paid yet.
 payout-approve-button = ✅ Approve
 payout-reject-button = ✖️ Reject
+
+# Referral program (bot)
+referral-link =
+    🤝 Your referral link:
+    { $link }
+referral-counts = People you referred: { $referred }. Of them paid: { $paid }.
+referral-partner = You earn { $percent } % of every payment made by the people you refer. It is held for a while (refunds take it back), then becomes available.
+referral-partner-paused = Your referral partnership is paused (it was { $percent } %): new payments earn no commission. What you have earned stays yours.
+referral-not-partner = You are not a referral partner, so your referrals earn no commission. Ask an admin if you want to join the program.
+referral-balance = Commission: held { $held } · available { $available } · reserved for payouts { $reserved } · paid out { $paidOut }
+referral-payout-hint = Withdraw with /payout <amount> <network> <wallet> (minimum { $minimum }).
+payout-usage =
+    Usage: /payout <amount> <network> <wallet>
+    e.g. /payout 25 TRC20 TNPeeaaFB7K9cmo4uQpcU32zGK8G1NYqeL
+    Networks: { $networks }. Minimum: { $minimum }. Available: { $available }.
+payout-partners-only = Only referral partners can request payouts. See /referral.
+payout-bad-amount = ⚠️ That is not an amount: write it like 25 or 25.50.
+payout-bad-network = ⚠️ Unknown network. Choose one of { $networks }.
+payout-bad-wallet-tron = ⚠️ That is not a TRC20 (TRON) address: it starts with T and has 34 letters and digits.
+payout-bad-wallet-evm = ⚠️ That is not a { $network } address: it is 0x followed by 40 hexadecimal digits.
+payout-below-minimum = ⚠️ The minimum payout is { $minimum }.
+payout-insufficient = ⚠️ You asked for { $amount }, but only { $available } is available.
+command-referral = Referral link and earnings
+
+# Admin
+admin-help =
+    🛠 Admin commands
+    /activate <user_id> <days> [plan_id]: add days to a subscription
+    /edit <user_id> remove: end every running subscription of the user
+    /edit <user_id> setdays <days> [plan_id]: the subscription ends in <days> days (0 ends it now)
+    /edit <user_id> marktrial | resettrial: mark the trial used, or give it back
+    /export: users CSV · /export_refree: referral partners CSV
+    /refree_add <user_id> <percent> · /refree_remove <user_id>
+    /approve <payout_id> · /reject <payout_id> [reason] · /paid <payout_id> <tx_hash>
+    Without plan_id, the first plan of /plans is used.
+admin-usage-activate = Usage: /activate <user_id> <days> [plan_id]: adds 1–3650 days (default plan: the first of /plans).
+admin-usage-edit = Usage: /edit <user_id> remove | setdays <days> [plan_id] | marktrial | resettrial (days 0–3650; 0 ends the subscription).
+admin-usage-export = Usage: /export (no arguments): all users as CSV.
+admin-usage-export-refree = Usage: /export_refree (no arguments): referral partners with their statistics as CSV.
+admin-usage-refree-add = Usage: /refree_add <user_id> <percent>: the commission on each payment of the users they refer, above 0 and up to 100 (e.g. 10 or 12.5).
+admin-usage-refree-remove = Usage: /refree_remove <user_id>
+admin-usage-approve = Usage: /approve <payout_id>
+admin-usage-reject = Usage: /reject <payout_id> [reason]
+admin-usage-paid = Usage: /paid <payout_id> <transaction_hash>
+admin-bad-user-id = ⚠️ “{ $given }” is not a Telegram user id (a positive whole number).
+admin-bad-days = ⚠️ “{ $given }” is not a number of days: give a whole number from { $min } to { $max }.
+admin-bad-percent = ⚠️ “{ $given }” is not a commission: give a percentage above 0 and up to 100, like 10 or 12.5.
+admin-unknown-user = ⚠️ User { $userId } is unknown to the bot: they have to start it first.
+admin-unknown-plan = ⚠️ There is no plan “{ $planId }”. Active plans: { $plans }.
+admin-no-plan = ⚠️ There is no active plan to use: give a plan_id.
+admin-granted = ✅ { $days } days of { $plan } granted to user { $userId }.
+admin-days-set = ✅ The { $plan } subscription of user { $userId } now ends in { $days } days.
+admin-removed = ✅ Ending the subscriptions of user { $userId } ({ $plans }) and removing them from the channels.
+admin-nothing-to-remove = ℹ️ User { $userId } has no running subscription: nothing to remove.
+admin-trial-marked = ✅ The trial of user { $userId } is marked as used.
+admin-trial-reset = ✅ The trial of user { $userId } is reset: they can start one again.
+admin-export-users = 📄 Users ({ $rows } rows)
+admin-export-referrers = 📄 Referral partners ({ $rows } rows)
+admin-export-done = ✅ Export sent: { $rows } rows.
+admin-referrer-added = ✅ User { $userId } is a referral partner with { $percent } % commission. Their link: { $link }
+admin-referrer-removed = ✅ User { $userId } is no longer a referral partner: new payments of their referrals earn nothing. Their balance stays theirs.
+admin-not-a-referrer = ⚠️ User { $userId } is not a referral partner.
+admin-payout-approved = ✅ Payout { $payoutId } approved. Once sent, record it with /paid { $payoutId } <transaction_hash>.
+admin-payout-rejected = ✖️ Payout { $payoutId } rejected ({ $reason }). The amount is back in the partner's available balance.
+admin-payout-paid = ✅ Payout { $payoutId } marked as paid ({ $txHash }).
+admin-payout-default-reason = declined by an admin
+admin-payout-unknown = ⚠️ There is no payout “{ $payoutId }”.
+admin-payout-cannot-approve = ⚠️ Payout { $payoutId } is { $status }: it cannot be approved.
+admin-payout-cannot-reject = ⚠️ Payout { $payoutId } is { $status }: it cannot be rejected.
+admin-payout-cannot-markPaid = ⚠️ Payout { $payoutId } is { $status }: it cannot be marked as paid.
+admin-payout-bad-hash = ⚠️ That is not a transaction hash on the network of payout { $payoutId } (TRC20: 64 hexadecimal digits; BEP20 and ERC20: 0x and 64 hexadecimal digits).

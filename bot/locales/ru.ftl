@@ -94,6 +94,7 @@ help =
     /plans: тарифы и цены
     /myplan: ваши подписки, срок и продление
     /trial: бесплатный пробный период (один раз)
+    /referral: ваша реферальная ссылка и заработок
     /language: сменить язык
     /start: начать сначала
     /help: эта справка
@@ -123,3 +124,74 @@ admin-payout-reminder = ⏰ Заявка на вывод { $payoutId } ({ $amoun
 admin-payout-reminder-unpaid = ⏰ Вывод { $payoutId } ({ $amount } { $currency } на { $wallet }, { $network }) одобрен, но ещё не отмечен как отправленный.
 payout-approve-button = ✅ Одобрить
 payout-reject-button = ✖️ Отклонить
+
+# Referral program (bot)
+referral-link =
+    🤝 Ваша реферальная ссылка:
+    { $link }
+referral-counts = Приглашено: { $referred }. Из них оплатили: { $paid }.
+referral-partner = Вы получаете { $percent } % с каждой оплаты приглашённых вами пользователей. Комиссия сначала удерживается (возврат платежа её отменяет), затем становится доступной.
+referral-partner-paused = Ваше партнёрство приостановлено (было { $percent } %): новые оплаты комиссию не приносят. Заработанное остаётся вашим.
+referral-not-partner = Вы не реферальный партнёр, поэтому приглашённые не приносят комиссию. Напишите администратору, если хотите участвовать в программе.
+referral-balance = Комиссия: удерживается { $held } · доступно { $available } · зарезервировано для выплат { $reserved } · выплачено { $paidOut }
+referral-payout-hint = Вывести: /payout <сумма> <сеть> <кошелёк> (минимум { $minimum }).
+payout-usage =
+    Формат: /payout <сумма> <сеть> <кошелёк>
+    например /payout 25 TRC20 TNPeeaaFB7K9cmo4uQpcU32zGK8G1NYqeL
+    Сети: { $networks }. Минимум: { $minimum }. Доступно: { $available }.
+payout-partners-only = Запросить выплату могут только реферальные партнёры. См. /referral.
+payout-bad-amount = ⚠️ Это не сумма: напишите, например, 25 или 25.50.
+payout-bad-network = ⚠️ Неизвестная сеть. Выберите одну из: { $networks }.
+payout-bad-wallet-tron = ⚠️ Это не адрес TRC20 (TRON): он начинается с T и состоит из 34 букв и цифр.
+payout-bad-wallet-evm = ⚠️ Это не адрес { $network }: это 0x и 40 шестнадцатеричных цифр.
+payout-below-minimum = ⚠️ Минимальная выплата: { $minimum }.
+payout-insufficient = ⚠️ Вы запросили { $amount }, но доступно только { $available }.
+command-referral = Реферальная ссылка и заработок
+
+# Admin
+admin-help =
+    🛠 Команды администратора
+    /activate <user_id> <дни> [plan_id]: добавить дни к подписке
+    /edit <user_id> remove: завершить все действующие подписки пользователя
+    /edit <user_id> setdays <дни> [plan_id]: подписка закончится через <дни> дней (0 завершает её сейчас)
+    /edit <user_id> marktrial | resettrial: отметить пробный период использованным или вернуть его
+    /export: пользователи в CSV · /export_refree: реферальные партнёры в CSV
+    /refree_add <user_id> <процент> · /refree_remove <user_id>
+    /approve <payout_id> · /reject <payout_id> [причина] · /paid <payout_id> <tx_hash>
+    Без plan_id используется первый тариф из /plans.
+admin-usage-activate = Формат: /activate <user_id> <дни> [plan_id]: добавляет от 1 до 3650 дней (по умолчанию первый тариф из /plans).
+admin-usage-edit = Формат: /edit <user_id> remove | setdays <дни> [plan_id] | marktrial | resettrial (дни от 0 до 3650; 0 завершает подписку).
+admin-usage-export = Формат: /export (без аргументов): все пользователи в CSV.
+admin-usage-export-refree = Формат: /export_refree (без аргументов): реферальные партнёры со статистикой в CSV.
+admin-usage-refree-add = Формат: /refree_add <user_id> <процент>: комиссия с каждой оплаты приглашённых, больше 0 и не больше 100 (например, 10 или 12.5).
+admin-usage-refree-remove = Формат: /refree_remove <user_id>
+admin-usage-approve = Формат: /approve <payout_id>
+admin-usage-reject = Формат: /reject <payout_id> [причина]
+admin-usage-paid = Формат: /paid <payout_id> <хеш_транзакции>
+admin-bad-user-id = ⚠️ «{ $given }» не является id пользователя Telegram (целое положительное число).
+admin-bad-days = ⚠️ «{ $given }» не число дней: укажите целое число от { $min } до { $max }.
+admin-bad-percent = ⚠️ «{ $given }» не комиссия: укажите процент больше 0 и не больше 100, например 10 или 12.5.
+admin-unknown-user = ⚠️ Пользователь { $userId } боту неизвестен: сначала он должен запустить бота.
+admin-unknown-plan = ⚠️ Тарифа «{ $planId }» нет. Действующие тарифы: { $plans }.
+admin-no-plan = ⚠️ Нет действующего тарифа по умолчанию: укажите plan_id.
+admin-granted = ✅ Пользователю { $userId } добавлено { $days } дн. тарифа { $plan }.
+admin-days-set = ✅ Подписка { $plan } пользователя { $userId } теперь закончится через { $days } дн.
+admin-removed = ✅ Подписки пользователя { $userId } ({ $plans }) завершаются, он удаляется из каналов.
+admin-nothing-to-remove = ℹ️ У пользователя { $userId } нет действующей подписки: удалять нечего.
+admin-trial-marked = ✅ Пробный период пользователя { $userId } отмечен как использованный.
+admin-trial-reset = ✅ Пробный период пользователя { $userId } сброшен: он может начать его снова.
+admin-export-users = 📄 Пользователи (строк: { $rows })
+admin-export-referrers = 📄 Реферальные партнёры (строк: { $rows })
+admin-export-done = ✅ Выгрузка отправлена, строк: { $rows }.
+admin-referrer-added = ✅ Пользователь { $userId } теперь реферальный партнёр с комиссией { $percent } %. Его ссылка: { $link }
+admin-referrer-removed = ✅ Пользователь { $userId } больше не реферальный партнёр: новые оплаты приглашённых не приносят комиссию. Его баланс остаётся за ним.
+admin-not-a-referrer = ⚠️ Пользователь { $userId } не реферальный партнёр.
+admin-payout-approved = ✅ Выплата { $payoutId } одобрена. После отправки отметьте её: /paid { $payoutId } <хеш_транзакции>.
+admin-payout-rejected = ✖️ Выплата { $payoutId } отклонена ({ $reason }). Сумма возвращена на доступный баланс партнёра.
+admin-payout-paid = ✅ Выплата { $payoutId } отмечена как отправленная ({ $txHash }).
+admin-payout-default-reason = отклонено администратором
+admin-payout-unknown = ⚠️ Выплаты «{ $payoutId }» нет.
+admin-payout-cannot-approve = ⚠️ Выплата { $payoutId } в состоянии { $status }: одобрить её нельзя.
+admin-payout-cannot-reject = ⚠️ Выплата { $payoutId } в состоянии { $status }: отклонить её нельзя.
+admin-payout-cannot-markPaid = ⚠️ Выплата { $payoutId } в состоянии { $status }: отметить её отправленной нельзя.
+admin-payout-bad-hash = ⚠️ Это не хеш транзакции в сети выплаты { $payoutId } (TRC20: 64 шестнадцатеричные цифры; BEP20 и ERC20: 0x и 64 шестнадцатеричные цифры).
