@@ -272,8 +272,8 @@ describe('docker-compose.yml', () => {
     expect(withoutEscapes.match(/\$(?!\{)/g) ?? []).toEqual([]);
     const variables = [...new Set([...withoutEscapes.matchAll(/\$\{([A-Z0-9_]+)/g)].map((match) => match[1]!))];
     expect(variables).toEqual(expect.arrayContaining(['POSTGRES_PASSWORD', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'TG_SERVER_NAME']));
-    const guide = read('docs/deployment.md');
-    for (const name of variables) expect(guide, `${name} in docs/deployment.md`).toContain(name);
+    const guide = read('README.md');
+    for (const name of variables) expect(guide, `${name} in the README's deployment guide`).toContain(name);
   });
 });
 

@@ -2,7 +2,7 @@
  * Prometheus metrics of the worker process: what happens inside activities (access granted, members
  * removed, Telegram API errors, activity failures) is only visible there, so the worker counts it
  * and serves its own `/metrics` on WORKER_METRICS_PORT. The api's `/metrics` (api/routes/metrics.ts)
- * derives business gauges from PostgreSQL and Temporal visibility at scrape time. See docs/operations.md.
+ * derives business gauges from PostgreSQL and Temporal visibility at scrape time. See the README, "Operations".
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -68,7 +68,7 @@ async function listWorkflows(deps: OpsDeps, query: string, limit: number): Promi
   return rows;
 }
 
-/** The Temporal UI / CLI queries behind the commands (also in docs/operations.md). */
+/** The Temporal UI / CLI queries behind the commands (also in the README, "Operations"). */
 export const queries = {
   stuckInvoices: (before: Date) =>
     `WorkflowType = 'invoiceWorkflow' AND ExecutionStatus = 'Running' AND ProcessStatus IN ('pending', 'partial') AND StartTime < '${before.toISOString()}'`,

@@ -4,7 +4,7 @@
  * restart loses nothing: webhooks from the audit table, invoices, subscriptions, commissions and
  * payouts from their read models, workflow executions from Temporal visibility. Counters that only
  * the worker sees (activations, removals, Telegram errors) are on the worker's own endpoint
- * (WORKER_METRICS_PORT). See docs/operations.md.
+ * (WORKER_METRICS_PORT). See the README, "Operations".
  */
 import { count } from 'drizzle-orm';
 import type { FastifyPluginAsync } from 'fastify';

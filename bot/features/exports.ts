@@ -10,6 +10,8 @@ import { fromMinor } from '../../domain/money';
 import { writeCsvFile, type CsvFile, type CsvValue } from './csv';
 
 const BATCH = 500;
+/** Moments as ISO 8601 UTC with milliseconds, like Date#toISOString (the raw client returns timestamps as text). */
+const ISO = 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"';
 
 /** Invoice states that count a referred user as paying (as for commissions). */
 export const PAID_INVOICE_STATUSES = ['paid', 'overpaid'] as const;
@@ -33,14 +35,17 @@ export function bpsToPercent(bps: number): string {
 
 interface UserRow {
   id: string; username: string | null; first_name: string | null; last_name: string | null; language: string | null;
-  terms_accepted_at: Date | null; trial_used_at: Date | null; referral_code: string; referred_by: string | null;
-  plan_id: string | null; status: string | null; expires_at: Date | null;
+  terms_accepted_at: string | null; trial_used_at: string | null; referral_code: string; referred_by: string | null;
+  plan_id: string | null; status: string | null; expires_at: string | null;
 }
 
 export function exportUsers(sql: postgres.Sql): Promise<CsvFile> {
   const cursor = sql<UserRow[]>`
-    select u.id, u.username, u.first_name, u.last_name, u.language, u.terms_accepted_at, u.trial_used_at,
-           u.referral_code, u.referred_by, s.plan_id, s.status, s.expires_at
+    select u.id, u.username, u.first_name, u.last_name, u.language,
+           to_char(u.terms_accepted_at at time zone 'UTC', ${ISO}) as terms_accepted_at,
+           to_char(u.trial_used_at at time zone 'UTC', ${ISO}) as trial_used_at,
+           u.referral_code, u.referred_by, s.plan_id, s.status,
+           to_char(s.expires_at at time zone 'UTC', ${ISO}) as expires_at
       from users u left join subscriptions s on s.user_id = u.id
      order by u.id, s.plan_id`.cursor(BATCH);
   return writeCsvFile('users.csv', USERS_HEADER, mapBatches(cursor, (r) => [

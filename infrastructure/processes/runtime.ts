@@ -34,7 +34,7 @@ export type Runtime = Awaited<ReturnType<typeof createRuntime>>;
 export function createWorkerActivities(runtime: Runtime) {
   const { config } = runtime;
   const i18n = createI18n();
-  // Counted in the worker's own registry (served on WORKER_METRICS_PORT, see docs/operations.md).
+  // Counted in the worker's own registry (served on WORKER_METRICS_PORT, see the README, "Operations").
   const metrics = workerMetrics();
   // Counted innermost, so every failed attempt shows, also the 429s and 5xx that auto-retry waits out.
   const telegram = new Api(config.telegram.botToken, { apiRoot: config.telegram.apiRoot });

@@ -72,7 +72,7 @@ async function main(): Promise<void> {
   console.log(`  CryptoCloud API:   CRYPTOCLOUD_API_URL=${sandbox.url}  (shop ${env.CRYPTOCLOUD_SHOP_ID || DEV_CREDENTIALS.shopId})`);
   console.log(`  Postbacks go to:   ${notifyUrl}`);
   console.log(`  Dashboard:         ${sandbox.url}/`);
-  console.log('  Control API (JSON; see docs/sandbox.md):');
+  console.log('  Control API (JSON; see the README, "Sandbox and its control API"):');
   for (const route of CONTROL_ROUTES) console.log(`    ${route}`);
 
   let stopping = false;

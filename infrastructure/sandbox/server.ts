@@ -95,7 +95,7 @@ async function configureParsers(app: FastifyInstance): Promise<void> {
   await app.register(multipart, { limits: { fileSize: MAX_UPLOAD_BYTES, files: 10, fieldSize: 1024 * 1024 } });
 }
 
-/** The control routes, also served at GET /_sandbox (docs/sandbox.md has the details). */
+/** The control routes, also served at GET /_sandbox (the README, "Sandbox and its control API", has the details). */
 export const CONTROL_ROUTES = [
   'POST   /_sandbox/reset',
   'GET    /_sandbox/telegram/calls?method=&since=',

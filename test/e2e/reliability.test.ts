@@ -68,7 +68,7 @@ describe('reliability', () => {
     stack.sandbox.telegram.injectFault({ method: 'sendMessage', chatId: userId, times: 1, fault: { kind: 'rate_limit', retryAfter: 2 } });
     const paidAt = Date.now();
     await stack.sandbox.cryptocloud.pay(invoiceId);
-    await stack.sandbox.telegram.waitForMessage(userId, (m) => /received/.test(m.text ?? ''), 20_000);
+    await stack.sandbox.telegram.waitForCall('sendMessage', (c) => c.ok && c.params.chat_id === userId && c.at >= paidAt, 20_000);
     const calls = stack.sandbox.telegram.calls('sendMessage').filter((c) => c.params.chat_id === userId && c.at >= paidAt);
     expect(calls[0]).toMatchObject({ ok: false, errorCode: 429 });
     expect(calls.find((c) => c.ok)!.at - calls[0]!.at).toBeGreaterThanOrEqual(1900);
