@@ -4,10 +4,10 @@
  */
 import { and, eq } from 'drizzle-orm';
 import { Api } from 'grammy';
-import type { InlineKeyboardButton } from 'grammy/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { invoices, inviteLinks, referrals, subscriptions, users } from '../infrastructure/db/schema';
-import type { SentMessage, UserInput } from '../infrastructure/sandbox/telegram';
+import type { UserInput } from '../infrastructure/sandbox/telegram';
+import { buttonsOf, callbackDataOf, conversation, hasButton, textMatches, WAIT_MS } from '../test/conversation';
 import { invoiceWorkflowId } from '../infrastructure/temporal/commands';
 import { eventually, startStack, type Stack } from '../test/harness';
 import { formatMoment } from './i18n';
@@ -16,34 +16,10 @@ let stack: Stack;
 beforeAll(async () => { stack = await startStack(); });
 afterAll(async () => { await stack?.stop(); });
 
-const WAIT_MS = 20_000;
 const tg = () => stack.sandbox.telegram;
 const person = (id: number, language_code = 'en'): UserInput => ({ id, first_name: `Tester${id}`, username: `tester${id}`, language_code });
 
-const buttonsOf = (message: SentMessage): InlineKeyboardButton[] =>
-  message.reply_markup && 'inline_keyboard' in message.reply_markup ? message.reply_markup.inline_keyboard.flat() : [];
-const callbackDataOf = (message: SentMessage) => buttonsOf(message).flatMap((b) => ('callback_data' in b ? [b.callback_data] : []));
-const hasButton = (data: string) => (message: SentMessage) => callbackDataOf(message).includes(data);
-const textMatches = (pattern: RegExp) => (message: SentMessage) => pattern.test(message.text ?? '');
-const lastMessageId = (chatId: number) => Math.max(0, ...tg().messagesTo(chatId).map((m) => m.message_id));
-
-/** The first bot message to `chatId` sent after this call that matches. */
-function nextMessage(chatId: number, predicate: (message: SentMessage) => boolean, timeoutMs = WAIT_MS) {
-  const after = lastMessageId(chatId);
-  return (act: () => unknown) => {
-    const waiting = tg().waitForMessage(chatId, (m) => m.message_id > after && predicate(m), timeoutMs);
-    act();
-    return waiting;
-  };
-}
-
-function say(from: UserInput, text: string, predicate: (message: SentMessage) => boolean) {
-  return nextMessage(from.id, predicate)(() => tg().sendText({ from, text }));
-}
-
-function press(from: UserInput, message: SentMessage, data: string, predicate: (message: SentMessage) => boolean) {
-  return nextMessage(from.id, predicate)(() => tg().pressButton({ from, message_id: message.message_id, data }));
-}
+const { nextMessage, say, press } = conversation(tg);
 
 async function callbackAnswer(queryId: string) {
   return eventually(`answer to callback ${queryId}`, () => {

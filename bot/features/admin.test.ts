@@ -6,18 +6,17 @@
 import { randomUUID } from 'node:crypto';
 import { and, desc, eq, inArray } from 'drizzle-orm';
 import { Api } from 'grammy';
-import type { InlineKeyboardButton } from 'grammy/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { post } from '../../activities/ledger';
 import { heldPosting } from '../../domain/referral';
 import { auditLog, inviteLinks, invoices, payoutRequests, plans, referrals, referrers, subscriptions, users } from '../../infrastructure/db/schema';
 import type { SentMessage, UserInput } from '../../infrastructure/sandbox/telegram';
+import { buttonsOf, conversation, textMatches, WAIT_MS } from '../../test/conversation';
 import { eventually, startStack, type Stack } from '../../test/harness';
 import { assertLedgerInvariant, balancesOf, fundReferrer } from '../../test/ledger';
 import { parseCsv } from './csv';
 import { REFERRERS_HEADER, USERS_HEADER } from './exports';
 
-const WAIT_MS = 20_000;
 const DAY_MS = 86_400_000;
 const TRON = 'TNPeeaaFB7K9cmo4uQpcU32zGK8G1NYqeL';
 const BSC = '0x52908400098527886E0F7030069857D2E4169EE7';
@@ -44,24 +43,8 @@ afterAll(async () => {
 
 const tg = () => stack.sandbox.telegram;
 const db = () => stack.runtime.db;
-const buttonsOf = (message: SentMessage): InlineKeyboardButton[] =>
-  message.reply_markup && 'inline_keyboard' in message.reply_markup ? message.reply_markup.inline_keyboard.flat() : [];
-const textMatches = (pattern: RegExp) => (message: SentMessage) => pattern.test(message.text ?? message.caption ?? '');
-const lastMessageId = (chatId: number) => Math.max(0, ...tg().messagesTo(chatId).map((m) => m.message_id));
-
-function nextMessage(chatId: number, predicate: (message: SentMessage) => boolean, timeoutMs = WAIT_MS) {
-  const after = lastMessageId(chatId);
-  return (act: () => unknown) => {
-    const waiting = tg().waitForMessage(chatId, (m) => m.message_id > after && predicate(m), timeoutMs);
-    act();
-    return waiting;
-  };
-}
-const say = (from: UserInput, text: string, predicate: (message: SentMessage) => boolean) =>
-  nextMessage(from.id, predicate)(() => tg().sendText({ from, text }));
+const { say, press } = conversation(tg);
 const adminSays = (text: string, pattern: RegExp) => say(ADMIN, text, textMatches(pattern));
-const press = (from: UserInput, message: SentMessage, data: string, predicate: (message: SentMessage) => boolean) =>
-  nextMessage(from.id, predicate)(() => tg().pressButton({ from, message_id: message.message_id, data }));
 
 async function customer(fields: Partial<typeof users.$inferInsert> = {}, language = 'en'): Promise<UserInput> {
   const id = stack.newUserId();
