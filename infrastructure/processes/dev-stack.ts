@@ -65,16 +65,24 @@ export async function startDevStack(options: { env?: Record<string, string>; log
     sandbox.telegram.addChannel(DEMO_CHANNEL);
 
     const apiPort = ephemeral || (await portIsOpen(8080)) ? await freePort() : 8080;
+    // The environment may tune anything (log level, durations, admins); the services and sandbox
+    // started here are what this stack talks to, whatever the environment says.
     const config = loadConfig({
       ...DEV_DEFAULTS,
+      ...process.env,
+      ...options.env,
       TELEGRAM_API_ROOT: sandbox.url,
       CRYPTOCLOUD_API_URL: sandbox.url,
+      TELEGRAM_BOT_TOKEN: DEV_DEFAULTS.TELEGRAM_BOT_TOKEN,
+      CRYPTOCLOUD_API_KEY: DEV_DEFAULTS.CRYPTOCLOUD_API_KEY,
+      CRYPTOCLOUD_SECRET_KEY: DEV_DEFAULTS.CRYPTOCLOUD_SECRET_KEY,
+      CRYPTOCLOUD_SHOP_ID: DEV_DEFAULTS.CRYPTOCLOUD_SHOP_ID,
+      TELEGRAM_WEBHOOK_URL: undefined,
       DATABASE_URL: postgres.url,
       TEMPORAL_ADDRESS: temporal.address,
       TEMPORAL_UI_URL: temporal.uiUrl ?? 'http://127.0.0.1:8233',
+      API_HOST: '127.0.0.1',
       API_PORT: String(apiPort),
-      ...process.env,
-      ...options.env,
     });
     const logger = createLogger(config.logLevel, 'dev');
     const runtime = await createRuntime(config, 'dev', logger);
