@@ -76,7 +76,7 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceResul
   let checkRequested = false;
 
   setHandler(paymentReportedSignal, (report) => { reports.push(report); });
-  setHandler(cancelInvoiceSignal, ({ by }) => { cancelRequestedBy ??= by; });
+  setHandler(cancelInvoiceSignal, ({ by }) => { cancelRequestedBy = by; });
   setHandler(reconcileNowSignal, () => { checkRequested = true; });
   setHandler(invoiceStateQuery, () => ({ invoiceId: input.invoiceId, state: progress.state, received: progress.received, amountDue, payUrl: created.payUrl, expiresAt, checks }));
 
@@ -119,7 +119,7 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceResul
     const now = Date.now();
     if (!open && now >= watchUntil) break;
     const wakeAt = Math.min(nextCheckAt, open ? expiresAt : watchUntil);
-    await condition(() => reports.length > 0 || checkRequested || (cancelRequestedBy !== undefined && open), Math.max(wakeAt - now, 1));
+    await condition(() => reports.length > 0 || checkRequested || cancelRequestedBy !== undefined, Math.max(wakeAt - now, 1));
 
     if (reports.length > 0) {
       // A signed webhook that would move the invoice is a reason to ask the gateway (its own report
@@ -136,9 +136,16 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceResul
         nextCheckAt = offset !== undefined ? startedAt + offset : Date.now() + input.reconcileEveryMs;
       }
     }
-    if (!CLOSED_FOR_PAYMENT.has(progress.state) && cancelRequestedBy !== undefined && progress.state === 'pending') {
-      await cancelGatewayInvoice({ provider: input.provider, providerInvoiceId: gateway.providerInvoiceId });
-      await transition({ ...progress, state: 'cancelled' }, `cancel:${cancelRequestedBy}`);
+    if (cancelRequestedBy !== undefined) {
+      const by = cancelRequestedBy;
+      cancelRequestedBy = undefined;
+      // Only an unpaid invoice can be cancelled; once money arrived, expiry and admins decide.
+      if (progress.state === 'pending') {
+        await cancelGatewayInvoice({ provider: input.provider, providerInvoiceId: gateway.providerInvoiceId });
+        await transition({ ...progress, state: 'cancelled' }, `cancel:${by}`);
+      } else {
+        log.warn('cancel ignored', { invoiceId: input.invoiceId, state: progress.state, by });
+      }
     }
     if (!CLOSED_FOR_PAYMENT.has(progress.state) && Date.now() >= expiresAt) {
       await checkWithGateway(); // last word from the gateway before closing

@@ -108,6 +108,25 @@ describe('subscription paid through CryptoCloud', () => {
     expect((await invoiceRow(invoiceId))?.status).toBe('paid');
   });
 
+  it('a cancel closes an unpaid invoice, and is ignored once money has arrived', async () => {
+    const unpaid = await buyer();
+    const first = await openInvoice(unpaid.userId, unpaid.planId);
+    await stack.runtime.commands.cancelInvoice(first, 'test');
+    await stack.sandbox.telegram.waitForMessage(unpaid.userId, (m) => /invoice was cancelled/.test(m.text ?? ''));
+    expect((await invoiceRow(first))?.status).toBe('cancelled');
+    expect(stack.sandbox.cryptocloud.invoice(first)?.status).toBe('canceled');
+
+    const partlyPaid = await buyer();
+    const second = await openInvoice(partlyPaid.userId, partlyPaid.planId);
+    await stack.sandbox.cryptocloud.payPartially(second, '4');
+    await eventually('the partial payment', async () => (await invoiceRow(second))?.status === 'partial');
+    await stack.runtime.commands.cancelInvoice(second, 'test');
+    // Still listening: the top-up settles it.
+    await stack.sandbox.cryptocloud.pay(second, { amount: '6' });
+    await stack.sandbox.telegram.waitForMessage(partlyPaid.userId, (m) => /subscription is active/.test(m.text ?? ''));
+    expect((await invoiceRow(second))?.status).toBe('paid');
+  });
+
   it('an overpaid invoice activates and records the overpayment', async () => {
     const { userId, planId } = await buyer();
     const invoiceId = await openInvoice(userId, planId);
