@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './config';
 
@@ -54,5 +55,14 @@ describe('configuration', () => {
     expect(error?.message).toMatch(/TELEGRAM_BOT_TOKEN is malformed/);
     expect(error?.message).toMatch(/DATABASE_URL is malformed/);
     expect(error?.message).not.toMatch(/s3cr3t|hunter2/);
+  });
+
+  it('has every variable it reads documented in .env.example', () => {
+    const source = readFileSync(new URL('./config.ts', import.meta.url), 'utf8');
+    const example = readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
+    const read = [...source.matchAll(/read\.(?:optional|required)(?:<[^>]*>)?\('([A-Z0-9_]+)'/g)].map((m) => m[1]!);
+    expect(read.length).toBeGreaterThan(20);
+    const documented = new Set([...example.matchAll(/^#?\s*([A-Z0-9_]+)=/gm)].map((m) => m[1]));
+    expect(read.filter((name) => !documented.has(name))).toEqual([]);
   });
 });
