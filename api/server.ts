@@ -1,5 +1,5 @@
 /** `npm run api`: the Fastify server. With TELEGRAM_WEBHOOK_URL set it also receives the bot's updates. */
-import { createBot } from '../bot/bot';
+import { BOT_ALLOWED_UPDATES, createBot, registerCommandMenu } from '../bot/bot';
 import { loadConfig, type Config } from '../infrastructure/config';
 import { createRuntime, runMain } from '../infrastructure/processes/runtime';
 import { buildApp } from './app';
@@ -13,8 +13,9 @@ export async function runApi(config: Config = loadConfig()) {
     await bot.init();
     await bot.api.setWebhook(config.telegram.webhookUrl!, {
       secret_token: config.telegram.webhookSecret,
-      allowed_updates: ['message', 'callback_query', 'chat_join_request', 'chat_member', 'my_chat_member'],
+      allowed_updates: [...BOT_ALLOWED_UPDATES],
     });
+    await registerCommandMenu(bot);
     runtime.logger.info({ path: TELEGRAM_WEBHOOK_PATH }, 'telegram webhook set');
   }
   const address = await app.listen({ host: config.api.host, port: config.api.port });

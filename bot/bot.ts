@@ -1,7 +1,7 @@
 /** The grammY bot: one Composer per feature, one error boundary, explicit Telegram retry limits. */
 import { sequentialize } from '@grammyjs/runner';
 import { Bot, GrammyError, HttpError, type BotError } from 'grammy';
-import type { Update, UserFromGetMe } from 'grammy/types';
+import type { BotCommand, Update, UserFromGetMe } from 'grammy/types';
 import { installRetries } from '../infrastructure/providers/telegram';
 import type { BotContext, BotDeps } from './context';
 import { admin } from './features/admin';
@@ -15,7 +15,7 @@ import { referral } from './features/referral';
 import { start, termsGate } from './features/start';
 import { trial } from './features/trial';
 import { unhandled } from './features/unhandled';
-import { createI18n } from './i18n';
+import { createI18n, DEFAULT_LOCALE, LOCALES } from './i18n';
 
 /** Every update type a feature handles; the polling runner and setWebhook should ask for these. */
 export const BOT_ALLOWED_UPDATES = ['message', 'callback_query', 'chat_join_request', 'chat_member', 'my_chat_member'] as const satisfies ReadonlyArray<Exclude<keyof Update, 'update_id'>>;
@@ -76,4 +76,14 @@ async function handleBotError(botError: BotError<BotContext>, deps: BotDeps): Pr
   if (ctx.chat?.type === 'private') {
     await ctx.reply(text).catch((replyError: unknown) => deps.logger.warn({ ...where, err: replyError }, 'could not tell the user about the error'));
   }
+}
+
+/** The menu Telegram shows next to the input field, in each language (the default one without a language code). */
+const MENU = ['start', 'plans', 'myplan', 'trial', 'referral', 'language', 'help'] as const;
+
+export async function registerCommandMenu(bot: Bot<BotContext>): Promise<void> {
+  const i18n = createI18n();
+  const menu = (locale: string): BotCommand[] => MENU.map((command) => ({ command, description: i18n.t(locale, `command-${command}`) }));
+  await bot.api.setMyCommands(menu(DEFAULT_LOCALE));
+  for (const locale of LOCALES) await bot.api.setMyCommands(menu(locale), { language_code: locale });
 }

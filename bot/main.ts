@@ -3,14 +3,9 @@
  * exists). Do not run it while the api receives updates by webhook: starting it removes the webhook.
  */
 import { run, type RunnerHandle } from '@grammyjs/runner';
-import type { BotCommand } from 'grammy/types';
-import { ConfigError, loadConfig, loadDotEnv, type Config } from '../infrastructure/config';
-import { createRuntime, onShutdown } from '../infrastructure/processes/runtime';
-import { BOT_ALLOWED_UPDATES, createBot } from './bot';
-import { createI18n, DEFAULT_LOCALE, LOCALES } from './i18n';
-
-/** The menu Telegram shows next to the input field, in each language (the default one without a language code). */
-const MENU = ['start', 'plans', 'myplan', 'trial', 'referral', 'language', 'help'] as const;
+import { loadConfig, type Config } from '../infrastructure/config';
+import { createRuntime, runMain } from '../infrastructure/processes/runtime';
+import { BOT_ALLOWED_UPDATES, createBot, registerCommandMenu } from './bot';
 
 export async function runBot(config: Config = loadConfig()) {
   const runtime = await createRuntime(config, 'bot');
@@ -18,10 +13,7 @@ export async function runBot(config: Config = loadConfig()) {
   await bot.init();
   await bot.api.deleteWebhook();
 
-  const i18n = createI18n();
-  const menu = (locale: string): BotCommand[] => MENU.map((command) => ({ command, description: i18n.t(locale, `command-${command}`) }));
-  await bot.api.setMyCommands(menu(DEFAULT_LOCALE));
-  for (const locale of LOCALES) await bot.api.setMyCommands(menu(locale), { language_code: locale });
+  await registerCommandMenu(bot);
 
   const runner: RunnerHandle = run(bot, { runner: { fetch: { allowed_updates: BOT_ALLOWED_UPDATES } } });
   runtime.logger.info({ username: bot.botInfo.username }, 'bot polling');
@@ -36,13 +28,4 @@ export async function runBot(config: Config = loadConfig()) {
   };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  loadDotEnv();
-  try {
-    const handle = await runBot();
-    onShutdown(handle.logger, handle.stop);
-  } catch (error) {
-    if (error instanceof ConfigError) { console.error(error.message); process.exit(2); }
-    throw error;
-  }
-}
+if (import.meta.url === `file://${process.argv[1]}`) await runMain('bot', () => runBot());

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { buildApp } from '../../api/app';
-import { createBot } from '../../bot/bot';
+import { BOT_ALLOWED_UPDATES, createBot, registerCommandMenu } from '../../bot/bot';
 import { loadConfig, type Config } from '../config';
 import { runMigrations } from '../db/migrate';
 import { channels, planChannels, plans } from '../db/schema';
@@ -103,7 +103,8 @@ export async function startDevStack(options: { env?: Record<string, string>; log
     services.push({ stop: () => app.close() });
     sandbox.cryptocloud.setNotifyUrl(`${apiUrl}/cryptocloud_webhook`);
     await bot.init();
-    await bot.api.setWebhook(`${apiUrl}/telegram_webhook`, { secret_token: config.telegram.webhookSecret, allowed_updates: ['message', 'callback_query', 'chat_join_request', 'chat_member'] });
+    await bot.api.setWebhook(`${apiUrl}/telegram_webhook`, { secret_token: config.telegram.webhookSecret, allowed_updates: [...BOT_ALLOWED_UPDATES] });
+    await registerCommandMenu(bot);
 
     log(`api          ${apiUrl}   (health: ${apiUrl}/health)`);
     log(`temporal     ${temporal.address}`);
