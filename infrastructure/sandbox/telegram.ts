@@ -1010,7 +1010,8 @@ export class TelegramSandbox {
     return true;
   }
 
-  private banChatMember(ctx: CallContext): true {
+  /** What ban and unban both check first: a group the bot manages, a known user who is no admin. */
+  private removableMember(ctx: CallContext) {
     const chat = this.resolveChat(ctx.p.chatId());
     if (chat.type === 'private') throw BAD_REQUEST("can't remove members from private chats");
     this.assertCanManage(chat, 'not enough rights to restrict/ban chat member');
@@ -1020,6 +1021,11 @@ export class TelegramSandbox {
     const old = this.memberState(chat, userId);
     if (old.status === 'creator') throw BAD_REQUEST("can't remove chat owner");
     if (old.status === 'administrator') throw BAD_REQUEST('user is an administrator of the chat');
+    return { chat, userId, user, old };
+  }
+
+  private banChatMember(ctx: CallContext): true {
+    const { chat, userId, user, old } = this.removableMember(ctx);
     // Telegram treats bans shorter than 30 s or longer than 366 days as permanent.
     let until = ctx.p.integer('until_date') ?? 0;
     const nowSec = this.unixNow();
@@ -1032,15 +1038,7 @@ export class TelegramSandbox {
   }
 
   private unbanChatMember(ctx: CallContext): true {
-    const chat = this.resolveChat(ctx.p.chatId());
-    if (chat.type === 'private') throw BAD_REQUEST("can't remove members from private chats");
-    this.assertCanManage(chat, 'not enough rights to restrict/ban chat member');
-    const userId = ctx.p.userId();
-    const user = this.users.get(userId);
-    if (!user) throw BAD_REQUEST('PARTICIPANT_ID_INVALID');
-    const old = this.memberState(chat, userId);
-    if (old.status === 'creator') throw BAD_REQUEST("can't remove chat owner");
-    if (old.status === 'administrator') throw BAD_REQUEST('user is an administrator of the chat');
+    const { chat, userId, user, old } = this.removableMember(ctx);
     const onlyIfBanned = ctx.p.boolean('only_if_banned') ?? false;
     // Without only_if_banned Telegram guarantees the user is not a member afterwards: a member is removed.
     if (old.status === 'kicked' || (!onlyIfBanned && isInside(old.status))) {
