@@ -6,7 +6,9 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { INVOICE_ID_PATTERN, type GatewayStatus } from '../../domain/invoice';
-import { webhookEvents, WEBHOOK_OUTCOMES } from '../../infrastructure/db/schema';
+import { eq } from 'drizzle-orm';
+import { compareDecimal } from '../../domain/money';
+import { invoices, webhookEvents, WEBHOOK_OUTCOMES } from '../../infrastructure/db/schema';
 import { verifyPostbackToken } from '../../infrastructure/providers/cryptocloud';
 import type { AppDeps } from '../app';
 
@@ -55,14 +57,21 @@ export const cryptocloudWebhookRoutes: FastifyPluginAsync<AppDeps> = async (app,
     if (!verdict.ok) return refuse(request, reply, 401, verdict.reason, { orderId: parsed.orderId });
     if (!INVOICE_ID_PATTERN.test(parsed.orderId)) return refuse(request, reply, 404, `unknown order ${parsed.orderId}`, { verified: true, outcome: 'unknown_order', orderId: parsed.orderId });
 
+    const dedupKey = `${parsed.invoiceId}:${parsed.status}:${parsed.received}`;
     try {
       await runtime.commands.reportPayment(parsed.orderId, { status: parsed.status, received: parsed.received, source: 'webhook' });
     } catch (error) {
-      if (error instanceof WorkflowNotFoundError) return refuse(request, reply, 404, `unknown order ${parsed.orderId}`, { verified: true, outcome: 'unknown_order', orderId: parsed.orderId });
-      throw error; // 5xx: CryptoCloud retries; nothing was recorded as accepted
+      if (!(error instanceof WorkflowNotFoundError)) throw error; // 5xx: CryptoCloud retries; nothing was recorded as accepted
+      const [invoice] = await runtime.db.select({ status: invoices.status, received: invoices.amountReceived }).from(invoices).where(eq(invoices.id, parsed.orderId));
+      if (!invoice) return refuse(request, reply, 404, `unknown order ${parsed.orderId}`, { verified: true, outcome: 'unknown_order', orderId: parsed.orderId });
+      // The invoice's workflow has ended (settled, or closed after its late-payment window). The
+      // report is kept in the audit trail; more money than recorded is for admins to look at.
+      const moreMoney = compareDecimal(parsed.received, invoice.received) > 0;
+      if (moreMoney) request.log.warn({ orderId: parsed.orderId, status: invoice.status, recorded: invoice.received, reported: parsed.received }, 'postback reports money for a closed invoice');
+      await audit(request, { verified: true, outcome: 'after_close', orderId: parsed.orderId, dedupKey, reason: `invoice already ${invoice.status}${moreMoney ? `; reports ${parsed.received}, recorded ${invoice.received}` : ''}` });
+      return reply.code(200).send({ ok: true });
     }
-    // Repeats are harmless (the workflow ignores reports that do not move it forward); the audit names them.
-    const dedupKey = `${parsed.invoiceId}:${parsed.status}:${parsed.received}`;
+    // Repeats are harmless (the workflow ignores reports that do not move it forward).
     await audit(request, { verified: true, outcome: 'accepted', orderId: parsed.orderId, dedupKey });
     return reply.code(200).send({ ok: true });
   });

@@ -122,7 +122,11 @@ export const invoices = pgTable('invoices', {
   check('invoices_amount_positive', sql`${t.amountMinor} > 0`),
 ]);
 
-export const WEBHOOK_OUTCOMES = ['accepted', 'duplicate', 'rejected', 'unknown_order', 'failed'] as const;
+/**
+ * accepted: signalled to a running invoice workflow; after_close: for an invoice whose workflow has
+ * ended (kept here, answered 200 so the gateway stops retrying); rejected / unknown_order: refused.
+ */
+export const WEBHOOK_OUTCOMES = ['accepted', 'after_close', 'rejected', 'unknown_order'] as const;
 
 /** Every webhook received, verified or not: the audit trail and the de-duplication record. */
 export const webhookEvents = pgTable('webhook_events', {

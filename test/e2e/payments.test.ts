@@ -2,11 +2,12 @@
  * Invoice and subscription workflows end to end: sandbox gateway and Telegram over HTTP, the real
  * Temporal dev server and PostgreSQL. Durations are seconds (see test/harness.ts).
  */
-import { and, eq, like } from 'drizzle-orm';
+import { and, desc, eq, like } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareDecimal } from '../../domain/money';
 import { invoices, ledgerEntries, outboxMessages, subscriptions, webhookEvents } from '../../infrastructure/db/schema';
-import { eventually, startStack, type Stack } from '../harness';
+import { signCryptoCloudPostback } from '../../infrastructure/sandbox/cryptocloud';
+import { eventually, startStack, TEST_SECRETS, type Stack } from '../harness';
 
 let stack: Stack;
 beforeAll(async () => { stack = await startStack(); });
@@ -82,6 +83,29 @@ describe('subscription paid through CryptoCloud', () => {
     const ledger = await ledgerFor(invoiceId);
     expect(ledger).toHaveLength(2);
     expect(ledger.reduce((sum, e) => sum + e.amountMinor, 0n)).toBe(0n);
+  });
+
+  it('an older postback arriving after the payment (re-ordered) changes nothing', async () => {
+    const { userId, planId } = await buyer();
+    const invoiceId = await openInvoice(userId, planId);
+    await stack.sandbox.cryptocloud.payPartially(invoiceId, '4');
+    const partialPostback = stack.sandbox.cryptocloud.postbacks().filter((p) => p.orderId === invoiceId).at(-1)!;
+    await stack.sandbox.cryptocloud.pay(invoiceId, { amount: '6' });
+    await stack.sandbox.telegram.waitForMessage(userId, (m) => /subscription is active/.test(m.text ?? ''));
+    const messagesBefore = stack.sandbox.telegram.messagesTo(userId).length;
+
+    // The gateway's earlier "partial" postback, delivered again late (fresh token, same content).
+    const token = await signCryptoCloudPostback({ id: partialPostback.invoiceId }, TEST_SECRETS.CRYPTOCLOUD_SECRET_KEY);
+    const response = await fetch(`${stack.apiUrl}/cryptocloud_webhook`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...partialPostback.body, token }),
+    });
+    expect(response.status).toBe(200);
+    const [audited] = await stack.runtime.db.select().from(webhookEvents).where(eq(webhookEvents.orderId, invoiceId)).orderBy(desc(webhookEvents.id)).limit(1);
+    expect(audited).toMatchObject({ verified: true, outcome: 'after_close' });
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await invoiceRow(invoiceId))?.status).toBe('paid');
+    expect(stack.sandbox.telegram.messagesTo(userId)).toHaveLength(messagesBefore);
+    expect(await ledgerFor(invoiceId)).toHaveLength(2);
   });
 
   it('a dropped postback is found by the reconciliation timer', async () => {
