@@ -33,6 +33,8 @@ export interface PayoutView {
   txHash?: string;
   reason?: string;
   remindersSent: number;
+  /** How the reservation was decided, once it was. */
+  reservation?: Reservation;
 }
 
 /** Sent with the start: answers once the reservation is decided. */
@@ -78,6 +80,7 @@ export async function payoutWorkflow(input: PayoutInput): Promise<PayoutView> {
 
   const reservation = await acts.reservePayout(facts);
   decided.outcome = { ...reservation, payoutId };
+  view.reservation = reservation;
   if (!reservation.accepted) {
     setStatus('refused');
     await condition(allHandlersFinished);

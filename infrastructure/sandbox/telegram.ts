@@ -844,12 +844,7 @@ export class TelegramSandbox {
   private sendMessage(ctx: CallContext): Message {
     const chat = this.resolveChat(ctx.p.chatId());
     this.assertCanPost(chat);
-    const text = ctx.p.string('text');
-    if (!text) throw BAD_REQUEST('message text is empty');
-    const parseMode = ctx.p.string('parse_mode');
-    const plain = formatText(text, parseMode);
-    if (!plain.trim()) throw BAD_REQUEST('message text is empty');
-    if (plain.length > 4096) throw BAD_REQUEST('message is too long');
+    const { text, parseMode, plain } = messageText(ctx);
     const markup = readReplyMarkup(ctx.p);
     return this.storeOutgoing(chat, ctx.bot, { text: plain }, {
       method: 'sendMessage', rawText: text, parseMode, replyMarkup: markup,
@@ -880,12 +875,7 @@ export class TelegramSandbox {
 
   private editMessageText(ctx: CallContext): Message {
     const stored = this.editableMessage(ctx);
-    const text = ctx.p.string('text');
-    if (!text) throw BAD_REQUEST('message text is empty');
-    const parseMode = ctx.p.string('parse_mode');
-    const plain = formatText(text, parseMode);
-    if (!plain.trim()) throw BAD_REQUEST('message text is empty');
-    if (plain.length > 4096) throw BAD_REQUEST('message is too long');
+    const { text, parseMode, plain } = messageText(ctx);
     if (stored.message.text === undefined) throw BAD_REQUEST('there is no text in the message to edit');
     // Like Telegram, an edit without reply_markup removes the inline keyboard.
     const markup = readInlineMarkupForEdit(ctx.p);
@@ -1874,6 +1864,17 @@ function byteOffset(text: string, index: number): number {
 }
 
 /** Checks markup the way Telegram rejects it and returns the plain text the message will show. */
+/** The `text` and `parse_mode` of sendMessage / editMessageText, checked as Telegram checks them. */
+function messageText(ctx: CallContext): { text: string; parseMode: string | undefined; plain: string } {
+  const text = ctx.p.string('text');
+  if (!text) throw BAD_REQUEST('message text is empty');
+  const parseMode = ctx.p.string('parse_mode');
+  const plain = formatText(text, parseMode);
+  if (!plain.trim()) throw BAD_REQUEST('message text is empty');
+  if (plain.length > 4096) throw BAD_REQUEST('message is too long');
+  return { text, parseMode, plain };
+}
+
 export function formatText(text: string, parseMode: string | undefined): string {
   if (!parseMode) return text;
   switch (parseMode.toLowerCase()) {

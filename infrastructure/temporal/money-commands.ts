@@ -177,10 +177,8 @@ export function createMoneyCommands(deps: { client: Client; db: Database; config
       } catch (error) {
         // That id belongs to a payout that has already ended: report how it was decided.
         const view = await client.workflow.getHandle(workflowId).query(payoutStateQuery).catch(() => undefined);
-        if (!view || view.status === 'reserving') throw error;
-        return view.status === 'refused'
-          ? { payoutId, accepted: false, reason: 'insufficient_balance', availableMinor: '0' }
-          : { payoutId, accepted: true, availableAfterMinor: '0' };
+        if (!view?.reservation) throw error;
+        return { ...view.reservation, payoutId };
       }
     },
 

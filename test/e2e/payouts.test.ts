@@ -58,6 +58,17 @@ describe('payout requests', () => {
     await assertLedgerInvariant(stack.runtime.db);
   });
 
+  it('the same payout id asked again, after that payout ended, gets its first answer', async () => {
+    const userId = await referrerWith(700n);
+    const payoutId = `po-repeat-${randomUUID().slice(0, 8)}`;
+    const first = await request(userId, 900n, { payoutId });
+    expect(first).toMatchObject({ payoutId, accepted: false, availableMinor: '700' });
+    await fundReferrer(stack.runtime.db, userId, 500n, randomUUID());
+    // The refused payout's workflow has ended; the balance now covers the amount, yet the answer is the first one.
+    expect(await request(userId, 900n, { payoutId })).toEqual(first);
+    expect(await balancesOf(stack.runtime.db, userId)).toEqual({ held: 0n, available: 1200n, reserved: 0n });
+  });
+
   it('reject gives the balance back and tells the requester why', async () => {
     const userId = await referrerWith(1200n);
     const outcome = await request(userId, 1200n, { network: 'BEP20', wallet: BSC });
