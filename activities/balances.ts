@@ -12,7 +12,9 @@ type Executor = Pick<Database, 'execute'>;
 
 /** The sum of an account's entries in one currency (debits positive, credits negative). */
 export async function balanceOf(db: Reader, account: string, currency: string): Promise<bigint> {
-  const [row] = await db.select({ sum: sql<string>`coalesce(sum(${ledgerEntries.amountMinor}), 0)::text` }).from(ledgerEntries)
+  const [row] = await db
+    .select({ sum: sql<string>`coalesce(sum(${ledgerEntries.amountMinor}), 0)::text` })
+    .from(ledgerEntries)
     .where(and(eq(ledgerEntries.account, account), eq(ledgerEntries.currency, currency)));
   return BigInt(row?.sum ?? '0');
 }

@@ -12,7 +12,8 @@ import { post } from './ledger';
 export function createInvoiceActivities(deps: ActivityDeps) {
   const gateway = (provider: string) => {
     const found = deps.gateways[provider];
-    if (!found) throw ApplicationFailure.nonRetryable(`No payment gateway "${provider}" is configured`, 'InvalidRequest');
+    if (!found)
+      throw ApplicationFailure.nonRetryable(`No payment gateway "${provider}" is configured`, 'InvalidRequest');
     return found;
   };
   const nonRetryableGatewayErrors = async <T>(call: () => Promise<T>): Promise<T> => {
@@ -26,21 +27,51 @@ export function createInvoiceActivities(deps: ActivityDeps) {
 
   return {
     /** Records the invoice and creates it at the gateway once; a retry returns the first result. */
-    async createGatewayInvoice(input: { invoiceId: string; userId: number; planId: string; provider: string; amountMinor: string; currency: string; expiresAt: number }) {
-      await deps.db.insert(invoices).values({
-        id: input.invoiceId, userId: input.userId, purpose: 'subscription', planId: input.planId, provider: input.provider,
-        amountMinor: BigInt(input.amountMinor), currency: input.currency, status: 'creating', expiresAt: new Date(input.expiresAt),
-        statusHistory: [{ status: 'creating', at: new Date().toISOString(), source: 'workflow' }],
-      }).onConflictDoNothing();
+    async createGatewayInvoice(input: {
+      invoiceId: string;
+      userId: number;
+      planId: string;
+      provider: string;
+      amountMinor: string;
+      currency: string;
+      expiresAt: number;
+    }) {
+      await deps.db
+        .insert(invoices)
+        .values({
+          id: input.invoiceId,
+          userId: input.userId,
+          purpose: 'subscription',
+          planId: input.planId,
+          provider: input.provider,
+          amountMinor: BigInt(input.amountMinor),
+          currency: input.currency,
+          status: 'creating',
+          expiresAt: new Date(input.expiresAt),
+          statusHistory: [{ status: 'creating', at: new Date().toISOString(), source: 'workflow' }],
+        })
+        .onConflictDoNothing();
       const [existing] = await deps.db.select().from(invoices).where(eq(invoices.id, input.invoiceId));
-      if (existing?.providerInvoiceId && existing.payUrl) return { providerInvoiceId: existing.providerInvoiceId, payUrl: existing.payUrl };
-      const created = await nonRetryableGatewayErrors(() => gateway(input.provider).createInvoice({
-        orderId: input.invoiceId, amount: fromMinor(BigInt(input.amountMinor), input.currency), currency: input.currency, expiresAt: input.expiresAt,
-      }));
-      await deps.db.update(invoices).set({
-        providerInvoiceId: created.providerInvoiceId, payUrl: created.payUrl, status: 'pending', updatedAt: new Date(),
-        statusHistory: sql`${invoices.statusHistory} || ${JSON.stringify([{ status: 'pending', at: new Date().toISOString(), source: input.provider }])}::jsonb`,
-      }).where(eq(invoices.id, input.invoiceId));
+      if (existing?.providerInvoiceId && existing.payUrl)
+        return { providerInvoiceId: existing.providerInvoiceId, payUrl: existing.payUrl };
+      const created = await nonRetryableGatewayErrors(() =>
+        gateway(input.provider).createInvoice({
+          orderId: input.invoiceId,
+          amount: fromMinor(BigInt(input.amountMinor), input.currency),
+          currency: input.currency,
+          expiresAt: input.expiresAt,
+        }),
+      );
+      await deps.db
+        .update(invoices)
+        .set({
+          providerInvoiceId: created.providerInvoiceId,
+          payUrl: created.payUrl,
+          status: 'pending',
+          updatedAt: new Date(),
+          statusHistory: sql`${invoices.statusHistory} || ${JSON.stringify([{ status: 'pending', at: new Date().toISOString(), source: input.provider }])}::jsonb`,
+        })
+        .where(eq(invoices.id, input.invoiceId));
       return created;
     },
 
@@ -53,38 +84,76 @@ export function createInvoiceActivities(deps: ActivityDeps) {
     },
 
     /** Read model and ledger for one transition; both idempotent, in one transaction. */
-    async recordInvoiceState(input: { invoiceId: string; state: InvoiceState; received: string; overpaid?: string; source: string; amountMinor: string; currency: string; provider: string }) {
+    async recordInvoiceState(input: {
+      invoiceId: string;
+      state: InvoiceState;
+      received: string;
+      overpaid?: string;
+      source: string;
+      amountMinor: string;
+      currency: string;
+      provider: string;
+    }) {
       const now = new Date();
       const status: InvoiceStatus = input.state;
       await deps.db.transaction(async (tx) => {
-        const [row] = await tx.update(invoices).set({
-          status, amountReceived: input.received, overpaidAmount: input.overpaid ?? null, updatedAt: now,
-          paidAt: input.state === 'paid' || input.state === 'overpaid' ? sql`coalesce(${invoices.paidAt}, ${now.toISOString()}::timestamptz)` : undefined,
-          statusHistory: sql`${invoices.statusHistory} || ${JSON.stringify([{ status, at: now.toISOString(), source: input.source, note: `received ${input.received}` }])}::jsonb`,
-        }).where(and(eq(invoices.id, input.invoiceId), or(ne(invoices.status, status), ne(invoices.amountReceived, input.received))))
+        const [row] = await tx
+          .update(invoices)
+          .set({
+            status,
+            amountReceived: input.received,
+            overpaidAmount: input.overpaid ?? null,
+            updatedAt: now,
+            paidAt:
+              input.state === 'paid' || input.state === 'overpaid'
+                ? sql`coalesce(${invoices.paidAt}, ${now.toISOString()}::timestamptz)`
+                : undefined,
+            statusHistory: sql`${invoices.statusHistory} || ${JSON.stringify([{ status, at: now.toISOString(), source: input.source, note: `received ${input.received}` }])}::jsonb`,
+          })
+          .where(
+            and(
+              eq(invoices.id, input.invoiceId),
+              or(ne(invoices.status, status), ne(invoices.amountReceived, input.received)),
+            ),
+          )
           .returning({ userId: invoices.userId });
         const userId = row?.userId;
         if (userId === undefined) return; // already recorded by an earlier attempt
         const amount = BigInt(input.amountMinor);
         if (input.state === 'paid' || input.state === 'overpaid') {
-          await post(tx, { key: `invoice:${input.invoiceId}:payment`, kind: 'subscription-payment', currency: input.currency, legs: [
-            { account: accounts.gateway(input.provider), amountMinor: amount },
-            { account: accounts.revenue('subscriptions'), amountMinor: -amount },
-          ] });
+          await post(tx, {
+            key: `invoice:${input.invoiceId}:payment`,
+            kind: 'subscription-payment',
+            currency: input.currency,
+            legs: [
+              { account: accounts.gateway(input.provider), amountMinor: amount },
+              { account: accounts.revenue('subscriptions'), amountMinor: -amount },
+            ],
+          });
         }
         const extra = input.overpaid ? toMinorFloor(input.overpaid, input.currency) : 0n;
         if (input.state === 'overpaid' && extra > 0n) {
-          await post(tx, { key: `invoice:${input.invoiceId}:overpayment:${input.received}`, kind: 'overpayment', currency: input.currency, legs: [
-            { account: accounts.gateway(input.provider), amountMinor: extra },
-            { account: accounts.userOverpayment(userId), amountMinor: -extra },
-          ] });
+          await post(tx, {
+            key: `invoice:${input.invoiceId}:overpayment:${input.received}`,
+            kind: 'overpayment',
+            currency: input.currency,
+            legs: [
+              { account: accounts.gateway(input.provider), amountMinor: extra },
+              { account: accounts.userOverpayment(userId), amountMinor: -extra },
+            ],
+          });
         }
         const late = input.state === 'late_paid' ? toMinorFloor(input.received, input.currency) : 0n;
         if (late > 0n) {
-          await post(tx, { key: `invoice:${input.invoiceId}:late:${input.received}`, kind: 'late-payment', currency: input.currency, legs: [
-            { account: accounts.gateway(input.provider), amountMinor: late },
-            { account: accounts.latePayments(), amountMinor: -late },
-          ] });
+          await post(tx, {
+            key: `invoice:${input.invoiceId}:late:${input.received}`,
+            kind: 'late-payment',
+            currency: input.currency,
+            legs: [
+              { account: accounts.gateway(input.provider), amountMinor: late },
+              { account: accounts.latePayments(), amountMinor: -late },
+            ],
+          });
         }
       });
     },

@@ -7,7 +7,8 @@ import { outboxMessages, users, type OutboxPayload } from '../infrastructure/db/
 import { isUnreachableUser, telegramErrorCode } from '../infrastructure/providers/telegram';
 import type { ActivityDeps } from './deps';
 
-export type Button = { url: string; text?: string; message?: string } | { callback: string; text?: string; message?: string };
+export type Button =
+  { url: string; text?: string; message?: string } | { callback: string; text?: string; message?: string };
 
 export interface Notification {
   /** Unique per business event, derived from the workflow (e.g. `<invoiceId>:paid`). */
@@ -19,7 +20,8 @@ export interface Notification {
   buttons?: Button[];
 }
 
-export type Delivery = { delivered: true; messageId: number } | { delivered: false; reason: 'already-sent' | 'blocked' | 'refused' };
+export type Delivery =
+  { delivered: true; messageId: number } | { delivered: false; reason: 'already-sent' | 'blocked' | 'refused' };
 
 /** Why ops cannot replay a message. */
 export type ReplayRefusal = 'unknown' | 'already-sent' | 'not-failed' | 'no-payload';
@@ -32,13 +34,20 @@ export const ABANDONED_AFTER_MS = 5 * 60_000;
 
 export function createNotificationActivities(deps: ActivityDeps) {
   async function localeOf(userId: number): Promise<string> {
-    const [user] = await deps.db.select({ language: users.language, telegramLanguage: users.telegramLanguage }).from(users).where(eq(users.id, userId));
+    const [user] = await deps.db
+      .select({ language: users.language, telegramLanguage: users.telegramLanguage })
+      .from(users)
+      .where(eq(users.id, userId));
     return pickLocale(user?.language, user?.telegramLanguage ?? undefined);
   }
 
   function render(locale: string, n: Notification): { text: string; keyboard?: InlineKeyboard } {
-    const vars = Object.fromEntries(Object.entries(n.vars ?? {}).map(([name, value]) =>
-      [name, typeof value === 'number' && /(At|Until)$/.test(name) ? formatMoment(value) : value]));
+    const vars = Object.fromEntries(
+      Object.entries(n.vars ?? {}).map(([name, value]) => [
+        name,
+        typeof value === 'number' && /(At|Until)$/.test(name) ? formatMoment(value) : value,
+      ]),
+    );
     const text = deps.translate(locale, n.message, vars);
     const buttons = [...(n.button ? [n.button] : []), ...(n.buttons ?? [])];
     if (buttons.length === 0) return { text };
@@ -51,25 +60,46 @@ export function createNotificationActivities(deps: ActivityDeps) {
     return { text, keyboard };
   }
 
-  const payloadOf = (n: Notification): OutboxPayload => ({ message: n.message, vars: n.vars, buttons: [...(n.button ? [n.button] : []), ...(n.buttons ?? [])] });
+  const payloadOf = (n: Notification): OutboxPayload => ({
+    message: n.message,
+    vars: n.vars,
+    buttons: [...(n.button ? [n.button] : []), ...(n.buttons ?? [])],
+  });
 
-  async function sendOnce(chatId: number, key: string, compose: () => Promise<{ text: string; keyboard?: InlineKeyboard }>, payload?: OutboxPayload): Promise<Delivery> {
+  async function sendOnce(
+    chatId: number,
+    key: string,
+    compose: () => Promise<{ text: string; keyboard?: InlineKeyboard }>,
+    payload?: OutboxPayload,
+  ): Promise<Delivery> {
     await deps.db.insert(outboxMessages).values({ key, chatId, status: 'sending', payload }).onConflictDoNothing();
-    const [row] = await deps.db.update(outboxMessages)
+    const [row] = await deps.db
+      .update(outboxMessages)
       .set({ attempts: sql`${outboxMessages.attempts} + 1`, updatedAt: new Date() })
-      .where(eq(outboxMessages.key, key)).returning();
+      .where(eq(outboxMessages.key, key))
+      .returning();
     if (!row) throw new Error(`outbox row ${key} vanished`);
     if (row.status === 'sent') return { delivered: false, reason: 'already-sent' };
     if (row.status === 'blocked') return { delivered: false, reason: 'blocked' };
-    if (row.status === 'failed' && row.attempts > 1 && !row.error?.startsWith('replay')) return { delivered: false, reason: 'refused' };
+    if (row.status === 'failed' && row.attempts > 1 && !row.error?.startsWith('replay'))
+      return { delivered: false, reason: 'refused' };
     const { text, keyboard } = await compose();
     try {
       const message = await deps.telegram.sendMessage(chatId, text, keyboard ? { reply_markup: keyboard } : {});
-      await deps.db.update(outboxMessages).set({ status: 'sent', messageId: message.message_id, error: null, updatedAt: new Date() }).where(eq(outboxMessages.key, key));
+      await deps.db
+        .update(outboxMessages)
+        .set({ status: 'sent', messageId: message.message_id, error: null, updatedAt: new Date() })
+        .where(eq(outboxMessages.key, key));
       return { delivered: true, messageId: message.message_id };
     } catch (error) {
       const code = telegramErrorCode(error);
-      await deps.db.update(outboxMessages).set({ error: `${code}: ${error instanceof Error ? error.message : String(error)}`.slice(0, 500), updatedAt: new Date() }).where(eq(outboxMessages.key, key));
+      await deps.db
+        .update(outboxMessages)
+        .set({
+          error: `${code}: ${error instanceof Error ? error.message : String(error)}`.slice(0, 500),
+          updatedAt: new Date(),
+        })
+        .where(eq(outboxMessages.key, key));
       if (isUnreachableUser(error)) {
         // The user blocked the bot: record it and carry on; the subscription itself is unaffected.
         await deps.db.update(outboxMessages).set({ status: 'blocked' }).where(eq(outboxMessages.key, key));
@@ -97,7 +127,12 @@ export function createNotificationActivities(deps: ActivityDeps) {
     async notifyAdmins(n: Notification): Promise<number> {
       let delivered = 0;
       for (const adminId of deps.adminIds) {
-        const result = await sendOnce(adminId, `${n.key}:admin:${adminId}`, async () => render(await localeOf(adminId), n), payloadOf(n));
+        const result = await sendOnce(
+          adminId,
+          `${n.key}:admin:${adminId}`,
+          async () => render(await localeOf(adminId), n),
+          payloadOf(n),
+        );
         if (result.delivered) delivered += 1;
       }
       return delivered;
@@ -108,13 +143,30 @@ export function createNotificationActivities(deps: ActivityDeps) {
      * had blocked the bot, or its workflow gave up on it). A delivered message, or one its workflow is
      * still retrying, is left alone, so a replay never sends twice.
      */
-    async reopenNotification({ key }: { key: string }): Promise<{ reopened: true } | { reopened: false; reason: ReplayRefusal }> {
-      const [reopened] = await deps.db.update(outboxMessages).set({ status: 'sending', updatedAt: new Date() })
-        .where(and(eq(outboxMessages.key, key), isNotNull(outboxMessages.payload), or(
-          eq(outboxMessages.status, 'failed'),
-          eq(outboxMessages.status, 'blocked'),
-          and(eq(outboxMessages.status, 'sending'), isNotNull(outboxMessages.error), lt(outboxMessages.updatedAt, new Date(Date.now() - ABANDONED_AFTER_MS))),
-        ))).returning({ key: outboxMessages.key });
+    async reopenNotification({
+      key,
+    }: {
+      key: string;
+    }): Promise<{ reopened: true } | { reopened: false; reason: ReplayRefusal }> {
+      const [reopened] = await deps.db
+        .update(outboxMessages)
+        .set({ status: 'sending', updatedAt: new Date() })
+        .where(
+          and(
+            eq(outboxMessages.key, key),
+            isNotNull(outboxMessages.payload),
+            or(
+              eq(outboxMessages.status, 'failed'),
+              eq(outboxMessages.status, 'blocked'),
+              and(
+                eq(outboxMessages.status, 'sending'),
+                isNotNull(outboxMessages.error),
+                lt(outboxMessages.updatedAt, new Date(Date.now() - ABANDONED_AFTER_MS)),
+              ),
+            ),
+          ),
+        )
+        .returning({ key: outboxMessages.key });
       if (reopened) return { reopened: true };
       const [row] = await deps.db.select().from(outboxMessages).where(eq(outboxMessages.key, key));
       if (!row) return { reopened: false, reason: 'unknown' };
@@ -125,7 +177,11 @@ export function createNotificationActivities(deps: ActivityDeps) {
     /** Ops, step 2: sends the re-opened message through the same once-only path (a retry never sends twice). */
     async resendNotification({ key }: { key: string }): Promise<Delivery> {
       const [row] = await deps.db.select().from(outboxMessages).where(eq(outboxMessages.key, key));
-      if (!row?.payload) throw ApplicationFailure.nonRetryable(`Message ${key} cannot be replayed: its content was not recorded`, 'InvalidRequest');
+      if (!row?.payload)
+        throw ApplicationFailure.nonRetryable(
+          `Message ${key} cannot be replayed: its content was not recorded`,
+          'InvalidRequest',
+        );
       const payload = row.payload;
       return sendOnce(row.chatId, key, async () => render(await localeOf(row.chatId), { key, ...payload }));
     },

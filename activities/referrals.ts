@@ -34,33 +34,64 @@ export function createReferralActivities(deps: ActivityDeps) {
 
   /** Who earns on this invoice, if anyone: the payer was referred by a referrer who is active now. */
   async function eligibility(reader: Pick<ActivityDeps['db'], 'select'>, invoiceId: string) {
-    const [row] = await reader.select({
-      invoiceId: invoices.id, userId: invoices.userId, status: invoices.status, amountMinor: invoices.amountMinor, currency: invoices.currency,
-      referrerId: users.referredBy, commissionBps: referrers.commissionBps, active: referrers.active,
-    }).from(invoices)
+    const [row] = await reader
+      .select({
+        invoiceId: invoices.id,
+        userId: invoices.userId,
+        status: invoices.status,
+        amountMinor: invoices.amountMinor,
+        currency: invoices.currency,
+        referrerId: users.referredBy,
+        commissionBps: referrers.commissionBps,
+        active: referrers.active,
+      })
+      .from(invoices)
       .innerJoin(users, eq(users.id, invoices.userId))
       .leftJoin(referrers, eq(referrers.userId, users.referredBy))
       .where(eq(invoices.id, invoiceId));
     if (!row) throw ApplicationFailure.nonRetryable(`Invoice ${invoiceId} does not exist`, 'InvalidRequest');
-    if (row.referrerId === null || row.commissionBps === null || !row.active) return { ...row, eligible: false as const, why: 'not referred by an active referrer' };
+    if (row.referrerId === null || row.commissionBps === null || !row.active)
+      return { ...row, eligible: false as const, why: 'not referred by an active referrer' };
     const amountMinor = commissionOn(row.amountMinor, row.commissionBps);
     if (amountMinor <= 0n) return { ...row, eligible: false as const, why: 'commission rounds to zero' };
-    return { ...row, referrerId: row.referrerId, commissionBps: row.commissionBps, eligible: true as const, commissionMinor: amountMinor };
+    return {
+      ...row,
+      referrerId: row.referrerId,
+      commissionBps: row.commissionBps,
+      eligible: true as const,
+      commissionMinor: amountMinor,
+    };
   }
 
   const factsOf = (row: typeof referralCommissions.$inferSelect, invoiceRefunded: boolean): CommissionFacts => ({
-    invoiceId: row.invoiceId, referrerId: row.referrerId, referredId: row.referredId, amountMinor: row.amountMinor.toString(),
-    amount: fromMinor(row.amountMinor, row.currency), currency: row.currency, status: row.status, releaseAt: row.releaseAt.getTime(), invoiceRefunded,
+    invoiceId: row.invoiceId,
+    referrerId: row.referrerId,
+    referredId: row.referredId,
+    amountMinor: row.amountMinor.toString(),
+    amount: fromMinor(row.amountMinor, row.currency),
+    currency: row.currency,
+    status: row.status,
+    releaseAt: row.releaseAt.getTime(),
+    invoiceRefunded,
   });
 
-  const commissionOf = (row: typeof referralCommissions.$inferSelect) => ({ invoiceId: row.invoiceId, referrerId: row.referrerId, amountMinor: row.amountMinor, currency: row.currency });
+  const commissionOf = (row: typeof referralCommissions.$inferSelect) => ({
+    invoiceId: row.invoiceId,
+    referrerId: row.referrerId,
+    amountMinor: row.amountMinor,
+    currency: row.currency,
+  });
 
   return {
     /**
      * Called by the invoice workflow once it has settled: starts `commission:<invoiceId>` when the
      * payer was referred. Starting twice finds the first run.
      */
-    async startReferralCommission({ invoiceId }: { invoiceId: string }): Promise<{ started: boolean; reason?: string }> {
+    async startReferralCommission({
+      invoiceId,
+    }: {
+      invoiceId: string;
+    }): Promise<{ started: boolean; reason?: string }> {
       const found = await eligibility(db, invoiceId);
       if (!found.eligible) return { started: false, reason: found.why };
       await deps.commands.startCommission(invoiceId, found.userId, found.referrerId);
@@ -71,22 +102,44 @@ export function createReferralActivities(deps: ActivityDeps) {
      * Fixes the commission (rate and amount at payment time) and posts it as held, in one transaction;
      * later runs of the workflow get the recorded row back. Null when nothing is earned.
      */
-    async prepareCommission({ invoiceId, holdMs }: { invoiceId: string; holdMs: number }): Promise<CommissionFacts | null> {
+    async prepareCommission({
+      invoiceId,
+      holdMs,
+    }: {
+      invoiceId: string;
+      holdMs: number;
+    }): Promise<CommissionFacts | null> {
       return db.transaction(async (tx) => {
         const [invoice] = await tx.select({ status: invoices.status }).from(invoices).where(eq(invoices.id, invoiceId));
         const refunded = invoice?.status === 'refunded';
-        const [existing] = await tx.select().from(referralCommissions).where(eq(referralCommissions.invoiceId, invoiceId));
+        const [existing] = await tx
+          .select()
+          .from(referralCommissions)
+          .where(eq(referralCommissions.invoiceId, invoiceId));
         if (existing) return factsOf(existing, refunded);
         if (!invoice || !(SETTLED_STATUSES as readonly string[]).includes(invoice.status)) return null; // unpaid, or refunded before anything was earned
         const found = await eligibility(tx, invoiceId);
         if (!found.eligible) return null;
         const now = new Date();
-        const [row] = await tx.insert(referralCommissions).values({
-          invoiceId, referrerId: found.referrerId, referredId: found.userId, commissionBps: found.commissionBps,
-          baseAmountMinor: found.amountMinor, amountMinor: found.commissionMinor, currency: found.currency,
-          status: 'held', releaseAt: new Date(now.getTime() + holdMs), createdAt: now, updatedAt: now,
-        }).onConflictDoNothing().returning();
-        const recorded = row ?? (await tx.select().from(referralCommissions).where(eq(referralCommissions.invoiceId, invoiceId)))[0]!;
+        const [row] = await tx
+          .insert(referralCommissions)
+          .values({
+            invoiceId,
+            referrerId: found.referrerId,
+            referredId: found.userId,
+            commissionBps: found.commissionBps,
+            baseAmountMinor: found.amountMinor,
+            amountMinor: found.commissionMinor,
+            currency: found.currency,
+            status: 'held',
+            releaseAt: new Date(now.getTime() + holdMs),
+            createdAt: now,
+            updatedAt: now,
+          })
+          .onConflictDoNothing()
+          .returning();
+        const recorded =
+          row ?? (await tx.select().from(referralCommissions).where(eq(referralCommissions.invoiceId, invoiceId)))[0]!;
         await post(tx, heldPosting(commissionOf(recorded)));
         return factsOf(recorded, refunded);
       });
@@ -95,11 +148,18 @@ export function createReferralActivities(deps: ActivityDeps) {
     /** The hold is over: held → available, unless it was reversed meanwhile. */
     async releaseCommission({ invoiceId }: { invoiceId: string }): Promise<{ status: CommissionStatus }> {
       return db.transaction(async (tx) => {
-        const [row] = await tx.select().from(referralCommissions).where(eq(referralCommissions.invoiceId, invoiceId)).for('update');
+        const [row] = await tx
+          .select()
+          .from(referralCommissions)
+          .where(eq(referralCommissions.invoiceId, invoiceId))
+          .for('update');
         if (!row) throw ApplicationFailure.nonRetryable(`No commission on invoice ${invoiceId}`, 'InvalidRequest');
         if (row.status !== 'held') return { status: row.status };
         await post(tx, releasePosting(commissionOf(row)));
-        await tx.update(referralCommissions).set({ status: 'available', availableAt: new Date(), updatedAt: new Date() }).where(eq(referralCommissions.invoiceId, invoiceId));
+        await tx
+          .update(referralCommissions)
+          .set({ status: 'available', availableAt: new Date(), updatedAt: new Date() })
+          .where(eq(referralCommissions.invoiceId, invoiceId));
         return { status: 'available' };
       });
     },
@@ -108,16 +168,30 @@ export function createReferralActivities(deps: ActivityDeps) {
      * The payment was refunded: takes the commission back from held or, after the hold, from
      * available (which may go below zero if it was already paid out; later commissions cover it).
      */
-    async reverseCommission({ invoiceId }: { invoiceId: string }): Promise<{ status: CommissionStatus; from?: 'held' | 'available' }> {
+    async reverseCommission({
+      invoiceId,
+    }: {
+      invoiceId: string;
+    }): Promise<{ status: CommissionStatus; from?: 'held' | 'available' }> {
       return db.transaction(async (tx) => {
-        const [peek] = await tx.select({ referrerId: referralCommissions.referrerId }).from(referralCommissions).where(eq(referralCommissions.invoiceId, invoiceId));
+        const [peek] = await tx
+          .select({ referrerId: referralCommissions.referrerId })
+          .from(referralCommissions)
+          .where(eq(referralCommissions.invoiceId, invoiceId));
         if (!peek) throw ApplicationFailure.nonRetryable(`No commission on invoice ${invoiceId}`, 'InvalidRequest');
         // Same lock as payout reservations: a reversal from available and a payout never interleave.
         await lockAccount(tx, accounts.referrerAvailable(peek.referrerId));
-        const [row] = await tx.select().from(referralCommissions).where(eq(referralCommissions.invoiceId, invoiceId)).for('update');
+        const [row] = await tx
+          .select()
+          .from(referralCommissions)
+          .where(eq(referralCommissions.invoiceId, invoiceId))
+          .for('update');
         if (!row || row.status === 'reversed') return { status: 'reversed' };
         await post(tx, reversalPosting(commissionOf(row), row.status));
-        await tx.update(referralCommissions).set({ status: 'reversed', reversedAt: new Date(), updatedAt: new Date() }).where(eq(referralCommissions.invoiceId, invoiceId));
+        await tx
+          .update(referralCommissions)
+          .set({ status: 'reversed', reversedAt: new Date(), updatedAt: new Date() })
+          .where(eq(referralCommissions.invoiceId, invoiceId));
         return { status: 'reversed', from: row.status };
       });
     },
@@ -126,32 +200,75 @@ export function createReferralActivities(deps: ActivityDeps) {
      * Marks a paid invoice refunded (read model, audit, and the payment's reversal in the ledger),
      * once. The money itself goes back to the buyer outside the platform.
      */
-    async markInvoiceRefunded({ invoiceId, by, reason }: { invoiceId: string; by: string; reason?: string }): Promise<{ userId: number; amount: string; currency: string; alreadyRefunded: boolean }> {
+    async markInvoiceRefunded({
+      invoiceId,
+      by,
+      reason,
+    }: {
+      invoiceId: string;
+      by: string;
+      reason?: string;
+    }): Promise<{ userId: number; amount: string; currency: string; alreadyRefunded: boolean }> {
       return db.transaction(async (tx) => {
         const now = new Date();
-        const [updated] = await tx.update(invoices).set({
-          status: 'refunded', updatedAt: now,
-          statusHistory: sql`${invoices.statusHistory} || ${JSON.stringify([{ status: 'refunded', at: now.toISOString(), source: `refund:${by}`, note: reason }])}::jsonb`,
-        }).where(and(eq(invoices.id, invoiceId), inArray(invoices.status, [...SETTLED_STATUSES]))).returning();
+        const [updated] = await tx
+          .update(invoices)
+          .set({
+            status: 'refunded',
+            updatedAt: now,
+            statusHistory: sql`${invoices.statusHistory} || ${JSON.stringify([{ status: 'refunded', at: now.toISOString(), source: `refund:${by}`, note: reason }])}::jsonb`,
+          })
+          .where(and(eq(invoices.id, invoiceId), inArray(invoices.status, [...SETTLED_STATUSES])))
+          .returning();
         const row = updated ?? (await tx.select().from(invoices).where(eq(invoices.id, invoiceId)))[0];
         if (!row) throw ApplicationFailure.nonRetryable(`Invoice ${invoiceId} does not exist`, 'InvalidRequest');
-        const result = { userId: row.userId, amount: fromMinor(row.amountMinor, row.currency), currency: row.currency, alreadyRefunded: !updated };
+        const result = {
+          userId: row.userId,
+          amount: fromMinor(row.amountMinor, row.currency),
+          currency: row.currency,
+          alreadyRefunded: !updated,
+        };
         if (!updated) {
           if (row.status === 'refunded') return result;
-          throw ApplicationFailure.nonRetryable(`Invoice ${invoiceId} is ${row.status}; only a paid invoice can be refunded`, 'InvalidRequest');
+          throw ApplicationFailure.nonRetryable(
+            `Invoice ${invoiceId} is ${row.status}; only a paid invoice can be refunded`,
+            'InvalidRequest',
+          );
         }
-        await post(tx, { key: `invoice:${invoiceId}:refund`, kind: 'refund', currency: row.currency, memo: reason?.slice(0, 200), legs: [
-          { account: accounts.revenue('subscriptions'), amountMinor: row.amountMinor },
-          { account: accounts.gateway(row.provider), amountMinor: -row.amountMinor },
-        ] });
-        await tx.insert(auditLog).values({ actor: by, actorId: /^\d+$/.test(by) ? Number(by) : null, action: 'invoice.refund', target: invoiceId, details: { reason: reason ?? null } });
+        await post(tx, {
+          key: `invoice:${invoiceId}:refund`,
+          kind: 'refund',
+          currency: row.currency,
+          memo: reason?.slice(0, 200),
+          legs: [
+            { account: accounts.revenue('subscriptions'), amountMinor: row.amountMinor },
+            { account: accounts.gateway(row.provider), amountMinor: -row.amountMinor },
+          ],
+        });
+        await tx
+          .insert(auditLog)
+          .values({
+            actor: by,
+            actorId: /^\d+$/.test(by) ? Number(by) : null,
+            action: 'invoice.refund',
+            target: invoiceId,
+            details: { reason: reason ?? null },
+          });
         return result;
       });
     },
 
     /** Tells `commission:<invoiceId>` about the refund when the payer was referred (starting a run if the last one ended). */
-    async refundReferralCommission({ invoiceId, by }: { invoiceId: string; by: string }): Promise<{ signalled: boolean }> {
-      const [row] = await db.select({ referredBy: users.referredBy, recorded: referralCommissions.invoiceId }).from(invoices)
+    async refundReferralCommission({
+      invoiceId,
+      by,
+    }: {
+      invoiceId: string;
+      by: string;
+    }): Promise<{ signalled: boolean }> {
+      const [row] = await db
+        .select({ referredBy: users.referredBy, recorded: referralCommissions.invoiceId })
+        .from(invoices)
         .innerJoin(users, eq(users.id, invoices.userId))
         .leftJoin(referralCommissions, eq(referralCommissions.invoiceId, invoices.id))
         .where(eq(invoices.id, invoiceId));

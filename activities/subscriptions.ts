@@ -15,14 +15,25 @@ export function createSubscriptionActivities(deps: ActivityDeps) {
     async loadPlan({ planId }: { planId: string }) {
       const [plan] = await db.select().from(plans).where(eq(plans.id, planId));
       if (!plan) throw ApplicationFailure.nonRetryable(`Plan ${planId} does not exist`, 'InvalidRequest');
-      const links = await db.select({ channelId: planChannels.channelId }).from(planChannels).where(eq(planChannels.planId, planId));
-      return { title: plan.title, durationMs: plan.durationSeconds * 1000, trialMs: plan.trialSeconds * 1000, channelIds: links.map((l) => l.channelId) };
+      const links = await db
+        .select({ channelId: planChannels.channelId })
+        .from(planChannels)
+        .where(eq(planChannels.planId, planId));
+      return {
+        title: plan.title,
+        durationMs: plan.durationSeconds * 1000,
+        trialMs: plan.trialSeconds * 1000,
+        channelIds: links.map((l) => l.channelId),
+      };
     },
 
     /** Once per user, ever: the first caller wins atomically. */
     async claimTrial({ userId }: { userId: number }): Promise<boolean> {
-      const claimed = await db.update(users).set({ trialUsedAt: new Date(), updatedAt: new Date() })
-        .where(and(eq(users.id, userId), isNull(users.trialUsedAt))).returning({ id: users.id });
+      const claimed = await db
+        .update(users)
+        .set({ trialUsedAt: new Date(), updatedAt: new Date() })
+        .where(and(eq(users.id, userId), isNull(users.trialUsedAt)))
+        .returning({ id: users.id });
       return claimed.length > 0;
     },
 
@@ -30,20 +41,54 @@ export function createSubscriptionActivities(deps: ActivityDeps) {
     async setTrialUsed({ userId, used }: { userId: number; used: boolean }): Promise<{ changed: boolean }> {
       const now = new Date();
       const changed = used
-        ? await db.update(users).set({ trialUsedAt: now, updatedAt: now }).where(and(eq(users.id, userId), isNull(users.trialUsedAt))).returning({ id: users.id })
-        : await db.update(users).set({ trialUsedAt: null, updatedAt: now }).where(and(eq(users.id, userId), isNotNull(users.trialUsedAt))).returning({ id: users.id });
+        ? await db
+            .update(users)
+            .set({ trialUsedAt: now, updatedAt: now })
+            .where(and(eq(users.id, userId), isNull(users.trialUsedAt)))
+            .returning({ id: users.id })
+        : await db
+            .update(users)
+            .set({ trialUsedAt: null, updatedAt: now })
+            .where(and(eq(users.id, userId), isNotNull(users.trialUsedAt)))
+            .returning({ id: users.id });
       return { changed: changed.length > 0 };
     },
 
     /** Writes the read model unless a newer version is already there (a late retry never wins). */
-    async saveSubscriptionView(v: { userId: number; planId: string; status: SubscriptionStatus; periodStart: number; expiresAt: number; accessUntil: number; version: number; workflowId: string }) {
-      const row = { userId: v.userId, planId: v.planId, status: v.status, currentPeriodStart: new Date(v.periodStart), expiresAt: new Date(v.expiresAt), accessUntil: new Date(v.accessUntil), version: v.version, workflowId: v.workflowId, updatedAt: new Date() };
-      await db.insert(subscriptions).values(row).onConflictDoUpdate({
-        target: [subscriptions.userId, subscriptions.planId],
-        set: row,
-        // A new run (after expiry) starts counting from 1 again; a different run id always writes.
-        setWhere: or(lt(subscriptions.version, v.version), ne(subscriptions.status, v.status), ne(subscriptions.expiresAt, row.expiresAt)),
-      });
+    async saveSubscriptionView(v: {
+      userId: number;
+      planId: string;
+      status: SubscriptionStatus;
+      periodStart: number;
+      expiresAt: number;
+      accessUntil: number;
+      version: number;
+      workflowId: string;
+    }) {
+      const row = {
+        userId: v.userId,
+        planId: v.planId,
+        status: v.status,
+        currentPeriodStart: new Date(v.periodStart),
+        expiresAt: new Date(v.expiresAt),
+        accessUntil: new Date(v.accessUntil),
+        version: v.version,
+        workflowId: v.workflowId,
+        updatedAt: new Date(),
+      };
+      await db
+        .insert(subscriptions)
+        .values(row)
+        .onConflictDoUpdate({
+          target: [subscriptions.userId, subscriptions.planId],
+          set: row,
+          // A new run (after expiry) starts counting from 1 again; a different run id always writes.
+          setWhere: or(
+            lt(subscriptions.version, v.version),
+            ne(subscriptions.status, v.status),
+            ne(subscriptions.expiresAt, row.expiresAt),
+          ),
+        });
     },
 
     /**
@@ -53,15 +98,35 @@ export function createSubscriptionActivities(deps: ActivityDeps) {
     async ensureInviteLinks({ userId, planId, channelIds }: { userId: number; planId: string; channelIds: number[] }) {
       const result: Array<{ channelId: number; title: string; link: string }> = [];
       for (const channelId of channelIds) {
-        const [existing] = await db.select({ link: inviteLinks.link, title: channels.title }).from(inviteLinks)
+        const [existing] = await db
+          .select({ link: inviteLinks.link, title: channels.title })
+          .from(inviteLinks)
           .innerJoin(channels, eq(channels.id, inviteLinks.channelId))
-          .where(and(eq(inviteLinks.userId, userId), eq(inviteLinks.planId, planId), eq(inviteLinks.channelId, channelId), isNull(inviteLinks.revokedAt)));
-        if (existing) { result.push({ channelId, ...existing }); continue; }
+          .where(
+            and(
+              eq(inviteLinks.userId, userId),
+              eq(inviteLinks.planId, planId),
+              eq(inviteLinks.channelId, channelId),
+              isNull(inviteLinks.revokedAt),
+            ),
+          );
+        if (existing) {
+          result.push({ channelId, ...existing });
+          continue;
+        }
         const [channel] = await db.select().from(channels).where(eq(channels.id, channelId));
         if (!channel) throw ApplicationFailure.nonRetryable(`Channel ${channelId} is not registered`, 'InvalidRequest');
-        const created = await telegram.createChatInviteLink(channelId, { name: `u${userId} ${planId}`.slice(0, 32), creates_join_request: true });
-        await db.insert(inviteLinks).values({ userId, planId, channelId, link: created.invite_link })
-          .onConflictDoUpdate({ target: [inviteLinks.userId, inviteLinks.planId, inviteLinks.channelId], set: { link: created.invite_link, revokedAt: null, createdAt: new Date() } });
+        const created = await telegram.createChatInviteLink(channelId, {
+          name: `u${userId} ${planId}`.slice(0, 32),
+          creates_join_request: true,
+        });
+        await db
+          .insert(inviteLinks)
+          .values({ userId, planId, channelId, link: created.invite_link })
+          .onConflictDoUpdate({
+            target: [inviteLinks.userId, inviteLinks.planId, inviteLinks.channelId],
+            set: { link: created.invite_link, revokedAt: null, createdAt: new Date() },
+          });
         result.push({ channelId, title: channel.title, link: created.invite_link });
       }
       return result;
@@ -73,7 +138,10 @@ export function createSubscriptionActivities(deps: ActivityDeps) {
         else await telegram.declineChatJoinRequest(chatId, userId);
       } catch (error) {
         // The request was already answered or withdrawn: nothing left to do.
-        if (error instanceof GrammyError && error.error_code === 400) { logger.info({ chatId, userId, description: error.description }, 'join request already handled'); return; }
+        if (error instanceof GrammyError && error.error_code === 400) {
+          logger.info({ chatId, userId, description: error.description }, 'join request already handled');
+          return;
+        }
         throw error;
       }
     },
@@ -82,15 +150,44 @@ export function createSubscriptionActivities(deps: ActivityDeps) {
      * Removes the member from each channel of the plan by ban then unban (so they can come back),
      * unless another subscription with access still covers that channel. Dry-run only logs.
      */
-    async removeChannelAccess({ userId, planId, channelIds, dryRun }: { userId: number; planId: string; channelIds: number[]; dryRun: boolean }) {
+    async removeChannelAccess({
+      userId,
+      planId,
+      channelIds,
+      dryRun,
+    }: {
+      userId: number;
+      planId: string;
+      channelIds: number[];
+      dryRun: boolean;
+    }) {
       const removed: number[] = [];
       for (const channelId of channelIds) {
-        const [other] = await db.select({ planId: subscriptions.planId }).from(subscriptions)
+        const [other] = await db
+          .select({ planId: subscriptions.planId })
+          .from(subscriptions)
           .innerJoin(planChannels, eq(planChannels.planId, subscriptions.planId))
-          .where(and(eq(subscriptions.userId, userId), ne(subscriptions.planId, planId), eq(planChannels.channelId, channelId),
-            inArray(subscriptions.status, [...WITH_ACCESS]), gt(subscriptions.accessUntil, new Date())));
-        if (other) { logger.info({ userId, planId, channelId, keptBy: other.planId }, 'member kept: another plan covers the channel'); continue; }
-        if (dryRun) { logger.warn({ userId, planId, channelId }, 'dry run: would remove member'); removed.push(channelId); continue; }
+          .where(
+            and(
+              eq(subscriptions.userId, userId),
+              ne(subscriptions.planId, planId),
+              eq(planChannels.channelId, channelId),
+              inArray(subscriptions.status, [...WITH_ACCESS]),
+              gt(subscriptions.accessUntil, new Date()),
+            ),
+          );
+        if (other) {
+          logger.info(
+            { userId, planId, channelId, keptBy: other.planId },
+            'member kept: another plan covers the channel',
+          );
+          continue;
+        }
+        if (dryRun) {
+          logger.warn({ userId, planId, channelId }, 'dry run: would remove member');
+          removed.push(channelId);
+          continue;
+        }
         try {
           await telegram.banChatMember(channelId, userId);
           await telegram.unbanChatMember(channelId, userId, { only_if_banned: true });
@@ -100,8 +197,11 @@ export function createSubscriptionActivities(deps: ActivityDeps) {
         }
         removed.push(channelId);
       }
-      const links = await db.update(inviteLinks).set({ revokedAt: new Date() })
-        .where(and(eq(inviteLinks.userId, userId), eq(inviteLinks.planId, planId), isNull(inviteLinks.revokedAt))).returning();
+      const links = await db
+        .update(inviteLinks)
+        .set({ revokedAt: new Date() })
+        .where(and(eq(inviteLinks.userId, userId), eq(inviteLinks.planId, planId), isNull(inviteLinks.revokedAt)))
+        .returning();
       for (const link of links) {
         if (dryRun) continue;
         await telegram.revokeChatInviteLink(link.channelId, link.link).catch((error: unknown) => {
@@ -114,9 +214,22 @@ export function createSubscriptionActivities(deps: ActivityDeps) {
 }
 
 /** For the bot's join-request handling: plans of this user with access that cover the channel. */
-export async function plansGrantingChannel(db: ActivityDeps['db'], userId: number, channelId: number): Promise<string[]> {
-  const rows = await db.select({ planId: subscriptions.planId }).from(subscriptions)
+export async function plansGrantingChannel(
+  db: ActivityDeps['db'],
+  userId: number,
+  channelId: number,
+): Promise<string[]> {
+  const rows = await db
+    .select({ planId: subscriptions.planId })
+    .from(subscriptions)
     .innerJoin(planChannels, eq(planChannels.planId, subscriptions.planId))
-    .where(and(eq(subscriptions.userId, userId), eq(planChannels.channelId, channelId), inArray(subscriptions.status, [...WITH_ACCESS]), gt(subscriptions.accessUntil, sql`now()`)));
+    .where(
+      and(
+        eq(subscriptions.userId, userId),
+        eq(planChannels.channelId, channelId),
+        inArray(subscriptions.status, [...WITH_ACCESS]),
+        gt(subscriptions.accessUntil, sql`now()`),
+      ),
+    );
   return rows.map((r) => r.planId);
 }

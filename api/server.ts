@@ -7,7 +7,9 @@ import { TELEGRAM_WEBHOOK_PATH } from './routes/telegram-webhook';
 
 export async function runApi(config: Config = loadConfig()) {
   const runtime = await createRuntime(config, 'api');
-  const bot = config.telegram.webhookUrl ? createBot({ config, db: runtime.db, sql: runtime.sql, commands: runtime.commands, logger: runtime.logger }) : undefined;
+  const bot = config.telegram.webhookUrl
+    ? createBot({ config, db: runtime.db, sql: runtime.sql, commands: runtime.commands, logger: runtime.logger })
+    : undefined;
   const app = await buildApp({ config, runtime, logger: runtime.logger, bot });
   if (bot) {
     await bot.init();

@@ -17,7 +17,14 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const paymentSamples = Number(process.env.BENCH_PAYMENTS ?? 40);
 
-interface Result { name: string; requests: number; errors: number; rps: number; p50: number; p99: number }
+interface Result {
+  name: string;
+  requests: number;
+  errors: number;
+  rps: number;
+  p50: number;
+  p99: number;
+}
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
@@ -31,26 +38,43 @@ async function load(name: string, url: string, body: (i: number) => string, expe
   let counter = 0;
   const deadline = performance.now() + seconds * 1000;
   const started = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (performance.now() < deadline) {
-      const i = counter++;
-      const t0 = performance.now();
-      try {
-        const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(i) });
-        await response.arrayBuffer();
-        if (response.status !== expectStatus) errors++;
-      } catch {
-        errors++;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < deadline) {
+        const i = counter++;
+        const t0 = performance.now();
+        try {
+          const response = await fetch(url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: body(i),
+          });
+          await response.arrayBuffer();
+          if (response.status !== expectStatus) errors++;
+        } catch {
+          errors++;
+        }
+        latencies.push(performance.now() - t0);
       }
-      latencies.push(performance.now() - t0);
-    }
-  }));
+    }),
+  );
   const elapsed = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  return { name, requests: latencies.length, errors, rps: latencies.length / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  return {
+    name,
+    requests: latencies.length,
+    errors,
+    rps: latencies.length / elapsed,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+  };
 }
 
-const stack = await startDevStack({ ephemeral: true, env: { LOG_LEVEL: 'error', INVOICE_RECONCILE_SCHEDULE: '10m', INVOICE_RECONCILE_EVERY: '1h' }, log: () => {} });
+const stack = await startDevStack({
+  ephemeral: true,
+  env: { LOG_LEVEL: 'error', INVOICE_RECONCILE_SCHEDULE: '10m', INVOICE_RECONCILE_EVERY: '1h' },
+  log: () => {},
+});
 const bare = Fastify({ logger: false, bodyLimit: 65536 });
 await bare.register(formBody);
 bare.post('/bare', async () => ({ ok: true }));
@@ -59,12 +83,18 @@ const bareUrl = `${await bare.listen({ host: '127.0.0.1', port: 0 })}/bare`;
 try {
   const { db, commands } = stack.runtime;
   await db.insert(channels).values({ id: -1009999, title: 'Bench channel' }).onConflictDoNothing();
-  await db.insert(plans).values({ id: 'bench', title: 'Bench', priceMinor: 1000n, currency: 'USD', durationSeconds: 86_400 }).onConflictDoNothing();
+  await db
+    .insert(plans)
+    .values({ id: 'bench', title: 'Bench', priceMinor: 1000n, currency: 'USD', durationSeconds: 86_400 })
+    .onConflictDoNothing();
   await db.insert(planChannels).values({ planId: 'bench', channelId: -1009999 }).onConflictDoNothing();
   stack.sandbox.telegram.addChannel({ id: -1009999, title: 'Bench channel' });
 
   const newUser = async (id: number) => {
-    await db.insert(users).values({ id, referralCode: `bench${id}`, termsAcceptedAt: new Date() }).onConflictDoNothing();
+    await db
+      .insert(users)
+      .values({ id, referralCode: `bench${id}`, termsAcceptedAt: new Date() })
+      .onConflictDoNothing();
     stack.sandbox.telegram.addUser({ id, first_name: `Bench ${id}` }, { startedBot: true });
   };
   const waitFor = async <T>(check: () => T | undefined, timeoutMs = 30_000): Promise<T> => {
@@ -86,14 +116,27 @@ try {
     const invoice = await waitFor(() => stack.sandbox.cryptocloud.invoice(invoiceId));
     targets.push({ orderId: invoiceId, uuid: invoice.uuid });
   }
-  const postbacks = await Promise.all(targets.map(async ({ orderId, uuid }) => JSON.stringify({
-    status: 'success', invoice_id: uuid.replace(/^INV-/, ''), amount_crypto: 10, currency: 'USDT_TRC20', order_id: orderId,
-    token: await signCryptoCloudPostback({ id: uuid.replace(/^INV-/, '') }, DEV_DEFAULTS.CRYPTOCLOUD_SECRET_KEY),
-    invoice_info: { uuid, status: 'created', order_id: orderId, amount: 10, received: 0 },
-  })));
+  const postbacks = await Promise.all(
+    targets.map(async ({ orderId, uuid }) =>
+      JSON.stringify({
+        status: 'success',
+        invoice_id: uuid.replace(/^INV-/, ''),
+        amount_crypto: 10,
+        currency: 'USDT_TRC20',
+        order_id: orderId,
+        token: await signCryptoCloudPostback({ id: uuid.replace(/^INV-/, '') }, DEV_DEFAULTS.CRYPTOCLOUD_SECRET_KEY),
+        invoice_info: { uuid, status: 'created', order_id: orderId, amount: 10, received: 0 },
+      }),
+    ),
+  );
 
   const baseline = await load('bare Fastify route (baseline)', bareUrl, (i) => postbacks[i % postbacks.length]!, 200);
-  const intake = await load('POST /cryptocloud_webhook (verify JWT, audit row, signal workflow)', `${stack.apiUrl}/cryptocloud_webhook`, (i) => postbacks[i % postbacks.length]!, 200);
+  const intake = await load(
+    'POST /cryptocloud_webhook (verify JWT, audit row, signal workflow)',
+    `${stack.apiUrl}/cryptocloud_webhook`,
+    (i) => postbacks[i % postbacks.length]!,
+    200,
+  );
 
   // Payment to invite: the time from the gateway's payment to the invite DM, through every part.
   const samples: number[] = [];
@@ -104,17 +147,24 @@ try {
     await waitFor(() => stack.sandbox.telegram.messagesTo(userId).find((m) => /Invoice for/.test(m.text ?? '')));
     const t0 = performance.now();
     await stack.sandbox.cryptocloud.pay(invoiceId);
-    await waitFor(() => stack.sandbox.telegram.messagesTo(userId).find((m) => /subscription is active/.test(m.text ?? '')));
+    await waitFor(() =>
+      stack.sandbox.telegram.messagesTo(userId).find((m) => /subscription is active/.test(m.text ?? '')),
+    );
     samples.push(performance.now() - t0);
   }
   samples.sort((a, b) => a - b);
 
   const f = (n: number) => n.toFixed(1);
-  console.log(`\nPostback intake, ${seconds} s per phase, ${concurrency} concurrent clients, one process (Node ${process.version}):\n`);
+  console.log(
+    `\nPostback intake, ${seconds} s per phase, ${concurrency} concurrent clients, one process (Node ${process.version}):\n`,
+  );
   console.log('| endpoint | requests | errors | req/s | p50 ms | p99 ms |');
   console.log('|---|---:|---:|---:|---:|---:|');
-  for (const r of [baseline, intake]) console.log(`| ${r.name} | ${r.requests} | ${r.errors} | ${f(r.rps)} | ${f(r.p50)} | ${f(r.p99)} |`);
-  console.log(`\nPayment to invite DM, ${samples.length} sequential payments: p50 ${f(percentile(samples, 50))} ms, p99 ${f(percentile(samples, 99))} ms, max ${f(samples.at(-1)!)} ms`);
+  for (const r of [baseline, intake])
+    console.log(`| ${r.name} | ${r.requests} | ${r.errors} | ${f(r.rps)} | ${f(r.p50)} | ${f(r.p99)} |`);
+  console.log(
+    `\nPayment to invite DM, ${samples.length} sequential payments: p50 ${f(percentile(samples, 50))} ms, p99 ${f(percentile(samples, 99))} ms, max ${f(samples.at(-1)!)} ms`,
+  );
 } finally {
   await bare.close();
   await stack.stop();

@@ -13,19 +13,32 @@ import { eventually, startStack, type Stack } from '../test/harness';
 import { formatMoment } from './i18n';
 
 let stack: Stack;
-beforeAll(async () => { stack = await startStack(); });
-afterAll(async () => { await stack?.stop(); });
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(async () => {
+  await stack?.stop();
+});
 
 const tg = () => stack.sandbox.telegram;
-const person = (id: number, language_code = 'en'): UserInput => ({ id, first_name: `Tester${id}`, username: `tester${id}`, language_code });
+const person = (id: number, language_code = 'en'): UserInput => ({
+  id,
+  first_name: `Tester${id}`,
+  username: `tester${id}`,
+  language_code,
+});
 
 const { nextMessage, say, press } = conversation(tg);
 
 async function callbackAnswer(queryId: string) {
-  return eventually(`answer to callback ${queryId}`, () => {
-    const answer = tg().callbackAnswer(queryId);
-    return answer?.answered ? answer : undefined;
-  }, WAIT_MS);
+  return eventually(
+    `answer to callback ${queryId}`,
+    () => {
+      const answer = tg().callbackAnswer(queryId);
+      return answer?.answered ? answer : undefined;
+    },
+    WAIT_MS,
+  );
 }
 
 const userRow = async (id: number) => (await stack.runtime.db.select().from(users).where(eq(users.id, id)))[0];
@@ -54,7 +67,13 @@ describe('/start and the terms', () => {
     expect(JSON.stringify(plansMessage.reply_markup)).toMatch(/Gold · 10\.00 USD/);
     expect((await userRow(from.id))?.termsAcceptedAt).toBeInstanceOf(Date);
     // The Accept button is gone from the terms message.
-    expect(callbackDataOf(tg().messagesTo(from.id).find((m) => m.message_id === terms.message_id)!)).toEqual([]);
+    expect(
+      callbackDataOf(
+        tg()
+          .messagesTo(from.id)
+          .find((m) => m.message_id === terms.message_id)!,
+      ),
+    ).toEqual([]);
 
     // Back again: straight to the plans.
     const again = await say(from, '/start', hasButton(`plan:${planId}`));
@@ -81,10 +100,16 @@ describe('/start and the terms', () => {
 
 describe('referral deep links', () => {
   const codeOf = async (id: number) => (await userRow(id))!.referralCode;
-  const referralOf = async (id: number) => (await stack.runtime.db.select().from(referrals).where(eq(referrals.referredId, id)))[0];
+  const referralOf = async (id: number) =>
+    (await stack.runtime.db.select().from(referrals).where(eq(referrals.referredId, id)))[0];
 
   it('records the first referrer once, ignores self-referral and unknown codes', async () => {
-    const [alice, bob, carol, dave] = [person(stack.newUserId()), person(stack.newUserId()), person(stack.newUserId()), person(stack.newUserId())];
+    const [alice, bob, carol, dave] = [
+      person(stack.newUserId()),
+      person(stack.newUserId()),
+      person(stack.newUserId()),
+      person(stack.newUserId()),
+    ];
     await say(alice, '/start', hasButton('terms_accept'));
     await say(carol, '/start', hasButton('terms_accept'));
     const aliceCode = await codeOf(alice.id);
@@ -132,15 +157,23 @@ describe('plans and invoices', () => {
     // The workflow sends the invoice message with the payment link.
     const invoiceMessage = await tg().waitForMessage(from.id, textMatches(/Invoice for 25\.00 USD/), WAIT_MS);
     expect(buttonsOf(invoiceMessage).some((b) => 'url' in b && /^https?:\/\//.test(b.url))).toBe(true);
-    const rows = await stack.runtime.db.select().from(invoices).where(and(eq(invoices.userId, from.id), eq(invoices.planId, planId)));
+    const rows = await stack.runtime.db
+      .select()
+      .from(invoices)
+      .where(and(eq(invoices.userId, from.id), eq(invoices.planId, planId)));
     expect(rows).toHaveLength(1);
     const invoiceId = rows[0]!.id;
     const client = stack.runtime.temporal.client;
     await expect(client.workflow.getHandle(invoiceWorkflowId(invoiceId)).describe()).resolves.toBeDefined();
-    await expect(client.workflow.getHandle(invoiceWorkflowId(invoiceId.replace(/-1$/, '-2'))).describe()).rejects.toThrow();
+    await expect(
+      client.workflow.getHandle(invoiceWorkflowId(invoiceId.replace(/-1$/, '-2'))).describe(),
+    ).rejects.toThrow();
 
     // Pressing Pay once the invoice exists shows the same invoice again instead of a new one.
-    await eventually('the payment link recorded', async () => (await stack.runtime.db.select().from(invoices).where(eq(invoices.id, invoiceId)))[0]?.payUrl);
+    await eventually(
+      'the payment link recorded',
+      async () => (await stack.runtime.db.select().from(invoices).where(eq(invoices.id, invoiceId)))[0]?.payUrl,
+    );
     const reminder = await press(from, details, `pay:${planId}`, textMatches(/still open/));
     expect(buttonsOf(reminder).some((b) => 'url' in b)).toBe(true);
     expect(await stack.runtime.db.select().from(invoices).where(eq(invoices.userId, from.id))).toHaveLength(1);
@@ -152,7 +185,9 @@ describe('plans and invoices', () => {
     const list = await say(from, '/plans', hasButton(`plan:${planId}`));
     const reply = nextMessage(from.id, textMatches(/not available/));
     let queryId = '';
-    const message = await reply(() => { queryId = tg().pressButton({ from, message_id: list.message_id, data: 'plan:nosuchplan', force: true }); });
+    const message = await reply(() => {
+      queryId = tg().pressButton({ from, message_id: list.message_id, data: 'plan:nosuchplan', force: true });
+    });
     expect(callbackDataOf(message)).toContain(`plan:${planId}`);
     expect((await callbackAnswer(queryId)).text).toMatch(/not available/);
 
@@ -174,15 +209,26 @@ describe('/myplan', () => {
     const list = await press(from, none, 'plans', hasButton(`plan:${planId}`));
     const details = await press(from, list, `plan:${planId}`, hasButton(`pay:${planId}`));
     tg().pressButton({ from, message_id: details.message_id, data: `pay:${planId}` });
-    const invoice = await eventually('the invoice at the gateway', async () => {
-      const [row] = await stack.runtime.db.select().from(invoices).where(eq(invoices.userId, from.id));
-      return row?.providerInvoiceId ? row : undefined;
-    }, WAIT_MS);
+    const invoice = await eventually(
+      'the invoice at the gateway',
+      async () => {
+        const [row] = await stack.runtime.db.select().from(invoices).where(eq(invoices.userId, from.id));
+        return row?.providerInvoiceId ? row : undefined;
+      },
+      WAIT_MS,
+    );
     await stack.sandbox.cryptocloud.pay(invoice.id);
-    const subscription = await eventually('the active subscription', async () => {
-      const [row] = await stack.runtime.db.select().from(subscriptions).where(and(eq(subscriptions.userId, from.id), eq(subscriptions.planId, planId)));
-      return row?.status === 'active' ? row : undefined;
-    }, WAIT_MS);
+    const subscription = await eventually(
+      'the active subscription',
+      async () => {
+        const [row] = await stack.runtime.db
+          .select()
+          .from(subscriptions)
+          .where(and(eq(subscriptions.userId, from.id), eq(subscriptions.planId, planId)));
+        return row?.status === 'active' ? row : undefined;
+      },
+      WAIT_MS,
+    );
 
     const mine = await say(from, '/myplan', textMatches(/active until/));
     expect(mine.text).toContain(`Monthly: ✅ active until ${formatMoment(subscription.expiresAt.getTime())}`);
@@ -192,7 +238,11 @@ describe('/myplan', () => {
 
 describe('trials', () => {
   it('starts a trial once; the second try is refused; the trial admits to the channel', async () => {
-    const { planId, channelIds } = await stack.createPlan({ title: 'Trialled', trialSeconds: 3600, durationSeconds: 86_400 });
+    const { planId, channelIds } = await stack.createPlan({
+      title: 'Trialled',
+      trialSeconds: 3600,
+      durationSeconds: 86_400,
+    });
     const from = await customer();
     const list = await say(from, '/plans', hasButton(`plan:${planId}`));
     const details = await press(from, list, `plan:${planId}`, hasButton(`trial:${planId}`));
@@ -208,11 +258,18 @@ describe('trials', () => {
     await say(from, '/trial', textMatches(/already used your trial/));
     const again = await press(from, list, `plan:${planId}`, hasButton(`pay:${planId}`));
     expect(callbackDataOf(again)).not.toContain(`trial:${planId}`);
-    expect(tg().messagesTo(from.id).filter((m) => /trial is active/.test(m.text ?? ''))).toHaveLength(1);
+    expect(
+      tg()
+        .messagesTo(from.id)
+        .filter((m) => /trial is active/.test(m.text ?? '')),
+    ).toHaveLength(1);
 
     // The personal link asks to join; the bot hands the request to the subscription, which approves.
     const channelId = channelIds[0]!;
-    const [link] = await stack.runtime.db.select().from(inviteLinks).where(and(eq(inviteLinks.userId, from.id), eq(inviteLinks.channelId, channelId)));
+    const [link] = await stack.runtime.db
+      .select()
+      .from(inviteLinks)
+      .where(and(eq(inviteLinks.userId, from.id), eq(inviteLinks.channelId, channelId)));
     tg().requestJoin({ from, chatId: channelId, inviteLink: link!.link });
     await eventually('the join request approved', () => tg().member(channelId, from.id) === 'member', WAIT_MS);
   });
@@ -227,11 +284,19 @@ describe('join requests', () => {
     const from = person(stack.newUserId());
     const explained = nextMessage(from.id, textMatches(/need an active subscription/));
     await explained(() => tg().requestJoin({ from, chatId: channelId, inviteLink: link.invite_link }));
-    const decline = await tg().waitForCall('declineChatJoinRequest', (call) => call.params.user_id === from.id, WAIT_MS);
+    const decline = await tg().waitForCall(
+      'declineChatJoinRequest',
+      (call) => call.params.user_id === from.id,
+      WAIT_MS,
+    );
     expect(decline.ok).toBe(true);
     expect(decline.params.chat_id).toBe(channelId);
     expect(tg().member(channelId, from.id)).not.toBe('member');
-    expect(tg().joinRequests(channelId).some((r) => r.user.id === from.id)).toBe(false);
+    expect(
+      tg()
+        .joinRequests(channelId)
+        .some((r) => r.user.id === from.id),
+    ).toBe(false);
   });
 });
 
@@ -273,9 +338,18 @@ describe('bad input and errors', () => {
   it('tells the user to try again when Telegram refuses a reply, and keeps working', async () => {
     const from = await customer();
     // A rate limit longer than the bot is allowed to wait: auto-retry gives up and the error boundary takes over.
-    tg().injectFault({ method: 'sendMessage', chatId: from.id, times: 1, fault: { kind: 'rate_limit', retryAfter: 3600 } });
+    tg().injectFault({
+      method: 'sendMessage',
+      chatId: from.id,
+      times: 1,
+      fault: { kind: 'rate_limit', retryAfter: 3600 },
+    });
     await say(from, '/help', textMatches(/Something went wrong/));
-    expect(tg().calls('sendMessage').some((call) => call.params.chat_id === from.id && call.errorCode === 429)).toBe(true);
+    expect(
+      tg()
+        .calls('sendMessage')
+        .some((call) => call.params.chat_id === from.id && call.errorCode === 429),
+    ).toBe(true);
     await say(from, '/help', textMatches(/What I can do/));
   });
 });

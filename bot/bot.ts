@@ -18,7 +18,13 @@ import { unhandled } from './features/unhandled';
 import { createI18n, DEFAULT_LOCALE, LOCALES } from './i18n';
 
 /** Every update type a feature handles; the polling runner and setWebhook should ask for these. */
-export const BOT_ALLOWED_UPDATES = ['message', 'callback_query', 'chat_join_request', 'chat_member', 'my_chat_member'] as const satisfies ReadonlyArray<Exclude<keyof Update, 'update_id'>>;
+export const BOT_ALLOWED_UPDATES = [
+  'message',
+  'callback_query',
+  'chat_join_request',
+  'chat_member',
+  'my_chat_member',
+] as const satisfies ReadonlyArray<Exclude<keyof Update, 'update_id'>>;
 
 export interface CreateBotOptions {
   /** Skips getMe (tests). */
@@ -28,10 +34,16 @@ export interface CreateBotOptions {
 }
 
 export function createBot(deps: BotDeps, options: CreateBotOptions = {}): Bot<BotContext> {
-  const bot = new Bot<BotContext>(deps.config.telegram.botToken, { client: { apiRoot: deps.config.telegram.apiRoot }, botInfo: options.botInfo });
+  const bot = new Bot<BotContext>(deps.config.telegram.botToken, {
+    client: { apiRoot: deps.config.telegram.apiRoot },
+    botInfo: options.botInfo,
+  });
   installRetries(bot.api, deps.config);
   if (options.sequentialize) bot.use(sequentialize(concurrencyKeys));
-  bot.use(async (ctx, next) => { ctx.deps = deps; await next(); });
+  bot.use(async (ctx, next) => {
+    ctx.deps = deps;
+    await next();
+  });
   bot.use(createI18n<BotContext>());
 
   const features = bot.errorBoundary((error) => handleBotError(error, deps));
@@ -45,7 +57,9 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): Bot<Bo
   features.use(unhandled);
 
   // Only reached if the boundary's own reply fails in a way it does not catch: log, never crash the process.
-  bot.catch(({ error, ctx }) => deps.logger.error({ err: error, updateId: ctx.update.update_id, userId: ctx.from?.id }, 'unhandled bot error'));
+  bot.catch(({ error, ctx }) =>
+    deps.logger.error({ err: error, updateId: ctx.update.update_id, userId: ctx.from?.id }, 'unhandled bot error'),
+  );
   return bot;
 }
 
@@ -61,7 +75,10 @@ async function handleBotError(botError: BotError<BotContext>, deps: BotDeps): Pr
   const { ctx, error } = botError;
   const where = { updateId: ctx.update.update_id, userId: ctx.from?.id, chatId: ctx.chat?.id };
   if (error instanceof GrammyError) {
-    deps.logger.error({ ...where, method: error.method, errorCode: error.error_code, description: error.description }, 'Telegram refused a bot request');
+    deps.logger.error(
+      { ...where, method: error.method, errorCode: error.error_code, description: error.description },
+      'Telegram refused a bot request',
+    );
   } else if (error instanceof HttpError) {
     deps.logger.error({ ...where, err: error.error }, 'Telegram unreachable while handling an update');
   } else {
@@ -70,11 +87,18 @@ async function handleBotError(botError: BotError<BotContext>, deps: BotDeps): Pr
   const text = ctx.t('error-try-again');
   if (ctx.callbackQuery) {
     // The button press may already be answered; then say it in the chat.
-    const answered = await ctx.answerCallbackQuery({ text, show_alert: true }).then(() => true, () => false);
+    const answered = await ctx.answerCallbackQuery({ text, show_alert: true }).then(
+      () => true,
+      () => false,
+    );
     if (answered) return;
   }
   if (ctx.chat?.type === 'private') {
-    await ctx.reply(text).catch((replyError: unknown) => deps.logger.warn({ ...where, err: replyError }, 'could not tell the user about the error'));
+    await ctx
+      .reply(text)
+      .catch((replyError: unknown) =>
+        deps.logger.warn({ ...where, err: replyError }, 'could not tell the user about the error'),
+      );
   }
 }
 
@@ -83,7 +107,8 @@ const MENU = ['start', 'plans', 'myplan', 'trial', 'referral', 'language', 'help
 
 export async function registerCommandMenu(bot: Bot<BotContext>): Promise<void> {
   const i18n = createI18n();
-  const menu = (locale: string): BotCommand[] => MENU.map((command) => ({ command, description: i18n.t(locale, `command-${command}`) }));
+  const menu = (locale: string): BotCommand[] =>
+    MENU.map((command) => ({ command, description: i18n.t(locale, `command-${command}`) }));
   await bot.api.setMyCommands(menu(DEFAULT_LOCALE));
   for (const locale of LOCALES) await bot.api.setMyCommands(menu(locale), { language_code: locale });
 }

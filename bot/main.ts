@@ -9,7 +9,10 @@ import { BOT_ALLOWED_UPDATES, createBot, registerCommandMenu } from './bot';
 
 export async function runBot(config: Config = loadConfig()) {
   const runtime = await createRuntime(config, 'bot');
-  const bot = createBot({ config, db: runtime.db, sql: runtime.sql, commands: runtime.commands, logger: runtime.logger }, { sequentialize: true });
+  const bot = createBot(
+    { config, db: runtime.db, sql: runtime.sql, commands: runtime.commands, logger: runtime.logger },
+    { sequentialize: true },
+  );
   await bot.init();
   await bot.api.deleteWebhook();
 

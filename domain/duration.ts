@@ -10,7 +10,11 @@ export function parseDuration(text: string): number {
 }
 
 export function parseDurationList(text: string): number[] {
-  return text.split(',').map((part) => part.trim()).filter(Boolean).map(parseDuration);
+  return text
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .map(parseDuration);
 }
 
 export function formatDuration(ms: number): string {

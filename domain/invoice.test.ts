@@ -16,20 +16,31 @@ describe('invoice state machine', () => {
     expect(partial.state).toBe('partial');
     expect(missingAmount(partial.received, '10.00')).toBe('6');
     expect(applyReport(partial, { status: 'partial', received: '4', source: 'webhook' }, '10.00')).toBeUndefined();
-    expect(applyReport(partial, { status: 'partial', received: '7', source: 'webhook' }, '10.00')).toEqual({ state: 'partial', received: '7' });
+    expect(applyReport(partial, { status: 'partial', received: '7', source: 'webhook' }, '10.00')).toEqual({
+      state: 'partial',
+      received: '7',
+    });
     expect(applyReport(partial, { status: 'paid', received: '10', source: 'webhook' }, '10.00')?.state).toBe('paid');
   });
 
   it('lets the amount decide over the label', () => {
-    expect(applyReport(pending, { status: 'paid', received: '9.99', source: 'webhook' }, '10.00')?.state).toBe('partial');
+    expect(applyReport(pending, { status: 'paid', received: '9.99', source: 'webhook' }, '10.00')?.state).toBe(
+      'partial',
+    );
     const over = applyReport(pending, { status: 'paid', received: '12.5', source: 'webhook' }, '10.00')!;
     expect(over.state).toBe('overpaid');
     expect(overpayment(over.received, '10.00')).toBe('2.5');
-    expect(applyReport(pending, { status: 'created', received: '0', source: 'reconciliation' }, '10.00')).toBeUndefined();
-    expect(applyReport(pending, { status: 'canceled', received: '0', source: 'reconciliation' }, '10.00')?.state).toBe('cancelled');
+    expect(
+      applyReport(pending, { status: 'created', received: '0', source: 'reconciliation' }, '10.00'),
+    ).toBeUndefined();
+    expect(applyReport(pending, { status: 'canceled', received: '0', source: 'reconciliation' }, '10.00')?.state).toBe(
+      'cancelled',
+    );
   });
 
   it('ignores reports on a closed invoice (the workflow handles late money itself)', () => {
-    expect(applyReport({ state: 'expired', received: '0' }, { status: 'paid', received: '10', source: 'webhook' }, '10')).toBeUndefined();
+    expect(
+      applyReport({ state: 'expired', received: '0' }, { status: 'paid', received: '10', source: 'webhook' }, '10'),
+    ).toBeUndefined();
   });
 });

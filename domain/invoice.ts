@@ -28,7 +28,14 @@ export type InvoiceState =
   | 'late_paid';
 
 export const SETTLED: ReadonlySet<InvoiceState> = new Set(['paid', 'overpaid']);
-export const CLOSED_FOR_PAYMENT: ReadonlySet<InvoiceState> = new Set(['paid', 'overpaid', 'expired', 'cancelled', 'needs_review', 'late_paid']);
+export const CLOSED_FOR_PAYMENT: ReadonlySet<InvoiceState> = new Set([
+  'paid',
+  'overpaid',
+  'expired',
+  'cancelled',
+  'needs_review',
+  'late_paid',
+]);
 
 export interface InvoiceProgress {
   state: InvoiceState;
@@ -40,7 +47,11 @@ export interface InvoiceProgress {
  * Applies a report to an open invoice. Returns the new progress, or undefined when the report does
  * not move the invoice forward (a duplicate, an older status, or a smaller amount).
  */
-export function applyReport(current: InvoiceProgress, report: PaymentReport, amountDue: string): InvoiceProgress | undefined {
+export function applyReport(
+  current: InvoiceProgress,
+  report: PaymentReport,
+  amountDue: string,
+): InvoiceProgress | undefined {
   if (CLOSED_FOR_PAYMENT.has(current.state)) return undefined;
   const received = compareDecimal(report.received, current.received) > 0 ? report.received : current.received;
   const next = classify(report.status, received, amountDue);
@@ -65,9 +76,12 @@ function classify(status: GatewayStatus, received: string, amountDue: string): I
 
 function rank(state: InvoiceState): number {
   switch (state) {
-    case 'pending': return 0;
-    case 'partial': return 1;
-    default: return 2;
+    case 'pending':
+      return 0;
+    case 'partial':
+      return 1;
+    default:
+      return 2;
   }
 }
 

@@ -2,7 +2,10 @@
  * Double-entry postings. Positive amounts are debits, negative credits; a posting balances to zero
  * per currency. Accounts are named `<kind>:<owner>[:<bucket>]`.
  */
-export interface Leg { account: string; amountMinor: bigint }
+export interface Leg {
+  account: string;
+  amountMinor: bigint;
+}
 
 export interface Posting {
   /** Unique per business event (derived from the workflow), so a retried post is a no-op. */

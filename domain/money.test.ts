@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { addDecimal, applyBasisPoints, compareDecimal, formatMoney, fromMinor, subtractDecimal, toMinor } from './money';
+import {
+  addDecimal,
+  applyBasisPoints,
+  compareDecimal,
+  formatMoney,
+  fromMinor,
+  subtractDecimal,
+  toMinor,
+} from './money';
 
 describe('money', () => {
   it('converts decimal amounts to minor units exactly, refusing hidden rounding', () => {

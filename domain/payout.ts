@@ -31,7 +31,9 @@ export class PayoutRequestError extends Error {
     super(refusal.message);
     this.name = 'PayoutRequestError';
   }
-  get code() { return this.refusal.code; }
+  get code() {
+    return this.refusal.code;
+  }
 }
 
 export function isPayoutNetwork(value: string): value is PayoutNetwork {
@@ -41,9 +43,19 @@ export function isPayoutNetwork(value: string): value is PayoutNetwork {
 /** The network name as users type it ("trc20", "BSC"), or a refusal. */
 export function parseNetwork(raw: string): PayoutNetwork | PayoutRefusal {
   const name = raw.trim().toUpperCase();
-  const aliased = name === 'BSC' || name === 'BEP-20' ? 'BEP20' : name === 'TRC-20' || name === 'TRON' ? 'TRC20' : name === 'ERC-20' || name === 'ETH' ? 'ERC20' : name;
+  const aliased =
+    name === 'BSC' || name === 'BEP-20'
+      ? 'BEP20'
+      : name === 'TRC-20' || name === 'TRON'
+        ? 'TRC20'
+        : name === 'ERC-20' || name === 'ETH'
+          ? 'ERC20'
+          : name;
   if (isPayoutNetwork(aliased)) return aliased;
-  return { code: 'network', message: `Unknown network "${raw.trim().slice(0, 20)}": choose one of ${PAYOUT_NETWORKS.join(', ')}` };
+  return {
+    code: 'network',
+    message: `Unknown network "${raw.trim().slice(0, 20)}": choose one of ${PAYOUT_NETWORKS.join(', ')}`,
+  };
 }
 
 /** The wallet address, trimmed, or why it cannot receive on that network. */
@@ -52,7 +64,10 @@ export function validateWallet(network: PayoutNetwork, raw: string): string | Pa
   switch (network) {
     case 'TRC20':
       if (TRON_ADDRESS.test(wallet)) return wallet;
-      return { code: 'wallet', message: 'A TRC20 (TRON) address starts with T and has 34 characters (letters and digits, no 0, O, I or l)' };
+      return {
+        code: 'wallet',
+        message: 'A TRC20 (TRON) address starts with T and has 34 characters (letters and digits, no 0, O, I or l)',
+      };
     case 'BEP20':
     case 'ERC20':
       if (EVM_ADDRESS.test(wallet)) return wallet;
@@ -64,7 +79,13 @@ export function validateTxHash(network: PayoutNetwork, raw: string): string | Pa
   const hash = raw.trim();
   const ok = network === 'TRC20' ? TRON_TX.test(hash) : EVM_TX.test(hash);
   if (ok) return hash;
-  return { code: 'tx_hash', message: network === 'TRC20' ? 'A TRC20 transaction hash is 64 hexadecimal digits' : `A ${network} transaction hash is 0x followed by 64 hexadecimal digits` };
+  return {
+    code: 'tx_hash',
+    message:
+      network === 'TRC20'
+        ? 'A TRC20 transaction hash is 64 hexadecimal digits'
+        : `A ${network} transaction hash is 0x followed by 64 hexadecimal digits`,
+  };
 }
 
 export interface PayoutRequestInput {
@@ -88,10 +109,18 @@ export function validatePayoutRequest(input: PayoutRequestInput, minimumMinor: b
   const wallet = validateWallet(network, input.wallet);
   if (typeof wallet !== 'string') throw new PayoutRequestError(wallet);
   const currency = input.currency.trim().toUpperCase();
-  if (!/^[A-Z]{3,5}$/.test(currency)) throw new PayoutRequestError({ code: 'amount', message: `"${input.currency.slice(0, 10)}" is not a currency code` });
-  if (input.amountMinor <= 0n) throw new PayoutRequestError({ code: 'amount', message: 'The amount must be more than zero' });
+  if (!/^[A-Z]{3,5}$/.test(currency))
+    throw new PayoutRequestError({
+      code: 'amount',
+      message: `"${input.currency.slice(0, 10)}" is not a currency code`,
+    });
+  if (input.amountMinor <= 0n)
+    throw new PayoutRequestError({ code: 'amount', message: 'The amount must be more than zero' });
   if (input.amountMinor < minimumMinor) {
-    throw new PayoutRequestError({ code: 'minimum', message: `The minimum payout is ${formatMoney(minimumMinor, currency)} (asked for ${formatMoney(input.amountMinor, currency)})` });
+    throw new PayoutRequestError({
+      code: 'minimum',
+      message: `The minimum payout is ${formatMoney(minimumMinor, currency)} (asked for ${formatMoney(input.amountMinor, currency)})`,
+    });
   }
   return { amountMinor: input.amountMinor, currency, network, wallet };
 }
@@ -100,7 +129,11 @@ export function validatePayoutRequest(input: PayoutRequestInput, minimumMinor: b
 export function payoutAccounts(source: PayoutSource, requesterId: number) {
   switch (source) {
     case 'referrer':
-      return { available: accounts.referrerAvailable(requesterId), reserved: accounts.referrerReserved(requesterId), paidOut: accounts.payoutsSent() };
+      return {
+        available: accounts.referrerAvailable(requesterId),
+        reserved: accounts.referrerReserved(requesterId),
+        paidOut: accounts.payoutsSent(),
+      };
   }
 }
 
@@ -109,10 +142,13 @@ export type PayoutStatus = 'requested' | 'approved' | 'paid' | 'rejected';
 /** Which admin action is allowed in which state; anything else is ignored (and the edge says why). */
 export function payoutActionAllowed(status: PayoutStatus, action: 'approve' | 'reject' | 'markPaid'): boolean {
   switch (action) {
-    case 'approve': return status === 'requested';
-    case 'reject': return status === 'requested' || status === 'approved';
+    case 'approve':
+      return status === 'requested';
+    case 'reject':
+      return status === 'requested' || status === 'approved';
     // An admin who sent the money straight away may mark it paid without approving first.
-    case 'markPaid': return status === 'requested' || status === 'approved';
+    case 'markPaid':
+      return status === 'requested' || status === 'approved';
   }
 }
 
@@ -134,26 +170,44 @@ export const payoutKeys = {
 /** Available → reserved: the requested amount can no longer be spent twice. */
 export function reservePosting(p: PayoutMoney): Posting {
   const a = payoutAccounts(p.source, p.requesterId);
-  return { key: payoutKeys.reserve(p.payoutId), kind: 'payout-reserve', currency: p.currency, memo: `payout ${p.payoutId} requested`, legs: [
-    { account: a.available, amountMinor: p.amountMinor },
-    { account: a.reserved, amountMinor: -p.amountMinor },
-  ] };
+  return {
+    key: payoutKeys.reserve(p.payoutId),
+    kind: 'payout-reserve',
+    currency: p.currency,
+    memo: `payout ${p.payoutId} requested`,
+    legs: [
+      { account: a.available, amountMinor: p.amountMinor },
+      { account: a.reserved, amountMinor: -p.amountMinor },
+    ],
+  };
 }
 
 /** Reserved → available: the request was rejected. */
 export function releasePosting(p: PayoutMoney): Posting {
   const a = payoutAccounts(p.source, p.requesterId);
-  return { key: payoutKeys.release(p.payoutId), kind: 'payout-release', currency: p.currency, memo: `payout ${p.payoutId} rejected`, legs: [
-    { account: a.reserved, amountMinor: p.amountMinor },
-    { account: a.available, amountMinor: -p.amountMinor },
-  ] };
+  return {
+    key: payoutKeys.release(p.payoutId),
+    kind: 'payout-release',
+    currency: p.currency,
+    memo: `payout ${p.payoutId} rejected`,
+    legs: [
+      { account: a.reserved, amountMinor: p.amountMinor },
+      { account: a.available, amountMinor: -p.amountMinor },
+    ],
+  };
 }
 
 /** Reserved → out of the platform's wallet: an admin sent the money. */
 export function paidPosting(p: PayoutMoney, txHash: string): Posting {
   const a = payoutAccounts(p.source, p.requesterId);
-  return { key: payoutKeys.paid(p.payoutId), kind: 'payout-paid', currency: p.currency, memo: `payout ${p.payoutId} sent in ${txHash}`.slice(0, 200), legs: [
-    { account: a.reserved, amountMinor: p.amountMinor },
-    { account: a.paidOut, amountMinor: -p.amountMinor },
-  ] };
+  return {
+    key: payoutKeys.paid(p.payoutId),
+    kind: 'payout-paid',
+    currency: p.currency,
+    memo: `payout ${p.payoutId} sent in ${txHash}`.slice(0, 200),
+    legs: [
+      { account: a.reserved, amountMinor: p.amountMinor },
+      { account: a.paidOut, amountMinor: -p.amountMinor },
+    ],
+  };
 }

@@ -21,5 +21,8 @@ export function hasAccess(status: SubscriptionStatus): boolean {
 
 /** Reminder moments still ahead, latest offset first (e.g. 3 days before, then 1 day before). */
 export function reminderTimes(expiresAt: number, offsetsMs: number[], after: number): number[] {
-  return offsetsMs.map((offset) => expiresAt - offset).filter((at) => at > after).sort((a, b) => a - b);
+  return offsetsMs
+    .map((offset) => expiresAt - offset)
+    .filter((at) => at > after)
+    .sort((a, b) => a - b);
 }

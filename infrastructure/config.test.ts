@@ -23,7 +23,13 @@ function problemsOf(env: Record<string, string>): string[] {
 
 describe('configuration', () => {
   it('loads a complete environment with typed values and defaults', () => {
-    const config = loadConfig({ ...valid, API_PORT: '9000', ADMIN_IDS: '1, 22,333', SUBSCRIPTION_REMINDERS: '3d,1d', REMOVAL_DRY_RUN: 'yes' });
+    const config = loadConfig({
+      ...valid,
+      API_PORT: '9000',
+      ADMIN_IDS: '1, 22,333',
+      SUBSCRIPTION_REMINDERS: '3d,1d',
+      REMOVAL_DRY_RUN: 'yes',
+    });
     expect(config.api.port).toBe(9000);
     expect(config.telegram.adminIds).toEqual([1, 22, 333]);
     expect(config.subscription.reminderOffsetsMs).toEqual([3 * 86_400_000, 86_400_000]);
@@ -35,23 +41,40 @@ describe('configuration', () => {
   it('names every missing variable and what it expects', () => {
     const problems = problemsOf({});
     for (const name of Object.keys(valid)) {
-      expect(problems.find((p) => p.startsWith(`${name} is missing: expected`)), name).toBeDefined();
+      expect(
+        problems.find((p) => p.startsWith(`${name} is missing: expected`)),
+        name,
+      ).toBeDefined();
     }
   });
 
   it('names malformed variables with the expected form', () => {
-    const problems = problemsOf({ ...valid, API_PORT: 'eighty', INVOICE_TTL: 'soon', ADMIN_IDS: '12,abc', TEMPORAL_ADDRESS: 'nowhere' });
-    expect(problems).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^API_PORT is malformed: expected a TCP port/),
-      expect.stringMatching(/^INVOICE_TTL is malformed: expected a duration/),
-      expect.stringMatching(/^ADMIN_IDS is malformed: expected comma-separated Telegram user ids/),
-      expect.stringMatching(/^TEMPORAL_ADDRESS is malformed/),
-    ]));
+    const problems = problemsOf({
+      ...valid,
+      API_PORT: 'eighty',
+      INVOICE_TTL: 'soon',
+      ADMIN_IDS: '12,abc',
+      TEMPORAL_ADDRESS: 'nowhere',
+    });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^API_PORT is malformed: expected a TCP port/),
+        expect.stringMatching(/^INVOICE_TTL is malformed: expected a duration/),
+        expect.stringMatching(/^ADMIN_IDS is malformed: expected comma-separated Telegram user ids/),
+        expect.stringMatching(/^TEMPORAL_ADDRESS is malformed/),
+      ]),
+    );
     expect(problems).toHaveLength(4);
   });
 
   it('never echoes a secret value in its messages', () => {
-    const error = (() => { try { loadConfig({ ...valid, TELEGRAM_BOT_TOKEN: 'not-a-token-s3cr3t', DATABASE_URL: 'mysql://u:hunter2@db' }); } catch (e) { return e as Error; } })();
+    const error = (() => {
+      try {
+        loadConfig({ ...valid, TELEGRAM_BOT_TOKEN: 'not-a-token-s3cr3t', DATABASE_URL: 'mysql://u:hunter2@db' });
+      } catch (e) {
+        return e as Error;
+      }
+    })();
     expect(error?.message).toMatch(/TELEGRAM_BOT_TOKEN is malformed/);
     expect(error?.message).toMatch(/DATABASE_URL is malformed/);
     expect(error?.message).not.toMatch(/s3cr3t|hunter2/);

@@ -22,7 +22,14 @@ export interface Config {
     maxRetryDelaySeconds: number;
   };
   cryptocloud: { apiUrl: string; apiKey: string; secretKey: string; shopId: string };
-  s3: { endpoint: string | undefined; region: string; bucket: string; accessKeyId: string; secretAccessKey: string; forcePathStyle: boolean };
+  s3: {
+    endpoint: string | undefined;
+    region: string;
+    bucket: string;
+    accessKeyId: string;
+    secretAccessKey: string;
+    forcePathStyle: boolean;
+  };
   invoice: {
     /** How long an invoice may be paid. */
     ttlMs: number;
@@ -48,7 +55,9 @@ export interface Config {
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
-    super(`Configuration is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}\nSee .env.example for every variable.`);
+    super(
+      `Configuration is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}\nSee .env.example for every variable.`,
+    );
     this.name = 'ConfigError';
   }
 }
@@ -104,10 +113,14 @@ const matching = (pattern: RegExp) => (raw: string) => {
   return raw;
 };
 const idList = (raw: string) =>
-  raw.split(',').map((part) => part.trim()).filter(Boolean).map((part) => {
-    if (!/^-?\d+$/.test(part)) throw new Error(`"${part}" is not a Telegram id`);
-    return Number(part);
-  });
+  raw
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .map((part) => {
+      if (!/^-?\d+$/.test(part)) throw new Error(`"${part}" is not a Telegram id`);
+      return Number(part);
+    });
 const positiveMinor = (raw: string) => {
   if (!/^\d{1,18}$/.test(raw) || BigInt(raw) <= 0n) throw new Error('not a positive integer');
   return BigInt(raw);
@@ -125,76 +138,202 @@ const durationList = (raw: string) => {
 
 export function loadConfig(env: Env = process.env): Config {
   const read = new Reader(env);
-  const nodeEnv = read.optional('NODE_ENV', {
-    expects: 'development, test or production',
-    default: 'development',
-    parse: (raw) => {
-      if (raw !== 'development' && raw !== 'test' && raw !== 'production') throw new Error('unknown environment');
-      return raw;
-    },
-  }) ?? 'development';
+  const nodeEnv =
+    read.optional('NODE_ENV', {
+      expects: 'development, test or production',
+      default: 'development',
+      parse: (raw) => {
+        if (raw !== 'development' && raw !== 'test' && raw !== 'production') throw new Error('unknown environment');
+        return raw;
+      },
+    }) ?? 'development';
 
-  const apiPort = read.optional('API_PORT', { expects: 'a TCP port', default: '8080', parse: integer(1, 65535) }) ?? 8080;
+  const apiPort =
+    read.optional('API_PORT', { expects: 'a TCP port', default: '8080', parse: integer(1, 65535) }) ?? 8080;
   const config: Config = {
     env: nodeEnv,
-    logLevel: read.optional('LOG_LEVEL', { expects: 'trace, debug, info, warn, error or fatal', default: 'info', parse: matching(/^(trace|debug|info|warn|error|fatal|silent)$/) }) ?? 'info',
-    databaseUrl: read.required('DATABASE_URL', { expects: 'a PostgreSQL URL like postgres://user@127.0.0.1:5432/tg_commerce', secret: true, parse: matching(/^postgres(ql)?:\/\/.+/) }),
+    logLevel:
+      read.optional('LOG_LEVEL', {
+        expects: 'trace, debug, info, warn, error or fatal',
+        default: 'info',
+        parse: matching(/^(trace|debug|info|warn|error|fatal|silent)$/),
+      }) ?? 'info',
+    databaseUrl: read.required('DATABASE_URL', {
+      expects: 'a PostgreSQL URL like postgres://user@127.0.0.1:5432/tg_commerce',
+      secret: true,
+      parse: matching(/^postgres(ql)?:\/\/.+/),
+    }),
     temporal: {
-      address: read.optional('TEMPORAL_ADDRESS', { expects: 'host:port of the Temporal frontend', default: '127.0.0.1:7233', parse: matching(/^[\w.-]+:\d+$/) }) ?? '',
-      namespace: read.optional('TEMPORAL_NAMESPACE', { expects: 'a Temporal namespace', default: 'default' }) ?? 'default',
-      taskQueue: read.optional('TEMPORAL_TASK_QUEUE', { expects: 'a task queue name', default: 'tg-commerce' }) ?? 'tg-commerce',
-      uiUrl: read.optional('TEMPORAL_UI_URL', { expects: 'the Temporal Web UI URL', default: 'http://127.0.0.1:8233', parse: url }) ?? '',
+      address:
+        read.optional('TEMPORAL_ADDRESS', {
+          expects: 'host:port of the Temporal frontend',
+          default: '127.0.0.1:7233',
+          parse: matching(/^[\w.-]+:\d+$/),
+        }) ?? '',
+      namespace:
+        read.optional('TEMPORAL_NAMESPACE', { expects: 'a Temporal namespace', default: 'default' }) ?? 'default',
+      taskQueue:
+        read.optional('TEMPORAL_TASK_QUEUE', { expects: 'a task queue name', default: 'tg-commerce' }) ?? 'tg-commerce',
+      uiUrl:
+        read.optional('TEMPORAL_UI_URL', {
+          expects: 'the Temporal Web UI URL',
+          default: 'http://127.0.0.1:8233',
+          parse: url,
+        }) ?? '',
     },
     api: {
-      host: read.optional('API_HOST', { expects: 'an interface address to listen on', default: '127.0.0.1' }) ?? '127.0.0.1',
+      host:
+        read.optional('API_HOST', { expects: 'an interface address to listen on', default: '127.0.0.1' }) ??
+        '127.0.0.1',
       port: apiPort,
-      publicUrl: read.optional('PUBLIC_URL', { expects: 'the public https URL of the api (for webhooks and links)', default: `http://127.0.0.1:${apiPort}`, parse: url }) ?? '',
-      maxBodyBytes: read.optional('API_MAX_BODY_BYTES', { expects: 'a body size limit in bytes', default: '65536', parse: integer(1024, 10_485_760) }) ?? 65536,
-      trustProxy: read.optional('API_TRUST_PROXY', { expects: 'comma-separated addresses or CIDRs of the reverse proxy', default: '127.0.0.1', parse: matching(/^[\d.:/a-fA-F, ]+$/) }) ?? '127.0.0.1',
+      publicUrl:
+        read.optional('PUBLIC_URL', {
+          expects: 'the public https URL of the api (for webhooks and links)',
+          default: `http://127.0.0.1:${apiPort}`,
+          parse: url,
+        }) ?? '',
+      maxBodyBytes:
+        read.optional('API_MAX_BODY_BYTES', {
+          expects: 'a body size limit in bytes',
+          default: '65536',
+          parse: integer(1024, 10_485_760),
+        }) ?? 65536,
+      trustProxy:
+        read.optional('API_TRUST_PROXY', {
+          expects: 'comma-separated addresses or CIDRs of the reverse proxy',
+          default: '127.0.0.1',
+          parse: matching(/^[\d.:/a-fA-F, ]+$/),
+        }) ?? '127.0.0.1',
     },
     telegram: {
-      botToken: read.required('TELEGRAM_BOT_TOKEN', { expects: 'the bot token from @BotFather, like 123456789:AA...', secret: true, parse: matching(/^\d+:[\w-]{10,}$/) }),
-      apiRoot: read.optional('TELEGRAM_API_ROOT', { expects: 'the Bot API base URL without trailing slash', default: 'https://api.telegram.org', parse: url }) ?? '',
-      webhookSecret: read.required('TELEGRAM_WEBHOOK_SECRET', { expects: '1-256 characters of A-Z, a-z, 0-9, _ and -', secret: true, parse: matching(/^[\w-]{1,256}$/) }),
-      webhookUrl: read.optional('TELEGRAM_WEBHOOK_URL', { expects: 'the public https URL Telegram posts updates to', parse: url }),
-      adminIds: read.optional('ADMIN_IDS', { expects: 'comma-separated Telegram user ids', default: '', parse: idList }) ?? [],
-      maxRetryAttempts: read.optional('TELEGRAM_MAX_RETRY_ATTEMPTS', { expects: 'a number of retries', default: '3', parse: integer(0, 20) }) ?? 3,
-      maxRetryDelaySeconds: read.optional('TELEGRAM_MAX_RETRY_DELAY_SECONDS', { expects: 'the longest retry_after to wait, in seconds', default: '10', parse: integer(1, 3600) }) ?? 30,
+      botToken: read.required('TELEGRAM_BOT_TOKEN', {
+        expects: 'the bot token from @BotFather, like 123456789:AA...',
+        secret: true,
+        parse: matching(/^\d+:[\w-]{10,}$/),
+      }),
+      apiRoot:
+        read.optional('TELEGRAM_API_ROOT', {
+          expects: 'the Bot API base URL without trailing slash',
+          default: 'https://api.telegram.org',
+          parse: url,
+        }) ?? '',
+      webhookSecret: read.required('TELEGRAM_WEBHOOK_SECRET', {
+        expects: '1-256 characters of A-Z, a-z, 0-9, _ and -',
+        secret: true,
+        parse: matching(/^[\w-]{1,256}$/),
+      }),
+      webhookUrl: read.optional('TELEGRAM_WEBHOOK_URL', {
+        expects: 'the public https URL Telegram posts updates to',
+        parse: url,
+      }),
+      adminIds:
+        read.optional('ADMIN_IDS', { expects: 'comma-separated Telegram user ids', default: '', parse: idList }) ?? [],
+      maxRetryAttempts:
+        read.optional('TELEGRAM_MAX_RETRY_ATTEMPTS', {
+          expects: 'a number of retries',
+          default: '3',
+          parse: integer(0, 20),
+        }) ?? 3,
+      maxRetryDelaySeconds:
+        read.optional('TELEGRAM_MAX_RETRY_DELAY_SECONDS', {
+          expects: 'the longest retry_after to wait, in seconds',
+          default: '10',
+          parse: integer(1, 3600),
+        }) ?? 30,
     },
     cryptocloud: {
-      apiUrl: read.optional('CRYPTOCLOUD_API_URL', { expects: 'the CryptoCloud API base URL', default: 'https://api.cryptocloud.plus', parse: url }) ?? '',
-      apiKey: read.required('CRYPTOCLOUD_API_KEY', { expects: 'the CryptoCloud API key (Authorization: Token)', secret: true }),
-      secretKey: read.required('CRYPTOCLOUD_SECRET_KEY', { expects: 'the CryptoCloud project secret that signs postbacks', secret: true }),
+      apiUrl:
+        read.optional('CRYPTOCLOUD_API_URL', {
+          expects: 'the CryptoCloud API base URL',
+          default: 'https://api.cryptocloud.plus',
+          parse: url,
+        }) ?? '',
+      apiKey: read.required('CRYPTOCLOUD_API_KEY', {
+        expects: 'the CryptoCloud API key (Authorization: Token)',
+        secret: true,
+      }),
+      secretKey: read.required('CRYPTOCLOUD_SECRET_KEY', {
+        expects: 'the CryptoCloud project secret that signs postbacks',
+        secret: true,
+      }),
       shopId: read.required('CRYPTOCLOUD_SHOP_ID', { expects: 'the CryptoCloud shop id' }),
     },
     s3: {
       endpoint: read.optional('S3_ENDPOINT', { expects: 'the S3-compatible endpoint URL', parse: url }),
       region: read.optional('S3_REGION', { expects: 'an S3 region', default: 'us-east-1' }) ?? 'us-east-1',
-      bucket: read.optional('S3_BUCKET', { expects: 'a bucket name', default: 'tg-commerce', parse: matching(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/) }) ?? 'tg-commerce',
-      accessKeyId: read.optional('S3_ACCESS_KEY_ID', { expects: 'the S3 access key id', default: '', secret: true }) ?? '',
-      secretAccessKey: read.optional('S3_SECRET_ACCESS_KEY', { expects: 'the S3 secret key', default: '', secret: true }) ?? '',
-      forcePathStyle: read.optional('S3_FORCE_PATH_STYLE', { expects: 'true or false', default: 'true', parse: boolean }) ?? true,
+      bucket:
+        read.optional('S3_BUCKET', {
+          expects: 'a bucket name',
+          default: 'tg-commerce',
+          parse: matching(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/),
+        }) ?? 'tg-commerce',
+      accessKeyId:
+        read.optional('S3_ACCESS_KEY_ID', { expects: 'the S3 access key id', default: '', secret: true }) ?? '',
+      secretAccessKey:
+        read.optional('S3_SECRET_ACCESS_KEY', { expects: 'the S3 secret key', default: '', secret: true }) ?? '',
+      forcePathStyle:
+        read.optional('S3_FORCE_PATH_STYLE', { expects: 'true or false', default: 'true', parse: boolean }) ?? true,
     },
     invoice: {
-      ttlMs: read.optional('INVOICE_TTL', { expects: 'a duration like 60m', default: '60m', parse: parseDuration }) ?? 0,
-      reconcileAtMs: read.optional('INVOICE_RECONCILE_SCHEDULE', { expects: 'comma-separated offsets from invoice creation like 1m,2m,5m,10m,20m,30m', default: '1m,2m,5m,10m,20m,30m', parse: durationList }) ?? [],
-      reconcileEveryMs: read.optional('INVOICE_RECONCILE_EVERY', { expects: 'a duration like 1h', default: '1h', parse: parseDuration }) ?? 0,
-      latePaymentWindowMs: read.optional('INVOICE_LATE_PAYMENT_WINDOW', { expects: 'a duration like 24h', default: '24h', parse: parseDuration }) ?? 0,
+      ttlMs:
+        read.optional('INVOICE_TTL', { expects: 'a duration like 60m', default: '60m', parse: parseDuration }) ?? 0,
+      reconcileAtMs:
+        read.optional('INVOICE_RECONCILE_SCHEDULE', {
+          expects: 'comma-separated offsets from invoice creation like 1m,2m,5m,10m,20m,30m',
+          default: '1m,2m,5m,10m,20m,30m',
+          parse: durationList,
+        }) ?? [],
+      reconcileEveryMs:
+        read.optional('INVOICE_RECONCILE_EVERY', {
+          expects: 'a duration like 1h',
+          default: '1h',
+          parse: parseDuration,
+        }) ?? 0,
+      latePaymentWindowMs:
+        read.optional('INVOICE_LATE_PAYMENT_WINDOW', {
+          expects: 'a duration like 24h',
+          default: '24h',
+          parse: parseDuration,
+        }) ?? 0,
     },
     subscription: {
-      reminderOffsetsMs: read.optional('SUBSCRIPTION_REMINDERS', { expects: 'comma-separated durations before expiry like 3d,1d', default: '3d,1d', parse: durationList }) ?? [],
-      gracePeriodMs: read.optional('SUBSCRIPTION_GRACE_PERIOD', { expects: 'a duration like 1d', default: '1d', parse: parseDuration }) ?? 0,
-      removalDryRun: read.optional('REMOVAL_DRY_RUN', { expects: 'true or false', default: 'false', parse: boolean }) ?? false,
+      reminderOffsetsMs:
+        read.optional('SUBSCRIPTION_REMINDERS', {
+          expects: 'comma-separated durations before expiry like 3d,1d',
+          default: '3d,1d',
+          parse: durationList,
+        }) ?? [],
+      gracePeriodMs:
+        read.optional('SUBSCRIPTION_GRACE_PERIOD', {
+          expects: 'a duration like 1d',
+          default: '1d',
+          parse: parseDuration,
+        }) ?? 0,
+      removalDryRun:
+        read.optional('REMOVAL_DRY_RUN', { expects: 'true or false', default: 'false', parse: boolean }) ?? false,
     },
     referral: {
-      holdMs: read.optional('REFERRAL_HOLD', { expects: 'a duration like 7d', default: '7d', parse: parseDuration }) ?? 0,
+      holdMs:
+        read.optional('REFERRAL_HOLD', { expects: 'a duration like 7d', default: '7d', parse: parseDuration }) ?? 0,
     },
     payout: {
-      minimumMinor: read.optional('PAYOUT_MINIMUM_MINOR', { expects: 'a positive amount in minor units like 1000 (10.00 USD)', default: '1000', parse: positiveMinor }) ?? 1000n,
-      reminderEveryMs: read.optional('PAYOUT_REMINDER_EVERY', { expects: 'a duration like 12h', default: '12h', parse: positiveDuration }) ?? 0,
+      minimumMinor:
+        read.optional('PAYOUT_MINIMUM_MINOR', {
+          expects: 'a positive amount in minor units like 1000 (10.00 USD)',
+          default: '1000',
+          parse: positiveMinor,
+        }) ?? 1000n,
+      reminderEveryMs:
+        read.optional('PAYOUT_REMINDER_EVERY', {
+          expects: 'a duration like 12h',
+          default: '12h',
+          parse: positiveDuration,
+        }) ?? 0,
     },
     worker: {
-      metricsHost: read.optional('WORKER_METRICS_HOST', { expects: 'an interface address to listen on', default: '127.0.0.1' }) ?? '127.0.0.1',
+      metricsHost:
+        read.optional('WORKER_METRICS_HOST', { expects: 'an interface address to listen on', default: '127.0.0.1' }) ??
+        '127.0.0.1',
       metricsPort: read.optional('WORKER_METRICS_PORT', { expects: 'a TCP port', parse: integer(1, 65535) }),
     },
   };

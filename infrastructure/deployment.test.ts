@@ -7,7 +7,17 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,8 +45,13 @@ describe('infrastructure/ufw-setup.sh', () => {
 
   /** Runs the script as an unprivileged user (via setpriv when the test runs as root). */
   function runUnprivileged(args: string[], env: Record<string, string> = {}) {
-    const command = isRoot ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', 'bash', script, ...args] : ['bash', script, ...args];
-    return spawnSync(command[0]!, command.slice(1), { encoding: 'utf8', env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', ...env } });
+    const command = isRoot
+      ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', 'bash', script, ...args]
+      : ['bash', script, ...args];
+    return spawnSync(command[0]!, command.slice(1), {
+      encoding: 'utf8',
+      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', ...env },
+    });
   }
   const commandsOf = (stdout: string) => stdout.split('\n').filter((line) => line.startsWith('ufw '));
 
@@ -46,8 +61,16 @@ describe('infrastructure/ufw-setup.sh', () => {
     expect(result.status).toBe(0);
     const commands = commandsOf(result.stdout);
     expect(commands).toContain('ufw default deny incoming');
-    for (const port of [22, 80, 443]) expect(commands.some((line) => line.startsWith(`ufw allow ${port}/tcp`)), `allow ${port}`).toBe(true);
-    for (const port of [8080, 7233, 8233, 5432, 7070]) expect(commands.some((line) => line.startsWith(`ufw deny ${port}/tcp`)), `deny ${port}`).toBe(true);
+    for (const port of [22, 80, 443])
+      expect(
+        commands.some((line) => line.startsWith(`ufw allow ${port}/tcp`)),
+        `allow ${port}`,
+      ).toBe(true);
+    for (const port of [8080, 7233, 8233, 5432, 7070])
+      expect(
+        commands.some((line) => line.startsWith(`ufw deny ${port}/tcp`)),
+        `deny ${port}`,
+      ).toBe(true);
     expect(commands.filter((line) => line.startsWith('ufw allow'))).toHaveLength(3);
     // SSH is allowed before the firewall goes up, so the session running the script survives.
     const enable = commands.indexOf('ufw --force enable');
@@ -80,8 +103,9 @@ describe('infrastructure/ufw-setup.sh', () => {
     chmodSync(join(bin, 'ufw'), 0o755);
     const env = { ...process.env, PATH: `${bin}${delimiter}${process.env.PATH ?? ''}` };
 
-    const dryRun = commandsOf(spawnSync('bash', [script, '--dry-run'], { encoding: 'utf8', env }).stdout)
-      .map((line) => line.replace(/'([^']*)'/g, '$1'));
+    const dryRun = commandsOf(spawnSync('bash', [script, '--dry-run'], { encoding: 'utf8', env }).stdout).map((line) =>
+      line.replace(/'([^']*)'/g, '$1'),
+    );
     const runs = [1, 2].map(() => {
       rmSync(calls, { force: true });
       const result = spawnSync('bash', [script], { encoding: 'utf8', env });
@@ -144,7 +168,21 @@ describe('docker-compose.yml', () => {
   });
 
   it('has every service the product needs, with health checks where a readiness probe exists', () => {
-    for (const name of ['postgres', 'temporal', 'temporal-ui', 'temporal-schema', 'temporal-setup', 'object-storage', 'object-storage-init', 'migrate', 'api', 'worker', 'bot', 'nginx', 'certbot']) {
+    for (const name of [
+      'postgres',
+      'temporal',
+      'temporal-ui',
+      'temporal-schema',
+      'temporal-setup',
+      'object-storage',
+      'object-storage-init',
+      'migrate',
+      'api',
+      'worker',
+      'bot',
+      'nginx',
+      'certbot',
+    ]) {
       expect(services[name], name).toBeDefined();
     }
     for (const name of ['postgres', 'temporal', 'temporal-ui', 'object-storage', 'api', 'nginx']) {
@@ -173,7 +211,9 @@ describe('docker-compose.yml', () => {
     const setup = commandOf('temporal-setup');
     for (const pair of searchAttributePairs) expect(setup).toContain(pair);
     expect(setup).toContain('temporal operator search-attribute create');
-    expect(setup.match(/\w+=(Int|Keyword|Text|Bool|Double|Datetime|KeywordList)\b/g)?.sort()).toEqual([...searchAttributePairs].sort());
+    expect(setup.match(/\w+=(Int|Keyword|Text|Bool|Double|Datetime|KeywordList)\b/g)?.sort()).toEqual(
+      [...searchAttributePairs].sort(),
+    );
   });
 
   /** What the container runs: the command with Compose's `$$` escapes undone. */
@@ -183,7 +223,9 @@ describe('docker-compose.yml', () => {
   };
 
   it('has shell scripts that parse (sh -n) once Compose has undone its $$ escapes', () => {
-    const scripts = Object.entries(services).filter(([, service]) => Array.isArray(service.entrypoint) && service.entrypoint.join(' ') === '/bin/sh -c');
+    const scripts = Object.entries(services).filter(
+      ([, service]) => Array.isArray(service.entrypoint) && service.entrypoint.join(' ') === '/bin/sh -c',
+    );
     expect(scripts.map(([name]) => name).sort()).toEqual(['certbot', 'temporal-schema', 'temporal-setup']);
     for (const [name] of scripts) {
       const result = spawnSync('sh', ['-n', '-c', containerCommand(name).join('\n')], { encoding: 'utf8' });
@@ -201,23 +243,40 @@ describe('docker-compose.yml', () => {
     if (!existsSync(join(bin, 'temporal'))) symlinkSync(cli, join(bin, 'temporal'));
     const address = inject('temporalAddress');
     const namespace = `compose-setup-${randomUUID().slice(0, 8)}`;
-    const env = { ...process.env, PATH: `${bin}${delimiter}${process.env.PATH ?? ''}`, TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: namespace };
-    const [shell, ...args] = [...(services['temporal-setup']!.entrypoint as string[]), ...containerCommand('temporal-setup')];
+    const env = {
+      ...process.env,
+      PATH: `${bin}${delimiter}${process.env.PATH ?? ''}`,
+      TEMPORAL_ADDRESS: address,
+      TEMPORAL_NAMESPACE: namespace,
+    };
+    const [shell, ...args] = [
+      ...(services['temporal-setup']!.entrypoint as string[]),
+      ...containerCommand('temporal-setup'),
+    ];
 
     const first = spawnSync(shell!, args, { env, encoding: 'utf8', timeout: 120_000 });
     expect(first.status, first.stderr).toBe(0);
-    const listed = spawnSync(cli, ['operator', 'search-attribute', 'list', '-n', namespace, '--address', address], { encoding: 'utf8' }).stdout;
-    for (const key of SEARCH_ATTRIBUTES) expect(listed).toMatch(new RegExp(`\\b${key.name}\\s+${CLI_TYPE[key.type]}\\b`));
+    const listed = spawnSync(cli, ['operator', 'search-attribute', 'list', '-n', namespace, '--address', address], {
+      encoding: 'utf8',
+    }).stdout;
+    for (const key of SEARCH_ATTRIBUTES)
+      expect(listed).toMatch(new RegExp(`\\b${key.name}\\s+${CLI_TYPE[key.type]}\\b`));
 
     const second = spawnSync(shell!, args, { env, encoding: 'utf8', timeout: 120_000 });
     expect(second.status, second.stderr).toBe(0);
     expect(second.stdout.match(/already registered/g)).toHaveLength(SEARCH_ATTRIBUTES.length);
   });
 
-  it('object-storage-init creates the bucket with the app\'s S3 client on a real S3 server, and leaves an existing one', () => {
+  it("object-storage-init creates the bucket with the app's S3 client on a real S3 server, and leaves an existing one", () => {
     const s3 = inject('s3');
     const bucket = `compose-init-${randomUUID().slice(0, 8)}`;
-    const env = { ...process.env, S3_ENDPOINT: s3.endpoint, S3_ACCESS_KEY_ID: s3.accessKeyId, S3_SECRET_ACCESS_KEY: s3.secretAccessKey, S3_BUCKET: bucket };
+    const env = {
+      ...process.env,
+      S3_ENDPOINT: s3.endpoint,
+      S3_ACCESS_KEY_ID: s3.accessKeyId,
+      S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+      S3_BUCKET: bucket,
+    };
     const [binary, ...args] = containerCommand('object-storage-init');
     const first = spawnSync(binary!, args, { cwd: root, env, encoding: 'utf8', timeout: 60_000 });
     expect(first.status, first.stderr).toBe(0);
@@ -225,12 +284,22 @@ describe('docker-compose.yml', () => {
     const second = spawnSync(binary!, args, { cwd: root, env, encoding: 'utf8', timeout: 60_000 });
     expect(second.status, second.stderr).toBe(0);
     expect(second.stdout).toContain(`bucket ${bucket} already exists`);
-    const wrongKey = spawnSync(binary!, args, { cwd: root, env: { ...env, S3_SECRET_ACCESS_KEY: 'wrong' }, encoding: 'utf8', timeout: 60_000 });
+    const wrongKey = spawnSync(binary!, args, {
+      cwd: root,
+      env: { ...env, S3_SECRET_ACCESS_KEY: 'wrong' },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(wrongKey.status).not.toBe(0);
   });
 
-  it('runs the app image with the npm scripts\' commands and one .env file', () => {
-    const expected: Record<string, string> = { api: scripts.api!, worker: scripts.worker!, bot: scripts.bot!, migrate: scripts['db:migrate']! };
+  it("runs the app image with the npm scripts' commands and one .env file", () => {
+    const expected: Record<string, string> = {
+      api: scripts.api!,
+      worker: scripts.worker!,
+      bot: scripts.bot!,
+      migrate: scripts['db:migrate']!,
+    };
     for (const [name, script] of Object.entries(expected)) {
       expect(commandOf(name), name).toBe(`npx ${script}`);
       expect(services[name]!.build, name).toBe('.');
@@ -242,7 +311,9 @@ describe('docker-compose.yml', () => {
   });
 
   it('publishes only 80 and 443 to the world; everything else on 127.0.0.1 (Docker ports bypass UFW)', () => {
-    const published = Object.entries(services).flatMap(([name, service]) => (service.ports ?? []).map((port) => [name, String(port)] as const));
+    const published = Object.entries(services).flatMap(([name, service]) =>
+      (service.ports ?? []).map((port) => [name, String(port)] as const),
+    );
     expect(published.length).toBeGreaterThan(2);
     for (const [name, port] of published) {
       if (name === 'nginx') expect(['80:80', '443:443']).toContain(port);
@@ -252,8 +323,12 @@ describe('docker-compose.yml', () => {
 
   it('renders the shipped nginx template with every placeholder it needs, and declares its volumes', () => {
     const nginx = services.nginx!;
-    expect(nginx.volumes).toContain('./infrastructure/nginx/tg-commerce.conf.template:/etc/nginx/templates/tg-commerce.conf.template:ro');
-    const placeholders = [...new Set(read('infrastructure/nginx/tg-commerce.conf.template').match(/\$\{TG_[A-Z0-9_]+\}/g))].map((p) => p.slice(2, -1));
+    expect(nginx.volumes).toContain(
+      './infrastructure/nginx/tg-commerce.conf.template:/etc/nginx/templates/tg-commerce.conf.template:ro',
+    );
+    const placeholders = [
+      ...new Set(read('infrastructure/nginx/tg-commerce.conf.template').match(/\$\{TG_[A-Z0-9_]+\}/g)),
+    ].map((p) => p.slice(2, -1));
     expect(placeholders.length).toBeGreaterThan(3);
     for (const name of placeholders) expect(nginx.environment?.[name], name).toBeTruthy();
     expect(nginx.environment?.TG_API_UPSTREAM).toBe('api:8080');
@@ -262,7 +337,10 @@ describe('docker-compose.yml', () => {
       if (source.startsWith('./')) expect(existsSync(join(root, source)), source).toBe(true);
     }
 
-    const named = Object.values(services).flatMap((service) => service.volumes ?? []).map((mount) => mount.split(':')[0]!).filter((source) => !/^[./]/.test(source));
+    const named = Object.values(services)
+      .flatMap((service) => service.volumes ?? [])
+      .map((mount) => mount.split(':')[0]!)
+      .filter((source) => !/^[./]/.test(source));
     expect(named.length).toBeGreaterThan(0);
     for (const volume of named) expect(compose.volumes, volume).toHaveProperty(volume);
   });
@@ -271,7 +349,9 @@ describe('docker-compose.yml', () => {
     const withoutEscapes = raw.replace(/\$\$/g, '');
     expect(withoutEscapes.match(/\$(?!\{)/g) ?? []).toEqual([]);
     const variables = [...new Set([...withoutEscapes.matchAll(/\$\{([A-Z0-9_]+)/g)].map((match) => match[1]!))];
-    expect(variables).toEqual(expect.arrayContaining(['POSTGRES_PASSWORD', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'TG_SERVER_NAME']));
+    expect(variables).toEqual(
+      expect.arrayContaining(['POSTGRES_PASSWORD', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'TG_SERVER_NAME']),
+    );
     const guide = read('README.md');
     for (const name of variables) expect(guide, `${name} in the README's deployment guide`).toContain(name);
   });
@@ -286,11 +366,18 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/^RUN npm ci\b/m);
     expect(dockerfile).toMatch(/^COPY package\.json package-lock\.json \.\/$/m);
     expect(dockerfile).toMatch(/^USER node$/m);
-    expect(dockerfile).toContain(`CMD ["npx", ${scripts.api!.split(' ').map((part) => JSON.stringify(part)).join(', ')}]`);
+    expect(dockerfile).toContain(
+      `CMD ["npx", ${scripts
+        .api!.split(' ')
+        .map((part) => JSON.stringify(part))
+        .join(', ')}]`,
+    );
   });
 
   it('keeps secrets and local state out of the build context', () => {
-    const ignored = read('.dockerignore').split('\n').map((line) => line.trim());
+    const ignored = read('.dockerignore')
+      .split('\n')
+      .map((line) => line.trim());
     for (const entry of ['.env', 'node_modules', '.git', '.data']) expect(ignored).toContain(entry);
   });
 });
@@ -327,7 +414,7 @@ describe('systemd units (infrastructure/systemd)', () => {
     'tg-commerce-migrate.service': scripts['db:migrate']!,
   };
 
-  it('run the npm scripts\' commands as a non-root user, from the environment file, restarted on failure', () => {
+  it("run the npm scripts' commands as a non-root user, from the environment file, restarted on failure", () => {
     for (const [name, script] of Object.entries(appUnits)) {
       const service = unit(name).Service!;
       expect(service.ExecStart, name).toEqual([`/opt/tg-commerce/node_modules/.bin/${script}`]);
@@ -356,7 +443,7 @@ describe('systemd units (infrastructure/systemd)', () => {
     }
   });
 
-  it('start the Temporal server with the product\'s search attributes', () => {
+  it("start the Temporal server with the product's search attributes", () => {
     const execStart = unit('tg-commerce-temporal.service').Service!.ExecStart![0]!;
     const registered = [...execStart.matchAll(/--search-attribute (\S+)/g)].map((match) => match[1]!);
     expect(registered.sort()).toEqual([...searchAttributePairs].sort());
@@ -387,7 +474,9 @@ describe('systemd units (infrastructure/systemd)', () => {
         .replace(/\/usr\/local\/bin\/(temporal|versitygw)/g, (_match, tool: string) => join(tools, tool));
       writeFileSync(join(copy, name), text);
     }
-    const result = spawnSync(analyze, ['verify', '--man=no', ...names.map((name) => join(copy, name))], { encoding: 'utf8' });
+    const result = spawnSync(analyze, ['verify', '--man=no', ...names.map((name) => join(copy, name))], {
+      encoding: 'utf8',
+    });
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
   });

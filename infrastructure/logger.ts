@@ -11,22 +11,40 @@ export type { Logger };
 function activityContext(): Record<string, string> {
   try {
     const { info } = Context.current();
-    return info.workflowExecution ? { workflowId: info.workflowExecution.workflowId, activity: info.activityType } : { activity: info.activityType };
+    return info.workflowExecution
+      ? { workflowId: info.workflowExecution.workflowId, activity: info.activityType }
+      : { activity: info.activityType };
   } catch {
     return {};
   }
 }
 
 export function createLogger(level = 'info', name?: string, destination?: pino.DestinationStream): Logger {
-  return pino({
-    level,
-    name,
-    base: { pid: process.pid },
-    mixin: activityContext,
-    redact: {
-      paths: ['token', '*.token', 'secret', '*.secret', '*.apiKey', '*.secretKey', '*.botToken', 'headers.authorization', 'req.headers.authorization', 'req.headers["x-telegram-bot-api-secret-token"]', 'databaseUrl', 'config'],
-      censor: '[redacted]',
+  return pino(
+    {
+      level,
+      name,
+      base: { pid: process.pid },
+      mixin: activityContext,
+      redact: {
+        paths: [
+          'token',
+          '*.token',
+          'secret',
+          '*.secret',
+          '*.apiKey',
+          '*.secretKey',
+          '*.botToken',
+          'headers.authorization',
+          'req.headers.authorization',
+          'req.headers["x-telegram-bot-api-secret-token"]',
+          'databaseUrl',
+          'config',
+        ],
+        censor: '[redacted]',
+      },
+      timestamp: pino.stdTimeFunctions.isoTime,
     },
-    timestamp: pino.stdTimeFunctions.isoTime,
-  }, destination ?? pino.destination(1));
+    destination ?? pino.destination(1),
+  );
 }

@@ -22,10 +22,29 @@ export function createWorkerMetrics(): WorkerMetrics {
   collectDefaultMetrics({ register: registry, prefix: 'tgc_worker_' });
   return {
     registry,
-    accessGrants: new Counter({ name: 'tgc_subscription_activations_total', help: 'Subscription periods that granted channel access (paid activations, trials and renewals after a lapse)', registers: [registry] }),
-    removals: new Counter({ name: 'tgc_member_removals_total', help: 'Members removed from channels when access ended (dry_run="true": logged only)', labelNames: ['dry_run'], registers: [registry] }),
-    telegramErrors: new Counter({ name: 'tgc_telegram_api_errors_total', help: 'Telegram Bot API calls that failed, by method and error code ("network" when unreachable)', labelNames: ['method', 'code'], registers: [registry] }),
-    activityFailures: new Counter({ name: 'tgc_activity_failures_total', help: 'Activity attempts that failed (Temporal retries them)', labelNames: ['activity'], registers: [registry] }),
+    accessGrants: new Counter({
+      name: 'tgc_subscription_activations_total',
+      help: 'Subscription periods that granted channel access (paid activations, trials and renewals after a lapse)',
+      registers: [registry],
+    }),
+    removals: new Counter({
+      name: 'tgc_member_removals_total',
+      help: 'Members removed from channels when access ended (dry_run="true": logged only)',
+      labelNames: ['dry_run'],
+      registers: [registry],
+    }),
+    telegramErrors: new Counter({
+      name: 'tgc_telegram_api_errors_total',
+      help: 'Telegram Bot API calls that failed, by method and error code ("network" when unreachable)',
+      labelNames: ['method', 'code'],
+      registers: [registry],
+    }),
+    activityFailures: new Counter({
+      name: 'tgc_activity_failures_total',
+      help: 'Activity attempts that failed (Temporal retries them)',
+      labelNames: ['activity'],
+      registers: [registry],
+    }),
   };
 }
 
@@ -75,24 +94,36 @@ export function instrumentActivities<T extends Record<string, ActivityFn>>(activ
 
 function observe(name: string, args: unknown[], result: unknown, metrics: WorkerMetrics): void {
   if (name === 'ensureInviteLinks') metrics.accessGrants.inc();
-  if (name === 'removeChannelAccess' && result && typeof result === 'object' && 'removed' in result && Array.isArray(result.removed)) {
+  if (
+    name === 'removeChannelAccess' &&
+    result &&
+    typeof result === 'object' &&
+    'removed' in result &&
+    Array.isArray(result.removed)
+  ) {
     const dryRun = (args[0] as { dryRun?: boolean } | undefined)?.dryRun === true;
     if (result.removed.length > 0) metrics.removals.inc({ dry_run: String(dryRun) }, result.removed.length);
   }
 }
 
 /** A bare HTTP server answering `GET /metrics` (and `/health`) for one registry. */
-export async function serveMetrics(registry: Registry, options: { host: string; port: number }): Promise<{ url: string; close(): Promise<void> }> {
+export async function serveMetrics(
+  registry: Registry,
+  options: { host: string; port: number },
+): Promise<{ url: string; close(): Promise<void> }> {
   const server: Server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0];
     if (request.method === 'GET' && path === '/metrics') {
-      registry.metrics().then((body) => {
-        response.writeHead(200, { 'content-type': registry.contentType });
-        response.end(body);
-      }, (error: unknown) => {
-        response.writeHead(500, { 'content-type': 'text/plain' });
-        response.end(`metrics failed: ${error instanceof Error ? error.message : String(error)}\n`);
-      });
+      registry.metrics().then(
+        (body) => {
+          response.writeHead(200, { 'content-type': registry.contentType });
+          response.end(body);
+        },
+        (error: unknown) => {
+          response.writeHead(500, { 'content-type': 'text/plain' });
+          response.end(`metrics failed: ${error instanceof Error ? error.message : String(error)}\n`);
+        },
+      );
       return;
     }
     if (request.method === 'GET' && path === '/health') {

@@ -15,14 +15,26 @@ let deps: OpsDeps;
 beforeAll(async () => {
   // No automatic reconciliation within a test's lifetime: only ops can find a dropped postback.
   stack = await startStack({ INVOICE_TTL: '30m', INVOICE_RECONCILE_SCHEDULE: '10m', INVOICE_RECONCILE_EVERY: '10m' });
-  deps = { db: stack.runtime.db, client: stack.runtime.temporal.client, commands: stack.runtime.commands, config: stack.config };
+  deps = {
+    db: stack.runtime.db,
+    client: stack.runtime.temporal.client,
+    commands: stack.runtime.commands,
+    config: stack.config,
+  };
 });
-afterAll(async () => { await stack?.stop(); });
+afterAll(async () => {
+  await stack?.stop();
+});
 
 async function ops(...argv: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runOps(argv, deps, (line) => out.push(line), (line) => err.push(line));
+  const code = await runOps(
+    argv,
+    deps,
+    (line) => out.push(line),
+    (line) => err.push(line),
+  );
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
@@ -33,8 +45,10 @@ async function buyer() {
   return { userId, planId };
 }
 
-const invoiceStatus = async (invoiceId: string) => (await stack.runtime.db.select().from(invoices).where(eq(invoices.id, invoiceId)))[0]?.status;
-const outboxRow = async (key: string) => (await stack.runtime.db.select().from(outboxMessages).where(eq(outboxMessages.key, key)))[0];
+const invoiceStatus = async (invoiceId: string) =>
+  (await stack.runtime.db.select().from(invoices).where(eq(invoices.id, invoiceId)))[0]?.status;
+const outboxRow = async (key: string) =>
+  (await stack.runtime.db.select().from(outboxMessages).where(eq(outboxMessages.key, key)))[0];
 
 describe('ops CLI', () => {
   it('finds an invoice whose postback was dropped and reconciles it with the gateway', async () => {
@@ -45,14 +59,23 @@ describe('ops CLI', () => {
     await stack.sandbox.cryptocloud.pay(invoiceId);
 
     const stuck = await eventually('the invoice listed as stuck', async () =>
-      (await stuckInvoices(deps, { olderThanMs: 1000 })).find((row) => row.invoiceId === invoiceId));
-    expect(stuck).toMatchObject({ processStatus: 'pending', telegramUserId: userId, amount: '10.00', received: '0', currency: 'USD' });
+      (await stuckInvoices(deps, { olderThanMs: 1000 })).find((row) => row.invoiceId === invoiceId),
+    );
+    expect(stuck).toMatchObject({
+      processStatus: 'pending',
+      telegramUserId: userId,
+      amount: '10.00',
+      received: '0',
+      currency: 'USD',
+    });
     expect(stuck.uiUrl).toContain(encodeURIComponent(`invoice:${invoiceId}`));
     const listed = await ops('stuck-invoices', '--older-than', '1s');
     expect(listed.code).toBe(0);
     expect(listed.out).toContain(invoiceId);
     // Younger than the threshold: not stuck.
-    expect((await stuckInvoices(deps, { olderThanMs: 3_600_000 })).some((row) => row.invoiceId === invoiceId)).toBe(false);
+    expect((await stuckInvoices(deps, { olderThanMs: 3_600_000 })).some((row) => row.invoiceId === invoiceId)).toBe(
+      false,
+    );
     expect(await invoiceStatus(invoiceId)).toBe('pending');
 
     const reconciled = await ops('reconcile', invoiceId);
@@ -60,18 +83,30 @@ describe('ops CLI', () => {
     expect(reconciled.out).toContain(`invoice ${invoiceId}: asked the gateway`);
     await eventually('the invoice paid', async () => (await invoiceStatus(invoiceId)) === 'paid');
     await stack.sandbox.telegram.waitForMessage(userId, (m) => /subscription is active/.test(m.text ?? ''));
-    await eventually('no longer stuck', async () => !(await stuckInvoices(deps, { olderThanMs: 1000 })).some((row) => row.invoiceId === invoiceId));
-    expect(await ops('reconcile', invoiceId)).toMatchObject({ code: 1, err: `error: invoice ${invoiceId} is closed (paid); nothing to reconcile` });
+    await eventually(
+      'no longer stuck',
+      async () => !(await stuckInvoices(deps, { olderThanMs: 1000 })).some((row) => row.invoiceId === invoiceId),
+    );
+    expect(await ops('reconcile', invoiceId)).toMatchObject({
+      code: 1,
+      err: `error: invoice ${invoiceId} is closed (paid); nothing to reconcile`,
+    });
   });
 
   it('replays a message Telegram refused exactly once, however often it is asked', async () => {
     const { userId, planId } = await buyer();
-    stack.sandbox.telegram.injectFault({ method: 'sendMessage', chatId: userId, fault: { kind: 'server_error', status: 400, description: 'Bad Request: message is too long' } });
+    stack.sandbox.telegram.injectFault({
+      method: 'sendMessage',
+      chatId: userId,
+      fault: { kind: 'server_error', status: 400, description: 'Bad Request: message is too long' },
+    });
     const { invoiceId } = await stack.runtime.commands.openInvoice({ userId, planId });
     const key = `${invoiceId}:created`;
     await eventually('the message marked failed', async () => (await outboxRow(key))?.status === 'failed');
     expect(stack.sandbox.telegram.messagesTo(userId)).toHaveLength(0);
-    expect((await userReport(deps, String(userId))).failedMessages).toEqual([expect.objectContaining({ key, status: 'failed' })]);
+    expect((await userReport(deps, String(userId))).failedMessages).toEqual([
+      expect.objectContaining({ key, status: 'failed' }),
+    ]);
 
     const [a, b] = await Promise.all([ops('replay-delivery', key), ops('replay-delivery', key)]);
     expect(a.code).toBe(0);
@@ -80,7 +115,9 @@ describe('ops CLI', () => {
     const again = await ops('replay-delivery', key);
     expect(again).toMatchObject({ code: 1, err: `error: message ${key} was already delivered; nothing to replay` });
 
-    const invoiceMessages = stack.sandbox.telegram.messagesTo(userId).filter((m) => /Invoice for 10\.00 USD/.test(m.text ?? ''));
+    const invoiceMessages = stack.sandbox.telegram
+      .messagesTo(userId)
+      .filter((m) => /Invoice for 10\.00 USD/.test(m.text ?? ''));
     expect(invoiceMessages).toHaveLength(1);
     // The replayed message is the original one, pay button included.
     expect(JSON.stringify(invoiceMessages[0]!.reply_markup)).toContain('Pay');
@@ -92,12 +129,31 @@ describe('ops CLI', () => {
     const invoiceId = `${userId}-${planId}-99`;
     // A provider no gateway is configured for: the workflow fails for good.
     await stack.runtime.temporal.client.workflow.start('invoiceWorkflow', {
-      workflowId: `invoice:${invoiceId}`, taskQueue: stack.config.temporal.taskQueue,
-      args: [{ invoiceId, userId, planId, provider: 'nowhere', amountMinor: '1000', currency: 'USD', ttlMs: 60_000, reconcileAtMs: [30_000], reconcileEveryMs: 30_000, latePaymentWindowMs: 1000 }],
-      typedSearchAttributes: [{ key: TelegramUserId, value: userId }, { key: InvoiceId, value: invoiceId }, { key: ProcessStatus, value: 'pending' }],
+      workflowId: `invoice:${invoiceId}`,
+      taskQueue: stack.config.temporal.taskQueue,
+      args: [
+        {
+          invoiceId,
+          userId,
+          planId,
+          provider: 'nowhere',
+          amountMinor: '1000',
+          currency: 'USD',
+          ttlMs: 60_000,
+          reconcileAtMs: [30_000],
+          reconcileEveryMs: 30_000,
+          latePaymentWindowMs: 1000,
+        },
+      ],
+      typedSearchAttributes: [
+        { key: TelegramUserId, value: userId },
+        { key: InvoiceId, value: invoiceId },
+        { key: ProcessStatus, value: 'pending' },
+      ],
     });
     const failed = await eventually('the failed workflow listed', async () =>
-      (await failedWorkflows(deps, { sinceMs: 3_600_000 })).find((row) => row.workflowId === `invoice:${invoiceId}`));
+      (await failedWorkflows(deps, { sinceMs: 3_600_000 })).find((row) => row.workflowId === `invoice:${invoiceId}`),
+    );
     expect(failed).toMatchObject({ type: 'invoiceWorkflow', executionStatus: 'FAILED', telegramUserId: userId });
     expect((await ops('failed', '--since', '1h')).out).toContain(`invoice:${invoiceId}`);
   });
@@ -107,7 +163,10 @@ describe('ops CLI', () => {
     const { invoiceId } = await stack.runtime.commands.openInvoice({ userId, planId });
     const report = await eventually('the invoice workflow visible', async () => {
       const found = await userReport(deps, String(userId));
-      return found.workflows.some((w) => w.workflowId === `invoice:${invoiceId}`) && found.invoices.some((i) => i.id === invoiceId) ? found : undefined;
+      return found.workflows.some((w) => w.workflowId === `invoice:${invoiceId}`) &&
+        found.invoices.some((i) => i.id === invoiceId)
+        ? found
+        : undefined;
     });
     expect(report.user?.id).toBe(userId);
     const shown = await ops('user', String(userId));
@@ -136,7 +195,10 @@ describe('ops CLI', () => {
     const { userId, planId } = await buyer();
     const { invoiceId } = await stack.runtime.commands.openInvoice({ userId, planId });
     await eventually('invoice recorded', async () => (await invoiceStatus(invoiceId)) === 'pending');
-    expect(await ops('refund', invoiceId)).toMatchObject({ code: 1, err: `error: Invoice ${invoiceId} is pending; only a paid invoice can be refunded` });
+    expect(await ops('refund', invoiceId)).toMatchObject({
+      code: 1,
+      err: `error: Invoice ${invoiceId} is pending; only a paid invoice can be refunded`,
+    });
     await stack.runtime.commands.cancelInvoice(invoiceId, 'test');
     expect((await ops('frobnicate')).code).toBe(2);
     expect((await ops()).code).toBe(2);

@@ -13,11 +13,24 @@ import { parseDuration } from '../domain/duration';
 import { fromMinor } from '../domain/money';
 import { ConfigError, loadConfig, loadDotEnv, type Config } from '../infrastructure/config';
 import type { Database } from '../infrastructure/db/client';
-import { invoices, ledgerEntries, outboxMessages, payoutRequests, referralCommissions, referrers, subscriptions, users } from '../infrastructure/db/schema';
+import {
+  invoices,
+  ledgerEntries,
+  outboxMessages,
+  payoutRequests,
+  referralCommissions,
+  referrers,
+  subscriptions,
+  users,
+} from '../infrastructure/db/schema';
 import { createLogger } from '../infrastructure/logger';
 import { createRuntime } from '../infrastructure/processes/runtime';
 import { invoiceWorkflowId, type Commands } from '../infrastructure/temporal/commands';
-import { InvoiceNotRefundableError, UnknownInvoiceError, UnknownMessageError } from '../infrastructure/temporal/money-commands';
+import {
+  InvoiceNotRefundableError,
+  UnknownInvoiceError,
+  UnknownMessageError,
+} from '../infrastructure/temporal/money-commands';
 import { InvoiceId, ProcessStatus, TelegramUserId } from '../workflows/search-attributes';
 
 export interface OpsDeps {
@@ -29,7 +42,10 @@ export interface OpsDeps {
 
 /** A refusal the operator can act on: printed as one line, exit code 1. */
 export class OpsError extends Error {
-  constructor(message: string) { super(message); this.name = 'OpsError'; }
+  constructor(message: string) {
+    super(message);
+    this.name = 'OpsError';
+  }
 }
 
 export interface WorkflowRow {
@@ -72,7 +88,8 @@ async function listWorkflows(deps: OpsDeps, query: string, limit: number): Promi
 export const queries = {
   stuckInvoices: (before: Date) =>
     `WorkflowType = 'invoiceWorkflow' AND ExecutionStatus = 'Running' AND ProcessStatus IN ('pending', 'partial') AND StartTime < '${before.toISOString()}'`,
-  failed: (since?: Date) => `(ExecutionStatus = 'Failed' OR ExecutionStatus = 'TimedOut')${since ? ` AND CloseTime > '${since.toISOString()}'` : ''}`,
+  failed: (since?: Date) =>
+    `(ExecutionStatus = 'Failed' OR ExecutionStatus = 'TimedOut')${since ? ` AND CloseTime > '${since.toISOString()}'` : ''}`,
   user: (telegramId: number) => `TelegramUserId = ${telegramId}`,
 };
 
@@ -84,30 +101,45 @@ export interface StuckInvoice extends WorkflowRow {
 }
 
 /** Invoices still waiting for money (pending or partly paid) for longer than `olderThanMs`. */
-export async function stuckInvoices(deps: OpsDeps, options: { olderThanMs: number; limit?: number; now?: number }): Promise<StuckInvoice[]> {
+export async function stuckInvoices(
+  deps: OpsDeps,
+  options: { olderThanMs: number; limit?: number; now?: number },
+): Promise<StuckInvoice[]> {
   const now = options.now ?? Date.now();
-  const rows = await listWorkflows(deps, queries.stuckInvoices(new Date(now - options.olderThanMs)), options.limit ?? 100);
+  const rows = await listWorkflows(
+    deps,
+    queries.stuckInvoices(new Date(now - options.olderThanMs)),
+    options.limit ?? 100,
+  );
   const result: StuckInvoice[] = [];
   for (const row of rows) {
     const invoiceId = row.invoiceId ?? row.workflowId.replace(/^invoice:/, '');
     const [invoice] = await deps.db.select().from(invoices).where(eq(invoices.id, invoiceId));
     result.push({
-      ...row, invoiceId, ageMs: now - row.startedAt.getTime(),
-      amount: invoice ? fromMinor(invoice.amountMinor, invoice.currency) : undefined, received: invoice?.amountReceived, currency: invoice?.currency,
+      ...row,
+      invoiceId,
+      ageMs: now - row.startedAt.getTime(),
+      amount: invoice ? fromMinor(invoice.amountMinor, invoice.currency) : undefined,
+      received: invoice?.amountReceived,
+      currency: invoice?.currency,
     });
   }
   return result;
 }
 
 /** Workflows that failed or timed out (optionally only those closed since a moment). */
-export async function failedWorkflows(deps: OpsDeps, options: { sinceMs?: number; limit?: number; now?: number } = {}): Promise<WorkflowRow[]> {
+export async function failedWorkflows(
+  deps: OpsDeps,
+  options: { sinceMs?: number; limit?: number; now?: number } = {},
+): Promise<WorkflowRow[]> {
   const since = options.sinceMs === undefined ? undefined : new Date((options.now ?? Date.now()) - options.sinceMs);
   return listWorkflows(deps, queries.failed(since), options.limit ?? 100);
 }
 
 /** Asks the invoice workflow to check with the gateway now. */
 export async function reconcile(deps: OpsDeps, invoiceId: string): Promise<{ invoiceId: string; state: string }> {
-  if (!INVOICE_ID_PATTERN.test(invoiceId)) throw new OpsError(`"${invoiceId.slice(0, 80)}" is not an invoice id (like 123456-plan-1)`);
+  if (!INVOICE_ID_PATTERN.test(invoiceId))
+    throw new OpsError(`"${invoiceId.slice(0, 80)}" is not an invoice id (like 123456-plan-1)`);
   const handle = deps.client.workflow.getHandle(invoiceWorkflowId(invoiceId));
   let description;
   try {
@@ -117,7 +149,9 @@ export async function reconcile(deps: OpsDeps, invoiceId: string): Promise<{ inv
     throw error;
   }
   if (description.status.name !== 'RUNNING') {
-    throw new OpsError(`invoice ${invoiceId} is closed (${description.typedSearchAttributes.get(ProcessStatus) ?? description.status.name.toLowerCase()}); nothing to reconcile`);
+    throw new OpsError(
+      `invoice ${invoiceId} is closed (${description.typedSearchAttributes.get(ProcessStatus) ?? description.status.name.toLowerCase()}); nothing to reconcile`,
+    );
   }
   await deps.commands.reconcileInvoice(invoiceId);
   const state = await deps.commands.invoiceState(invoiceId);
@@ -160,7 +194,8 @@ export interface UserReport {
 
 /** Everything about one Telegram user: their workflows (by TelegramUserId) and read-model rows. */
 export async function userReport(deps: OpsDeps, telegramIdText: string): Promise<UserReport> {
-  if (!/^\d{1,16}$/.test(telegramIdText)) throw new OpsError(`"${telegramIdText.slice(0, 40)}" is not a Telegram user id`);
+  if (!/^\d{1,16}$/.test(telegramIdText))
+    throw new OpsError(`"${telegramIdText.slice(0, 40)}" is not a Telegram user id`);
   const userId = Number(telegramIdText);
   const [user] = await deps.db.select().from(users).where(eq(users.id, userId));
   const workflows = await listWorkflows(deps, queries.user(userId), 200);
@@ -168,18 +203,61 @@ export async function userReport(deps: OpsDeps, telegramIdText: string): Promise
   const [subs, invoiceRows, payouts, referrerRows, commissions, currencies, failedMessages] = await Promise.all([
     deps.db.select().from(subscriptions).where(eq(subscriptions.userId, userId)),
     deps.db.select().from(invoices).where(eq(invoices.userId, userId)).orderBy(desc(invoices.createdAt)).limit(20),
-    deps.db.select().from(payoutRequests).where(eq(payoutRequests.requesterId, userId)).orderBy(desc(payoutRequests.requestedAt)).limit(20),
+    deps.db
+      .select()
+      .from(payoutRequests)
+      .where(eq(payoutRequests.requesterId, userId))
+      .orderBy(desc(payoutRequests.requestedAt))
+      .limit(20),
     deps.db.select().from(referrers).where(eq(referrers.userId, userId)),
-    deps.db.select().from(referralCommissions).where(eq(referralCommissions.referrerId, userId)).orderBy(desc(referralCommissions.createdAt)).limit(20),
-    deps.db.selectDistinct({ currency: ledgerEntries.currency }).from(ledgerEntries).where(like(ledgerEntries.account, `referrer:${userId}:%`)),
-    deps.db.select({ key: outboxMessages.key, status: outboxMessages.status, error: outboxMessages.error }).from(outboxMessages)
-      .where(and(eq(outboxMessages.chatId, userId), or(eq(outboxMessages.status, 'failed'), eq(outboxMessages.status, 'blocked'), and(isNotNull(outboxMessages.error), ne(outboxMessages.status, 'sent'))))).limit(20),
+    deps.db
+      .select()
+      .from(referralCommissions)
+      .where(eq(referralCommissions.referrerId, userId))
+      .orderBy(desc(referralCommissions.createdAt))
+      .limit(20),
+    deps.db
+      .selectDistinct({ currency: ledgerEntries.currency })
+      .from(ledgerEntries)
+      .where(like(ledgerEntries.account, `referrer:${userId}:%`)),
+    deps.db
+      .select({ key: outboxMessages.key, status: outboxMessages.status, error: outboxMessages.error })
+      .from(outboxMessages)
+      .where(
+        and(
+          eq(outboxMessages.chatId, userId),
+          or(
+            eq(outboxMessages.status, 'failed'),
+            eq(outboxMessages.status, 'blocked'),
+            and(isNotNull(outboxMessages.error), ne(outboxMessages.status, 'sent')),
+          ),
+        ),
+      )
+      .limit(20),
   ]);
-  const balances = await Promise.all(currencies.map(async ({ currency }) => {
-    const b = await referrerBalances(deps.db, userId, currency);
-    return { currency, held: fromMinor(b.held, currency), available: fromMinor(b.available, currency), reserved: fromMinor(b.reserved, currency) };
-  }));
-  return { userId, user, workflows, subscriptions: subs, invoices: invoiceRows, payouts, referrer: referrerRows[0], commissions, balances, failedMessages };
+  const balances = await Promise.all(
+    currencies.map(async ({ currency }) => {
+      const b = await referrerBalances(deps.db, userId, currency);
+      return {
+        currency,
+        held: fromMinor(b.held, currency),
+        available: fromMinor(b.available, currency),
+        reserved: fromMinor(b.reserved, currency),
+      };
+    }),
+  );
+  return {
+    userId,
+    user,
+    workflows,
+    subscriptions: subs,
+    invoices: invoiceRows,
+    payouts,
+    referrer: referrerRows[0],
+    commissions,
+    balances,
+    failedMessages,
+  };
 }
 
 /** Marks a paid invoice refunded and reverses its referral commission. */
@@ -214,15 +292,28 @@ function option(args: string[], name: string): string | undefined {
 
 function duration(text: string | undefined, name: string, fallback?: number): number | undefined {
   if (text === undefined) return fallback;
-  try { return parseDuration(text); } catch { throw new UsageError(`${name} expects a duration like 30m, 2h or 1d`); }
+  try {
+    return parseDuration(text);
+  } catch {
+    throw new UsageError(`${name} expects a duration like 30m, 2h or 1d`);
+  }
 }
 
 const when = (date?: Date) => (date ? date.toISOString().replace('T', ' ').slice(0, 19) : '-');
-const age = (ms: number) => (ms >= 3_600_000 ? `${Math.floor(ms / 3_600_000)}h${Math.floor((ms % 3_600_000) / 60_000)}m` : `${Math.floor(ms / 60_000)}m${Math.floor((ms % 60_000) / 1000)}s`);
-const json = (value: unknown) => JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2);
+const age = (ms: number) =>
+  ms >= 3_600_000
+    ? `${Math.floor(ms / 3_600_000)}h${Math.floor((ms % 3_600_000) / 60_000)}m`
+    : `${Math.floor(ms / 60_000)}m${Math.floor((ms % 60_000) / 1000)}s`;
+const json = (value: unknown) =>
+  JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2);
 
 /** Runs one command; prints with `out` (results) and `err` (refusals); returns the exit code. */
-export async function runOps(argv: string[], deps: OpsDeps, out: (line: string) => void = console.log, err: (line: string) => void = console.error): Promise<number> {
+export async function runOps(
+  argv: string[],
+  deps: OpsDeps,
+  out: (line: string) => void = console.log,
+  err: (line: string) => void = console.error,
+): Promise<number> {
   const args = [...argv];
   const asJson = args.includes('--json');
   if (asJson) args.splice(args.indexOf('--json'), 1);
@@ -232,16 +323,26 @@ export async function runOps(argv: string[], deps: OpsDeps, out: (line: string) 
       case 'stuck-invoices': {
         const olderThanMs = duration(option(rest, '--older-than'), '--older-than', 30 * 60_000)!;
         const rows = await stuckInvoices(deps, { olderThanMs });
-        if (asJson) { out(json(rows)); return 0; }
+        if (asJson) {
+          out(json(rows));
+          return 0;
+        }
         if (rows.length === 0) out('no stuck invoices');
-        for (const r of rows) out(`${r.invoiceId}  ${r.processStatus ?? '?'}  received ${r.received ?? '?'} of ${r.amount ?? '?'} ${r.currency ?? ''}  user ${r.telegramUserId ?? '?'}  open ${age(r.ageMs)}  ${r.uiUrl}`);
+        for (const r of rows)
+          out(
+            `${r.invoiceId}  ${r.processStatus ?? '?'}  received ${r.received ?? '?'} of ${r.amount ?? '?'} ${r.currency ?? ''}  user ${r.telegramUserId ?? '?'}  open ${age(r.ageMs)}  ${r.uiUrl}`,
+          );
         return 0;
       }
       case 'failed': {
         const rows = await failedWorkflows(deps, { sinceMs: duration(option(rest, '--since'), '--since') });
-        if (asJson) { out(json(rows)); return 0; }
+        if (asJson) {
+          out(json(rows));
+          return 0;
+        }
         if (rows.length === 0) out('no failed workflows');
-        for (const r of rows) out(`${r.workflowId}  ${r.type}  ${r.executionStatus}  closed ${when(r.closedAt)}  ${r.uiUrl}`);
+        for (const r of rows)
+          out(`${r.workflowId}  ${r.type}  ${r.executionStatus}  closed ${when(r.closedAt)}  ${r.uiUrl}`);
         return 0;
       }
       case 'reconcile': {
@@ -262,16 +363,34 @@ export async function runOps(argv: string[], deps: OpsDeps, out: (line: string) 
         const id = rest[0];
         if (!id) throw new UsageError('user needs a Telegram user id');
         const report = await userReport(deps, id);
-        if (asJson) { out(json(report)); return 0; }
-        out(`user ${report.userId}${report.user ? ` ${[report.user.firstName, report.user.lastName].filter(Boolean).join(' ')}${report.user.username ? ` @${report.user.username}` : ''}` : ' (no user record)'}${report.user?.referredBy ? `, referred by ${report.user.referredBy}` : ''}${report.user?.blockedAt ? ', has blocked the bot' : ''}`);
+        if (asJson) {
+          out(json(report));
+          return 0;
+        }
+        out(
+          `user ${report.userId}${report.user ? ` ${[report.user.firstName, report.user.lastName].filter(Boolean).join(' ')}${report.user.username ? ` @${report.user.username}` : ''}` : ' (no user record)'}${report.user?.referredBy ? `, referred by ${report.user.referredBy}` : ''}${report.user?.blockedAt ? ', has blocked the bot' : ''}`,
+        );
         out(`workflows (${report.workflows.length}):`);
-        for (const w of report.workflows) out(`  ${w.workflowId}  ${w.executionStatus}  ${w.processStatus ?? ''}  started ${when(w.startedAt)}`);
-        for (const s of report.subscriptions) out(`subscription ${s.planId}: ${s.status} until ${when(s.expiresAt)} (access until ${when(s.accessUntil)})`);
-        for (const i of report.invoices) out(`invoice ${i.id}: ${i.status}, ${fromMinor(i.amountMinor, i.currency)} ${i.currency}, received ${i.amountReceived}`);
-        if (report.referrer) out(`referrer: ${report.referrer.active ? 'active' : 'inactive'}, ${report.referrer.commissionBps / 100}% commission`);
-        for (const b of report.balances) out(`balance ${b.currency}: available ${b.available}, held ${b.held}, reserved ${b.reserved}`);
-        for (const c of report.commissions) out(`commission on ${c.invoiceId}: ${fromMinor(c.amountMinor, c.currency)} ${c.currency} ${c.status}`);
-        for (const p of report.payouts) out(`payout ${p.id}: ${fromMinor(p.amountMinor, p.currency)} ${p.currency} to ${p.wallet} (${p.network}) ${p.status}`);
+        for (const w of report.workflows)
+          out(`  ${w.workflowId}  ${w.executionStatus}  ${w.processStatus ?? ''}  started ${when(w.startedAt)}`);
+        for (const s of report.subscriptions)
+          out(`subscription ${s.planId}: ${s.status} until ${when(s.expiresAt)} (access until ${when(s.accessUntil)})`);
+        for (const i of report.invoices)
+          out(
+            `invoice ${i.id}: ${i.status}, ${fromMinor(i.amountMinor, i.currency)} ${i.currency}, received ${i.amountReceived}`,
+          );
+        if (report.referrer)
+          out(
+            `referrer: ${report.referrer.active ? 'active' : 'inactive'}, ${report.referrer.commissionBps / 100}% commission`,
+          );
+        for (const b of report.balances)
+          out(`balance ${b.currency}: available ${b.available}, held ${b.held}, reserved ${b.reserved}`);
+        for (const c of report.commissions)
+          out(`commission on ${c.invoiceId}: ${fromMinor(c.amountMinor, c.currency)} ${c.currency} ${c.status}`);
+        for (const p of report.payouts)
+          out(
+            `payout ${p.id}: ${fromMinor(p.amountMinor, p.currency)} ${p.currency} to ${p.wallet} (${p.network}) ${p.status}`,
+          );
         for (const m of report.failedMessages) out(`failed message ${m.key}: ${m.status} ${m.error ?? ''}`);
         return 0;
       }
@@ -279,15 +398,27 @@ export async function runOps(argv: string[], deps: OpsDeps, out: (line: string) 
         const [invoiceId, ...reason] = rest;
         if (!invoiceId) throw new UsageError('refund needs an invoice id');
         const result = await refund(deps, invoiceId, reason.join(' ') || undefined);
-        out(asJson ? json(result) : result.alreadyRefunded ? `invoice ${invoiceId} was already refunded` : `invoice ${invoiceId} refunded${result.commissionReversed ? '; referral commission reversed' : ''}`);
+        out(
+          asJson
+            ? json(result)
+            : result.alreadyRefunded
+              ? `invoice ${invoiceId} was already refunded`
+              : `invoice ${invoiceId} refunded${result.commissionReversed ? '; referral commission reversed' : ''}`,
+        );
         return 0;
       }
       default:
         throw new UsageError(command ? `unknown command "${command}"` : 'no command given');
     }
   } catch (error) {
-    if (error instanceof OpsError) { err(`error: ${error.message}`); return 1; }
-    if (error instanceof UsageError) { err(`error: ${error.message}\n${USAGE}`); return 2; }
+    if (error instanceof OpsError) {
+      err(`error: ${error.message}`);
+      return 1;
+    }
+    if (error instanceof UsageError) {
+      err(`error: ${error.message}\n${USAGE}`);
+      return 2;
+    }
     throw error;
   }
 }
@@ -299,12 +430,23 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const config = loadConfig();
     const runtime = await createRuntime(config, 'ops', createLogger('warn', 'ops'));
     try {
-      code = await runOps(process.argv.slice(2), { db: runtime.db, client: runtime.temporal.client, commands: runtime.commands, config });
+      code = await runOps(process.argv.slice(2), {
+        db: runtime.db,
+        client: runtime.temporal.client,
+        commands: runtime.commands,
+        config,
+      });
     } finally {
       await runtime.close();
     }
   } catch (error) {
-    if (error instanceof ConfigError) { console.error(error.message); code = 2; } else { console.error(`error: ${error instanceof Error ? error.message : String(error)}`); code = 1; }
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      code = 2;
+    } else {
+      console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+      code = 1;
+    }
   }
   process.exit(code);
 }

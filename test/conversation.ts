@@ -9,12 +9,20 @@ export const WAIT_MS = 20_000;
 
 export const buttonsOf = (message: SentMessage): InlineKeyboardButton[] =>
   message.reply_markup && 'inline_keyboard' in message.reply_markup ? message.reply_markup.inline_keyboard.flat() : [];
-export const callbackDataOf = (message: SentMessage) => buttonsOf(message).flatMap((b) => ('callback_data' in b ? [b.callback_data] : []));
+export const callbackDataOf = (message: SentMessage) =>
+  buttonsOf(message).flatMap((b) => ('callback_data' in b ? [b.callback_data] : []));
 export const hasButton = (data: string) => (message: SentMessage) => callbackDataOf(message).includes(data);
-export const textMatches = (pattern: RegExp) => (message: SentMessage) => pattern.test(message.text ?? message.caption ?? '');
+export const textMatches = (pattern: RegExp) => (message: SentMessage) =>
+  pattern.test(message.text ?? message.caption ?? '');
 
 export function conversation(tg: () => TelegramSandbox) {
-  const lastMessageId = (chatId: number) => Math.max(0, ...tg().messagesTo(chatId).map((m) => m.message_id));
+  const lastMessageId = (chatId: number) =>
+    Math.max(
+      0,
+      ...tg()
+        .messagesTo(chatId)
+        .map((m) => m.message_id),
+    );
 
   /** The first bot message to `chatId` sent after this call that matches. */
   function nextMessage(chatId: number, predicate: (message: SentMessage) => boolean, timeoutMs = WAIT_MS) {

@@ -9,7 +9,12 @@ import { join } from 'node:path';
 import 'vitest';
 import type { TestProject } from 'vitest/node';
 import { runMigrations } from '../infrastructure/db/migrate';
-import { providePostgres, startS3Server, startTemporalDevServer, type RunningService } from '../infrastructure/toolchain/services';
+import {
+  providePostgres,
+  startS3Server,
+  startTemporalDevServer,
+  type RunningService,
+} from '../infrastructure/toolchain/services';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -49,7 +49,13 @@ export interface Stack {
   runtime: Runtime;
   apiUrl: string;
   /** A fresh plan with its own channel(s), unique to this test. */
-  createPlan(options?: { priceMinor?: bigint; durationSeconds?: number; trialSeconds?: number; channelCount?: number; title?: string }): Promise<{ planId: string; channelIds: number[] }>;
+  createPlan(options?: {
+    priceMinor?: bigint;
+    durationSeconds?: number;
+    trialSeconds?: number;
+    channelCount?: number;
+    title?: string;
+  }): Promise<{ planId: string; channelIds: number[] }>;
   /** A Telegram user id no other test uses. */
   newUserId(): number;
   /** Registers a user as the bot would after /start with terms accepted. */
@@ -61,9 +67,15 @@ export interface Stack {
 
 export async function startStack(overrides: Record<string, string> = {}): Promise<Stack> {
   const sandbox = await startSandbox({
-    cryptocloud: { apiKey: TEST_SECRETS.CRYPTOCLOUD_API_KEY, secretKey: TEST_SECRETS.CRYPTOCLOUD_SECRET_KEY, shopId: TEST_SECRETS.CRYPTOCLOUD_SHOP_ID },
+    cryptocloud: {
+      apiKey: TEST_SECRETS.CRYPTOCLOUD_API_KEY,
+      secretKey: TEST_SECRETS.CRYPTOCLOUD_SECRET_KEY,
+      shopId: TEST_SECRETS.CRYPTOCLOUD_SHOP_ID,
+    },
   });
-  const config = loadConfig(testEnv({ TELEGRAM_API_ROOT: sandbox.url, CRYPTOCLOUD_API_URL: sandbox.url, ...overrides }));
+  const config = loadConfig(
+    testEnv({ TELEGRAM_API_ROOT: sandbox.url, CRYPTOCLOUD_API_URL: sandbox.url, ...overrides }),
+  );
   const logger = createLogger(config.logLevel, 'test');
   const runtime = await createRuntime(config, 'test', logger);
   const bot = createBot({ config, db: runtime.db, sql: runtime.sql, commands: runtime.commands, logger });
@@ -76,8 +88,11 @@ export async function startStack(overrides: Record<string, string> = {}): Promis
   let worker: { worker: Worker; running: Promise<void> } | undefined;
   const startWorker = async () => {
     const created = await createWorker({
-      address: config.temporal.address, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue,
-      activities: createWorkerActivities(runtime), logger: runtime.logger,
+      address: config.temporal.address,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      activities: createWorkerActivities(runtime),
+      logger: runtime.logger,
     });
     worker = { worker: created.worker, running: created.worker.run().finally(() => created.connection.close()) };
   };
@@ -94,18 +109,31 @@ export async function startStack(overrides: Record<string, string> = {}): Promis
   const newUserId = () => {
     for (;;) {
       const id = randomInt(100_000_000, 2_000_000_000);
-      if (!ids.has(id)) { ids.add(id); return id; }
+      if (!ids.has(id)) {
+        ids.add(id);
+        return id;
+      }
     }
   };
 
   return {
-    config, sandbox, runtime, apiUrl, newUserId, startWorker, stopWorker,
+    config,
+    sandbox,
+    runtime,
+    apiUrl,
+    newUserId,
+    startWorker,
+    stopWorker,
     async createPlan(options = {}) {
       const planId = `p${randomUUID().replaceAll('-', '').slice(0, 10)}`;
       const channelIds = Array.from({ length: options.channelCount ?? 1 }, () => -(1_000_000_000_000 + newUserId()));
       await runtime.db.insert(plans).values({
-        id: planId, title: options.title ?? `Plan ${planId}`, priceMinor: options.priceMinor ?? 1000n, currency: 'USD',
-        durationSeconds: options.durationSeconds ?? 12, trialSeconds: options.trialSeconds ?? 0,
+        id: planId,
+        title: options.title ?? `Plan ${planId}`,
+        priceMinor: options.priceMinor ?? 1000n,
+        currency: 'USD',
+        durationSeconds: options.durationSeconds ?? 12,
+        trialSeconds: options.trialSeconds ?? 0,
       });
       for (const [index, channelId] of channelIds.entries()) {
         await runtime.db.insert(channels).values({ id: channelId, title: `Channel ${index + 1} of ${planId}` });
@@ -115,7 +143,16 @@ export async function startStack(overrides: Record<string, string> = {}): Promis
       return { planId, channelIds };
     },
     async addUser(userId, fields = {}) {
-      await runtime.db.insert(users).values({ id: userId, firstName: `User ${userId}`, referralCode: `r${userId}`, termsAcceptedAt: new Date(), ...fields }).onConflictDoNothing();
+      await runtime.db
+        .insert(users)
+        .values({
+          id: userId,
+          firstName: `User ${userId}`,
+          referralCode: `r${userId}`,
+          termsAcceptedAt: new Date(),
+          ...fields,
+        })
+        .onConflictDoNothing();
       // In Telegram a bot can only write to users who started it.
       sandbox.telegram.addUser({ id: userId, first_name: `User ${userId}` }, { startedBot: true });
     },
@@ -140,8 +177,13 @@ async function recordHistories(runtime: Runtime, taskQueue: string): Promise<voi
   const { default: proto } = await import('@temporalio/proto');
   const query = `TaskQueue = '${taskQueue}' AND (ExecutionStatus = 'Completed' OR ExecutionStatus = 'ContinuedAsNew')`;
   for await (const execution of runtime.temporal.client.workflow.list({ query })) {
-    const history = await runtime.temporal.client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory();
+    const history = await runtime.temporal.client.workflow
+      .getHandle(execution.workflowId, execution.runId)
+      .fetchHistory();
     const name = `${execution.type}-${execution.workflowId.replace(/[^\w-]/g, '_')}-${execution.runId.slice(0, 8)}.bin`;
-    await writeFile(new URL(`./histories/${name}`, import.meta.url), proto.temporal.api.history.v1.History.encode(history).finish());
+    await writeFile(
+      new URL(`./histories/${name}`, import.meta.url),
+      proto.temporal.api.history.v1.History.encode(history).finish(),
+    );
   }
 }

@@ -11,12 +11,26 @@ import type { Database } from '../infrastructure/db/client';
 import { ledgerEntries } from '../infrastructure/db/schema';
 
 export async function assertLedgerInvariant(db: Database): Promise<void> {
-  const unbalanced = await db.select({ key: ledgerEntries.transactionKey, currency: ledgerEntries.currency, sum: sql<string>`sum(${ledgerEntries.amountMinor})::text` })
-    .from(ledgerEntries).groupBy(ledgerEntries.transactionKey, ledgerEntries.currency).having(sql`sum(${ledgerEntries.amountMinor}) <> 0`);
+  const unbalanced = await db
+    .select({
+      key: ledgerEntries.transactionKey,
+      currency: ledgerEntries.currency,
+      sum: sql<string>`sum(${ledgerEntries.amountMinor})::text`,
+    })
+    .from(ledgerEntries)
+    .groupBy(ledgerEntries.transactionKey, ledgerEntries.currency)
+    .having(sql`sum(${ledgerEntries.amountMinor}) <> 0`);
   expect(unbalanced, 'transactions that do not sum to zero').toEqual([]);
 
-  const referrerAccounts = await db.select({ account: ledgerEntries.account, currency: ledgerEntries.currency, sum: sql<string>`sum(${ledgerEntries.amountMinor})::text` })
-    .from(ledgerEntries).where(like(ledgerEntries.account, 'referrer:%')).groupBy(ledgerEntries.account, ledgerEntries.currency);
+  const referrerAccounts = await db
+    .select({
+      account: ledgerEntries.account,
+      currency: ledgerEntries.currency,
+      sum: sql<string>`sum(${ledgerEntries.amountMinor})::text`,
+    })
+    .from(ledgerEntries)
+    .where(like(ledgerEntries.account, 'referrer:%'))
+    .groupBy(ledgerEntries.account, ledgerEntries.currency);
   const owners = new Map<string, { userId: number; currency: string; total: bigint }>();
   for (const row of referrerAccounts) {
     const match = /^referrer:(\d+):(held|available|reserved)$/.exec(row.account);
@@ -28,19 +42,37 @@ export async function assertLedgerInvariant(db: Database): Promise<void> {
   }
   for (const { userId, currency, total } of owners.values()) {
     const b = await referrerBalances(db, userId, currency);
-    expect(b.held + b.available + b.reserved, `referrer ${userId} ${currency}: held + available + reserved = their entries`).toBe(-total);
-    expect(b.held >= 0n && b.reserved >= 0n, `referrer ${userId} ${currency}: held ${b.held} and reserved ${b.reserved} are never negative`).toBe(true);
+    expect(
+      b.held + b.available + b.reserved,
+      `referrer ${userId} ${currency}: held + available + reserved = their entries`,
+    ).toBe(-total);
+    expect(
+      b.held >= 0n && b.reserved >= 0n,
+      `referrer ${userId} ${currency}: held ${b.held} and reserved ${b.reserved} are never negative`,
+    ).toBe(true);
   }
 }
 
-export const balancesOf = (db: Database, userId: number, currency = 'USD'): Promise<ReferrerBalances> => referrerBalances(db, userId, currency);
+export const balancesOf = (db: Database, userId: number, currency = 'USD'): Promise<ReferrerBalances> =>
+  referrerBalances(db, userId, currency);
 
 /** Gives a referrer money to withdraw, as if commissions had been released (a balanced test posting). */
-export async function fundReferrer(db: Database, userId: number, amountMinor: bigint, key: string, currency = 'USD'): Promise<void> {
-  const posting: Posting = { key: `test:${key}:fund`, kind: 'test-funding', currency, legs: [
-    { account: accounts.commissionExpense(), amountMinor },
-    { account: accounts.referrerAvailable(userId), amountMinor: -amountMinor },
-  ] };
+export async function fundReferrer(
+  db: Database,
+  userId: number,
+  amountMinor: bigint,
+  key: string,
+  currency = 'USD',
+): Promise<void> {
+  const posting: Posting = {
+    key: `test:${key}:fund`,
+    kind: 'test-funding',
+    currency,
+    legs: [
+      { account: accounts.commissionExpense(), amountMinor },
+      { account: accounts.referrerAvailable(userId), amountMinor: -amountMinor },
+    ],
+  };
   await post(db, posting);
 }
 

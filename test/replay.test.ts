@@ -17,11 +17,18 @@ describe('workflow replay', () => {
   it('has recorded histories of every kind of workflow', () => {
     const kinds = Object.keys(workflows);
     expect(kinds.length).toBeGreaterThan(0);
-    for (const kind of kinds) expect(files.some((name) => name.startsWith(`${kind}-`)), kind).toBe(true);
+    for (const kind of kinds)
+      expect(
+        files.some((name) => name.startsWith(`${kind}-`)),
+        kind,
+      ).toBe(true);
   });
 
   it('replays every recorded history without nondeterminism', async () => {
-    const histories = files.map((name) => ({ workflowId: name, history: proto.temporal.api.history.v1.History.decode(readFileSync(new URL(name, folder))) }));
+    const histories = files.map((name) => ({
+      workflowId: name,
+      history: proto.temporal.api.history.v1.History.decode(readFileSync(new URL(name, folder))),
+    }));
     const failures: string[] = [];
     for await (const result of Worker.runReplayHistories({ workflowsPath, replayName: 'recorded' }, histories)) {
       if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);

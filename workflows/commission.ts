@@ -4,7 +4,15 @@
  * signal before or after that. Every step is keyed by the invoice id, so a later run (started by a
  * refund after this one ended) continues from what the ledger and read model already hold.
  */
-import { condition, defineQuery, defineSignal, log, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  condition,
+  defineQuery,
+  defineSignal,
+  log,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import type { CommissionStatus } from '../domain/referral';
 import { InvoiceId, ProcessStatus, TelegramUserId } from './search-attributes';
@@ -30,14 +38,21 @@ export const commissionStateQuery = defineQuery<CommissionView>('commissionState
 
 const acts = proxyActivities<ReturnType<typeof createActivities>>({
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: ['InvalidRequest'] },
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    nonRetryableErrorTypes: ['InvalidRequest'],
+  },
 });
 
 export async function commissionWorkflow(input: CommissionInput): Promise<CommissionView> {
   const { invoiceId } = input;
   let refundBy: string | undefined;
   let view: CommissionView = { invoiceId, status: 'preparing' };
-  setHandler(refundCommissionSignal, ({ by }) => { refundBy ??= by; });
+  setHandler(refundCommissionSignal, ({ by }) => {
+    refundBy ??= by;
+  });
   setHandler(commissionStateQuery, () => view);
 
   const facts = await acts.prepareCommission({ invoiceId, holdMs: input.holdMs });
@@ -50,29 +65,55 @@ export async function commissionWorkflow(input: CommissionInput): Promise<Commis
   let status = facts.status;
   const update = (next: CommissionStatus) => {
     status = next;
-    view = { invoiceId, status, referrerId: facts.referrerId, amountMinor: facts.amountMinor, currency: facts.currency, releaseAt: facts.releaseAt };
+    view = {
+      invoiceId,
+      status,
+      referrerId: facts.referrerId,
+      amountMinor: facts.amountMinor,
+      currency: facts.currency,
+      releaseAt: facts.releaseAt,
+    };
     upsertSearchAttributes([{ key: ProcessStatus, value: status }]);
   };
-  upsertSearchAttributes([{ key: TelegramUserId, value: facts.referrerId }, { key: InvoiceId, value: invoiceId }]);
+  upsertSearchAttributes([
+    { key: TelegramUserId, value: facts.referrerId },
+    { key: InvoiceId, value: invoiceId },
+  ]);
   update(status);
   const vars = { amount: facts.amount, currency: facts.currency, invoiceId };
   const userId = facts.referrerId;
 
   if (status === 'held') {
-    await acts.notifyUser({ key: `commission:${invoiceId}:held`, userId, message: 'referral-commission-held', vars: { ...vars, releaseAt: facts.releaseAt } });
+    await acts.notifyUser({
+      key: `commission:${invoiceId}:held`,
+      userId,
+      message: 'referral-commission-held',
+      vars: { ...vars, releaseAt: facts.releaseAt },
+    });
     // The hold is a durable timer: a worker restart does not shorten or lose it.
     await condition(() => refundBy !== undefined, Math.max(facts.releaseAt - Date.now(), 1));
     if (refundBy === undefined) {
       const released = await acts.releaseCommission({ invoiceId });
       update(released.status);
-      if (released.status === 'available') await acts.notifyUser({ key: `commission:${invoiceId}:available`, userId, message: 'referral-commission-available', vars });
+      if (released.status === 'available')
+        await acts.notifyUser({
+          key: `commission:${invoiceId}:available`,
+          userId,
+          message: 'referral-commission-available',
+          vars,
+        });
     }
   }
   if (refundBy !== undefined && status !== 'reversed') {
     const reversed = await acts.reverseCommission({ invoiceId });
     update(reversed.status);
     log.info('commission reversed', { invoiceId, from: reversed.from, by: refundBy });
-    await acts.notifyUser({ key: `commission:${invoiceId}:reversed`, userId, message: 'referral-commission-reversed', vars });
+    await acts.notifyUser({
+      key: `commission:${invoiceId}:reversed`,
+      userId,
+      message: 'referral-commission-reversed',
+      vars,
+    });
   }
   return view;
 }

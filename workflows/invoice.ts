@@ -4,11 +4,26 @@
  * schedule, so a dropped postback still settles; a payment after expiry is recorded, never lost.
  */
 import {
-  ActivityFailure, condition, defineQuery, defineSignal, log, patched, proxyActivities, setHandler, upsertSearchAttributes,
+  ActivityFailure,
+  condition,
+  defineQuery,
+  defineSignal,
+  log,
+  patched,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import {
-  applyReport, CLOSED_FOR_PAYMENT, missingAmount, overpayment, SETTLED, type InvoiceProgress, type InvoiceState, type PaymentReport,
+  applyReport,
+  CLOSED_FOR_PAYMENT,
+  missingAmount,
+  overpayment,
+  SETTLED,
+  type InvoiceProgress,
+  type InvoiceState,
+  type PaymentReport,
 } from '../domain/invoice';
 import { compareDecimal, fromMinor, padDecimal } from '../domain/money';
 import { ProcessStatus } from './search-attributes';
@@ -48,11 +63,23 @@ export const cancelInvoiceSignal = defineSignal<[{ by: string }]>('cancel');
 export const reconcileNowSignal = defineSignal('reconcileNow');
 export const invoiceStateQuery = defineQuery<InvoiceView>('invoiceState');
 
-const { createGatewayInvoice, cancelGatewayInvoice, recordInvoiceState, notifyUser, notifyAdmins, deliverPaidInvoice, startReferralCommission } =
-  proxyActivities<ReturnType<typeof createActivities>>({
-    startToCloseTimeout: '30 seconds',
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: ['InvalidRequest'] },
-  });
+const {
+  createGatewayInvoice,
+  cancelGatewayInvoice,
+  recordInvoiceState,
+  notifyUser,
+  notifyAdmins,
+  deliverPaidInvoice,
+  startReferralCommission,
+} = proxyActivities<ReturnType<typeof createActivities>>({
+  startToCloseTimeout: '30 seconds',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    nonRetryableErrorTypes: ['InvalidRequest'],
+  },
+});
 
 /** A status check that fails is simply retried at the next tick of the schedule. */
 const { checkGatewayInvoice } = proxyActivities<ReturnType<typeof createActivities>>({
@@ -75,19 +102,56 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceResul
   let cancelRequestedBy: string | undefined;
   let checkRequested = false;
 
-  setHandler(paymentReportedSignal, (report) => { reports.push(report); });
-  setHandler(cancelInvoiceSignal, ({ by }) => { cancelRequestedBy = by; });
-  setHandler(reconcileNowSignal, () => { checkRequested = true; });
-  setHandler(invoiceStateQuery, () => ({ invoiceId: input.invoiceId, state: progress.state, received: progress.received, amountDue, payUrl: created.payUrl, expiresAt, checks }));
+  setHandler(paymentReportedSignal, (report) => {
+    reports.push(report);
+  });
+  setHandler(cancelInvoiceSignal, ({ by }) => {
+    cancelRequestedBy = by;
+  });
+  setHandler(reconcileNowSignal, () => {
+    checkRequested = true;
+  });
+  setHandler(invoiceStateQuery, () => ({
+    invoiceId: input.invoiceId,
+    state: progress.state,
+    received: progress.received,
+    amountDue,
+    payUrl: created.payUrl,
+    expiresAt,
+    checks,
+  }));
 
-  const gateway = await createGatewayInvoice({ invoiceId: input.invoiceId, userId: input.userId, planId: input.planId, provider: input.provider, amountMinor: input.amountMinor, currency: input.currency, expiresAt });
+  const gateway = await createGatewayInvoice({
+    invoiceId: input.invoiceId,
+    userId: input.userId,
+    planId: input.planId,
+    provider: input.provider,
+    amountMinor: input.amountMinor,
+    currency: input.currency,
+    expiresAt,
+  });
   created.payUrl = gateway.payUrl;
-  await notifyUser({ key: `${input.invoiceId}:created`, userId: input.userId, message: 'invoice-created', vars: { amount: amountDue, currency: input.currency, expiresAt }, button: { message: 'invoice-pay-button', url: gateway.payUrl } });
+  await notifyUser({
+    key: `${input.invoiceId}:created`,
+    userId: input.userId,
+    message: 'invoice-created',
+    vars: { amount: amountDue, currency: input.currency, expiresAt },
+    button: { message: 'invoice-pay-button', url: gateway.payUrl },
+  });
 
   const transition = async (next: InvoiceProgress, source: string) => {
     progress = next;
     upsertSearchAttributes([{ key: ProcessStatus, value: next.state }]);
-    await recordInvoiceState({ invoiceId: input.invoiceId, state: next.state, received: next.received, overpaid: overpayment(next.received, amountDue), source, amountMinor: input.amountMinor, currency: input.currency, provider: input.provider });
+    await recordInvoiceState({
+      invoiceId: input.invoiceId,
+      state: next.state,
+      received: next.received,
+      overpaid: overpayment(next.received, amountDue),
+      source,
+      amountMinor: input.amountMinor,
+      currency: input.currency,
+      provider: input.provider,
+    });
     await announce(input, next, amountDue, gateway.payUrl);
   };
 
@@ -105,7 +169,9 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceResul
   const checkWithGateway = async () => {
     checks += 1;
     try {
-      await consider(await checkGatewayInvoice({ provider: input.provider, providerInvoiceId: gateway.providerInvoiceId }));
+      await consider(
+        await checkGatewayInvoice({ provider: input.provider, providerInvoiceId: gateway.providerInvoiceId }),
+      );
       return true;
     } catch (error) {
       if (!(error instanceof ActivityFailure)) throw error;
@@ -119,13 +185,17 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceResul
     const now = Date.now();
     if (!open && now >= watchUntil) break;
     const wakeAt = Math.min(nextCheckAt, open ? expiresAt : watchUntil);
-    await condition(() => reports.length > 0 || checkRequested || cancelRequestedBy !== undefined, Math.max(wakeAt - now, 1));
+    await condition(
+      () => reports.length > 0 || checkRequested || cancelRequestedBy !== undefined,
+      Math.max(wakeAt - now, 1),
+    );
 
     if (reports.length > 0) {
       // A signed webhook that would move the invoice is a reason to ask the gateway (its own report
       // counts only if the gateway cannot be reached); one that would not, like a repeat, is dropped.
       const webhookReports = reports.splice(0).filter((report) => wouldMove(progress, report, amountDue));
-      if (webhookReports.length > 0 && !(await checkWithGateway())) for (const report of webhookReports) await consider(report);
+      if (webhookReports.length > 0 && !(await checkWithGateway()))
+        for (const report of webhookReports) await consider(report);
     }
     if (checkRequested || Date.now() >= nextCheckAt) {
       checkRequested = false;
@@ -150,13 +220,19 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceResul
     if (!CLOSED_FOR_PAYMENT.has(progress.state) && Date.now() >= expiresAt) {
       await checkWithGateway(); // last word from the gateway before closing
       if (!CLOSED_FOR_PAYMENT.has(progress.state)) {
-        if (progress.state === 'pending') await cancelGatewayInvoice({ provider: input.provider, providerInvoiceId: gateway.providerInvoiceId });
+        if (progress.state === 'pending')
+          await cancelGatewayInvoice({ provider: input.provider, providerInvoiceId: gateway.providerInvoiceId });
         await transition({ ...progress, state: progress.state === 'partial' ? 'needs_review' : 'expired' }, 'expiry');
       }
     }
   }
   if (SETTLED.has(progress.state)) {
-    await deliverPaidInvoice({ invoiceId: input.invoiceId, userId: input.userId, planId: input.planId, paidAt: Date.now() });
+    await deliverPaidInvoice({
+      invoiceId: input.invoiceId,
+      userId: input.userId,
+      planId: input.planId,
+      paidAt: Date.now(),
+    });
     // Runs started before referral commissions existed replay without this step.
     if (patched('referral-commission')) await startReferralCommission({ invoiceId: input.invoiceId });
   }
@@ -168,15 +244,36 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceResul
 async function announce(input: InvoiceInput, next: InvoiceProgress, amountDue: string, payUrl: string): Promise<void> {
   const key = `${input.invoiceId}:${next.state}:${next.received}`;
   const money = (value: string) => padDecimal(value, input.currency);
-  const vars = { amount: amountDue, received: money(next.received), currency: input.currency, invoiceId: input.invoiceId };
+  const vars = {
+    amount: amountDue,
+    received: money(next.received),
+    currency: input.currency,
+    invoiceId: input.invoiceId,
+  };
   switch (next.state) {
     case 'partial':
-      await notifyUser({ key, userId: input.userId, message: 'invoice-partial', vars: { ...vars, missing: money(missingAmount(next.received, amountDue)) }, button: { message: 'invoice-topup-button', url: payUrl } });
+      await notifyUser({
+        key,
+        userId: input.userId,
+        message: 'invoice-partial',
+        vars: { ...vars, missing: money(missingAmount(next.received, amountDue)) },
+        button: { message: 'invoice-topup-button', url: payUrl },
+      });
       return;
     case 'paid':
     case 'overpaid':
-      await notifyUser({ key, userId: input.userId, message: next.state === 'paid' ? 'invoice-paid' : 'invoice-overpaid', vars: { ...vars, extra: money(overpayment(next.received, amountDue) ?? '0') } });
-      if (next.state === 'overpaid') await notifyAdmins({ key, message: 'admin-invoice-overpaid', vars: { ...vars, userId: input.userId, extra: money(overpayment(next.received, amountDue) ?? '0') } });
+      await notifyUser({
+        key,
+        userId: input.userId,
+        message: next.state === 'paid' ? 'invoice-paid' : 'invoice-overpaid',
+        vars: { ...vars, extra: money(overpayment(next.received, amountDue) ?? '0') },
+      });
+      if (next.state === 'overpaid')
+        await notifyAdmins({
+          key,
+          message: 'admin-invoice-overpaid',
+          vars: { ...vars, userId: input.userId, extra: money(overpayment(next.received, amountDue) ?? '0') },
+        });
       return;
     case 'expired':
       await notifyUser({ key, userId: input.userId, message: 'invoice-expired', vars });
@@ -185,7 +282,12 @@ async function announce(input: InvoiceInput, next: InvoiceProgress, amountDue: s
       await notifyUser({ key, userId: input.userId, message: 'invoice-cancelled', vars });
       return;
     case 'needs_review':
-      await notifyUser({ key, userId: input.userId, message: 'invoice-needs-review', vars: { ...vars, missing: money(missingAmount(next.received, amountDue)) } });
+      await notifyUser({
+        key,
+        userId: input.userId,
+        message: 'invoice-needs-review',
+        vars: { ...vars, missing: money(missingAmount(next.received, amountDue)) },
+      });
       await notifyAdmins({ key, message: 'admin-invoice-needs-review', vars: { ...vars, userId: input.userId } });
       return;
     case 'late_paid':

@@ -6,7 +6,15 @@
  * reminders while nobody acts; the requester is told at each step.
  */
 import {
-  allHandlersFinished, condition, defineQuery, defineSignal, defineUpdate, log, proxyActivities, setHandler, upsertSearchAttributes,
+  allHandlersFinished,
+  condition,
+  defineQuery,
+  defineSignal,
+  defineUpdate,
+  log,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import type { PayoutDecision, PayoutFacts, Reservation } from '../activities/payouts';
@@ -52,24 +60,52 @@ export const payoutCallbacks = {
 
 const acts = proxyActivities<ReturnType<typeof createActivities>>({
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: ['InvalidRequest'] },
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    nonRetryableErrorTypes: ['InvalidRequest'],
+  },
 });
 
 export async function payoutWorkflow(input: PayoutInput): Promise<PayoutView> {
   const { payoutId, requesterId } = input;
-  const facts: PayoutFacts = { payoutId, source: input.source, requesterId, amountMinor: input.amountMinor, currency: input.currency, network: input.network, wallet: input.wallet };
+  const facts: PayoutFacts = {
+    payoutId,
+    source: input.source,
+    requesterId,
+    amountMinor: input.amountMinor,
+    currency: input.currency,
+    network: input.network,
+    wallet: input.wallet,
+  };
   const decisions: PayoutDecision[] = [];
   /** Set once the reservation is decided; the `accepted` update waits for it. */
   const decided: { outcome?: PayoutOutcome } = {};
-  const view: PayoutView = { payoutId, requesterId, amountMinor: input.amountMinor, currency: input.currency, network: input.network, wallet: input.wallet, status: 'reserving', remindersSent: 0 };
+  const view: PayoutView = {
+    payoutId,
+    requesterId,
+    amountMinor: input.amountMinor,
+    currency: input.currency,
+    network: input.network,
+    wallet: input.wallet,
+    status: 'reserving',
+    remindersSent: 0,
+  };
 
   setHandler(payoutAcceptedUpdate, async () => {
     await condition(() => decided.outcome !== undefined);
     return decided.outcome!;
   });
-  setHandler(approvePayoutSignal, ({ by }) => { decisions.push({ action: 'approve', by }); });
-  setHandler(markPayoutPaidSignal, ({ by, txHash }) => { decisions.push({ action: 'markPaid', by, txHash }); });
-  setHandler(rejectPayoutSignal, ({ by, reason }) => { decisions.push({ action: 'reject', by, reason }); });
+  setHandler(approvePayoutSignal, ({ by }) => {
+    decisions.push({ action: 'approve', by });
+  });
+  setHandler(markPayoutPaidSignal, ({ by, txHash }) => {
+    decisions.push({ action: 'markPaid', by, txHash });
+  });
+  setHandler(rejectPayoutSignal, ({ by, reason }) => {
+    decisions.push({ action: 'reject', by, reason });
+  });
   setHandler(payoutStateQuery, () => view);
 
   const setStatus = (status: PayoutView['status']) => {
@@ -90,13 +126,30 @@ export async function payoutWorkflow(input: PayoutInput): Promise<PayoutView> {
 
   const amount = fromMinor(BigInt(input.amountMinor), input.currency);
   // Ids as text: Fluent would group a number's digits (1,234,567).
-  const vars = { payoutId, amount, currency: input.currency, network: input.network, wallet: input.wallet, userId: String(requesterId) };
+  const vars = {
+    payoutId,
+    amount,
+    currency: input.currency,
+    network: input.network,
+    wallet: input.wallet,
+    userId: String(requesterId),
+  };
   const adminButtons = [
     { message: 'payout-approve-button', callback: payoutCallbacks.approve(payoutId) },
     { message: 'payout-reject-button', callback: payoutCallbacks.reject(payoutId) },
   ];
-  await acts.notifyUser({ key: `payout:${payoutId}:requested`, userId: requesterId, message: 'payout-requested', vars });
-  await acts.notifyAdmins({ key: `payout:${payoutId}:requested`, message: 'admin-payout-requested', vars, buttons: adminButtons });
+  await acts.notifyUser({
+    key: `payout:${payoutId}:requested`,
+    userId: requesterId,
+    message: 'payout-requested',
+    vars,
+  });
+  await acts.notifyAdmins({
+    key: `payout:${payoutId}:requested`,
+    message: 'admin-payout-requested',
+    vars,
+    buttons: adminButtons,
+  });
 
   while (view.status === 'requested' || view.status === 'approved') {
     if (decisions.length === 0) {
@@ -104,13 +157,23 @@ export async function payoutWorkflow(input: PayoutInput): Promise<PayoutView> {
       if (!acted) {
         view.remindersSent += 1;
         const waitingFor = view.status === 'requested' ? 'admin-payout-reminder' : 'admin-payout-reminder-unpaid';
-        await acts.notifyAdmins({ key: `payout:${payoutId}:reminder:${view.remindersSent}`, message: waitingFor, vars, buttons: view.status === 'requested' ? adminButtons : [] });
+        await acts.notifyAdmins({
+          key: `payout:${payoutId}:reminder:${view.remindersSent}`,
+          message: waitingFor,
+          vars,
+          buttons: view.status === 'requested' ? adminButtons : [],
+        });
         continue;
       }
     }
     const decision = decisions.shift()!;
     if (!payoutActionAllowed(view.status, decision.action)) {
-      log.warn('payout decision ignored in this state', { payoutId, status: view.status, action: decision.action, by: decision.by });
+      log.warn('payout decision ignored in this state', {
+        payoutId,
+        status: view.status,
+        action: decision.action,
+        by: decision.by,
+      });
       continue;
     }
     const { status } = await acts.recordPayoutDecision({ payout: facts, decision });
@@ -120,13 +183,28 @@ export async function payoutWorkflow(input: PayoutInput): Promise<PayoutView> {
     setStatus(status);
     switch (status) {
       case 'approved':
-        await acts.notifyUser({ key: `payout:${payoutId}:approved`, userId: requesterId, message: 'payout-approved', vars });
+        await acts.notifyUser({
+          key: `payout:${payoutId}:approved`,
+          userId: requesterId,
+          message: 'payout-approved',
+          vars,
+        });
         break;
       case 'paid':
-        await acts.notifyUser({ key: `payout:${payoutId}:paid`, userId: requesterId, message: 'payout-paid', vars: { ...vars, txHash: view.txHash ?? '' } });
+        await acts.notifyUser({
+          key: `payout:${payoutId}:paid`,
+          userId: requesterId,
+          message: 'payout-paid',
+          vars: { ...vars, txHash: view.txHash ?? '' },
+        });
         break;
       case 'rejected':
-        await acts.notifyUser({ key: `payout:${payoutId}:rejected`, userId: requesterId, message: 'payout-rejected', vars: { ...vars, reason: view.reason ?? '' } });
+        await acts.notifyUser({
+          key: `payout:${payoutId}:rejected`,
+          userId: requesterId,
+          message: 'payout-rejected',
+          vars: { ...vars, reason: view.reason ?? '' },
+        });
         break;
       case 'requested':
         break;

@@ -22,7 +22,13 @@ const { reopenNotification } = proxyActivities<ReturnType<typeof createActivitie
 /** Telegram may be slow or rate-limiting: keep trying for a while, then fail visibly for ops. */
 const { resendNotification } = proxyActivities<ReturnType<typeof createActivities>>({
   startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: ['InvalidRequest'] },
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: ['InvalidRequest'],
+  },
 });
 
 export async function redeliveryWorkflow(input: RedeliveryInput): Promise<RedeliveryResult> {

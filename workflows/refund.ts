@@ -22,7 +22,12 @@ export interface InvoiceRefundResult {
 
 const acts = proxyActivities<ReturnType<typeof createActivities>>({
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: ['InvalidRequest'] },
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    nonRetryableErrorTypes: ['InvalidRequest'],
+  },
 });
 
 export async function invoiceRefundWorkflow(input: InvoiceRefundInput): Promise<InvoiceRefundResult> {
@@ -30,7 +35,12 @@ export async function invoiceRefundWorkflow(input: InvoiceRefundInput): Promise<
   const marked = await acts.markInvoiceRefunded({ invoiceId, by, reason: input.reason });
   const commission = await acts.refundReferralCommission({ invoiceId, by });
   if (!marked.alreadyRefunded) {
-    await acts.notifyUser({ key: `${invoiceId}:refunded`, userId: marked.userId, message: 'invoice-refunded', vars: { amount: marked.amount, currency: marked.currency, invoiceId } });
+    await acts.notifyUser({
+      key: `${invoiceId}:refunded`,
+      userId: marked.userId,
+      message: 'invoice-refunded',
+      vars: { amount: marked.amount, currency: marked.currency, invoiceId },
+    });
   }
   upsertSearchAttributes([{ key: ProcessStatus, value: 'refunded' }]);
   return { invoiceId, alreadyRefunded: marked.alreadyRefunded, commissionReversed: commission.signalled };

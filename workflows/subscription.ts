@@ -4,7 +4,16 @@
  * the grace period and remove the member at the end. Continues as new at each renewal.
  */
 import {
-  allHandlersFinished, condition, continueAsNew, defineQuery, defineSignal, log, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  defineQuery,
+  defineSignal,
+  log,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import { hasAccess, renewedExpiry, reminderTimes, statusAt, type SubscriptionStatus } from '../domain/subscription';
@@ -76,7 +85,12 @@ export const subscriptionStateQuery = defineQuery<SubscriptionView>('subscriptio
 // Telegram-bound: a call held longer than this (e.g. a long retry_after) is retried by Temporal instead.
 const acts = proxyActivities<ReturnType<typeof createActivities>>({
   startToCloseTimeout: '15 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: ['InvalidRequest'] },
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    nonRetryableErrorTypes: ['InvalidRequest'],
+  },
 });
 
 export async function subscriptionWorkflow(input: SubscriptionInput): Promise<SubscriptionView> {
@@ -85,14 +99,30 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
   let carry: SubscriptionCarry | undefined = input.carry;
   let revoked = false;
 
-  setHandler(invoicePaidSignal, ({ invoiceId }) => { events.push({ type: 'invoicePaid', invoiceId }); });
-  setHandler(trialRequestedSignal, () => { events.push({ type: 'trialRequested' }); });
-  setHandler(grantSignal, (args) => { events.push({ type: 'grant', ...args }); });
-  setHandler(setDaysSignal, (args) => { events.push({ type: 'setDays', ...args }); });
-  setHandler(revokeSignal, (args) => { events.push({ type: 'revoke', ...args }); });
-  setHandler(joinRequestedSignal, (args) => { events.push({ type: 'joinRequested', ...args }); });
-  setHandler(markTrialSignal, (args) => { events.push({ type: 'markTrial', ...args }); });
-  setHandler(resetTrialSignal, (args) => { events.push({ type: 'resetTrial', ...args }); });
+  setHandler(invoicePaidSignal, ({ invoiceId }) => {
+    events.push({ type: 'invoicePaid', invoiceId });
+  });
+  setHandler(trialRequestedSignal, () => {
+    events.push({ type: 'trialRequested' });
+  });
+  setHandler(grantSignal, (args) => {
+    events.push({ type: 'grant', ...args });
+  });
+  setHandler(setDaysSignal, (args) => {
+    events.push({ type: 'setDays', ...args });
+  });
+  setHandler(revokeSignal, (args) => {
+    events.push({ type: 'revoke', ...args });
+  });
+  setHandler(joinRequestedSignal, (args) => {
+    events.push({ type: 'joinRequested', ...args });
+  });
+  setHandler(markTrialSignal, (args) => {
+    events.push({ type: 'markTrial', ...args });
+  });
+  setHandler(resetTrialSignal, (args) => {
+    events.push({ type: 'resetTrial', ...args });
+  });
 
   const accessUntil = () => (carry ? carry.expiresAt + (revoked ? 0 : settings.gracePeriodMs) : 0);
   const status = (): SubscriptionStatus | 'none' => {
@@ -100,7 +130,14 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
     if (revoked) return 'revoked';
     return statusAt(Date.now(), carry.expiresAt, settings.gracePeriodMs, carry.trial);
   };
-  setHandler(subscriptionStateQuery, () => ({ userId, planId, status: status(), expiresAt: carry?.expiresAt, accessUntil: carry ? accessUntil() : undefined, trial: carry?.trial ?? false }));
+  setHandler(subscriptionStateQuery, () => ({
+    userId,
+    planId,
+    status: status(),
+    expiresAt: carry?.expiresAt,
+    accessUntil: carry ? accessUntil() : undefined,
+    trial: carry?.trial ?? false,
+  }));
 
   const plan = await acts.loadPlan({ planId });
   const save = async () => {
@@ -108,7 +145,16 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
     carry.version += 1;
     const current = status();
     upsertSearchAttributes([{ key: ProcessStatus, value: current }]);
-    await acts.saveSubscriptionView({ userId, planId, status: current === 'none' ? 'expired' : current, periodStart: carry.periodStart, expiresAt: carry.expiresAt, accessUntil: accessUntil(), version: carry.version, workflowId: workflowInfo().workflowId });
+    await acts.saveSubscriptionView({
+      userId,
+      planId,
+      status: current === 'none' ? 'expired' : current,
+      periodStart: carry.periodStart,
+      expiresAt: carry.expiresAt,
+      accessUntil: accessUntil(),
+      version: carry.version,
+      workflowId: workflowInfo().workflowId,
+    });
   };
   const grantAccess = async () => {
     if (!carry) return;
@@ -125,15 +171,29 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
   /** Starts or extends the period; returns whether this was a renewal of a running period. */
   const extend = async (newExpiry: number, trial: boolean, reason: string) => {
     const now = Date.now();
-    const hadAccess = carry !== undefined && hasAccess(statusAt(now, carry.expiresAt, settings.gracePeriodMs, carry.trial));
+    const hadAccess =
+      carry !== undefined && hasAccess(statusAt(now, carry.expiresAt, settings.gracePeriodMs, carry.trial));
     if (!carry || !hadAccess) {
-      carry = { expiresAt: newExpiry, periodStart: now, trial, accessGrantedAt: now, remindersSent: [], appliedInvoices: carry?.appliedInvoices ?? [], version: carry?.version ?? 0 };
+      carry = {
+        expiresAt: newExpiry,
+        periodStart: now,
+        trial,
+        accessGrantedAt: now,
+        remindersSent: [],
+        appliedInvoices: carry?.appliedInvoices ?? [],
+        version: carry?.version ?? 0,
+      };
       await save();
       await grantAccess();
     } else {
       carry = { ...carry, expiresAt: newExpiry, trial: trial && carry.trial, remindersSent: [] };
       await save();
-      await acts.notifyUser({ key: `subscription:${userId}:${planId}:extended:${newExpiry}`, userId, message: 'subscription-extended', vars: { plan: plan.title, expiresAt: newExpiry } });
+      await acts.notifyUser({
+        key: `subscription:${userId}:${planId}:extended:${newExpiry}`,
+        userId,
+        message: 'subscription-extended',
+        vars: { plan: plan.title, expiresAt: newExpiry },
+      });
     }
     log.info('subscription period set', { userId, planId, expiresAt: newExpiry, reason });
     return hadAccess;
@@ -144,28 +204,59 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
     switch (event.type) {
       case 'invoicePaid': {
         if (carry?.appliedInvoices.includes(event.invoiceId)) return undefined;
-        const renewed = await extend(renewedExpiry(carry && hasAccess(status() as SubscriptionStatus) ? carry.expiresAt : undefined, now, plan.durationMs), false, `invoice ${event.invoiceId}`);
+        const renewed = await extend(
+          renewedExpiry(
+            carry && hasAccess(status() as SubscriptionStatus) ? carry.expiresAt : undefined,
+            now,
+            plan.durationMs,
+          ),
+          false,
+          `invoice ${event.invoiceId}`,
+        );
         carry!.appliedInvoices = [...carry!.appliedInvoices, event.invoiceId].slice(-50);
         return renewed ? 'renewed' : undefined;
       }
       case 'trialRequested': {
         if (plan.trialMs <= 0) {
-          await acts.notifyUser({ key: `subscription:${userId}:${planId}:no-trial:${now}`, userId, message: 'trial-not-offered', vars: { plan: plan.title } });
+          await acts.notifyUser({
+            key: `subscription:${userId}:${planId}:no-trial:${now}`,
+            userId,
+            message: 'trial-not-offered',
+            vars: { plan: plan.title },
+          });
           return undefined;
         }
         if (carry && hasAccess(status() as SubscriptionStatus)) {
-          await acts.notifyUser({ key: `subscription:${userId}:${planId}:trial-while-active:${now}`, userId, message: 'trial-while-active', vars: { plan: plan.title } });
+          await acts.notifyUser({
+            key: `subscription:${userId}:${planId}:trial-while-active:${now}`,
+            userId,
+            message: 'trial-while-active',
+            vars: { plan: plan.title },
+          });
           return undefined;
         }
         if (!(await acts.claimTrial({ userId }))) {
-          await acts.notifyUser({ key: `subscription:${userId}:${planId}:trial-used:${now}`, userId, message: 'trial-already-used', vars: { plan: plan.title } });
+          await acts.notifyUser({
+            key: `subscription:${userId}:${planId}:trial-used:${now}`,
+            userId,
+            message: 'trial-already-used',
+            vars: { plan: plan.title },
+          });
           return undefined;
         }
         await extend(now + plan.trialMs, true, 'trial');
         return undefined;
       }
       case 'grant': {
-        const renewed = await extend(renewedExpiry(carry && hasAccess(status() as SubscriptionStatus) ? carry.expiresAt : undefined, now, event.days * DAY_MS), false, `admin ${event.by} grant`);
+        const renewed = await extend(
+          renewedExpiry(
+            carry && hasAccess(status() as SubscriptionStatus) ? carry.expiresAt : undefined,
+            now,
+            event.days * DAY_MS,
+          ),
+          false,
+          `admin ${event.by} grant`,
+        );
         return renewed ? 'renewed' : undefined;
       }
       case 'setDays': {
@@ -180,7 +271,11 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
         revoked = true;
         return undefined;
       case 'joinRequested': {
-        const approve = carry !== undefined && !revoked && hasAccess(status() as SubscriptionStatus) && plan.channelIds.includes(event.chatId);
+        const approve =
+          carry !== undefined &&
+          !revoked &&
+          hasAccess(status() as SubscriptionStatus) &&
+          plan.channelIds.includes(event.chatId);
         await acts.answerJoinRequest({ chatId: event.chatId, userId, approve });
         return undefined;
       }
@@ -198,9 +293,24 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
     if (carry) {
       carry.version += 1;
       upsertSearchAttributes([{ key: ProcessStatus, value: final }]);
-      await acts.saveSubscriptionView({ userId, planId, status: final, periodStart: carry.periodStart, expiresAt: carry.expiresAt, accessUntil: Math.min(accessUntil(), Date.now()), version: carry.version, workflowId: workflowInfo().workflowId });
+      await acts.saveSubscriptionView({
+        userId,
+        planId,
+        status: final,
+        periodStart: carry.periodStart,
+        expiresAt: carry.expiresAt,
+        accessUntil: Math.min(accessUntil(), Date.now()),
+        version: carry.version,
+        workflowId: workflowInfo().workflowId,
+      });
     }
-    await acts.notifyUser({ key: `subscription:${userId}:${planId}:${final}:${carry?.accessGrantedAt ?? 0}`, userId, message: final === 'revoked' ? 'subscription-revoked' : 'subscription-ended', vars: { plan: plan.title }, buttons: [{ message: 'renew-button', callback: `plan:${planId}` }] });
+    await acts.notifyUser({
+      key: `subscription:${userId}:${planId}:${final}:${carry?.accessGrantedAt ?? 0}`,
+      userId,
+      message: final === 'revoked' ? 'subscription-revoked' : 'subscription-ended',
+      vars: { plan: plan.title },
+      buttons: [{ message: 'renew-button', callback: `plan:${planId}` }],
+    });
   };
 
   let graceAnnounced = carry !== undefined && Date.now() >= carry.expiresAt;
@@ -232,17 +342,33 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
       continue;
     }
     const now = Date.now();
-    const reminders = reminderTimes(carry.expiresAt, settings.reminderOffsetsMs, now).filter((at) => !carry!.remindersSent.includes(at));
-    const dueReminders = reminderTimes(carry.expiresAt, settings.reminderOffsetsMs, -Infinity).filter((at) => at <= now && !carry!.remindersSent.includes(at) && carry!.expiresAt > now);
+    const reminders = reminderTimes(carry.expiresAt, settings.reminderOffsetsMs, now).filter(
+      (at) => !carry!.remindersSent.includes(at),
+    );
+    const dueReminders = reminderTimes(carry.expiresAt, settings.reminderOffsetsMs, -Infinity).filter(
+      (at) => at <= now && !carry!.remindersSent.includes(at) && carry!.expiresAt > now,
+    );
     for (const at of dueReminders) {
       carry.remindersSent.push(at);
-      await acts.notifyUser({ key: `subscription:${userId}:${planId}:reminder:${carry.expiresAt}:${at}`, userId, message: 'subscription-reminder', vars: { plan: plan.title, expiresAt: carry.expiresAt }, buttons: [{ message: 'renew-button', callback: `renew:${planId}` }] });
+      await acts.notifyUser({
+        key: `subscription:${userId}:${planId}:reminder:${carry.expiresAt}:${at}`,
+        userId,
+        message: 'subscription-reminder',
+        vars: { plan: plan.title, expiresAt: carry.expiresAt },
+        buttons: [{ message: 'renew-button', callback: `renew:${planId}` }],
+      });
     }
     if (now >= carry.expiresAt && !graceAnnounced) {
       graceAnnounced = true;
       await save();
       if (now < accessUntil()) {
-        await acts.notifyUser({ key: `subscription:${userId}:${planId}:grace:${carry.expiresAt}`, userId, message: 'subscription-grace', vars: { plan: plan.title, accessUntil: accessUntil() }, buttons: [{ message: 'renew-button', callback: `renew:${planId}` }] });
+        await acts.notifyUser({
+          key: `subscription:${userId}:${planId}:grace:${carry.expiresAt}`,
+          userId,
+          message: 'subscription-grace',
+          vars: { plan: plan.title, accessUntil: accessUntil() },
+          buttons: [{ message: 'renew-button', callback: `renew:${planId}` }],
+        });
       }
     }
     if (now >= accessUntil()) {
@@ -256,5 +382,12 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
     await condition(() => events.length > 0, Math.max(nextAt - Date.now(), 1));
   }
   await condition(allHandlersFinished);
-  return { userId, planId, status: status(), expiresAt: carry?.expiresAt, accessUntil: carry ? accessUntil() : undefined, trial: carry?.trial ?? false };
+  return {
+    userId,
+    planId,
+    status: status(),
+    expiresAt: carry?.expiresAt,
+    accessUntil: carry ? accessUntil() : undefined,
+    trial: carry?.trial ?? false,
+  };
 }

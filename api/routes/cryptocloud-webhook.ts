@@ -28,7 +28,10 @@ interface Postback {
 type Outcome = (typeof WEBHOOK_OUTCOMES)[number];
 
 export const cryptocloudWebhookRoutes: FastifyPluginAsync<AppDeps> = async (app, { runtime, config }) => {
-  const audit = async (request: FastifyRequest, fields: { verified: boolean; outcome: Outcome; reason?: string; orderId?: string; dedupKey?: string }) => {
+  const audit = async (
+    request: FastifyRequest,
+    fields: { verified: boolean; outcome: Outcome; reason?: string; orderId?: string; dedupKey?: string },
+  ) => {
     await runtime.db.insert(webhookEvents).values({
       provider: PROVIDER,
       ...fields,
@@ -37,8 +40,19 @@ export const cryptocloudWebhookRoutes: FastifyPluginAsync<AppDeps> = async (app,
       payload: typeof request.body === 'string' ? request.body : JSON.stringify(request.body ?? null),
     });
   };
-  const refuse = async (request: FastifyRequest, reply: FastifyReply, code: number, reason: string, fields: { verified?: boolean; outcome?: Outcome; orderId?: string } = {}) => {
-    await audit(request, { verified: fields.verified ?? false, outcome: fields.outcome ?? 'rejected', reason, orderId: fields.orderId });
+  const refuse = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    code: number,
+    reason: string,
+    fields: { verified?: boolean; outcome?: Outcome; orderId?: string } = {},
+  ) => {
+    await audit(request, {
+      verified: fields.verified ?? false,
+      outcome: fields.outcome ?? 'rejected',
+      reason,
+      orderId: fields.orderId,
+    });
     request.log.warn({ reason, orderId: fields.orderId }, 'cryptocloud postback refused');
     return reply.code(code).send({ ok: false, error: reason });
   };
@@ -55,20 +69,47 @@ export const cryptocloudWebhookRoutes: FastifyPluginAsync<AppDeps> = async (app,
     if (typeof parsed === 'string') return refuse(request, reply, 400, parsed);
     const verdict = await verifyPostbackToken(parsed.token, config.cryptocloud.secretKey);
     if (!verdict.ok) return refuse(request, reply, 401, verdict.reason, { orderId: parsed.orderId });
-    if (!INVOICE_ID_PATTERN.test(parsed.orderId)) return refuse(request, reply, 404, `unknown order ${parsed.orderId}`, { verified: true, outcome: 'unknown_order', orderId: parsed.orderId });
+    if (!INVOICE_ID_PATTERN.test(parsed.orderId))
+      return refuse(request, reply, 404, `unknown order ${parsed.orderId}`, {
+        verified: true,
+        outcome: 'unknown_order',
+        orderId: parsed.orderId,
+      });
 
     const dedupKey = `${parsed.invoiceId}:${parsed.status}:${parsed.received}`;
     try {
-      await runtime.commands.reportPayment(parsed.orderId, { status: parsed.status, received: parsed.received, source: 'webhook' });
+      await runtime.commands.reportPayment(parsed.orderId, {
+        status: parsed.status,
+        received: parsed.received,
+        source: 'webhook',
+      });
     } catch (error) {
       if (!(error instanceof WorkflowNotFoundError)) throw error; // 5xx: CryptoCloud retries; nothing was recorded as accepted
-      const [invoice] = await runtime.db.select({ status: invoices.status, received: invoices.amountReceived }).from(invoices).where(eq(invoices.id, parsed.orderId));
-      if (!invoice) return refuse(request, reply, 404, `unknown order ${parsed.orderId}`, { verified: true, outcome: 'unknown_order', orderId: parsed.orderId });
+      const [invoice] = await runtime.db
+        .select({ status: invoices.status, received: invoices.amountReceived })
+        .from(invoices)
+        .where(eq(invoices.id, parsed.orderId));
+      if (!invoice)
+        return refuse(request, reply, 404, `unknown order ${parsed.orderId}`, {
+          verified: true,
+          outcome: 'unknown_order',
+          orderId: parsed.orderId,
+        });
       // The invoice's workflow has ended (settled, or closed after its late-payment window). The
       // report is kept in the audit trail; more money than recorded is for admins to look at.
       const moreMoney = compareDecimal(parsed.received, invoice.received) > 0;
-      if (moreMoney) request.log.warn({ orderId: parsed.orderId, status: invoice.status, recorded: invoice.received, reported: parsed.received }, 'postback reports money for a closed invoice');
-      await audit(request, { verified: true, outcome: 'after_close', orderId: parsed.orderId, dedupKey, reason: `invoice already ${invoice.status}${moreMoney ? `; reports ${parsed.received}, recorded ${invoice.received}` : ''}` });
+      if (moreMoney)
+        request.log.warn(
+          { orderId: parsed.orderId, status: invoice.status, recorded: invoice.received, reported: parsed.received },
+          'postback reports money for a closed invoice',
+        );
+      await audit(request, {
+        verified: true,
+        outcome: 'after_close',
+        orderId: parsed.orderId,
+        dedupKey,
+        reason: `invoice already ${invoice.status}${moreMoney ? `; reports ${parsed.received}, recorded ${invoice.received}` : ''}`,
+      });
       return reply.code(200).send({ ok: true });
     }
     // Repeats are harmless (the workflow ignores reports that do not move it forward).
@@ -79,24 +120,32 @@ export const cryptocloudWebhookRoutes: FastifyPluginAsync<AppDeps> = async (app,
 
 /** The postback's fields, from JSON or form encoding (where invoice_info is a JSON string), or why not. */
 export function parsePostback(body: unknown): Postback | string {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) return 'body must be a JSON or form-encoded object';
+  if (body === null || typeof body !== 'object' || Array.isArray(body))
+    return 'body must be a JSON or form-encoded object';
   const fields = body as Record<string, unknown>;
   const token = fields.token;
   const orderId = fields.order_id;
   const invoiceId = fields.invoice_id;
   if (typeof token !== 'string' || token.length === 0) return 'token is missing';
-  if (typeof orderId !== 'string' || orderId.length === 0 || orderId.length > 100) return 'order_id is missing or too long';
-  if (typeof invoiceId !== 'string' || !/^[A-Za-z0-9-]{1,40}$/.test(invoiceId)) return 'invoice_id is missing or malformed';
+  if (typeof orderId !== 'string' || orderId.length === 0 || orderId.length > 100)
+    return 'order_id is missing or too long';
+  if (typeof invoiceId !== 'string' || !/^[A-Za-z0-9-]{1,40}$/.test(invoiceId))
+    return 'invoice_id is missing or malformed';
   let info: Record<string, unknown> = {};
   if (typeof fields.invoice_info === 'string') {
-    try { info = JSON.parse(fields.invoice_info) as Record<string, unknown>; } catch { return 'invoice_info is not valid JSON'; }
+    try {
+      info = JSON.parse(fields.invoice_info) as Record<string, unknown>;
+    } catch {
+      return 'invoice_info is not valid JSON';
+    }
   } else if (fields.invoice_info && typeof fields.invoice_info === 'object') {
     info = fields.invoice_info as Record<string, unknown>;
   }
   const status = typeof info.status === 'string' ? info.status : 'paid';
   if (!GATEWAY_STATUSES.has(status)) return `invoice_info.status "${status.slice(0, 20)}" is unknown`;
   const rawReceived = info.received_usd ?? info.received ?? fields.amount_crypto ?? '0';
-  if (typeof rawReceived !== 'string' && typeof rawReceived !== 'number') return 'the received amount is not a decimal number';
+  if (typeof rawReceived !== 'string' && typeof rawReceived !== 'number')
+    return 'the received amount is not a decimal number';
   const received = String(rawReceived);
   if (!DECIMAL.test(received)) return 'the received amount is not a decimal number';
   return { token, orderId, invoiceId, status: status as GatewayStatus, received };

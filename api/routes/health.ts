@@ -23,9 +23,19 @@ export const healthRoutes: FastifyPluginAsync<AppDeps> = async (app, { runtime }
       return false;
     }
   };
-  app.get('/health', { schema: { response: { 200: healthResponse, 503: healthResponse } } }, async (_request, reply) => {
-    const [database, temporal] = await Promise.all([databaseIsUp(runtime.sql), temporalIsUp()]);
-    const ok = database && temporal;
-    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', database: database ? 'up' : 'down', temporal: temporal ? 'up' : 'down' });
-  });
+  app.get(
+    '/health',
+    { schema: { response: { 200: healthResponse, 503: healthResponse } } },
+    async (_request, reply) => {
+      const [database, temporal] = await Promise.all([databaseIsUp(runtime.sql), temporalIsUp()]);
+      const ok = database && temporal;
+      return reply
+        .code(ok ? 200 : 503)
+        .send({
+          status: ok ? 'ok' : 'degraded',
+          database: database ? 'up' : 'down',
+          temporal: temporal ? 'up' : 'down',
+        });
+    },
+  );
 };

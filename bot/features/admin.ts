@@ -37,7 +37,14 @@ type Vars = Record<string, string | number>;
 
 /** Why an admin command did nothing. `usage`: the arguments were malformed, so the usage line follows. */
 class Refused extends Error {
-  constructor(readonly key: string, readonly vars: Vars = {}, readonly usage = true) { super(key); this.name = 'Refused'; }
+  constructor(
+    readonly key: string,
+    readonly vars: Vars = {},
+    readonly usage = true,
+  ) {
+    super(key);
+    this.name = 'Refused';
+  }
 }
 
 interface Done {
@@ -50,8 +57,16 @@ interface Done {
   audited?: boolean;
 }
 
-async function audit(db: Pick<Database, 'insert'>, adminId: number, action: string, target: string | undefined, details: Record<string, unknown>): Promise<void> {
-  await db.insert(auditLog).values({ actor: 'admin', actorId: adminId, action, target: target?.slice(0, 100) ?? null, details });
+async function audit(
+  db: Pick<Database, 'insert'>,
+  adminId: number,
+  action: string,
+  target: string | undefined,
+  details: Record<string, unknown>,
+): Promise<void> {
+  await db
+    .insert(auditLog)
+    .values({ actor: 'admin', actorId: adminId, action, target: target?.slice(0, 100) ?? null, details });
 }
 
 function parseUserId(text: string | undefined): number {
@@ -64,7 +79,8 @@ function parseUserId(text: string | undefined): number {
 function parseDays(text: string | undefined, min: 0 | 1): number {
   if (text === undefined) throw new Refused('usage');
   const days = /^\d{1,5}$/.test(text) ? Number(text) : NaN;
-  if (!(days >= min && days <= MAX_DAYS)) throw new Refused('admin-bad-days', { given: text.slice(0, 40), min: String(min), max: String(MAX_DAYS) });
+  if (!(days >= min && days <= MAX_DAYS))
+    throw new Refused('admin-bad-days', { given: text.slice(0, 40), min: String(min), max: String(MAX_DAYS) });
   return days;
 }
 
@@ -106,7 +122,12 @@ async function anyPlan(db: Database): Promise<{ id: string }> {
 export const admin = new Composer<BotContext>();
 const chat = admin.chatType('private').filter(isAdmin);
 
-function adminCommand(command: string, action: string, usageKey: string, run: (ctx: BotContext & { match: string }, args: string[], adminId: number) => Promise<Done>): void {
+function adminCommand(
+  command: string,
+  action: string,
+  usageKey: string,
+  run: (ctx: BotContext & { match: string }, args: string[], adminId: number) => Promise<Done>,
+): void {
   chat.command(command, async (ctx) => {
     const { db } = ctx.deps;
     const adminId = ctx.from.id;
@@ -119,10 +140,17 @@ function adminCommand(command: string, action: string, usageKey: string, run: (c
       if (!(error instanceof Refused)) throw error;
       await audit(db, adminId, action, args[0], { refused: error.key, args: given });
       const usage = ctx.t(usageKey);
-      await ctx.reply(error.key === 'usage' ? usage : error.usage ? `${ctx.t(error.key, error.vars)}\n\n${usage}` : ctx.t(error.key, error.vars));
+      await ctx.reply(
+        error.key === 'usage'
+          ? usage
+          : error.usage
+            ? `${ctx.t(error.key, error.vars)}\n\n${usage}`
+            : ctx.t(error.key, error.vars),
+      );
       return;
     }
-    if (!done.audited) await audit(db, adminId, done.action ?? action, done.target ?? args[0], { args: given, ...done.details });
+    if (!done.audited)
+      await audit(db, adminId, done.action ?? action, done.target ?? args[0], { args: given, ...done.details });
     ctx.deps.logger.info({ adminId, action: done.action ?? action, target: done.target ?? args[0] }, 'admin action');
     await ctx.reply(done.reply, { link_preview_options: { is_disabled: true } });
   });
@@ -139,13 +167,25 @@ adminCommand('activate', 'subscription.grant', 'admin-usage-activate', async (ct
   await requireUser(ctx.deps.db, userId);
   const plan = await resolvePlan(ctx.deps.db, args[2]);
   await ctx.deps.commands.grant(userId, plan.id, days, adminId);
-  return { reply: ctx.t('admin-granted', { userId: String(userId), days: String(days), plan: plan.title }), target: String(userId), details: { planId: plan.id, days } };
+  return {
+    reply: ctx.t('admin-granted', { userId: String(userId), days: String(days), plan: plan.title }),
+    target: String(userId),
+    details: { planId: plan.id, days },
+  };
 });
 
 async function revokeRunning(ctx: BotContext, userId: number, adminId: number, planIds?: string[]): Promise<string[]> {
   const { db, commands } = ctx.deps;
-  const running = await db.select({ planId: subscriptions.planId }).from(subscriptions)
-    .where(and(eq(subscriptions.userId, userId), inArray(subscriptions.status, [...WITH_ACCESS]), ...(planIds ? [inArray(subscriptions.planId, planIds)] : [])));
+  const running = await db
+    .select({ planId: subscriptions.planId })
+    .from(subscriptions)
+    .where(
+      and(
+        eq(subscriptions.userId, userId),
+        inArray(subscriptions.status, [...WITH_ACCESS]),
+        ...(planIds ? [inArray(subscriptions.planId, planIds)] : []),
+      ),
+    );
   const revoked: string[] = [];
   for (const { planId } of running) {
     if (await commands.revoke(userId, planId, adminId)) revoked.push(planId);
@@ -156,7 +196,12 @@ async function revokeRunning(ctx: BotContext, userId: number, adminId: number, p
 adminCommand('edit', 'subscription.edit', 'admin-usage-edit', async (ctx, args, adminId) => {
   const { db, commands } = ctx.deps;
   const sub = args[1]?.toLowerCase();
-  const arity: Record<string, [number, number]> = { remove: [2, 2], setdays: [3, 4], marktrial: [2, 2], resettrial: [2, 2] };
+  const arity: Record<string, [number, number]> = {
+    remove: [2, 2],
+    setdays: [3, 4],
+    marktrial: [2, 2],
+    resettrial: [2, 2],
+  };
   const [min, max] = (sub && arity[sub]) || [0, -1];
   if (args.length < min || args.length > max) throw new Refused('usage');
   const userId = parseUserId(args[0]);
@@ -169,19 +214,34 @@ adminCommand('edit', 'subscription.edit', 'admin-usage-edit', async (ctx, args, 
       if (days === 0) {
         const revoked = await revokeRunning(ctx, userId, adminId, [plan.id]);
         return {
-          action: 'subscription.revoke', target, details: { planId: plan.id, days, revoked },
-          reply: revoked.length > 0 ? ctx.t('admin-removed', { userId: target, plans: plan.title }) : ctx.t('admin-nothing-to-remove', { userId: target }),
+          action: 'subscription.revoke',
+          target,
+          details: { planId: plan.id, days, revoked },
+          reply:
+            revoked.length > 0
+              ? ctx.t('admin-removed', { userId: target, plans: plan.title })
+              : ctx.t('admin-nothing-to-remove', { userId: target }),
         };
       }
       await commands.setDays(userId, plan.id, days, adminId);
-      return { action: 'subscription.set_days', target, details: { planId: plan.id, days }, reply: ctx.t('admin-days-set', { userId: target, days: String(days), plan: plan.title }) };
+      return {
+        action: 'subscription.set_days',
+        target,
+        details: { planId: plan.id, days },
+        reply: ctx.t('admin-days-set', { userId: target, days: String(days), plan: plan.title }),
+      };
     }
     case 'remove': {
       await requireUser(db, userId);
       const revoked = await revokeRunning(ctx, userId, adminId);
       return {
-        action: 'subscription.revoke', target, details: { revoked },
-        reply: revoked.length > 0 ? ctx.t('admin-removed', { userId: target, plans: revoked.join(', ') }) : ctx.t('admin-nothing-to-remove', { userId: target }),
+        action: 'subscription.revoke',
+        target,
+        details: { revoked },
+        reply:
+          revoked.length > 0
+            ? ctx.t('admin-removed', { userId: target, plans: revoked.join(', ') })
+            : ctx.t('admin-nothing-to-remove', { userId: target }),
       };
     }
     case 'marktrial':
@@ -191,7 +251,9 @@ adminCommand('edit', 'subscription.edit', 'admin-usage-edit', async (ctx, args, 
       if (sub === 'marktrial') await commands.markTrial(userId, plan.id, adminId);
       else await commands.resetTrial(userId, plan.id, adminId);
       return {
-        action: sub === 'marktrial' ? 'trial.mark_used' : 'trial.reset', target, details: { planId: plan.id },
+        action: sub === 'marktrial' ? 'trial.mark_used' : 'trial.reset',
+        target,
+        details: { planId: plan.id },
         reply: ctx.t(sub === 'marktrial' ? 'admin-trial-marked' : 'admin-trial-reset', { userId: target }),
       };
     }
@@ -202,11 +264,18 @@ adminCommand('edit', 'subscription.edit', 'admin-usage-edit', async (ctx, args, 
 
 // ---- Exports: streamed CSV documents ----
 
-async function sendExport(ctx: BotContext, make: () => Promise<CsvFile>, fileName: string, captionKey: string): Promise<number> {
+async function sendExport(
+  ctx: BotContext,
+  make: () => Promise<CsvFile>,
+  fileName: string,
+  captionKey: string,
+): Promise<number> {
   await ctx.replyWithChatAction('upload_document');
   const file = await make();
   try {
-    await ctx.replyWithDocument(new InputFile(file.path, fileName), { caption: ctx.t(captionKey, { rows: String(file.rows) }) });
+    await ctx.replyWithDocument(new InputFile(file.path, fileName), {
+      caption: ctx.t(captionKey, { rows: String(file.rows) }),
+    });
   } finally {
     await file.remove();
   }
@@ -236,13 +305,19 @@ adminCommand('refree_add', 'referrer.add', 'admin-usage-refree-add', async (ctx,
   const user = await requireUser(db, userId);
   const now = new Date();
   await db.transaction(async (tx) => {
-    await tx.insert(referrers).values({ userId, commissionBps: bps, active: true })
+    await tx
+      .insert(referrers)
+      .values({ userId, commissionBps: bps, active: true })
       .onConflictDoUpdate({ target: referrers.userId, set: { commissionBps: bps, active: true, updatedAt: now } });
     await audit(tx, adminId, 'referrer.add', String(userId), { args: args.join(' '), commissionBps: bps });
   });
   return {
     audited: true,
-    reply: ctx.t('admin-referrer-added', { userId: String(userId), percent: bpsToPercent(bps), link: referralLink(ctx.me.username, user.referralCode) }),
+    reply: ctx.t('admin-referrer-added', {
+      userId: String(userId),
+      percent: bpsToPercent(bps),
+      link: referralLink(ctx.me.username, user.referralCode),
+    }),
   };
 });
 
@@ -251,7 +326,11 @@ adminCommand('refree_remove', 'referrer.remove', 'admin-usage-refree-remove', as
   const userId = parseUserId(args[0]);
   const { db } = ctx.deps;
   const found = await db.transaction(async (tx) => {
-    const updated = await tx.update(referrers).set({ active: false, updatedAt: new Date() }).where(eq(referrers.userId, userId)).returning({ userId: referrers.userId });
+    const updated = await tx
+      .update(referrers)
+      .set({ active: false, updatedAt: new Date() })
+      .where(eq(referrers.userId, userId))
+      .returning({ userId: referrers.userId });
     if (updated.length > 0) await audit(tx, adminId, 'referrer.remove', String(userId), { args: args.join(' ') });
     return updated.length > 0;
   });
@@ -264,7 +343,13 @@ adminCommand('refree_remove', 'referrer.remove', 'admin-usage-refree-remove', as
 type PayoutAction = 'approve' | 'reject' | 'markPaid';
 
 /** Sends the decision; a refusal says why in the admin's language. */
-async function decidePayout(ctx: BotContext, action: PayoutAction, payoutId: string, adminId: number, extra: { reason?: string; txHash?: string } = {}): Promise<string> {
+async function decidePayout(
+  ctx: BotContext,
+  action: PayoutAction,
+  payoutId: string,
+  adminId: number,
+  extra: { reason?: string; txHash?: string } = {},
+): Promise<string> {
   const { commands } = ctx.deps;
   if (!PAYOUT_ID.test(payoutId)) throw new Refused('admin-payout-unknown', { payoutId: payoutId.slice(0, 64) }, false);
   try {
@@ -284,7 +369,10 @@ async function decidePayout(ctx: BotContext, action: PayoutAction, payoutId: str
   } catch (error) {
     if (error instanceof UnknownPayoutError) throw new Refused('admin-payout-unknown', { payoutId }, false);
     if (error instanceof PayoutActionError) {
-      const status = await commands.payoutState(payoutId).then((view) => view.status, () => 'closed');
+      const status = await commands.payoutState(payoutId).then(
+        (view) => view.status,
+        () => 'closed',
+      );
       throw new Refused(`admin-payout-cannot-${action}`, { payoutId, status }, false);
     }
     if (error instanceof PayoutRequestError) throw new Refused('admin-payout-bad-hash', { payoutId });
@@ -301,7 +389,15 @@ adminCommand('approve', 'payout.approve', 'admin-usage-approve', async (ctx, arg
 
 adminCommand('reject', 'payout.reject', 'admin-usage-reject', async (ctx, args, adminId) => {
   if (args.length < 1) throw new Refused('usage');
-  return { audited: true, reply: await decidePayout(ctx, 'reject', args[0]!, adminId, { reason: ctx.match.trim().replace(/^\S+\s*/, '').slice(0, 500) }) };
+  return {
+    audited: true,
+    reply: await decidePayout(ctx, 'reject', args[0]!, adminId, {
+      reason: ctx.match
+        .trim()
+        .replace(/^\S+\s*/, '')
+        .slice(0, 500),
+    }),
+  };
 });
 
 adminCommand('paid', 'payout.markPaid', 'admin-usage-paid', async (ctx, args, adminId) => {
@@ -324,9 +420,15 @@ async function payoutButton(ctx: BotContext, action: 'approve' | 'reject', payou
   ctx.deps.logger.info({ adminId, action: auditAction(action), payoutId }, 'admin action');
   await ctx.answerCallbackQuery();
   // Decided: this message's buttons have done their job (other admins' copies answer with the state).
-  await ctx.editMessageReplyMarkup().catch((error: unknown) => ctx.deps.logger.debug({ err: error }, 'payout buttons left in place'));
+  await ctx
+    .editMessageReplyMarkup()
+    .catch((error: unknown) => ctx.deps.logger.debug({ err: error }, 'payout buttons left in place'));
   await ctx.reply(reply);
 }
 
-chat.callbackQuery(payoutApproveData.pattern, (ctx) => payoutButton(ctx, 'approve', payoutApproveData.unpack(ctx.callbackQuery.data)!.payoutId));
-chat.callbackQuery(payoutRejectData.pattern, (ctx) => payoutButton(ctx, 'reject', payoutRejectData.unpack(ctx.callbackQuery.data)!.payoutId));
+chat.callbackQuery(payoutApproveData.pattern, (ctx) =>
+  payoutButton(ctx, 'approve', payoutApproveData.unpack(ctx.callbackQuery.data)!.payoutId),
+);
+chat.callbackQuery(payoutRejectData.pattern, (ctx) =>
+  payoutButton(ctx, 'reject', payoutRejectData.unpack(ctx.callbackQuery.data)!.payoutId),
+);

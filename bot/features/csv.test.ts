@@ -20,19 +20,32 @@ describe('csv', () => {
   });
 
   it('parses back what it writes, whatever the fields hold', () => {
-    const rows = [['id', 'name', 'note'], ['1', 'Smith, "Jr"', 'line1\nline2\r\nline3'], ['2', '', '"'], ['3', ',', ' spaced ']];
+    const rows = [
+      ['id', 'name', 'note'],
+      ['1', 'Smith, "Jr"', 'line1\nline2\r\nline3'],
+      ['2', '', '"'],
+      ['3', ',', ' spaced '],
+    ];
     expect(parseCsv(rows.map(csvLine).join(''))).toEqual(rows);
   });
 
   it('streams batches into a file and counts the rows', async () => {
     async function* batches() {
       yield [['1', 'a,b']];
-      yield [['2', 'c"d'], ['3', null]];
+      yield [
+        ['2', 'c"d'],
+        ['3', null],
+      ];
     }
     const file = await writeCsvFile('t.csv', ['id', 'value'], batches());
     try {
       expect(file.rows).toBe(3);
-      expect(parseCsv(await readFile(file.path, 'utf8'))).toEqual([['id', 'value'], ['1', 'a,b'], ['2', 'c"d'], ['3', '']]);
+      expect(parseCsv(await readFile(file.path, 'utf8'))).toEqual([
+        ['id', 'value'],
+        ['1', 'a,b'],
+        ['2', 'c"d'],
+        ['3', ''],
+      ]);
     } finally {
       await file.remove();
     }
@@ -47,7 +60,8 @@ describe('percentages', () => {
     expect(parsePercent('12,5%')).toBe(1250);
     expect(parsePercent('0.01')).toBe(1);
     expect(parsePercent('100')).toBe(10_000);
-    for (const bad of ['0', '100.01', '101', '-5', 'abc', '1.234', '', '1e2']) expect(parsePercent(bad), bad).toBeUndefined();
+    for (const bad of ['0', '100.01', '101', '-5', 'abc', '1.234', '', '1e2'])
+      expect(parsePercent(bad), bad).toBeUndefined();
   });
 
   it('shows basis points as an exact percentage', () => {

@@ -32,21 +32,52 @@ export function parseCsv(text: string): string[][] {
   let field = '';
   let quoted = false;
   let i = 0;
-  const endField = () => { row.push(field); field = ''; };
-  const endRow = () => { endField(); rows.push(row); row = []; };
+  const endField = () => {
+    row.push(field);
+    field = '';
+  };
+  const endRow = () => {
+    endField();
+    rows.push(row);
+    row = [];
+  };
   while (i < text.length) {
     const c = text[i]!;
     if (quoted) {
-      if (c === '"' && text[i + 1] === '"') { field += '"'; i += 2; continue; }
-      if (c === '"') { quoted = false; i += 1; continue; }
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i += 2;
+        continue;
+      }
+      if (c === '"') {
+        quoted = false;
+        i += 1;
+        continue;
+      }
       field += c;
       i += 1;
       continue;
     }
-    if (c === '"' && field === '') { quoted = true; i += 1; continue; }
-    if (c === ',') { endField(); i += 1; continue; }
-    if (c === '\r' && text[i + 1] === '\n') { endRow(); i += 2; continue; }
-    if (c === '\n') { endRow(); i += 1; continue; }
+    if (c === '"' && field === '') {
+      quoted = true;
+      i += 1;
+      continue;
+    }
+    if (c === ',') {
+      endField();
+      i += 1;
+      continue;
+    }
+    if (c === '\r' && text[i + 1] === '\n') {
+      endRow();
+      i += 2;
+      continue;
+    }
+    if (c === '\n') {
+      endRow();
+      i += 1;
+      continue;
+    }
     field += c;
     i += 1;
   }
@@ -62,7 +93,11 @@ export interface CsvFile {
 }
 
 /** Writes the header and every row of every batch to a new temporary file. */
-export async function writeCsvFile(fileName: string, header: readonly string[], batches: AsyncIterable<ReadonlyArray<readonly CsvValue[]>>): Promise<CsvFile> {
+export async function writeCsvFile(
+  fileName: string,
+  header: readonly string[],
+  batches: AsyncIterable<ReadonlyArray<readonly CsvValue[]>>,
+): Promise<CsvFile> {
   const dir = await mkdtemp(join(tmpdir(), 'tgc-export-'));
   const path = join(dir, fileName);
   const remove = () => rm(dir, { recursive: true, force: true });

@@ -17,26 +17,56 @@ const ISO = 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"';
 export const PAID_INVOICE_STATUSES = ['paid', 'overpaid'] as const;
 
 export const USERS_HEADER = [
-  'id', 'username', 'first_name', 'last_name', 'language', 'terms_accepted_at', 'trial_used_at',
-  'referral_code', 'referred_by', 'plan', 'status', 'expires_at',
+  'id',
+  'username',
+  'first_name',
+  'last_name',
+  'language',
+  'terms_accepted_at',
+  'trial_used_at',
+  'referral_code',
+  'referred_by',
+  'plan',
+  'status',
+  'expires_at',
 ] as const;
 
 export const REFERRERS_HEADER = [
-  'referrer_id', 'username', 'commission_pct', 'active', 'referred_count', 'paid_referrals',
-  'currency', 'held', 'available', 'reserved', 'paid_out',
+  'referrer_id',
+  'username',
+  'commission_pct',
+  'active',
+  'referred_count',
+  'paid_referrals',
+  'currency',
+  'held',
+  'available',
+  'reserved',
+  'paid_out',
 ] as const;
 
 /** 1250 → "12.5" (basis points as a percentage, exact). */
 export function bpsToPercent(bps: number): string {
   const whole = Math.trunc(bps / 100);
-  const fraction = String(bps % 100).padStart(2, '0').replace(/0+$/, '');
+  const fraction = String(bps % 100)
+    .padStart(2, '0')
+    .replace(/0+$/, '');
   return fraction ? `${whole}.${fraction}` : String(whole);
 }
 
 interface UserRow {
-  id: string; username: string | null; first_name: string | null; last_name: string | null; language: string | null;
-  terms_accepted_at: string | null; trial_used_at: string | null; referral_code: string; referred_by: string | null;
-  plan_id: string | null; status: string | null; expires_at: string | null;
+  id: string;
+  username: string | null;
+  first_name: string | null;
+  last_name: string | null;
+  language: string | null;
+  terms_accepted_at: string | null;
+  trial_used_at: string | null;
+  referral_code: string;
+  referred_by: string | null;
+  plan_id: string | null;
+  status: string | null;
+  expires_at: string | null;
 }
 
 export function exportUsers(sql: postgres.Sql): Promise<CsvFile> {
@@ -48,15 +78,38 @@ export function exportUsers(sql: postgres.Sql): Promise<CsvFile> {
            to_char(s.expires_at at time zone 'UTC', ${ISO}) as expires_at
       from users u left join subscriptions s on s.user_id = u.id
      order by u.id, s.plan_id`.cursor(BATCH);
-  return writeCsvFile('users.csv', USERS_HEADER, mapBatches(cursor, (r) => [
-    r.id, r.username, r.first_name, r.last_name, r.language, r.terms_accepted_at, r.trial_used_at,
-    r.referral_code, r.referred_by, r.plan_id, r.status, r.expires_at,
-  ]));
+  return writeCsvFile(
+    'users.csv',
+    USERS_HEADER,
+    mapBatches(cursor, (r) => [
+      r.id,
+      r.username,
+      r.first_name,
+      r.last_name,
+      r.language,
+      r.terms_accepted_at,
+      r.trial_used_at,
+      r.referral_code,
+      r.referred_by,
+      r.plan_id,
+      r.status,
+      r.expires_at,
+    ]),
+  );
 }
 
 interface ReferrerRow {
-  referrer_id: string; username: string | null; commission_bps: number; active: boolean; referred_count: string; paid_referrals: string;
-  currency: string | null; held: string | null; available: string | null; reserved: string | null; paid_out: string | null;
+  referrer_id: string;
+  username: string | null;
+  commission_bps: number;
+  active: boolean;
+  referred_count: string;
+  paid_referrals: string;
+  currency: string | null;
+  held: string | null;
+  available: string | null;
+  reserved: string | null;
+  paid_out: string | null;
 }
 
 export function exportReferrers(sql: postgres.Sql): Promise<CsvFile> {
@@ -80,14 +133,27 @@ export function exportReferrers(sql: postgres.Sql): Promise<CsvFile> {
          group by e.currency
       ) b on true
      order by r.user_id, b.currency`.cursor(BATCH);
-  return writeCsvFile('referrers.csv', REFERRERS_HEADER, mapBatches(cursor, (r) => {
-    const currency = r.currency ?? '';
-    const amount = (minor: string | null) => fromMinor(BigInt(minor ?? '0'), currency || 'USD');
-    return [
-      r.referrer_id, r.username, bpsToPercent(r.commission_bps), r.active, r.referred_count, r.paid_referrals,
-      currency, amount(r.held), amount(r.available), amount(r.reserved), amount(r.paid_out),
-    ];
-  }));
+  return writeCsvFile(
+    'referrers.csv',
+    REFERRERS_HEADER,
+    mapBatches(cursor, (r) => {
+      const currency = r.currency ?? '';
+      const amount = (minor: string | null) => fromMinor(BigInt(minor ?? '0'), currency || 'USD');
+      return [
+        r.referrer_id,
+        r.username,
+        bpsToPercent(r.commission_bps),
+        r.active,
+        r.referred_count,
+        r.paid_referrals,
+        currency,
+        amount(r.held),
+        amount(r.available),
+        amount(r.reserved),
+        amount(r.paid_out),
+      ];
+    }),
+  );
 }
 
 async function* mapBatches<R>(cursor: AsyncIterable<R[]>, toRow: (row: R) => CsvValue[]): AsyncIterable<CsvValue[][]> {

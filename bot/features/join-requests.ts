@@ -36,6 +36,9 @@ joinRequests.on('chat_join_request', async (ctx) => {
   // A bot may write to whoever asked to join; if they cannot be reached, the decline stands on its own.
   const [user] = await db.select({ language: users.language }).from(users).where(eq(users.id, userId));
   ctx.i18n.useLocale(pickLocale(user?.language, request.from.language_code));
-  await ctx.api.sendMessage(request.user_chat_id, ctx.t('join-declined', { channel: request.chat.title }), { reply_markup: showPlansKeyboard(ctx.t) })
+  await ctx.api
+    .sendMessage(request.user_chat_id, ctx.t('join-declined', { channel: request.chat.title }), {
+      reply_markup: showPlansKeyboard(ctx.t),
+    })
     .catch((error: unknown) => logger.info({ err: error, userId }, 'could not explain the declined join request'));
 });

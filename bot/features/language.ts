@@ -25,7 +25,9 @@ chat.command('language', async (ctx) => {
     return;
   }
   if (!isLocale(wanted)) {
-    await ctx.reply(ctx.t('language-unknown', { given: wanted.slice(0, 20), available: LOCALES.join(', ') }), { reply_markup: languageKeyboard() });
+    await ctx.reply(ctx.t('language-unknown', { given: wanted.slice(0, 20), available: LOCALES.join(', ') }), {
+      reply_markup: languageKeyboard(),
+    });
     return;
   }
   await setLanguage(ctx, wanted);

@@ -12,19 +12,32 @@ export const myPlan = new Composer<BotContext>();
 myPlan.chatType('private').command('myplan', async (ctx) => {
   const user = requireProfile(ctx);
   const rows = await ctx.deps.db
-    .select({ planId: subscriptions.planId, title: plans.title, planActive: plans.active, status: subscriptions.status, expiresAt: subscriptions.expiresAt, accessUntil: subscriptions.accessUntil })
-    .from(subscriptions).innerJoin(plans, eq(plans.id, subscriptions.planId))
+    .select({
+      planId: subscriptions.planId,
+      title: plans.title,
+      planActive: plans.active,
+      status: subscriptions.status,
+      expiresAt: subscriptions.expiresAt,
+      accessUntil: subscriptions.accessUntil,
+    })
+    .from(subscriptions)
+    .innerJoin(plans, eq(plans.id, subscriptions.planId))
     .where(eq(subscriptions.userId, user.id))
     .orderBy(desc(subscriptions.expiresAt));
   if (rows.length === 0) {
     await ctx.reply(ctx.t('myplan-none'), { reply_markup: showPlansKeyboard(ctx.t) });
     return;
   }
-  const lines = rows.map((row) => ctx.t(`myplan-${row.status}`, {
-    plan: row.title,
-    expiresAt: formatMoment(row.expiresAt.getTime()),
-    accessUntil: formatMoment(row.accessUntil.getTime()),
-  }));
+  const lines = rows.map((row) =>
+    ctx.t(`myplan-${row.status}`, {
+      plan: row.title,
+      expiresAt: formatMoment(row.expiresAt.getTime()),
+      accessUntil: formatMoment(row.accessUntil.getTime()),
+    }),
+  );
   const renewable = rows.filter((row) => row.planActive).map((row) => ({ id: row.planId, title: row.title }));
-  await ctx.reply([ctx.t('myplan-title'), ...lines].join('\n\n'), renewable.length > 0 ? { reply_markup: renewKeyboard(ctx.t, renewable) } : {});
+  await ctx.reply(
+    [ctx.t('myplan-title'), ...lines].join('\n\n'),
+    renewable.length > 0 ? { reply_markup: renewKeyboard(ctx.t, renewable) } : {},
+  );
 });

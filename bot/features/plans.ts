@@ -21,11 +21,18 @@ export type Plan = typeof plans.$inferSelect;
 const PAYABLE = ['creating', 'pending', 'partial'] as const;
 
 export function activePlans(db: Database): Promise<Plan[]> {
-  return db.select().from(plans).where(eq(plans.active, true)).orderBy(asc(plans.sortOrder), asc(plans.priceMinor), asc(plans.id));
+  return db
+    .select()
+    .from(plans)
+    .where(eq(plans.active, true))
+    .orderBy(asc(plans.sortOrder), asc(plans.priceMinor), asc(plans.id));
 }
 
 export async function activePlan(db: Database, planId: string): Promise<Plan | undefined> {
-  const [plan] = await db.select().from(plans).where(and(eq(plans.id, planId), eq(plans.active, true)));
+  const [plan] = await db
+    .select()
+    .from(plans)
+    .where(and(eq(plans.id, planId), eq(plans.active, true)));
   return plan;
 }
 
@@ -49,7 +56,13 @@ async function showPlan(ctx: BotContext, planId: string): Promise<void> {
   if (!plan) return planUnavailable(ctx);
   const user = requireProfile(ctx);
   const offerTrial = plan.trialSeconds > 0 && user.trialUsedAt === null;
-  const lines = [ctx.t('plan-details', { title: plan.title, price: formatMoney(plan.priceMinor, plan.currency), duration: describeDuration(ctx.t, plan.durationSeconds) })];
+  const lines = [
+    ctx.t('plan-details', {
+      title: plan.title,
+      price: formatMoney(plan.priceMinor, plan.currency),
+      duration: describeDuration(ctx.t, plan.durationSeconds),
+    }),
+  ];
   if (offerTrial) lines.push(ctx.t('plan-trial-offer', { duration: describeDuration(ctx.t, plan.trialSeconds) }));
   await ctx.answerCallbackQuery();
   await ctx.reply(lines.join('\n\n'), { reply_markup: planKeyboard(ctx.t, plan, { offerTrial }) });
@@ -65,7 +78,9 @@ async function openInvoice(ctx: BotContext, planId: string): Promise<void> {
   const user = requireProfile(ctx);
   const plan = await activePlan(db, planId);
   if (!plan) return planUnavailable(ctx);
-  const [alreadyOpen] = await db.select().from(invoices)
+  const [alreadyOpen] = await db
+    .select()
+    .from(invoices)
     .where(and(eq(invoices.userId, user.id), eq(invoices.planId, planId), inArray(invoices.status, [...PAYABLE])));
   let invoiceId: string;
   try {
@@ -78,7 +93,10 @@ async function openInvoice(ctx: BotContext, planId: string): Promise<void> {
   if (alreadyOpen?.id === invoiceId && alreadyOpen.payUrl) {
     await ctx.answerCallbackQuery({ text: ctx.t('invoice-already-open') });
     await ctx.reply(
-      ctx.t('invoice-still-open', { amount: formatMoney(alreadyOpen.amountMinor, alreadyOpen.currency), expiresAt: alreadyOpen.expiresAt ? formatMoment(alreadyOpen.expiresAt.getTime()) : '—' }),
+      ctx.t('invoice-still-open', {
+        amount: formatMoney(alreadyOpen.amountMinor, alreadyOpen.currency),
+        expiresAt: alreadyOpen.expiresAt ? formatMoment(alreadyOpen.expiresAt.getTime()) : '—',
+      }),
       { reply_markup: new InlineKeyboard().url(ctx.t('invoice-pay-button'), alreadyOpen.payUrl) },
     );
     return;

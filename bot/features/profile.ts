@@ -39,17 +39,35 @@ export function newReferralCode(): string {
 }
 
 export async function ensureUser(db: Database, from: User): Promise<UserRow> {
-  const profile = { username: from.username ?? null, firstName: from.first_name, lastName: from.last_name ?? null, telegramLanguage: from.language_code ?? null };
+  const profile = {
+    username: from.username ?? null,
+    firstName: from.first_name,
+    lastName: from.last_name ?? null,
+    telegramLanguage: from.language_code ?? null,
+  };
   for (let attempt = 0; attempt < 5; attempt++) {
     const [existing] = await db.select().from(users).where(eq(users.id, from.id));
     if (existing) {
-      const changed = existing.username !== profile.username || existing.firstName !== profile.firstName || existing.lastName !== profile.lastName || existing.telegramLanguage !== profile.telegramLanguage || existing.blockedAt !== null;
+      const changed =
+        existing.username !== profile.username ||
+        existing.firstName !== profile.firstName ||
+        existing.lastName !== profile.lastName ||
+        existing.telegramLanguage !== profile.telegramLanguage ||
+        existing.blockedAt !== null;
       if (!changed) return existing;
-      const [updated] = await db.update(users).set({ ...profile, blockedAt: null, updatedAt: new Date() }).where(eq(users.id, from.id)).returning();
+      const [updated] = await db
+        .update(users)
+        .set({ ...profile, blockedAt: null, updatedAt: new Date() })
+        .where(eq(users.id, from.id))
+        .returning();
       return updated ?? existing;
     }
     // No target: a clash on the id (a concurrent first update) or on the code (retry with a new one) both land here.
-    const [created] = await db.insert(users).values({ id: from.id, ...profile, referralCode: newReferralCode() }).onConflictDoNothing().returning();
+    const [created] = await db
+      .insert(users)
+      .values({ id: from.id, ...profile, referralCode: newReferralCode() })
+      .onConflictDoNothing()
+      .returning();
     if (created) return created;
   }
   throw new Error(`could not register user ${from.id}`);

@@ -13,7 +13,13 @@ import { Composer } from 'grammy';
 import { referrerBalances } from '../../activities/balances';
 import { accounts } from '../../domain/ledger';
 import { formatMoney, toMinor } from '../../domain/money';
-import { parseNetwork, PAYOUT_NETWORKS, PayoutRequestError, validateWallet, type PayoutRefusal } from '../../domain/payout';
+import {
+  parseNetwork,
+  PAYOUT_NETWORKS,
+  PayoutRequestError,
+  validateWallet,
+  type PayoutRefusal,
+} from '../../domain/payout';
 import type { Database } from '../../infrastructure/db/client';
 import { invoices, ledgerEntries, referrals, referrers } from '../../infrastructure/db/schema';
 import type { BotContext } from '../context';
@@ -43,21 +49,43 @@ export async function referralStats(db: Database, userId: number): Promise<Refer
   const mine = [accounts.referrerHeld(userId), accounts.referrerAvailable(userId), accounts.referrerReserved(userId)];
   const [[referred], [paid], currencies] = await Promise.all([
     db.select({ n: count() }).from(referrals).where(eq(referrals.referrerId, userId)),
-    db.select({ n: countDistinct(invoices.userId) }).from(referrals)
-      .innerJoin(invoices, and(eq(invoices.userId, referrals.referredId), inArray(invoices.status, [...PAID_INVOICE_STATUSES])))
+    db
+      .select({ n: countDistinct(invoices.userId) })
+      .from(referrals)
+      .innerJoin(
+        invoices,
+        and(eq(invoices.userId, referrals.referredId), inArray(invoices.status, [...PAID_INVOICE_STATUSES])),
+      )
       .where(eq(referrals.referrerId, userId)),
-    db.selectDistinct({ currency: ledgerEntries.currency }).from(ledgerEntries).where(inArray(ledgerEntries.account, mine)),
+    db
+      .selectDistinct({ currency: ledgerEntries.currency })
+      .from(ledgerEntries)
+      .where(inArray(ledgerEntries.account, mine)),
   ]);
-  const money = await Promise.all(currencies.map(async ({ currency }) => {
-    const [balances, [sent]] = await Promise.all([
-      referrerBalances(db, userId, currency),
-      // What left the reserved bucket because an admin sent it (payout-paid postings).
-      db.select({ sum: sql<string>`coalesce(sum(${ledgerEntries.amountMinor}), 0)::text` }).from(ledgerEntries)
-        .where(and(eq(ledgerEntries.account, accounts.referrerReserved(userId)), eq(ledgerEntries.currency, currency), eq(ledgerEntries.kind, 'payout-paid'))),
-    ]);
-    return { currency, ...balances, paidOut: BigInt(sent?.sum ?? '0') };
-  }));
-  return { referred: referred?.n ?? 0, paid: paid?.n ?? 0, money: money.sort((a, b) => a.currency.localeCompare(b.currency)) };
+  const money = await Promise.all(
+    currencies.map(async ({ currency }) => {
+      const [balances, [sent]] = await Promise.all([
+        referrerBalances(db, userId, currency),
+        // What left the reserved bucket because an admin sent it (payout-paid postings).
+        db
+          .select({ sum: sql<string>`coalesce(sum(${ledgerEntries.amountMinor}), 0)::text` })
+          .from(ledgerEntries)
+          .where(
+            and(
+              eq(ledgerEntries.account, accounts.referrerReserved(userId)),
+              eq(ledgerEntries.currency, currency),
+              eq(ledgerEntries.kind, 'payout-paid'),
+            ),
+          ),
+      ]);
+      return { currency, ...balances, paidOut: BigInt(sent?.sum ?? '0') };
+    }),
+  );
+  return {
+    referred: referred?.n ?? 0,
+    paid: paid?.n ?? 0,
+    money: money.sort((a, b) => a.currency.localeCompare(b.currency)),
+  };
 }
 
 /** The currency a payout is asked in: the one with the most available, else the default. */
@@ -87,23 +115,43 @@ chat.command('referral', async (ctx) => {
     ctx.t('referral-counts', { referred: stats.referred, paid: stats.paid }),
   ];
   if (!partner) lines.push(ctx.t('referral-not-partner'));
-  else lines.push(ctx.t(partner.active ? 'referral-partner' : 'referral-partner-paused', { percent: bpsToPercent(partner.commissionBps) }));
-  const money = stats.money.length > 0 || !partner ? stats.money : [{ currency: DEFAULT_CURRENCY, held: 0n, available: 0n, reserved: 0n, paidOut: 0n }];
+  else
+    lines.push(
+      ctx.t(partner.active ? 'referral-partner' : 'referral-partner-paused', {
+        percent: bpsToPercent(partner.commissionBps),
+      }),
+    );
+  const money =
+    stats.money.length > 0 || !partner
+      ? stats.money
+      : [{ currency: DEFAULT_CURRENCY, held: 0n, available: 0n, reserved: 0n, paidOut: 0n }];
   for (const m of money) {
-    lines.push(ctx.t('referral-balance', {
-      held: formatMoney(m.held, m.currency), available: formatMoney(m.available, m.currency),
-      reserved: formatMoney(m.reserved, m.currency), paidOut: formatMoney(m.paidOut, m.currency),
-    }));
+    lines.push(
+      ctx.t('referral-balance', {
+        held: formatMoney(m.held, m.currency),
+        available: formatMoney(m.available, m.currency),
+        reserved: formatMoney(m.reserved, m.currency),
+        paidOut: formatMoney(m.paidOut, m.currency),
+      }),
+    );
   }
-  if (partner) lines.push(ctx.t('referral-payout-hint', { minimum: formatMoney(config.payout.minimumMinor, payoutCurrency(stats.money)) }));
+  if (partner)
+    lines.push(
+      ctx.t('referral-payout-hint', { minimum: formatMoney(config.payout.minimumMinor, payoutCurrency(stats.money)) }),
+    );
   await ctx.reply(lines.join('\n\n'), { link_preview_options: { is_disabled: true } });
 });
 
 function refusalText(ctx: BotContext, refusal: PayoutRefusal, currency: string, network?: string): string {
   switch (refusal.code) {
-    case 'network': return ctx.t('payout-bad-network', { networks: PAYOUT_NETWORKS.join(', ') });
-    case 'wallet': return ctx.t(network === 'TRC20' ? 'payout-bad-wallet-tron' : 'payout-bad-wallet-evm', { network: network ?? '' });
-    case 'minimum': return ctx.t('payout-below-minimum', { minimum: formatMoney(ctx.deps.config.payout.minimumMinor, currency) });
+    case 'network':
+      return ctx.t('payout-bad-network', { networks: PAYOUT_NETWORKS.join(', ') });
+    case 'wallet':
+      return ctx.t(network === 'TRC20' ? 'payout-bad-wallet-tron' : 'payout-bad-wallet-evm', {
+        network: network ?? '',
+      });
+    case 'minimum':
+      return ctx.t('payout-below-minimum', { minimum: formatMoney(ctx.deps.config.payout.minimumMinor, currency) });
     case 'amount':
     case 'tx_hash':
       return ctx.t('payout-bad-amount');
@@ -118,7 +166,12 @@ chat.command('payout', async (ctx) => {
   const stats = await referralStats(db, user.id);
   const currency = payoutCurrency(stats.money);
   const available = stats.money.find((m) => m.currency === currency)?.available ?? 0n;
-  const usage = () => ctx.t('payout-usage', { networks: PAYOUT_NETWORKS.join(', '), minimum: formatMoney(config.payout.minimumMinor, currency), available: formatMoney(available, currency) });
+  const usage = () =>
+    ctx.t('payout-usage', {
+      networks: PAYOUT_NETWORKS.join(', '),
+      minimum: formatMoney(config.payout.minimumMinor, currency),
+      available: formatMoney(available, currency),
+    });
 
   const args = ctx.match.trim().split(/\s+/).filter(Boolean);
   if (args.length !== 3) return void (await ctx.reply(usage()));
@@ -136,22 +189,41 @@ chat.command('payout', async (ctx) => {
   if (typeof network !== 'string') return void (await refuse(refusalText(ctx, network, currency)));
   const wallet = validateWallet(network, walletText);
   if (typeof wallet !== 'string') return void (await refuse(refusalText(ctx, wallet, currency, network)));
-  if (amountMinor < config.payout.minimumMinor) return void (await refuse(refusalText(ctx, { code: 'minimum', message: '' }, currency)));
+  if (amountMinor < config.payout.minimumMinor)
+    return void (await refuse(refusalText(ctx, { code: 'minimum', message: '' }, currency)));
   if (amountMinor > available) {
-    return void (await ctx.reply(ctx.t('payout-insufficient', { amount: formatMoney(amountMinor, currency), available: formatMoney(available, currency) })));
+    return void (await ctx.reply(
+      ctx.t('payout-insufficient', {
+        amount: formatMoney(amountMinor, currency),
+        available: formatMoney(available, currency),
+      }),
+    ));
   }
 
   // The same message delivered twice (a webhook retry) is the same request.
   const payoutId = `tg${user.id}m${ctx.message.message_id}`;
   try {
-    const outcome = await commands.requestPayout({ payoutId, requesterId: user.id, amountMinor, currency, network, wallet });
+    const outcome = await commands.requestPayout({
+      payoutId,
+      requesterId: user.id,
+      amountMinor,
+      currency,
+      network,
+      wallet,
+    });
     logger.info({ userId: user.id, payoutId, accepted: outcome.accepted }, 'payout requested');
     // Accepted: the payout workflow confirms to the user and tells the admins.
     if (!outcome.accepted) {
-      await ctx.reply(ctx.t('payout-insufficient', { amount: formatMoney(amountMinor, currency), available: formatMoney(BigInt(outcome.availableMinor), currency) }));
+      await ctx.reply(
+        ctx.t('payout-insufficient', {
+          amount: formatMoney(amountMinor, currency),
+          available: formatMoney(BigInt(outcome.availableMinor), currency),
+        }),
+      );
     }
   } catch (error) {
-    if (error instanceof PayoutRequestError) return void (await refuse(refusalText(ctx, error.refusal, currency, network)));
+    if (error instanceof PayoutRequestError)
+      return void (await refuse(refusalText(ctx, error.refusal, currency, network)));
     throw error;
   }
 });

@@ -25,9 +25,16 @@ export async function recordReferral(db: Database, userId: number, payload: stri
   if (!referrer) return 'unknown-code';
   if (referrer.id === userId) return 'self';
   return db.transaction(async (tx) => {
-    const inserted = await tx.insert(referrals).values({ referredId: userId, referrerId: referrer.id }).onConflictDoNothing().returning();
+    const inserted = await tx
+      .insert(referrals)
+      .values({ referredId: userId, referrerId: referrer.id })
+      .onConflictDoNothing()
+      .returning();
     if (inserted.length === 0) return 'already-referred';
-    await tx.update(users).set({ referredBy: referrer.id, updatedAt: new Date() }).where(and(eq(users.id, userId), isNull(users.referredBy)));
+    await tx
+      .update(users)
+      .set({ referredBy: referrer.id, updatedAt: new Date() })
+      .where(and(eq(users.id, userId), isNull(users.referredBy)));
     return 'recorded';
   });
 }
@@ -55,12 +62,17 @@ chat.callbackQuery(termsAcceptData.pattern, async (ctx) => {
   const user = requireProfile(ctx);
   if (!user.termsAcceptedAt) {
     const acceptedAt = new Date();
-    await ctx.deps.db.update(users).set({ termsAcceptedAt: acceptedAt, updatedAt: acceptedAt }).where(and(eq(users.id, user.id), isNull(users.termsAcceptedAt)));
+    await ctx.deps.db
+      .update(users)
+      .set({ termsAcceptedAt: acceptedAt, updatedAt: acceptedAt })
+      .where(and(eq(users.id, user.id), isNull(users.termsAcceptedAt)));
     updateProfile(ctx, { termsAcceptedAt: acceptedAt });
   }
   await ctx.answerCallbackQuery({ text: ctx.t('terms-accepted') });
   // The Accept button has done its job; an old message that cannot be edited any more is fine as it is.
-  await ctx.editMessageReplyMarkup().catch((error: unknown) => ctx.deps.logger.debug({ err: error }, 'terms button left in place'));
+  await ctx
+    .editMessageReplyMarkup()
+    .catch((error: unknown) => ctx.deps.logger.debug({ err: error }, 'terms button left in place'));
   await replyWithPlans(ctx, 'terms-accepted-plans');
 });
 

@@ -43,7 +43,11 @@ const chat = trial.chatType('private');
 chat.command('trial', async (ctx) => {
   const user = requireProfile(ctx);
   if (user.trialUsedAt) return void (await ctx.reply(ctx.t('trial-already-used')));
-  const offered = await ctx.deps.db.select().from(plans).where(and(eq(plans.active, true), gt(plans.trialSeconds, 0))).orderBy(asc(plans.sortOrder), asc(plans.id));
+  const offered = await ctx.deps.db
+    .select()
+    .from(plans)
+    .where(and(eq(plans.active, true), gt(plans.trialSeconds, 0)))
+    .orderBy(asc(plans.sortOrder), asc(plans.id));
   if (offered.length === 0) return void (await ctx.reply(ctx.t('trial-none')));
   await ctx.reply(ctx.t('trial-choose'), { reply_markup: trialsKeyboard(ctx.t, offered) });
 });

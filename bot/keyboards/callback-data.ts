@@ -26,7 +26,8 @@ export function callbackData<F extends string>(prefix: string, fields: readonly 
         return value;
       });
       const data = [prefix, ...parts].join(':');
-      if (Buffer.byteLength(data) > MAX_CALLBACK_BYTES) throw new Error(`callback data "${data}" is longer than ${MAX_CALLBACK_BYTES} bytes`);
+      if (Buffer.byteLength(data) > MAX_CALLBACK_BYTES)
+        throw new Error(`callback data "${data}" is longer than ${MAX_CALLBACK_BYTES} bytes`);
       return data;
     },
     unpack(data) {

@@ -10,7 +10,11 @@ type Translate = BotContext['t'];
 
 /** "30 days", "1 hour": the largest unit that divides the length evenly. */
 export function describeDuration(t: Translate, seconds: number): string {
-  const units = [['duration-days', 86_400], ['duration-hours', 3_600], ['duration-minutes', 60]] as const;
+  const units = [
+    ['duration-days', 86_400],
+    ['duration-hours', 3_600],
+    ['duration-minutes', 60],
+  ] as const;
   for (const [key, size] of units) {
     if (seconds >= size && seconds % size === 0) return t(key, { count: seconds / size });
   }
@@ -19,13 +23,27 @@ export function describeDuration(t: Translate, seconds: number): string {
 
 export function plansKeyboard(list: Plan[]): InlineKeyboard {
   const keyboard = new InlineKeyboard();
-  for (const plan of list) keyboard.text(`${plan.title} · ${formatMoney(plan.priceMinor, plan.currency)}`, planData.pack({ planId: plan.id })).row();
+  for (const plan of list)
+    keyboard
+      .text(`${plan.title} · ${formatMoney(plan.priceMinor, plan.currency)}`, planData.pack({ planId: plan.id }))
+      .row();
   return keyboard;
 }
 
 export function planKeyboard(t: Translate, plan: Plan, options: { offerTrial: boolean }): InlineKeyboard {
-  const keyboard = new InlineKeyboard().text(t('plan-pay-button', { price: formatMoney(plan.priceMinor, plan.currency) }), payData.pack({ planId: plan.id })).row();
-  if (options.offerTrial) keyboard.text(t('plan-trial-button', { duration: describeDuration(t, plan.trialSeconds) }), trialData.pack({ planId: plan.id })).row();
+  const keyboard = new InlineKeyboard()
+    .text(
+      t('plan-pay-button', { price: formatMoney(plan.priceMinor, plan.currency) }),
+      payData.pack({ planId: plan.id }),
+    )
+    .row();
+  if (options.offerTrial)
+    keyboard
+      .text(
+        t('plan-trial-button', { duration: describeDuration(t, plan.trialSeconds) }),
+        trialData.pack({ planId: plan.id }),
+      )
+      .row();
   return keyboard.text(t('plans-back-button'), plansListData.pack({})).row();
 }
 
@@ -35,12 +53,19 @@ export function showPlansKeyboard(t: Translate): InlineKeyboard {
 
 export function renewKeyboard(t: Translate, list: Array<Pick<Plan, 'id' | 'title'>>): InlineKeyboard {
   const keyboard = new InlineKeyboard();
-  for (const plan of list) keyboard.text(t('myplan-renew-button', { plan: plan.title }), renewData.pack({ planId: plan.id })).row();
+  for (const plan of list)
+    keyboard.text(t('myplan-renew-button', { plan: plan.title }), renewData.pack({ planId: plan.id })).row();
   return keyboard;
 }
 
 export function trialsKeyboard(t: Translate, list: Plan[]): InlineKeyboard {
   const keyboard = new InlineKeyboard();
-  for (const plan of list) keyboard.text(`${plan.title} · ${t('plan-trial-button', { duration: describeDuration(t, plan.trialSeconds) })}`, trialData.pack({ planId: plan.id })).row();
+  for (const plan of list)
+    keyboard
+      .text(
+        `${plan.title} · ${t('plan-trial-button', { duration: describeDuration(t, plan.trialSeconds) })}`,
+        trialData.pack({ planId: plan.id }),
+      )
+      .row();
   return keyboard;
 }

@@ -17,7 +17,9 @@ export async function databaseIsUp(sql: postgres.Sql, timeoutMs = 2000): Promise
   try {
     await Promise.race([
       sql`select 1`,
-      new Promise((_, reject) => { timer = setTimeout(() => reject(new Error('timeout')), timeoutMs); }),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error('timeout')), timeoutMs);
+      }),
     ]);
     return true;
   } catch {

@@ -21,17 +21,36 @@ describe('migrations', () => {
     await runMigrations(url);
     const sql = postgres(url, { max: 1, onnotice: () => {} });
     try {
-      const tables = (await sql`select table_name from information_schema.tables where table_schema = 'public'`).map((r) => r.table_name as string);
-      expect(tables).toEqual(expect.arrayContaining([
-        'users', 'plans', 'channels', 'plan_channels', 'subscriptions', 'invoices', 'webhook_events', 'referrers', 'referrals',
-        'payout_requests', 'ledger_entries', 'audit_log', 'outbox_messages', 'invite_links',
-      ]));
-      const [{ n }] = await sql`select count(*)::int as n from drizzle.__drizzle_migrations` as unknown as [{ n: number }];
+      const tables = (await sql`select table_name from information_schema.tables where table_schema = 'public'`).map(
+        (r) => r.table_name as string,
+      );
+      expect(tables).toEqual(
+        expect.arrayContaining([
+          'users',
+          'plans',
+          'channels',
+          'plan_channels',
+          'subscriptions',
+          'invoices',
+          'webhook_events',
+          'referrers',
+          'referrals',
+          'payout_requests',
+          'ledger_entries',
+          'audit_log',
+          'outbox_messages',
+          'invite_links',
+        ]),
+      );
+      const [{ n }] = (await sql`select count(*)::int as n from drizzle.__drizzle_migrations`) as unknown as [
+        { n: number },
+      ];
       expect(n).toBeGreaterThanOrEqual(1);
       // Money columns are exact integers, never floating point.
       const moneyTypes = await sql`select table_name, column_name, data_type from information_schema.columns
         where table_schema = 'public' and (column_name like '%amount%' or column_name like '%price%')`;
-      for (const column of moneyTypes) expect(['bigint', 'text'], `${column.table_name}.${column.column_name}`).toContain(column.data_type);
+      for (const column of moneyTypes)
+        expect(['bigint', 'text'], `${column.table_name}.${column.column_name}`).toContain(column.data_type);
     } finally {
       await sql.end();
     }

@@ -5,7 +5,18 @@
  */
 import { sql } from 'drizzle-orm';
 import {
-  bigint, bigserial, boolean, check, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex,
+  bigint,
+  bigserial,
+  boolean,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
 } from 'drizzle-orm/pg-core';
 
 const createdAt = { createdAt: timestamp({ withTimezone: true }).notNull().defaultNow() };
@@ -34,23 +45,27 @@ export const users = pgTable('users', {
   ...timestamps,
 });
 
-export const plans = pgTable('plans', {
-  id: text().primaryKey(),
-  title: text().notNull(),
-  priceMinor: minor().notNull(),
-  currency: text().notNull().default('USD'),
-  /** Length of one paid period; seconds so tests can use short plans. */
-  durationSeconds: integer().notNull(),
-  /** 0 means the plan has no trial. */
-  trialSeconds: integer().notNull().default(0),
-  active: boolean().notNull().default(true),
-  sortOrder: integer().notNull().default(0),
-  ...timestamps,
-}, (t) => [
-  check('plans_price_positive', sql`${t.priceMinor} > 0`),
-  check('plans_duration_positive', sql`${t.durationSeconds} > 0`),
-  check('plans_trial_non_negative', sql`${t.trialSeconds} >= 0`),
-]);
+export const plans = pgTable(
+  'plans',
+  {
+    id: text().primaryKey(),
+    title: text().notNull(),
+    priceMinor: minor().notNull(),
+    currency: text().notNull().default('USD'),
+    /** Length of one paid period; seconds so tests can use short plans. */
+    durationSeconds: integer().notNull(),
+    /** 0 means the plan has no trial. */
+    trialSeconds: integer().notNull().default(0),
+    active: boolean().notNull().default(true),
+    sortOrder: integer().notNull().default(0),
+    ...timestamps,
+  },
+  (t) => [
+    check('plans_price_positive', sql`${t.priceMinor} > 0`),
+    check('plans_duration_positive', sql`${t.durationSeconds} > 0`),
+    check('plans_trial_non_negative', sql`${t.trialSeconds} >= 0`),
+  ],
+);
 
 export const channels = pgTable('channels', {
   id: telegramId().primaryKey(),
@@ -59,68 +74,114 @@ export const channels = pgTable('channels', {
 });
 
 /** A plan may give access to several channels. */
-export const planChannels = pgTable('plan_channels', {
-  planId: text().notNull().references(() => plans.id, { onDelete: 'cascade' }),
-  channelId: telegramId('channel_id').notNull().references(() => channels.id, { onDelete: 'cascade' }),
-}, (t) => [primaryKey({ columns: [t.planId, t.channelId] })]);
+export const planChannels = pgTable(
+  'plan_channels',
+  {
+    planId: text()
+      .notNull()
+      .references(() => plans.id, { onDelete: 'cascade' }),
+    channelId: telegramId('channel_id')
+      .notNull()
+      .references(() => channels.id, { onDelete: 'cascade' }),
+  },
+  (t) => [primaryKey({ columns: [t.planId, t.channelId] })],
+);
 
 export const SUBSCRIPTION_STATUSES = ['trial', 'active', 'grace', 'expired', 'revoked'] as const;
 
 /** Read model of the subscription workflow, for /myplan, exports and join-request checks. */
-export const subscriptions = pgTable('subscriptions', {
-  userId: telegramId('user_id').notNull().references(() => users.id),
-  planId: text().notNull().references(() => plans.id),
-  status: text({ enum: SUBSCRIPTION_STATUSES }).notNull(),
-  currentPeriodStart: timestamp({ withTimezone: true }).notNull(),
-  expiresAt: timestamp({ withTimezone: true }).notNull(),
-  /** Access ends here: expiry plus the grace period. */
-  accessUntil: timestamp({ withTimezone: true }).notNull(),
-  workflowId: text().notNull(),
-  /** Monotonic version from the workflow, so a late retry of an older write never wins. */
-  version: integer().notNull().default(0),
-  ...timestamps,
-}, (t) => [primaryKey({ columns: [t.userId, t.planId] }), index('subscriptions_status_idx').on(t.status, t.expiresAt)]);
+export const subscriptions = pgTable(
+  'subscriptions',
+  {
+    userId: telegramId('user_id')
+      .notNull()
+      .references(() => users.id),
+    planId: text()
+      .notNull()
+      .references(() => plans.id),
+    status: text({ enum: SUBSCRIPTION_STATUSES }).notNull(),
+    currentPeriodStart: timestamp({ withTimezone: true }).notNull(),
+    expiresAt: timestamp({ withTimezone: true }).notNull(),
+    /** Access ends here: expiry plus the grace period. */
+    accessUntil: timestamp({ withTimezone: true }).notNull(),
+    workflowId: text().notNull(),
+    /** Monotonic version from the workflow, so a late retry of an older write never wins. */
+    version: integer().notNull().default(0),
+    ...timestamps,
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.planId] }), index('subscriptions_status_idx').on(t.status, t.expiresAt)],
+);
 
 /** Personal invite links, one per subscriber and channel. */
-export const inviteLinks = pgTable('invite_links', {
-  userId: telegramId('user_id').notNull().references(() => users.id),
-  planId: text().notNull().references(() => plans.id),
-  channelId: telegramId('channel_id').notNull().references(() => channels.id),
-  link: text().notNull(),
-  revokedAt: timestamp({ withTimezone: true }),
-  ...createdAt,
-}, (t) => [primaryKey({ columns: [t.userId, t.planId, t.channelId] }), uniqueIndex('invite_links_link_idx').on(t.link)]);
+export const inviteLinks = pgTable(
+  'invite_links',
+  {
+    userId: telegramId('user_id')
+      .notNull()
+      .references(() => users.id),
+    planId: text()
+      .notNull()
+      .references(() => plans.id),
+    channelId: telegramId('channel_id')
+      .notNull()
+      .references(() => channels.id),
+    link: text().notNull(),
+    revokedAt: timestamp({ withTimezone: true }),
+    ...createdAt,
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.planId, t.channelId] }), uniqueIndex('invite_links_link_idx').on(t.link)],
+);
 
-export const INVOICE_STATUSES = ['creating', 'pending', 'partial', 'paid', 'overpaid', 'expired', 'cancelled', 'late_paid', 'needs_review', 'refunded'] as const;
+export const INVOICE_STATUSES = [
+  'creating',
+  'pending',
+  'partial',
+  'paid',
+  'overpaid',
+  'expired',
+  'cancelled',
+  'late_paid',
+  'needs_review',
+  'refunded',
+] as const;
 export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
 
-export const invoices = pgTable('invoices', {
-  /** Our id; also the gateway's order_id and the workflow id suffix. */
-  id: text().primaryKey(),
-  userId: telegramId('user_id').notNull().references(() => users.id),
-  /** What is being bought: a plan now, a product order later. */
-  purpose: text().notNull(),
-  planId: text().references(() => plans.id),
-  provider: text().notNull(),
-  providerInvoiceId: text(),
-  payUrl: text(),
-  amountMinor: minor().notNull(),
-  currency: text().notNull(),
-  /** Exact decimal strings as the gateway reports them. */
-  amountReceived: text().notNull().default('0'),
-  overpaidAmount: text(),
-  status: text({ enum: INVOICE_STATUSES }).notNull(),
-  /** Every transition with its time and source, oldest first. */
-  statusHistory: jsonb().$type<Array<{ status: InvoiceStatus; at: string; source: string; note?: string }>>().notNull().default([]),
-  expiresAt: timestamp({ withTimezone: true }),
-  paidAt: timestamp({ withTimezone: true }),
-  ...timestamps,
-}, (t) => [
-  uniqueIndex('invoices_provider_invoice_idx').on(t.provider, t.providerInvoiceId),
-  index('invoices_user_idx').on(t.userId, t.createdAt),
-  index('invoices_status_idx').on(t.status),
-  check('invoices_amount_positive', sql`${t.amountMinor} > 0`),
-]);
+export const invoices = pgTable(
+  'invoices',
+  {
+    /** Our id; also the gateway's order_id and the workflow id suffix. */
+    id: text().primaryKey(),
+    userId: telegramId('user_id')
+      .notNull()
+      .references(() => users.id),
+    /** What is being bought: a plan now, a product order later. */
+    purpose: text().notNull(),
+    planId: text().references(() => plans.id),
+    provider: text().notNull(),
+    providerInvoiceId: text(),
+    payUrl: text(),
+    amountMinor: minor().notNull(),
+    currency: text().notNull(),
+    /** Exact decimal strings as the gateway reports them. */
+    amountReceived: text().notNull().default('0'),
+    overpaidAmount: text(),
+    status: text({ enum: INVOICE_STATUSES }).notNull(),
+    /** Every transition with its time and source, oldest first. */
+    statusHistory: jsonb()
+      .$type<Array<{ status: InvoiceStatus; at: string; source: string; note?: string }>>()
+      .notNull()
+      .default([]),
+    expiresAt: timestamp({ withTimezone: true }),
+    paidAt: timestamp({ withTimezone: true }),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex('invoices_provider_invoice_idx').on(t.provider, t.providerInvoiceId),
+    index('invoices_user_idx').on(t.userId, t.createdAt),
+    index('invoices_status_idx').on(t.status),
+    check('invoices_amount_positive', sql`${t.amountMinor} > 0`),
+  ],
+);
 
 /**
  * accepted: signalled to a running invoice workflow; after_close: for an invoice whose workflow has
@@ -129,35 +190,59 @@ export const invoices = pgTable('invoices', {
 export const WEBHOOK_OUTCOMES = ['accepted', 'after_close', 'rejected', 'unknown_order'] as const;
 
 /** Every webhook received, verified or not: the audit trail and the de-duplication record. */
-export const webhookEvents = pgTable('webhook_events', {
-  id: bigserial({ mode: 'number' }).primaryKey(),
-  provider: text().notNull(),
-  verified: boolean().notNull(),
-  outcome: text({ enum: WEBHOOK_OUTCOMES }).notNull(),
-  reason: text(),
-  orderId: text(),
-  /** Provider event identity (e.g. invoice + status + amount) to recognise repeats. */
-  dedupKey: text(),
-  remoteAddress: text(),
-  contentType: text(),
-  /** The body as received (truncated to the API body limit by the server before it gets here). */
-  payload: text().notNull(),
-  receivedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
-}, (t) => [index('webhook_events_order_idx').on(t.provider, t.orderId), index('webhook_events_dedup_idx').on(t.provider, t.dedupKey)]);
+export const webhookEvents = pgTable(
+  'webhook_events',
+  {
+    id: bigserial({ mode: 'number' }).primaryKey(),
+    provider: text().notNull(),
+    verified: boolean().notNull(),
+    outcome: text({ enum: WEBHOOK_OUTCOMES }).notNull(),
+    reason: text(),
+    orderId: text(),
+    /** Provider event identity (e.g. invoice + status + amount) to recognise repeats. */
+    dedupKey: text(),
+    remoteAddress: text(),
+    contentType: text(),
+    /** The body as received (truncated to the API body limit by the server before it gets here). */
+    payload: text().notNull(),
+    receivedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('webhook_events_order_idx').on(t.provider, t.orderId),
+    index('webhook_events_dedup_idx').on(t.provider, t.dedupKey),
+  ],
+);
 
-export const referrers = pgTable('referrers', {
-  userId: telegramId('user_id').primaryKey().references(() => users.id),
-  commissionBps: integer().notNull(),
-  active: boolean().notNull().default(true),
-  ...timestamps,
-}, (t) => [check('referrers_commission_range', sql`${t.commissionBps} between 0 and 10000`)]);
+export const referrers = pgTable(
+  'referrers',
+  {
+    userId: telegramId('user_id')
+      .primaryKey()
+      .references(() => users.id),
+    commissionBps: integer().notNull(),
+    active: boolean().notNull().default(true),
+    ...timestamps,
+  },
+  (t) => [check('referrers_commission_range', sql`${t.commissionBps} between 0 and 10000`)],
+);
 
-export const referrals = pgTable('referrals', {
-  /** One referrer per referred user: the first one wins. */
-  referredId: telegramId('referred_id').primaryKey().references(() => users.id),
-  referrerId: telegramId('referrer_id').notNull().references(() => users.id),
-  ...createdAt,
-}, (t) => [index('referrals_referrer_idx').on(t.referrerId), check('referrals_not_self', sql`${t.referrerId} <> ${t.referredId}`)]);
+export const referrals = pgTable(
+  'referrals',
+  {
+    /** One referrer per referred user: the first one wins. */
+    referredId: telegramId('referred_id')
+      .primaryKey()
+      .references(() => users.id),
+    referrerId: telegramId('referrer_id')
+      .notNull()
+      .references(() => users.id),
+    ...createdAt,
+  },
+  (t) => [
+    index('referrals_referrer_idx').on(t.referrerId),
+    check('referrals_not_self', sql`${t.referrerId} <> ${t.referredId}`),
+  ],
+);
 
 export const COMMISSION_STATUSES = ['held', 'available', 'reversed'] as const;
 
@@ -166,71 +251,104 @@ export const COMMISSION_STATUSES = ['held', 'available', 'reversed'] as const;
  * referred user, fixed at payment time (rate and amount), for /referral stats and exports. The money
  * itself is in the ledger (`referrer:<id>:held|available`).
  */
-export const referralCommissions = pgTable('referral_commissions', {
-  invoiceId: text().primaryKey().references(() => invoices.id),
-  referrerId: telegramId('referrer_id').notNull().references(() => users.id),
-  referredId: telegramId('referred_id').notNull().references(() => users.id),
-  commissionBps: integer().notNull(),
-  /** The invoice price the commission was computed on. */
-  baseAmountMinor: minor().notNull(),
-  amountMinor: minor().notNull(),
-  currency: text().notNull(),
-  status: text({ enum: COMMISSION_STATUSES }).notNull(),
-  /** When the hold ends and the commission becomes available. */
-  releaseAt: timestamp({ withTimezone: true }).notNull(),
-  availableAt: timestamp({ withTimezone: true }),
-  reversedAt: timestamp({ withTimezone: true }),
-  ...timestamps,
-}, (t) => [index('referral_commissions_referrer_idx').on(t.referrerId, t.createdAt), check('referral_commissions_amount_positive', sql`${t.amountMinor} > 0`)]);
+export const referralCommissions = pgTable(
+  'referral_commissions',
+  {
+    invoiceId: text()
+      .primaryKey()
+      .references(() => invoices.id),
+    referrerId: telegramId('referrer_id')
+      .notNull()
+      .references(() => users.id),
+    referredId: telegramId('referred_id')
+      .notNull()
+      .references(() => users.id),
+    commissionBps: integer().notNull(),
+    /** The invoice price the commission was computed on. */
+    baseAmountMinor: minor().notNull(),
+    amountMinor: minor().notNull(),
+    currency: text().notNull(),
+    status: text({ enum: COMMISSION_STATUSES }).notNull(),
+    /** When the hold ends and the commission becomes available. */
+    releaseAt: timestamp({ withTimezone: true }).notNull(),
+    availableAt: timestamp({ withTimezone: true }),
+    reversedAt: timestamp({ withTimezone: true }),
+    ...timestamps,
+  },
+  (t) => [
+    index('referral_commissions_referrer_idx').on(t.referrerId, t.createdAt),
+    check('referral_commissions_amount_positive', sql`${t.amountMinor} > 0`),
+  ],
+);
 
 export const PAYOUT_STATUSES = ['requested', 'approved', 'paid', 'rejected'] as const;
 
-export const payoutRequests = pgTable('payout_requests', {
-  id: text().primaryKey(),
-  /** Referrer now, seller in the marketplace later. */
-  requesterId: telegramId('requester_id').notNull().references(() => users.id),
-  amountMinor: minor().notNull(),
-  currency: text().notNull(),
-  network: text().notNull(),
-  wallet: text().notNull(),
-  status: text({ enum: PAYOUT_STATUSES }).notNull(),
-  decidedBy: telegramId('decided_by'),
-  reason: text(),
-  txHash: text(),
-  requestedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
-  approvedAt: timestamp({ withTimezone: true }),
-  paidAt: timestamp({ withTimezone: true }),
-  rejectedAt: timestamp({ withTimezone: true }),
-}, (t) => [index('payout_requests_requester_idx').on(t.requesterId), check('payout_amount_positive', sql`${t.amountMinor} > 0`)]);
+export const payoutRequests = pgTable(
+  'payout_requests',
+  {
+    id: text().primaryKey(),
+    /** Referrer now, seller in the marketplace later. */
+    requesterId: telegramId('requester_id')
+      .notNull()
+      .references(() => users.id),
+    amountMinor: minor().notNull(),
+    currency: text().notNull(),
+    network: text().notNull(),
+    wallet: text().notNull(),
+    status: text({ enum: PAYOUT_STATUSES }).notNull(),
+    decidedBy: telegramId('decided_by'),
+    reason: text(),
+    txHash: text(),
+    requestedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    approvedAt: timestamp({ withTimezone: true }),
+    paidAt: timestamp({ withTimezone: true }),
+    rejectedAt: timestamp({ withTimezone: true }),
+  },
+  (t) => [
+    index('payout_requests_requester_idx').on(t.requesterId),
+    check('payout_amount_positive', sql`${t.amountMinor} > 0`),
+  ],
+);
 
 /**
  * Double-entry ledger. A posting is several entries with one transaction key whose amounts sum to
  * zero per currency; each entry's idempotency key (transaction key + account) is unique, so a retried
  * activity never posts twice. A balance is the sum of an account's entries, nothing else.
  */
-export const ledgerEntries = pgTable('ledger_entries', {
-  id: bigserial({ mode: 'number' }).primaryKey(),
-  idempotencyKey: text().notNull().unique(),
-  transactionKey: text().notNull(),
-  /** e.g. "platform:revenue", "referrer:123:held", "referrer:123:available", "gateway:cryptocloud". */
-  account: text().notNull(),
-  amountMinor: minor().notNull(),
-  currency: text().notNull(),
-  kind: text().notNull(),
-  memo: text(),
-  ...createdAt,
-}, (t) => [index('ledger_entries_account_idx').on(t.account, t.currency), index('ledger_entries_transaction_idx').on(t.transactionKey)]);
+export const ledgerEntries = pgTable(
+  'ledger_entries',
+  {
+    id: bigserial({ mode: 'number' }).primaryKey(),
+    idempotencyKey: text().notNull().unique(),
+    transactionKey: text().notNull(),
+    /** e.g. "platform:revenue", "referrer:123:held", "referrer:123:available", "gateway:cryptocloud". */
+    account: text().notNull(),
+    amountMinor: minor().notNull(),
+    currency: text().notNull(),
+    kind: text().notNull(),
+    memo: text(),
+    ...createdAt,
+  },
+  (t) => [
+    index('ledger_entries_account_idx').on(t.account, t.currency),
+    index('ledger_entries_transaction_idx').on(t.transactionKey),
+  ],
+);
 
 /** Who did what: admin commands and ops actions. */
-export const auditLog = pgTable('audit_log', {
-  id: bigserial({ mode: 'number' }).primaryKey(),
-  actorId: telegramId('actor_id'),
-  actor: text().notNull(),
-  action: text().notNull(),
-  target: text(),
-  details: jsonb().$type<Record<string, unknown>>().notNull().default({}),
-  ...createdAt,
-}, (t) => [index('audit_log_actor_idx').on(t.actorId, t.createdAt)]);
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigserial({ mode: 'number' }).primaryKey(),
+    actorId: telegramId('actor_id'),
+    actor: text().notNull(),
+    action: text().notNull(),
+    target: text(),
+    details: jsonb().$type<Record<string, unknown>>().notNull().default({}),
+    ...createdAt,
+  },
+  (t) => [index('audit_log_actor_idx').on(t.actorId, t.createdAt)],
+);
 
 export const OUTBOX_STATUSES = ['sending', 'sent', 'blocked', 'failed'] as const;
 
@@ -238,20 +356,26 @@ export const OUTBOX_STATUSES = ['sending', 'sent', 'blocked', 'failed'] as const
  * Messages sent to users by workflows, keyed by a business key derived from the workflow, so a
  * retried activity or a replayed workflow never sends the same message twice.
  */
-export const outboxMessages = pgTable('outbox_messages', {
-  key: text().primaryKey(),
-  chatId: telegramId('chat_id').notNull(),
-  status: text({ enum: OUTBOX_STATUSES }).notNull(),
-  messageId: integer(),
-  attempts: integer().notNull().default(0),
-  error: text(),
-  /** What was sent (message key, variables, buttons), so ops can replay a failed delivery. */
-  payload: jsonb().$type<OutboxPayload>(),
-  ...timestamps,
-}, (t) => [index('outbox_messages_status_idx').on(t.status)]);
+export const outboxMessages = pgTable(
+  'outbox_messages',
+  {
+    key: text().primaryKey(),
+    chatId: telegramId('chat_id').notNull(),
+    status: text({ enum: OUTBOX_STATUSES }).notNull(),
+    messageId: integer(),
+    attempts: integer().notNull().default(0),
+    error: text(),
+    /** What was sent (message key, variables, buttons), so ops can replay a failed delivery. */
+    payload: jsonb().$type<OutboxPayload>(),
+    ...timestamps,
+  },
+  (t) => [index('outbox_messages_status_idx').on(t.status)],
+);
 
 export interface OutboxPayload {
   message: string;
   vars?: Record<string, string | number>;
-  buttons?: Array<{ url: string; text?: string; message?: string } | { callback: string; text?: string; message?: string }>;
+  buttons?: Array<
+    { url: string; text?: string; message?: string } | { callback: string; text?: string; message?: string }
+  >;
 }

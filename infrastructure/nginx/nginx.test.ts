@@ -9,7 +9,17 @@
  * as what it is: the connection closes without a single byte of response.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -49,7 +59,12 @@ function startUpstream(download: Buffer) {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks) });
+      received.push({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks),
+      });
       if (req.url?.startsWith('/download/')) {
         res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': download.length });
         res.end(download);
@@ -130,7 +145,9 @@ function send(options: RequestOptions, ca: string): Promise<Outcome> {
   else if (body) head.push(`Content-Length: ${body.length}`);
   const request = Buffer.concat([
     Buffer.from(`${head.join('\r\n')}\r\n\r\n`, 'latin1'),
-    body && options.chunked ? Buffer.concat([Buffer.from(`${body.length.toString(16)}\r\n`), body, Buffer.from('\r\n0\r\n\r\n')]) : (body ?? Buffer.alloc(0)),
+    body && options.chunked
+      ? Buffer.concat([Buffer.from(`${body.length.toString(16)}\r\n`), body, Buffer.from('\r\n0\r\n\r\n')])
+      : (body ?? Buffer.alloc(0)),
   ]);
 
   return new Promise((resolve) => {
@@ -270,16 +287,35 @@ describe('nginx in front of the api (shipped templates, Debian nginx)', () => {
     // nginx workers run as an unprivileged user when the test runs as root: they must reach the
     // ACME webroot and the temp directories.
     chmodSync(dir, 0o755);
-    for (const path of [tlsDir, acmeRoot, join(dir, 'sites'), join(dir, 'prod-sites')]) mkdirSync(path, { recursive: true });
+    for (const path of [tlsDir, acmeRoot, join(dir, 'sites'), join(dir, 'prod-sites')])
+      mkdirSync(path, { recursive: true });
     for (const name of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) {
       mkdirSync(join(dir, 'temp', name), { recursive: true });
       chmodSync(join(dir, 'temp', name), 0o777);
     }
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-      '-subj', `/CN=${WEBHOOK_HOST}`, '-addext', `subjectAltName=DNS:${WEBHOOK_HOST},DNS:${APP_HOST}`,
-      '-keyout', join(tlsDir, 'privkey.pem'), '-out', join(tlsDir, 'fullchain.pem'),
-    ], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        `/CN=${WEBHOOK_HOST}`,
+        '-addext',
+        `subjectAltName=DNS:${WEBHOOK_HOST},DNS:${APP_HOST}`,
+        '-keyout',
+        join(tlsDir, 'privkey.pem'),
+        '-out',
+        join(tlsDir, 'fullchain.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
     ca = readFileSync(join(tlsDir, 'fullchain.pem'), 'utf8');
 
     await new Promise<void>((resolve) => upstream.server.listen(0, '127.0.0.1', resolve));
@@ -295,13 +331,21 @@ describe('nginx in front of the api (shipped templates, Debian nginx)', () => {
       TG_APP_SERVER_NAME: APP_HOST,
       TG_APP_TLS_DIR: tlsDir,
     };
-    writeFileSync(join(dir, 'sites', 'tg-commerce.conf'), onTestPorts(render(WEBHOOK_TEMPLATE, values), httpPort, httpsPort));
-    writeFileSync(join(dir, 'sites', 'marketplace.conf'), onTestPorts(render(MARKETPLACE_TEMPLATE, values), httpPort, httpsPort));
+    writeFileSync(
+      join(dir, 'sites', 'tg-commerce.conf'),
+      onTestPorts(render(WEBHOOK_TEMPLATE, values), httpPort, httpsPort),
+    );
+    writeFileSync(
+      join(dir, 'sites', 'marketplace.conf'),
+      onTestPorts(render(MARKETPLACE_TEMPLATE, values), httpPort, httpsPort),
+    );
     writeFileSync(join(dir, 'nginx.conf'), mainConfig(dir, join(dir, 'sites')));
     // Debian's modules-enabled/*.conf load "modules/<name>.so" relative to the prefix (-p).
     if (existsSync(DEBIAN_MODULES)) symlinkSync(DEBIAN_MODULES, join(dir, 'modules'));
 
-    nginxProcess = spawn(nginxBinary, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    nginxProcess = spawn(nginxBinary, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     nginxProcess.stdout?.on('data', (chunk: Buffer) => (nginxOutput += chunk.toString()));
     nginxProcess.stderr?.on('data', (chunk: Buffer) => (nginxOutput += chunk.toString()));
     const exitedEarly = new Promise<never>((_resolve, reject) => {
@@ -327,7 +371,7 @@ describe('nginx in front of the api (shipped templates, Debian nginx)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('nginx -t accepts both templates rendered for production, inside Debian\'s nginx.conf', () => {
+  it("nginx -t accepts both templates rendered for production, inside Debian's nginx.conf", () => {
     const prodTls = join(dir, 'prod-tls');
     mkdirSync(prodTls, { recursive: true });
     copyFileSync(join(tlsDir, 'fullchain.pem'), join(prodTls, 'fullchain.pem'));
@@ -344,7 +388,10 @@ describe('nginx in front of the api (shipped templates, Debian nginx)', () => {
     // The rendered files are used as shipped: `nginx -t` does not bind the ports.
     writeFileSync(join(dir, 'prod-sites', 'tg-commerce.conf'), render(WEBHOOK_TEMPLATE, production));
     writeFileSync(join(dir, 'prod-sites', 'marketplace.conf'), render(MARKETPLACE_TEMPLATE, production));
-    writeFileSync(join(dir, 'prod-nginx.conf'), mainConfig(dir, join(dir, 'prod-sites')).replace(join(dir, 'nginx.pid'), join(dir, 'prod.pid')));
+    writeFileSync(
+      join(dir, 'prod-nginx.conf'),
+      mainConfig(dir, join(dir, 'prod-sites')).replace(join(dir, 'nginx.pid'), join(dir, 'prod.pid')),
+    );
 
     const result = spawnSync(nginxBinary!, ['-t', '-p', dir, '-c', join(dir, 'prod-nginx.conf')], { encoding: 'utf8' });
     expect(result.stderr).toContain('syntax is ok');
@@ -354,11 +401,21 @@ describe('nginx in front of the api (shipped templates, Debian nginx)', () => {
   });
 
   it('render.sh refuses a missing placeholder or a value that would change the config', () => {
-    const missing = spawnSync('bash', [RENDER, WEBHOOK_TEMPLATE], { env: { ...process.env, TG_SERVER_NAME: 'x.example.com' }, encoding: 'utf8' });
+    const missing = spawnSync('bash', [RENDER, WEBHOOK_TEMPLATE], {
+      env: { ...process.env, TG_SERVER_NAME: 'x.example.com' },
+      encoding: 'utf8',
+    });
     expect(missing.status).toBe(1);
     expect(missing.stderr).toContain('TG_API_UPSTREAM is not set');
     const injected = spawnSync('bash', [RENDER, WEBHOOK_TEMPLATE], {
-      env: { ...process.env, TG_SERVER_NAME: 'x.example.com; return 200', TG_API_UPSTREAM: '127.0.0.1:8080', TG_TLS_DIR: '/t', TG_ACME_ROOT: '/a', TG_ACCESS_LOG: '/l' },
+      env: {
+        ...process.env,
+        TG_SERVER_NAME: 'x.example.com; return 200',
+        TG_API_UPSTREAM: '127.0.0.1:8080',
+        TG_TLS_DIR: '/t',
+        TG_ACME_ROOT: '/a',
+        TG_ACCESS_LOG: '/l',
+      },
       encoding: 'utf8',
     });
     expect(injected.status).toBe(1);
@@ -368,10 +425,21 @@ describe('nginx in front of the api (shipped templates, Debian nginx)', () => {
   it('forwards POST on the three webhook routes, with the real client address and nothing forged', async () => {
     for (const path of WEBHOOK_ROUTES) {
       const body = JSON.stringify({ route: path, amount: '10.00' });
-      const reply = expectReply(await https({
-        host: WEBHOOK_HOST, method: 'POST', path, from: '127.0.0.10', body,
-        headers: { 'Content-Type': 'application/json', 'X-Forwarded-For': '203.0.113.66', 'X-Real-IP': '203.0.113.66' },
-      }), path);
+      const reply = expectReply(
+        await https({
+          host: WEBHOOK_HOST,
+          method: 'POST',
+          path,
+          from: '127.0.0.10',
+          body,
+          headers: {
+            'Content-Type': 'application/json',
+            'X-Forwarded-For': '203.0.113.66',
+            'X-Real-IP': '203.0.113.66',
+          },
+        }),
+        path,
+      );
       expect(reply.status).toBe(200);
       expect(reply.body.toString()).toBe('{"ok":true}');
 
@@ -422,16 +490,42 @@ describe('nginx in front of the api (shipped templates, Debian nginx)', () => {
 
   it('drops unknown host names: no handshake for a foreign or missing SNI, 444 for a foreign Host', async () => {
     const before = upstream.received.length;
-    const foreignSni = await https({ host: 'evil.test', sni: 'evil.test', verify: false, method: 'POST', path: '/telegram_webhook', body: '{}', from: '127.0.0.12' });
+    const foreignSni = await https({
+      host: 'evil.test',
+      sni: 'evil.test',
+      verify: false,
+      method: 'POST',
+      path: '/telegram_webhook',
+      body: '{}',
+      from: '127.0.0.12',
+    });
     expect(foreignSni.kind).toBe('tls-rejected');
-    const noSni = await https({ host: '127.0.0.1', sni: null, verify: false, method: 'POST', path: '/telegram_webhook', body: '{}', from: '127.0.0.12' });
+    const noSni = await https({
+      host: '127.0.0.1',
+      sni: null,
+      verify: false,
+      method: 'POST',
+      path: '/telegram_webhook',
+      body: '{}',
+      from: '127.0.0.12',
+    });
     expect(noSni.kind).toBe('tls-rejected');
     // A valid SNI does not smuggle another Host in.
-    const foreignHost = await https({ host: 'evil.test', sni: WEBHOOK_HOST, method: 'POST', path: '/telegram_webhook', body: '{}', from: '127.0.0.12' });
+    const foreignHost = await https({
+      host: 'evil.test',
+      sni: WEBHOOK_HOST,
+      method: 'POST',
+      path: '/telegram_webhook',
+      body: '{}',
+      from: '127.0.0.12',
+    });
     expect(foreignHost).toEqual({ kind: 'closed' });
     for (const host of ['evil.test', '127.0.0.1']) {
       for (const method of ['GET', 'TRACE']) {
-        expect(await plain({ host, method, path: '/', from: '127.0.0.12' }), `${method} over http, Host: ${host}`).toEqual({ kind: 'closed' });
+        expect(
+          await plain({ host, method, path: '/', from: '127.0.0.12' }),
+          `${method} over http, Host: ${host}`,
+        ).toEqual({ kind: 'closed' });
       }
     }
     expect(upstream.received.length).toBe(before);
@@ -439,24 +533,49 @@ describe('nginx in front of the api (shipped templates, Debian nginx)', () => {
 
   it('redirects plain HTTP to HTTPS, except the ACME challenge path', async () => {
     const before = upstream.received.length;
-    const redirected = expectReply(await plain({ host: WEBHOOK_HOST, method: 'GET', path: '/cryptocloud_webhook?a=1', from: '127.0.0.13' }), 'GET over http');
+    const redirected = expectReply(
+      await plain({ host: WEBHOOK_HOST, method: 'GET', path: '/cryptocloud_webhook?a=1', from: '127.0.0.13' }),
+      'GET over http',
+    );
     expect(redirected.status).toBe(301);
     expect(redirected.headers.location).toBe(`https://${WEBHOOK_HOST}/cryptocloud_webhook?a=1`);
-    const post = expectReply(await plain({ host: WEBHOOK_HOST, method: 'POST', path: '/telegram_webhook', body: '{}', from: '127.0.0.13' }), 'POST over http');
+    const post = expectReply(
+      await plain({ host: WEBHOOK_HOST, method: 'POST', path: '/telegram_webhook', body: '{}', from: '127.0.0.13' }),
+      'POST over http',
+    );
     expect(post.status).toBe(301);
 
     mkdirSync(join(acmeRoot, '.well-known', 'acme-challenge'), { recursive: true });
     writeFileSync(join(acmeRoot, '.well-known', 'acme-challenge', 'token-abc'), 'token-abc.key-thumbprint');
-    const challenge = expectReply(await plain({ host: WEBHOOK_HOST, method: 'GET', path: '/.well-known/acme-challenge/token-abc', from: '127.0.0.13' }), 'ACME challenge');
+    const challenge = expectReply(
+      await plain({
+        host: WEBHOOK_HOST,
+        method: 'GET',
+        path: '/.well-known/acme-challenge/token-abc',
+        from: '127.0.0.13',
+      }),
+      'ACME challenge',
+    );
     expect(challenge.status).toBe(200);
     expect(challenge.body.toString()).toBe('token-abc.key-thumbprint');
-    const missing = expectReply(await plain({ host: WEBHOOK_HOST, method: 'GET', path: '/.well-known/acme-challenge/unknown', from: '127.0.0.13' }), 'unknown challenge');
+    const missing = expectReply(
+      await plain({
+        host: WEBHOOK_HOST,
+        method: 'GET',
+        path: '/.well-known/acme-challenge/unknown',
+        from: '127.0.0.13',
+      }),
+      'unknown challenge',
+    );
     expect(missing.status).toBe(404);
     expect(upstream.received.length).toBe(before);
   });
 
   it('adds the security headers to proxied responses and hides what the api runs on', async () => {
-    const reply = expectReply(await https({ host: WEBHOOK_HOST, method: 'POST', path: '/nowpayments_ipn', body: '{}', from: '127.0.0.14' }), 'IPN');
+    const reply = expectReply(
+      await https({ host: WEBHOOK_HOST, method: 'POST', path: '/nowpayments_ipn', body: '{}', from: '127.0.0.14' }),
+      'IPN',
+    );
     expect(reply.status).toBe(200);
     const hsts = /max-age=(\d+)/.exec(reply.headers['strict-transport-security'] ?? '');
     expect(Number(hsts?.[1])).toBeGreaterThanOrEqual(31_536_000);
@@ -470,21 +589,50 @@ describe('nginx in front of the api (shipped templates, Debian nginx)', () => {
   it('refuses an oversized body with 413 before it reaches the api, and accepts a normal one', async () => {
     const before = upstream.received.length;
     const normal = 'n'.repeat(60 * 1024);
-    const accepted = expectReply(await https({ host: WEBHOOK_HOST, method: 'POST', path: '/cryptocloud_webhook', body: normal, from: '127.0.0.15' }), '60 KiB');
+    const accepted = expectReply(
+      await https({
+        host: WEBHOOK_HOST,
+        method: 'POST',
+        path: '/cryptocloud_webhook',
+        body: normal,
+        from: '127.0.0.15',
+      }),
+      '60 KiB',
+    );
     expect(accepted.status).toBe(200);
     expect(upstream.received.at(-1)!.body.length).toBe(normal.length);
 
     const tooLarge = 'x'.repeat(100 * 1024);
-    const declared = expectReply(await https({ host: WEBHOOK_HOST, method: 'POST', path: '/cryptocloud_webhook', body: tooLarge, from: '127.0.0.15' }), '100 KiB');
+    const declared = expectReply(
+      await https({
+        host: WEBHOOK_HOST,
+        method: 'POST',
+        path: '/cryptocloud_webhook',
+        body: tooLarge,
+        from: '127.0.0.15',
+      }),
+      '100 KiB',
+    );
     expect(declared.status).toBe(413);
     expect(declared.headers['strict-transport-security']).toBeDefined();
-    const streamed = expectReply(await https({ host: WEBHOOK_HOST, method: 'POST', path: '/telegram_webhook', body: tooLarge, chunked: true, from: '127.0.0.15' }), '100 KiB chunked');
+    const streamed = expectReply(
+      await https({
+        host: WEBHOOK_HOST,
+        method: 'POST',
+        path: '/telegram_webhook',
+        body: tooLarge,
+        chunked: true,
+        from: '127.0.0.15',
+      }),
+      '100 KiB chunked',
+    );
     expect(streamed.status).toBe(413);
     expect(upstream.received.length).toBe(before + 1);
   });
 
   it('limits one client to 10 r/s with a burst, while another client is still served', async () => {
-    const post = (from: string) => https({ host: WEBHOOK_HOST, method: 'POST', path: '/telegram_webhook', body: '{}', from });
+    const post = (from: string) =>
+      https({ host: WEBHOOK_HOST, method: 'POST', path: '/telegram_webhook', body: '{}', from });
     // 40 requests at once from one address, and a few from another one in the same moment.
     const [flood, others] = await Promise.all([
       Promise.all(Array.from({ length: 40 }, () => post('127.0.0.20'))),
@@ -503,16 +651,24 @@ describe('nginx in front of the api (shipped templates, Debian nginx)', () => {
   it('writes paths and statuses to its access log, never query strings, secret headers, bodies or download tokens', async () => {
     const secrets = ['QUERY-SECRET-1', 'HEADER-SECRET-2', 'BODY-SECRET-3', 'QUERY-SECRET-4', 'DOWNLOAD-TOKEN-5'];
     await https({
-      host: WEBHOOK_HOST, method: 'POST', path: `/telegram_webhook?token=${secrets[0]}`, from: '127.0.0.16',
-      headers: { 'X-Telegram-Bot-Api-Secret-Token': secrets[1]! }, body: JSON.stringify({ secret: secrets[2] }),
+      host: WEBHOOK_HOST,
+      method: 'POST',
+      path: `/telegram_webhook?token=${secrets[0]}`,
+      from: '127.0.0.16',
+      headers: { 'X-Telegram-Bot-Api-Secret-Token': secrets[1]! },
+      body: JSON.stringify({ secret: secrets[2] }),
     });
     await https({ host: WEBHOOK_HOST, method: 'GET', path: `/anything?key=${secrets[3]}`, from: '127.0.0.16' });
     await https({ host: APP_HOST, method: 'GET', path: `/download/${secrets[4]}`, from: '127.0.0.16' });
 
-    const log = await eventually('the access log lines', () => {
-      const text = existsSync(accessLog) ? readFileSync(accessLog, 'utf8') : '';
-      return text.includes('"GET /anything') && text.includes('"GET /download/[token]') ? text : undefined;
-    }, 5_000);
+    const log = await eventually(
+      'the access log lines',
+      () => {
+        const text = existsSync(accessLog) ? readFileSync(accessLog, 'utf8') : '';
+        return text.includes('"GET /anything') && text.includes('"GET /download/[token]') ? text : undefined;
+      },
+      5_000,
+    );
     expect(log).toMatch(/127\.0\.0\.16 .*"POST \/telegram_webhook HTTP\/1\.1" 200/);
     expect(log).toMatch(/127\.0\.0\.16 .*"GET \/anything HTTP\/1\.1" 444/);
     for (const secret of secrets) expect(log).not.toContain(secret);
@@ -523,7 +679,10 @@ describe('nginx in front of the api (shipped templates, Debian nginx)', () => {
 
   describe('marketplace host (marketplace.conf.template)', () => {
     it('serves the Mini App under /app/ with headers that let Telegram frame it', async () => {
-      const page = expectReply(await https({ host: APP_HOST, method: 'GET', path: '/app/catalog?category=ebooks', from: '127.0.0.17' }), 'Mini App page');
+      const page = expectReply(
+        await https({ host: APP_HOST, method: 'GET', path: '/app/catalog?category=ebooks', from: '127.0.0.17' }),
+        'Mini App page',
+      );
       expect(page.status).toBe(200);
       expect(upstream.received.at(-1)).toMatchObject({ method: 'GET', url: '/app/catalog?category=ebooks' });
       expect(page.headers['x-frame-options']).toBeUndefined();
@@ -531,19 +690,46 @@ describe('nginx in front of the api (shipped templates, Debian nginx)', () => {
       expect(page.headers['strict-transport-security']).toBeDefined();
       expect(page.headers['x-content-type-options']).toBe('nosniff');
 
-      const api = expectReply(await https({ host: APP_HOST, method: 'POST', path: '/app/api/verify', body: '{"initData":"x"}', from: '127.0.0.17' }), 'Mini App API');
+      const api = expectReply(
+        await https({
+          host: APP_HOST,
+          method: 'POST',
+          path: '/app/api/verify',
+          body: '{"initData":"x"}',
+          from: '127.0.0.17',
+        }),
+        'Mini App API',
+      );
       expect(api.status).toBe(200);
     });
 
     it('streams downloads intact and allows only GET and HEAD there', async () => {
-      const file = expectReply(await https({ host: APP_HOST, method: 'GET', path: '/download/one-time-token', from: '127.0.0.18' }), 'download');
+      const file = expectReply(
+        await https({ host: APP_HOST, method: 'GET', path: '/download/one-time-token', from: '127.0.0.18' }),
+        'download',
+      );
       expect(file.status).toBe(200);
       expect(file.body.length).toBe(DOWNLOAD_BYTES);
       expect(file.body.equals(download)).toBe(true);
 
       const before = upstream.received.length;
-      for (const [method, path] of [['POST', '/download/one-time-token'], ['DELETE', '/app/x'], ['TRACE', '/app/x'], ['POST', '/cryptocloud_webhook'], ['GET', '/']]) {
-        expect(await https({ host: APP_HOST, method: method!, path: path!, body: method === 'POST' ? '{}' : undefined, from: '127.0.0.18' }), `${method} ${path}`).toEqual({ kind: 'closed' });
+      for (const [method, path] of [
+        ['POST', '/download/one-time-token'],
+        ['DELETE', '/app/x'],
+        ['TRACE', '/app/x'],
+        ['POST', '/cryptocloud_webhook'],
+        ['GET', '/'],
+      ]) {
+        expect(
+          await https({
+            host: APP_HOST,
+            method: method!,
+            path: path!,
+            body: method === 'POST' ? '{}' : undefined,
+            from: '127.0.0.18',
+          }),
+          `${method} ${path}`,
+        ).toEqual({ kind: 'closed' });
       }
       expect(upstream.received.length).toBe(before);
     });

@@ -7,25 +7,47 @@ import { channels, planChannels, plans } from '../db/schema';
 import { DEMO_CHANNEL, startDevStack } from './dev-stack';
 import { playSubscriberJourney } from './journey';
 
-const DEMO_PLAN = { id: 'demo_week', title: 'Demo week (20 seconds)', priceMinor: 500n, currency: 'USD', durationSeconds: 20 };
+const DEMO_PLAN = {
+  id: 'demo_week',
+  title: 'Demo week (20 seconds)',
+  priceMinor: 500n,
+  currency: 'USD',
+  durationSeconds: 20,
+};
 
 const started = Date.now();
 const stack = await startDevStack({
   ephemeral: true,
-  env: { LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', SUBSCRIPTION_REMINDERS: '10s,5s', SUBSCRIPTION_GRACE_PERIOD: '6s', INVOICE_RECONCILE_SCHEDULE: '5s,10s', INVOICE_RECONCILE_EVERY: '10s' },
+  env: {
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    SUBSCRIPTION_REMINDERS: '10s,5s',
+    SUBSCRIPTION_GRACE_PERIOD: '6s',
+    INVOICE_RECONCILE_SCHEDULE: '5s,10s',
+    INVOICE_RECONCILE_EVERY: '10s',
+  },
   log: (line) => console.log(`  ${line}`),
 });
 let exitCode = 1;
 try {
   await stack.runtime.db.insert(channels).values(DEMO_CHANNEL).onConflictDoNothing();
   await stack.runtime.db.insert(plans).values(DEMO_PLAN).onConflictDoNothing();
-  await stack.runtime.db.insert(planChannels).values({ planId: DEMO_PLAN.id, channelId: DEMO_CHANNEL.id }).onConflictDoNothing();
+  await stack.runtime.db
+    .insert(planChannels)
+    .values({ planId: DEMO_PLAN.id, channelId: DEMO_CHANNEL.id })
+    .onConflictDoNothing();
   console.log(`\nA subscriber's journey (plan "${DEMO_PLAN.title}", channel "${DEMO_CHANNEL.title}"):\n`);
   await playSubscriberJourney({
-    sandbox: stack.sandbox, planId: DEMO_PLAN.id, channelId: DEMO_CHANNEL.id, userId: 700_000_001,
-    temporalUiUrl: stack.temporalUiUrl, namespace: stack.config.temporal.namespace, log: (line) => console.log(line),
+    sandbox: stack.sandbox,
+    planId: DEMO_PLAN.id,
+    channelId: DEMO_CHANNEL.id,
+    userId: 700_000_001,
+    temporalUiUrl: stack.temporalUiUrl,
+    namespace: stack.config.temporal.namespace,
+    log: (line) => console.log(line),
   });
-  console.log(`\nJourney completed in ${Math.round((Date.now() - started) / 1000)} s. Workflows stay inspectable in ${stack.temporalUiUrl} until this process exits.`);
+  console.log(
+    `\nJourney completed in ${Math.round((Date.now() - started) / 1000)} s. Workflows stay inspectable in ${stack.temporalUiUrl} until this process exits.`,
+  );
   exitCode = 0;
 } catch (error) {
   console.error(`\nThe journey did not complete: ${error instanceof Error ? error.message : String(error)}`);

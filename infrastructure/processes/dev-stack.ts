@@ -13,7 +13,13 @@ import { createLogger } from '../logger';
 import { startSandbox, type Sandbox } from '../sandbox/server';
 import { registerSearchAttributes } from '../temporal/client';
 import { createWorker } from '../temporal/worker';
-import { freePort, portIsOpen, providePostgres, startTemporalDevServer, type RunningService } from '../toolchain/services';
+import {
+  freePort,
+  portIsOpen,
+  providePostgres,
+  startTemporalDevServer,
+  type RunningService,
+} from '../toolchain/services';
 import { cacheDir } from '../toolchain/tools';
 import { createRuntime, createWorkerActivities, type Runtime } from './runtime';
 
@@ -42,24 +48,39 @@ export interface DevStack {
  * `ephemeral` (benchmarks, the demo): a fresh database and an in-memory Temporal on free ports, so
  * nothing of the developer's own dev data is touched.
  */
-export async function startDevStack(options: { env?: Record<string, string>; log?: (line: string) => void; ephemeral?: boolean } = {}): Promise<DevStack> {
+export async function startDevStack(
+  options: { env?: Record<string, string>; log?: (line: string) => void; ephemeral?: boolean } = {},
+): Promise<DevStack> {
   const log = options.log ?? ((line: string) => console.log(line));
   const services: RunningService[] = [];
-  const stopAll = async () => { for (const service of services.reverse()) await service.stop().catch(() => {}); };
+  const stopAll = async () => {
+    for (const service of services.reverse()) await service.stop().catch(() => {});
+  };
   try {
     const ephemeral = options.ephemeral ?? false;
     const temporalPort = ephemeral || (await portIsOpen(7233)) ? await freePort() : 7233;
     const uiPort = ephemeral || (await portIsOpen(8233)) ? await freePort() : 8233;
-    const temporal = await startTemporalDevServer({ port: temporalPort, uiPort, dbFile: ephemeral ? undefined : join(cacheDir, 'temporal-dev.db') });
+    const temporal = await startTemporalDevServer({
+      port: temporalPort,
+      uiPort,
+      dbFile: ephemeral ? undefined : join(cacheDir, 'temporal-dev.db'),
+    });
     services.push(temporal);
-    const postgres = await providePostgres(ephemeral ? `tg_commerce_run_${process.pid}` : 'tg_commerce', { fresh: ephemeral, dropOnStop: ephemeral });
+    const postgres = await providePostgres(ephemeral ? `tg_commerce_run_${process.pid}` : 'tg_commerce', {
+      fresh: ephemeral,
+      dropOnStop: ephemeral,
+    });
     services.push(postgres);
     await runMigrations(postgres.url);
 
     const sandboxPort = ephemeral || (await portIsOpen(8090)) ? await freePort() : 8090;
     const sandbox = await startSandbox({
       port: sandboxPort,
-      cryptocloud: { apiKey: DEV_DEFAULTS.CRYPTOCLOUD_API_KEY, secretKey: DEV_DEFAULTS.CRYPTOCLOUD_SECRET_KEY, shopId: DEV_DEFAULTS.CRYPTOCLOUD_SHOP_ID },
+      cryptocloud: {
+        apiKey: DEV_DEFAULTS.CRYPTOCLOUD_API_KEY,
+        secretKey: DEV_DEFAULTS.CRYPTOCLOUD_SECRET_KEY,
+        shopId: DEV_DEFAULTS.CRYPTOCLOUD_SHOP_ID,
+      },
     });
     services.push({ stop: () => sandbox.close() });
     sandbox.telegram.addChannel(DEMO_CHANNEL);
@@ -91,11 +112,20 @@ export async function startDevStack(options: { env?: Record<string, string>; log
     await seedDemoCatalog(runtime.db);
 
     const { worker, connection } = await createWorker({
-      address: config.temporal.address, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue,
-      activities: createWorkerActivities(runtime), logger: runtime.logger,
+      address: config.temporal.address,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      activities: createWorkerActivities(runtime),
+      logger: runtime.logger,
     });
     const running = worker.run();
-    services.push({ stop: async () => { worker.shutdown(); await running; await connection.close(); } });
+    services.push({
+      stop: async () => {
+        worker.shutdown();
+        await running;
+        await connection.close();
+      },
+    });
 
     const bot = createBot({ config, db: runtime.db, sql: runtime.sql, commands: runtime.commands, logger });
     const app = await buildApp({ config, runtime, logger, bot });
@@ -103,7 +133,10 @@ export async function startDevStack(options: { env?: Record<string, string>; log
     services.push({ stop: () => app.close() });
     sandbox.cryptocloud.setNotifyUrl(`${apiUrl}/cryptocloud_webhook`);
     await bot.init();
-    await bot.api.setWebhook(`${apiUrl}/telegram_webhook`, { secret_token: config.telegram.webhookSecret, allowed_updates: [...BOT_ALLOWED_UPDATES] });
+    await bot.api.setWebhook(`${apiUrl}/telegram_webhook`, {
+      secret_token: config.telegram.webhookSecret,
+      allowed_updates: [...BOT_ALLOWED_UPDATES],
+    });
     await registerCommandMenu(bot);
 
     log(`api          ${apiUrl}   (health: ${apiUrl}/health)`);
@@ -121,9 +154,33 @@ export async function startDevStack(options: { env?: Record<string, string>; log
 /** A plan and a channel so a fresh machine has something to sell; kept as they are once present. */
 async function seedDemoCatalog(db: Awaited<ReturnType<typeof createRuntime>>['db']): Promise<void> {
   await db.insert(channels).values(DEMO_CHANNEL).onConflictDoNothing();
-  await db.insert(plans).values([
-    { id: 'monthly', title: 'Monthly', priceMinor: 1500n, currency: 'USD', durationSeconds: 30 * 86_400, trialSeconds: 3 * 86_400, sortOrder: 1 },
-    { id: 'yearly', title: 'Yearly', priceMinor: 12000n, currency: 'USD', durationSeconds: 365 * 86_400, sortOrder: 2 },
-  ]).onConflictDoNothing();
-  await db.insert(planChannels).values([{ planId: 'monthly', channelId: DEMO_CHANNEL.id }, { planId: 'yearly', channelId: DEMO_CHANNEL.id }]).onConflictDoNothing();
+  await db
+    .insert(plans)
+    .values([
+      {
+        id: 'monthly',
+        title: 'Monthly',
+        priceMinor: 1500n,
+        currency: 'USD',
+        durationSeconds: 30 * 86_400,
+        trialSeconds: 3 * 86_400,
+        sortOrder: 1,
+      },
+      {
+        id: 'yearly',
+        title: 'Yearly',
+        priceMinor: 12000n,
+        currency: 'USD',
+        durationSeconds: 365 * 86_400,
+        sortOrder: 2,
+      },
+    ])
+    .onConflictDoNothing();
+  await db
+    .insert(planChannels)
+    .values([
+      { planId: 'monthly', channelId: DEMO_CHANNEL.id },
+      { planId: 'yearly', channelId: DEMO_CHANNEL.id },
+    ])
+    .onConflictDoNothing();
 }

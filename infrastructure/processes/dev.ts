@@ -15,10 +15,16 @@ try {
       if (stopping) process.exit(1);
       stopping = true;
       console.log('stopping…');
-      stack.stop().then(() => process.exit(0), () => process.exit(1));
+      stack.stop().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
     });
   }
 } catch (error) {
-  if (error instanceof ConfigError) { console.error(error.message); process.exit(2); }
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    process.exit(2);
+  }
   throw error;
 }

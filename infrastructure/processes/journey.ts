@@ -19,7 +19,11 @@ export interface JourneyOptions {
   stepTimeoutMs?: number;
 }
 
-export interface JourneyStep { at: string; step: string; myPlan: string }
+export interface JourneyStep {
+  at: string;
+  step: string;
+  myPlan: string;
+}
 
 export async function playSubscriberJourney(options: JourneyOptions): Promise<JourneyStep[]> {
   const { sandbox, planId, channelId, userId } = options;
@@ -29,14 +33,20 @@ export async function playSubscriberJourney(options: JourneyOptions): Promise<Jo
   const steps: JourneyStep[] = [];
   const log = options.log ?? (() => {});
   const workflowLink = (workflowId: string) =>
-    options.temporalUiUrl ? `${options.temporalUiUrl}/namespaces/${options.namespace ?? 'default'}/workflows/${encodeURIComponent(workflowId)}` : workflowId;
+    options.temporalUiUrl
+      ? `${options.temporalUiUrl}/namespaces/${options.namespace ?? 'default'}/workflows/${encodeURIComponent(workflowId)}`
+      : workflowId;
 
   const after = (seq: number) => (m: SentMessage) => m.message_id > seq;
   const lastId = () => telegram.messagesTo(userId).at(-1)?.message_id ?? 0;
-  const waitText = (pattern: RegExp, since = 0) => telegram.waitForMessage(userId, (m) => m.message_id > since && pattern.test(m.text ?? ''), timeout);
+  const waitText = (pattern: RegExp, since = 0) =>
+    telegram.waitForMessage(userId, (m) => m.message_id > since && pattern.test(m.text ?? ''), timeout);
   const press = async (message: SentMessage, data: RegExp) => {
-    const button = (message.reply_markup as { inline_keyboard?: Array<Array<{ callback_data?: string }>> } | undefined)?.inline_keyboard
-      ?.flat().find((b) => b.callback_data && data.test(b.callback_data));
+    const button = (
+      message.reply_markup as { inline_keyboard?: Array<Array<{ callback_data?: string }>> } | undefined
+    )?.inline_keyboard
+      ?.flat()
+      .find((b) => b.callback_data && data.test(b.callback_data));
     if (!button?.callback_data) throw new Error(`no button matching ${data} on message ${message.message_id}`);
     const since = lastId();
     telegram.pressButton({ from, message_id: message.message_id, data: button.callback_data });
@@ -45,7 +55,11 @@ export async function playSubscriberJourney(options: JourneyOptions): Promise<Jo
   const myPlan = async () => {
     const since = lastId();
     telegram.sendText({ from, text: '/myplan' });
-    const reply = await telegram.waitForMessage(userId, (m) => m.message_id > since && /subscription|Your subscriptions|terms/i.test(m.text ?? ''), timeout);
+    const reply = await telegram.waitForMessage(
+      userId,
+      (m) => m.message_id > since && /subscription|Your subscriptions|terms/i.test(m.text ?? ''),
+      timeout,
+    );
     return (reply.text ?? '').replace(/\n+/g, ' | ');
   };
   const record = async (step: string) => {
@@ -60,7 +74,11 @@ export async function playSubscriberJourney(options: JourneyOptions): Promise<Jo
   await record('started the bot and was shown the terms');
 
   let since = await press(terms, /^terms_accept/);
-  const plansMessage = await telegram.waitForMessage(userId, (m) => after(since)(m) && /Choose a plan/.test(m.text ?? ''), timeout);
+  const plansMessage = await telegram.waitForMessage(
+    userId,
+    (m) => after(since)(m) && /Choose a plan/.test(m.text ?? ''),
+    timeout,
+  );
   await record('accepted the terms; plans shown');
 
   since = await press(plansMessage, new RegExp(`^plan:${planId}$`));
@@ -70,14 +88,18 @@ export async function playSubscriberJourney(options: JourneyOptions): Promise<Jo
   const payUrl = JSON.stringify(invoiceMessage.reply_markup).match(/https?:\/\/[^"]+\/pay\/[\w-]+/)?.[0];
   const invoice = sandbox.cryptocloud.invoices().find((i) => i.link === payUrl);
   if (!invoice?.order_id) throw new Error('the invoice message has no pay link of a sandbox invoice');
-  await record(`picked plan ${planId} and got invoice ${invoice.order_id} (${payUrl}); workflow ${workflowLink(`invoice:${invoice.order_id}`)}`);
+  await record(
+    `picked plan ${planId} and got invoice ${invoice.order_id} (${payUrl}); workflow ${workflowLink(`invoice:${invoice.order_id}`)}`,
+  );
 
   since = lastId();
   await sandbox.cryptocloud.pay(invoice.uuid);
   const access = await waitText(/subscription is active/, since);
   const inviteLink = JSON.stringify(access.reply_markup).match(/https:\/\/t\.me\/\+[\w-]+/)?.[0];
   if (!inviteLink) throw new Error('the activation message carries no invite link');
-  await record(`paid; received the personal invite link ${inviteLink}; workflow ${workflowLink(`subscription:${userId}:${planId}`)}`);
+  await record(
+    `paid; received the personal invite link ${inviteLink}; workflow ${workflowLink(`subscription:${userId}:${planId}`)}`,
+  );
 
   telegram.requestJoin({ from, chatId: channelId, inviteLink });
   await telegram.waitForCall('approveChatJoinRequest', (c) => c.params.user_id === userId, timeout);

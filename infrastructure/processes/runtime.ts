@@ -11,7 +11,11 @@ import { installRetries } from '../providers/telegram';
 import { connectTemporal } from '../temporal/client';
 import { createCommands } from '../temporal/commands';
 
-export async function createRuntime(config: Config, name: string, logger: Logger = createLogger(config.logLevel, name)) {
+export async function createRuntime(
+  config: Config,
+  name: string,
+  logger: Logger = createLogger(config.logLevel, name),
+) {
   const database = createDatabase(config.databaseUrl);
   const temporal = await connectTemporal(config);
   const commands = createCommands({ client: temporal.client, db: database.db, config });
@@ -40,15 +44,18 @@ export function createWorkerActivities(runtime: Runtime) {
   const telegram = new Api(config.telegram.botToken, { apiRoot: config.telegram.apiRoot });
   countTelegramErrors(telegram, metrics);
   installRetries(telegram, config);
-  return instrumentActivities(createActivities({
-    db: runtime.db,
-    telegram,
-    gateways: { cryptocloud: new CryptoCloudClient(config.cryptocloud) },
-    commands: runtime.commands,
-    translate: (locale, key, vars) => i18n.t(locale, key, vars),
-    adminIds: config.telegram.adminIds,
-    logger: runtime.logger,
-  }), metrics);
+  return instrumentActivities(
+    createActivities({
+      db: runtime.db,
+      telegram,
+      gateways: { cryptocloud: new CryptoCloudClient(config.cryptocloud) },
+      commands: runtime.commands,
+      translate: (locale, key, vars) => i18n.t(locale, key, vars),
+      adminIds: config.telegram.adminIds,
+      logger: runtime.logger,
+    }),
+    metrics,
+  );
 }
 
 /** Runs `stop` once on SIGTERM/SIGINT, then exits; a second signal exits at once. */
@@ -59,7 +66,13 @@ export function onShutdown(logger: Logger, stop: () => Promise<void>): void {
       if (stopping) process.exit(1);
       stopping = true;
       logger.info({ signal }, 'shutting down');
-      stop().then(() => process.exit(0), (error: unknown) => { logger.error({ err: error }, 'shutdown failed'); process.exit(1); });
+      stop().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
     });
   }
 }
@@ -68,7 +81,10 @@ export function onShutdown(logger: Logger, stop: () => Promise<void>): void {
  * Runs a process entry: a configuration problem prints the named variables and exits 2; any other
  * start-up failure (database or Temporal unreachable, ...) prints one clear line and exits 1.
  */
-export async function runMain(name: string, start: () => Promise<{ logger: Logger; stop: () => Promise<void>; running?: Promise<unknown> }>): Promise<void> {
+export async function runMain(
+  name: string,
+  start: () => Promise<{ logger: Logger; stop: () => Promise<void>; running?: Promise<unknown> }>,
+): Promise<void> {
   const { ConfigError, loadDotEnv } = await import('../config');
   loadDotEnv();
   try {

@@ -9,13 +9,22 @@ export async function runWorker(config = loadConfig()) {
   const runtime = await createRuntime(config, 'worker');
   await registerSearchAttributes(runtime.temporal.connection, config.temporal.namespace);
   const { worker, connection } = await createWorker({
-    address: config.temporal.address, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue,
-    activities: createWorkerActivities(runtime), logger: runtime.logger,
+    address: config.temporal.address,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    activities: createWorkerActivities(runtime),
+    logger: runtime.logger,
   });
   const running = worker.run();
   const metricsPort = config.worker.metricsPort;
-  const metrics = metricsPort === undefined ? undefined : await serveMetrics(workerMetrics().registry, { host: config.worker.metricsHost, port: metricsPort });
-  runtime.logger.info({ taskQueue: config.temporal.taskQueue, temporal: config.temporal.address, metrics: metrics?.url }, 'worker running');
+  const metrics =
+    metricsPort === undefined
+      ? undefined
+      : await serveMetrics(workerMetrics().registry, { host: config.worker.metricsHost, port: metricsPort });
+  runtime.logger.info(
+    { taskQueue: config.temporal.taskQueue, temporal: config.temporal.address, metrics: metrics?.url },
+    'worker running',
+  );
   return {
     running,
     logger: runtime.logger,

@@ -3,7 +3,13 @@ import { errors as joseErrors, jwtVerify } from 'jose';
 import type { GatewayStatus, PaymentReport } from '../../domain/invoice';
 import { GatewayRequestError, type PaymentGateway } from './payment-gateway';
 
-export interface CryptoCloudOptions { apiUrl: string; apiKey: string; shopId: string; fetch?: typeof fetch; timeoutMs?: number }
+export interface CryptoCloudOptions {
+  apiUrl: string;
+  apiKey: string;
+  shopId: string;
+  fetch?: typeof fetch;
+  timeoutMs?: number;
+}
 
 interface CryptoCloudInvoice {
   uuid: string;
@@ -16,7 +22,14 @@ interface CryptoCloudInvoice {
   expiry_date?: string;
 }
 
-const STATUSES: Record<string, GatewayStatus> = { created: 'created', paid: 'paid', partial: 'partial', overpaid: 'overpaid', canceled: 'canceled', cancelled: 'canceled' };
+const STATUSES: Record<string, GatewayStatus> = {
+  created: 'created',
+  paid: 'paid',
+  partial: 'partial',
+  overpaid: 'overpaid',
+  canceled: 'canceled',
+  cancelled: 'canceled',
+};
 
 export class CryptoCloudClient implements PaymentGateway {
   readonly name = 'cryptocloud';
@@ -36,7 +49,9 @@ export class CryptoCloudClient implements PaymentGateway {
   }
 
   async getStatus(providerInvoiceId: string): Promise<PaymentReport> {
-    const [invoice] = await this.call<CryptoCloudInvoice[]>('/v2/invoice/merchant/info', { uuids: [providerInvoiceId] });
+    const [invoice] = await this.call<CryptoCloudInvoice[]>('/v2/invoice/merchant/info', {
+      uuids: [providerInvoiceId],
+    });
     if (!invoice) throw new GatewayRequestError(`CryptoCloud does not know invoice ${providerInvoiceId}`);
     const status = STATUSES[invoice.status];
     if (!status) throw new Error(`CryptoCloud invoice ${providerInvoiceId} has an unknown status "${invoice.status}"`);
@@ -61,10 +76,16 @@ export class CryptoCloudClient implements PaymentGateway {
     });
     const text = await response.text();
     let payload: { status?: string; result?: unknown; detail?: unknown } = {};
-    try { payload = JSON.parse(text) as typeof payload; } catch { /* reported below */ }
+    try {
+      payload = JSON.parse(text) as typeof payload;
+    } catch {
+      /* reported below */
+    }
     if (response.status >= 500) throw new Error(`CryptoCloud ${path} answered ${response.status}`);
     if (!response.ok || payload.status !== 'success') {
-      throw new GatewayRequestError(`CryptoCloud ${path} refused (${response.status}): ${JSON.stringify(payload.result ?? payload.detail ?? text.slice(0, 200))}`);
+      throw new GatewayRequestError(
+        `CryptoCloud ${path} refused (${response.status}): ${JSON.stringify(payload.result ?? payload.detail ?? text.slice(0, 200))}`,
+      );
     }
     return payload.result as T;
   }
@@ -86,13 +107,18 @@ export type PostbackVerdict = { ok: true; invoiceId: string | undefined } | { ok
 export async function verifyPostbackToken(token: unknown, secret: string): Promise<PostbackVerdict> {
   if (typeof token !== 'string' || token.length === 0) return { ok: false, reason: 'token is missing' };
   try {
-    const { payload } = await jwtVerify(token, new TextEncoder().encode(secret), { algorithms: ['HS256'], requiredClaims: ['exp'] });
+    const { payload } = await jwtVerify(token, new TextEncoder().encode(secret), {
+      algorithms: ['HS256'],
+      requiredClaims: ['exp'],
+    });
     return { ok: true, invoiceId: typeof payload.id === 'string' ? payload.id : undefined };
   } catch (error) {
     if (error instanceof joseErrors.JWTExpired) return { ok: false, reason: 'token expired' };
     if (error instanceof joseErrors.JOSEAlgNotAllowed) return { ok: false, reason: 'token algorithm not allowed' };
-    if (error instanceof joseErrors.JWSSignatureVerificationFailed) return { ok: false, reason: 'token signature invalid' };
-    if (error instanceof joseErrors.JWTClaimValidationFailed) return { ok: false, reason: `token claim invalid: ${error.claim}` };
+    if (error instanceof joseErrors.JWSSignatureVerificationFailed)
+      return { ok: false, reason: 'token signature invalid' };
+    if (error instanceof joseErrors.JWTClaimValidationFailed)
+      return { ok: false, reason: `token claim invalid: ${error.claim}` };
     return { ok: false, reason: 'token malformed' };
   }
 }

@@ -14,7 +14,13 @@ export function createTelegramApi(config: Pick<Config, 'telegram'>): Api {
  * never holds a request forever; anything longer is the caller's (Temporal's) retry to make.
  */
 export function installRetries(api: Api, config: Pick<Config, 'telegram'>): void {
-  api.config.use(autoRetry({ maxRetryAttempts: config.telegram.maxRetryAttempts, maxDelaySeconds: config.telegram.maxRetryDelaySeconds, rethrowInternalServerErrors: false }));
+  api.config.use(
+    autoRetry({
+      maxRetryAttempts: config.telegram.maxRetryAttempts,
+      maxDelaySeconds: config.telegram.maxRetryDelaySeconds,
+      rethrowInternalServerErrors: false,
+    }),
+  );
 }
 
 /** The user blocked the bot or deleted their account: retrying cannot help. */

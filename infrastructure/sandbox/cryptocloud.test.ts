@@ -30,13 +30,21 @@ beforeEach(async () => {
   receiver = Fastify();
   await receiver.register(formbody);
   receiver.post('/cryptocloud_webhook', async (request, reply) => {
-    received.push({ contentType: String(request.headers['content-type']), body: request.body as Record<string, unknown> });
+    received.push({
+      contentType: String(request.headers['content-type']),
+      body: request.body as Record<string, unknown>,
+    });
     return reply.code(receiverStatus).send({ message: 'Postback received' });
   });
   const receiverUrl = await receiver.listen({ port: 0, host: '127.0.0.1' });
   clock = Date.now();
   sandbox = await startSandbox({
-    cryptocloud: { apiKey: API_KEY, secretKey: SECRET, shopId: SHOP_ID, notifyUrl: `${receiverUrl}/cryptocloud_webhook` },
+    cryptocloud: {
+      apiKey: API_KEY,
+      secretKey: SECRET,
+      shopId: SHOP_ID,
+      notifyUrl: `${receiverUrl}/cryptocloud_webhook`,
+    },
     now: () => clock,
   });
 });
@@ -46,7 +54,11 @@ afterEach(async () => {
   await receiver.close();
 });
 
-async function api(path: string, body: unknown, headers: Record<string, string> = { authorization: `Token ${API_KEY}` }) {
+async function api(
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = { authorization: `Token ${API_KEY}` },
+) {
   const response = await fetch(`${sandbox.url}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
@@ -56,7 +68,13 @@ async function api(path: string, body: unknown, headers: Record<string, string> 
 }
 
 async function createInvoice(amount: number | string = 10, orderId = 'order-1'): Promise<CryptoCloudInvoice> {
-  const { status, json } = await api('/v2/invoice/create', { shop_id: SHOP_ID, amount, currency: 'USD', order_id: orderId, add_fields: { time_to_pay: { hours: 0, minutes: 30 } } });
+  const { status, json } = await api('/v2/invoice/create', {
+    shop_id: SHOP_ID,
+    amount,
+    currency: 'USD',
+    order_id: orderId,
+    add_fields: { time_to_pay: { hours: 0, minutes: 30 } },
+  });
   expect(status).toBe(200);
   return json.result as CryptoCloudInvoice;
 }
@@ -75,23 +93,41 @@ describe('merchant API', () => {
     expect(invoice.uuid).toMatch(/^INV-[A-Z0-9]{8}$/);
     const id = invoice.uuid.slice(4);
     expect(invoice).toMatchObject({
-      status: 'created', amount: 10.5, amount_usd: 10.5, received: 0, order_id: 'order-1', test_mode: true,
-      link: `${sandbox.url}/pay/${id}`, currency: { code: 'USDT', fullcode: 'USDT_TRC20', network: { code: 'TRC20' } },
+      status: 'created',
+      amount: 10.5,
+      amount_usd: 10.5,
+      received: 0,
+      order_id: 'order-1',
+      test_mode: true,
+      link: `${sandbox.url}/pay/${id}`,
+      currency: { code: 'USDT', fullcode: 'USDT_TRC20', network: { code: 'TRC20' } },
     });
     expect(invoice.expiry_date).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}$/);
     // time_to_pay of 30 minutes, in UTC.
-    expect(Date.parse(`${invoice.expiry_date.replace(' ', 'T').slice(0, 23)}Z`) - Date.parse(`${invoice.created.replace(' ', 'T').slice(0, 23)}Z`)).toBe(30 * 60_000);
+    expect(
+      Date.parse(`${invoice.expiry_date.replace(' ', 'T').slice(0, 23)}Z`) -
+        Date.parse(`${invoice.created.replace(' ', 'T').slice(0, 23)}Z`),
+    ).toBe(30 * 60_000);
 
     const anonymous = await api('/v2/invoice/create', { shop_id: SHOP_ID, amount: 10 }, {});
     expect(anonymous.status).toBe(401);
     expect(anonymous.json).toHaveProperty('detail');
     const wrongKey = await api('/v2/invoice/create', { shop_id: SHOP_ID, amount: 10 }, { authorization: 'Token nope' });
     expect(wrongKey.status).toBe(401);
-    expect((await api('/v2/invoice/merchant/info', { uuids: [invoice.uuid] }, { authorization: `Bearer ${API_KEY}` })).status).toBe(401);
+    expect(
+      (await api('/v2/invoice/merchant/info', { uuids: [invoice.uuid] }, { authorization: `Bearer ${API_KEY}` }))
+        .status,
+    ).toBe(401);
   });
 
   it('validates shop_id and amount', async () => {
-    for (const body of [{ shop_id: 'OTHER', amount: 10 }, { amount: 10 }, { shop_id: SHOP_ID, amount: -1 }, { shop_id: SHOP_ID, amount: 'ten' }, { shop_id: SHOP_ID }]) {
+    for (const body of [
+      { shop_id: 'OTHER', amount: 10 },
+      { amount: 10 },
+      { shop_id: SHOP_ID, amount: -1 },
+      { shop_id: SHOP_ID, amount: 'ten' },
+      { shop_id: SHOP_ID },
+    ]) {
       const { status, json } = await api('/v2/invoice/create', body);
       expect(status).toBe(400);
       expect(json).toMatchObject({ status: 'error', result: { validate_error: expect.any(String) as string } });
@@ -108,31 +144,49 @@ describe('merchant API', () => {
     const created = ((await response.json()) as { result: CryptoCloudInvoice }).result;
     expect(created).toMatchObject({ amount: 7.25, order_id: 'form-order' });
     const status = await fetch(`${sandbox.url}/v2/invoice/merchant/info`, {
-      method: 'POST', headers: { authorization: `Token ${API_KEY}` }, body: new URLSearchParams({ uuids: created.uuid }),
+      method: 'POST',
+      headers: { authorization: `Token ${API_KEY}` },
+      body: new URLSearchParams({ uuids: created.uuid }),
     });
-    expect(((await status.json()) as { result: CryptoCloudInvoice[] }).result.map((i) => i.uuid)).toEqual([created.uuid]);
+    expect(((await status.json()) as { result: CryptoCloudInvoice[] }).result.map((i) => i.uuid)).toEqual([
+      created.uuid,
+    ]);
   });
 
   it('reports invoices by uuid with or without the prefix, at most 100', async () => {
     const a = await createInvoice(5, 'a');
     const b = await createInvoice(6, 'b');
     const result = await info(a.uuid, b.uuid.slice(4));
-    expect(result.map((i) => [i.uuid, i.order_id, i.status])).toEqual([[a.uuid, 'a', 'created'], [b.uuid, 'b', 'created']]);
+    expect(result.map((i) => [i.uuid, i.order_id, i.status])).toEqual([
+      [a.uuid, 'a', 'created'],
+      [b.uuid, 'b', 'created'],
+    ]);
     const tooMany = await api('/v2/invoice/merchant/info', { uuids: Array.from({ length: 101 }, () => a.uuid) });
     expect(tooMany.status).toBe(400);
   });
 
   it('cancels only created invoices', async () => {
     const open = await createInvoice(5, 'to-cancel');
-    expect((await api('/v2/invoice/merchant/canceled', { uuid: open.uuid })).json).toEqual({ status: 'success', result: ['ok'] });
+    expect((await api('/v2/invoice/merchant/canceled', { uuid: open.uuid })).json).toEqual({
+      status: 'success',
+      result: ['ok'],
+    });
     expect((await info(open.uuid))[0]?.status).toBe('canceled');
     const again = await api('/v2/invoice/merchant/canceled', { uuid: open.uuid });
-    expect(again).toMatchObject({ status: 400, json: { status: 'error', result: { validate_error: 'Invoice is not created' } } });
+    expect(again).toMatchObject({
+      status: 400,
+      json: { status: 'error', result: { validate_error: 'Invoice is not created' } },
+    });
 
     const paid = await createInvoice(5, 'paid');
     await sandbox.cryptocloud.pay(paid.uuid);
-    expect((await api('/v2/invoice/merchant/canceled', { uuid: paid.uuid })).json).toMatchObject({ status: 'error', result: { validate_error: 'Invoice is not created' } });
-    expect((await api('/v2/invoice/merchant/canceled', {})).json).toMatchObject({ result: { validate_error: 'uuid is required' } });
+    expect((await api('/v2/invoice/merchant/canceled', { uuid: paid.uuid })).json).toMatchObject({
+      status: 'error',
+      result: { validate_error: 'Invoice is not created' },
+    });
+    expect((await api('/v2/invoice/merchant/canceled', {})).json).toMatchObject({
+      result: { validate_error: 'uuid is required' },
+    });
   });
 });
 
@@ -147,18 +201,38 @@ describe('payments and postbacks', () => {
     expect(received).toHaveLength(1);
     const postback = received[0]!;
     expect(postback.contentType).toMatch(/^application\/json/);
-    expect(Object.keys(postback.body).sort()).toEqual(['amount_crypto', 'currency', 'invoice_id', 'invoice_info', 'order_id', 'status', 'token']);
-    expect(postback.body).toMatchObject({ status: 'success', invoice_id: id, amount_crypto: 10, currency: 'USDT_TRC20', order_id: 'order-paid' });
+    expect(Object.keys(postback.body).sort()).toEqual([
+      'amount_crypto',
+      'currency',
+      'invoice_id',
+      'invoice_info',
+      'order_id',
+      'status',
+      'token',
+    ]);
+    expect(postback.body).toMatchObject({
+      status: 'success',
+      invoice_id: id,
+      amount_crypto: 10,
+      currency: 'USDT_TRC20',
+      order_id: 'order-paid',
+    });
     expect(postback.body.invoice_info).toMatchObject({ uuid: invoice.uuid, status: 'paid' });
 
-    const { payload, protectedHeader } = await jwtVerify(String(postback.body.token), key(SECRET), { algorithms: ['HS256'] });
+    const { payload, protectedHeader } = await jwtVerify(String(postback.body.token), key(SECRET), {
+      algorithms: ['HS256'],
+    });
     expect(protectedHeader.alg).toBe('HS256');
     expect(payload.id).toBe(id);
     expect(payload.exp! - Math.floor(Date.now() / 1000)).toBeGreaterThan(290);
-    await expect(jwtVerify(String(postback.body.token), key('another-secret'))).rejects.toBeInstanceOf(errors.JWSSignatureVerificationFailed);
+    await expect(jwtVerify(String(postback.body.token), key('another-secret'))).rejects.toBeInstanceOf(
+      errors.JWSSignatureVerificationFailed,
+    );
     await expect(jwtVerify(String(postback.body.token), key(API_KEY))).rejects.toThrow();
 
-    expect(sandbox.cryptocloud.postbacks()).toMatchObject([{ invoiceId: id, orderId: 'order-paid', status: 200, dropped: false, copy: 1 }]);
+    expect(sandbox.cryptocloud.postbacks()).toMatchObject([
+      { invoiceId: id, orderId: 'order-paid', status: 200, dropped: false, copy: 1 },
+    ]);
   });
 
   it('lets a test forge tokens that fail verification', async () => {
@@ -176,15 +250,24 @@ describe('payments and postbacks', () => {
     // 0.1 + 0.2 is 0.3 here, not 0.30000000000000004.
     expect(second.invoice).toMatchObject({ status: 'paid', received: 0.3 });
     expect(sandbox.cryptocloud.payments(invoice.uuid).map((p) => p.amount)).toEqual(['0.1', '0.2']);
-    expect(received.map((r) => [r.body.amount_crypto, (r.body.invoice_info as CryptoCloudInvoice).status])).toEqual([[0.1, 'partial'], [0.3, 'paid']]);
+    expect(received.map((r) => [r.body.amount_crypto, (r.body.invoice_info as CryptoCloudInvoice).status])).toEqual([
+      [0.1, 'partial'],
+      [0.3, 'paid'],
+    ]);
   });
 
   it('defaults a partial payment to half and an overpayment to a tenth extra', async () => {
     const half = await createInvoice(10, 'half');
-    expect((await sandbox.cryptocloud.payPartially(half.uuid)).invoice).toMatchObject({ status: 'partial', received: 5 });
+    expect((await sandbox.cryptocloud.payPartially(half.uuid)).invoice).toMatchObject({
+      status: 'partial',
+      received: 5,
+    });
     await expect(sandbox.cryptocloud.payPartially(half.uuid, '5')).rejects.toThrow(/below the missing 5/);
     const over = await createInvoice(10, 'over');
-    expect((await sandbox.cryptocloud.overpay(over.uuid, '2.5')).invoice).toMatchObject({ status: 'overpaid', received: 12.5 });
+    expect((await sandbox.cryptocloud.overpay(over.uuid, '2.5')).invoice).toMatchObject({
+      status: 'overpaid',
+      received: 12.5,
+    });
     const tenth = await createInvoice(10, 'tenth');
     expect((await sandbox.cryptocloud.overpay(tenth.uuid)).invoice).toMatchObject({ status: 'overpaid', received: 11 });
     expect((await info(over.uuid))[0]?.status).toBe('overpaid');
@@ -221,7 +304,12 @@ describe('payments and postbacks', () => {
     await sandbox.cryptocloud.pay(repeated.uuid);
     expect(received).toHaveLength(3);
     expect(new Set(received.map((r) => JSON.stringify(r.body))).size).toBe(1);
-    expect(sandbox.cryptocloud.postbacks().filter((p) => p.orderId === 'repeated').map((p) => p.copy)).toEqual(expect.arrayContaining([1, 2, 3]));
+    expect(
+      sandbox.cryptocloud
+        .postbacks()
+        .filter((p) => p.orderId === 'repeated')
+        .map((p) => p.copy),
+    ).toEqual(expect.arrayContaining([1, 2, 3]));
 
     sandbox.cryptocloud.repeatPostbacks(1);
     const resent = await sandbox.cryptocloud.resendLastPostback();
@@ -238,8 +326,18 @@ describe('payments and postbacks', () => {
     await sandbox.cryptocloud.pay(invoice.uuid);
     const [postback] = received;
     expect(postback?.contentType).toBe('application/x-www-form-urlencoded');
-    expect(postback?.body).toMatchObject({ status: 'success', invoice_id: invoice.uuid.slice(4), amount_crypto: '12.34', currency: 'USDT_TRC20', order_id: 'form-order' });
-    expect(JSON.parse(String(postback?.body.invoice_info))).toMatchObject({ uuid: invoice.uuid, status: 'paid', received: 12.34 });
+    expect(postback?.body).toMatchObject({
+      status: 'success',
+      invoice_id: invoice.uuid.slice(4),
+      amount_crypto: '12.34',
+      currency: 'USDT_TRC20',
+      order_id: 'form-order',
+    });
+    expect(JSON.parse(String(postback?.body.invoice_info))).toMatchObject({
+      uuid: invoice.uuid,
+      status: 'paid',
+      received: 12.34,
+    });
     await jwtVerify(String(postback?.body.token), key(SECRET));
   });
 
@@ -264,7 +362,9 @@ describe('pay page and control API', () => {
     expect(html).toContain('created');
 
     const submitted = await fetch(`${sandbox.url}/_sandbox/cryptocloud/invoices/${id}/partial`, {
-      method: 'POST', body: new URLSearchParams({ amount: '3', redirect: `/pay/${id}` }), redirect: 'manual',
+      method: 'POST',
+      body: new URLSearchParams({ amount: '3', redirect: `/pay/${id}` }),
+      redirect: 'manual',
     });
     expect(submitted.status).toBe(303);
     expect(submitted.headers.get('location')).toBe(`/pay/${id}`);
@@ -275,19 +375,35 @@ describe('pay page and control API', () => {
   it('drives payments and settings over HTTP', async () => {
     const invoice = await createInvoice('10', 'http-order');
     const control = async (path: string, body: unknown = {}) => {
-      const response = await fetch(`${sandbox.url}/_sandbox/cryptocloud${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const response = await fetch(`${sandbox.url}/_sandbox/cryptocloud${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       return { status: response.status, json: (await response.json()) as Record<string, unknown> };
     };
-    expect(await control('/settings', { drop: 1, encoding: 'json' })).toMatchObject({ status: 200, json: { drop: 1, repeat: 1, encoding: 'json' } });
-    expect(await control('/invoices/http-order/pay', { amount: '4' })).toMatchObject({ status: 200, json: { invoice: { status: 'partial', received: 4 } } });
+    expect(await control('/settings', { drop: 1, encoding: 'json' })).toMatchObject({
+      status: 200,
+      json: { drop: 1, repeat: 1, encoding: 'json' },
+    });
+    expect(await control('/invoices/http-order/pay', { amount: '4' })).toMatchObject({
+      status: 200,
+      json: { invoice: { status: 'partial', received: 4 } },
+    });
     expect(received).toHaveLength(0);
-    expect(await control(`/invoices/${invoice.uuid}/overpay`, { extra: '1' })).toMatchObject({ json: { invoice: { status: 'overpaid', received: 11 } } });
+    expect(await control(`/invoices/${invoice.uuid}/overpay`, { extra: '1' })).toMatchObject({
+      json: { invoice: { status: 'overpaid', received: 11 } },
+    });
     expect(received).toHaveLength(1);
     expect(await control('/invoices/unknown/pay')).toMatchObject({ status: 404 });
     expect(await control(`/invoices/${invoice.uuid}/pay`, { amount: 'lots' })).toMatchObject({ status: 400 });
-    const list = (await (await fetch(`${sandbox.url}/_sandbox/cryptocloud/postbacks`)).json()) as { postbacks: unknown[] };
+    const list = (await (await fetch(`${sandbox.url}/_sandbox/cryptocloud/postbacks`)).json()) as {
+      postbacks: unknown[];
+    };
     expect(list.postbacks).toHaveLength(2);
-    const invoices = (await (await fetch(`${sandbox.url}/_sandbox/cryptocloud/invoices`)).json()) as { invoices: CryptoCloudInvoice[] };
+    const invoices = (await (await fetch(`${sandbox.url}/_sandbox/cryptocloud/invoices`)).json()) as {
+      invoices: CryptoCloudInvoice[];
+    };
     expect(invoices.invoices.map((i) => i.uuid)).toEqual([invoice.uuid]);
   });
 });

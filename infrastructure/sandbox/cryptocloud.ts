@@ -138,7 +138,10 @@ export class CryptoCloudSandboxError extends Error {
  * Signs a postback token the way CryptoCloud does: HS256 with the project secret, claims `{id, exp}`
  * (exp defaults to 5 minutes from now). Tests use it to forge tokens with a wrong secret.
  */
-export async function signCryptoCloudPostback(claims: { id: string; exp?: number } & Record<string, unknown>, secret: string): Promise<string> {
+export async function signCryptoCloudPostback(
+  claims: { id: string; exp?: number } & Record<string, unknown>,
+  secret: string,
+): Promise<string> {
   const payload = { ...claims, exp: claims.exp ?? Math.floor(Date.now() / 1000) + 300 };
   return new SignJWT(payload).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(new TextEncoder().encode(secret));
 }
@@ -151,7 +154,14 @@ const UNIT = 10n ** BigInt(SCALE);
 
 /** Parses a non-negative decimal (string, or a JSON number's shortest text) into 10^-8 units. */
 function parseAmount(value: unknown): bigint | undefined {
-  const text = typeof value === 'number' ? (Number.isFinite(value) ? String(value) : '') : typeof value === 'string' ? value.trim() : '';
+  const text =
+    typeof value === 'number'
+      ? Number.isFinite(value)
+        ? String(value)
+        : ''
+      : typeof value === 'string'
+        ? value.trim()
+        : '';
   const match = /^(\d{1,15})(?:\.(\d{1,8}))?$/.exec(text);
   if (!match) return undefined;
   return BigInt(match[1] ?? '0') * UNIT + BigInt((match[2] ?? '').padEnd(SCALE, '0'));
@@ -179,7 +189,16 @@ const NETWORKS: Record<string, { id: number; code: string; fullname: string }> =
   TON: { id: 9, code: 'TON', fullname: 'The Open Network' },
   SOL: { id: 10, code: 'SOL', fullname: 'Solana' },
 };
-const STABLECOINS = ['USDT_TRC20', 'USDT_ERC20', 'USDT_BSC', 'USDT_TON', 'USDT_SOL', 'USDC_ERC20', 'USDC_BSC', 'USDC_SOL'];
+const STABLECOINS = [
+  'USDT_TRC20',
+  'USDT_ERC20',
+  'USDT_BSC',
+  'USDT_TON',
+  'USDT_SOL',
+  'USDC_ERC20',
+  'USDC_BSC',
+  'USDC_SOL',
+];
 const DEFAULT_CRYPTO = 'USDT_TRC20';
 const FIAT = new Set(['USD']);
 
@@ -203,7 +222,8 @@ function currencyInfo(fullcode: string, order: number): CryptoCloudCurrency {
 
 function fakeAddress(fullcode: string): string {
   const base58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
-  const pick = (alphabet: string, length: number) => Array.from({ length }, () => alphabet[randomInt(alphabet.length)]).join('');
+  const pick = (alphabet: string, length: number) =>
+    Array.from({ length }, () => alphabet[randomInt(alphabet.length)]).join('');
   if (fullcode.endsWith('_TRC20')) return `T${pick(base58, 33)}`;
   if (fullcode.endsWith('_ERC20') || fullcode.endsWith('_BSC')) return `0x${pick('0123456789abcdef', 40)}`;
   if (fullcode.endsWith('_TON')) return `UQ${pick(`${base58}-_`, 46)}`;
@@ -281,7 +301,8 @@ export class CryptoCloudSandbox {
   }
 
   setPostbackEncoding(encoding: PostbackEncoding): void {
-    if (encoding !== 'json' && encoding !== 'form') throw new CryptoCloudSandboxError('encoding must be "json" or "form"');
+    if (encoding !== 'json' && encoding !== 'form')
+      throw new CryptoCloudSandboxError('encoding must be "json" or "form"');
     this.encoding = encoding;
   }
 
@@ -353,24 +374,39 @@ export class CryptoCloudSandbox {
     const shopId = scalar(body.shop_id, 'shop_id');
     if (shopId === undefined) throw new CryptoCloudValidationError('shop_id is required');
     if (shopId !== this.shopId) throw new CryptoCloudValidationError('Shop not found');
-    if (body.amount === undefined || body.amount === null || body.amount === '') throw new CryptoCloudValidationError('amount is required');
+    if (body.amount === undefined || body.amount === null || body.amount === '')
+      throw new CryptoCloudValidationError('amount is required');
     const amount = parseAmount(body.amount);
     if (amount === undefined || amount <= 0n) throw new CryptoCloudValidationError('amount must be a positive number');
     const fiat = (scalar(body.currency, 'currency') ?? 'USD').toUpperCase();
-    if (!FIAT.has(fiat)) throw new CryptoCloudValidationError(`currency ${fiat} is not supported by the sandbox (USD only)`);
+    if (!FIAT.has(fiat))
+      throw new CryptoCloudValidationError(`currency ${fiat} is not supported by the sandbox (USD only)`);
     const fields = readAddFields(body.add_fields);
     const crypto = pickCryptocurrency(fields);
     const ttl = timeToPayMs(fields.time_to_pay) ?? this.defaultTimeToPayMs;
     const orderId = scalar(body.order_id, 'order_id') ?? null;
     const email = typeof body.email === 'string' && body.email ? body.email : null;
-    if (email !== null && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) throw new CryptoCloudValidationError('Enter a valid email address.');
+    if (email !== null && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email))
+      throw new CryptoCloudValidationError('Enter a valid email address.');
     const created = this.now();
     let id: string;
     do id = randomInvoiceId();
     while (this.invoiceMap.has(id));
     const record: InvoiceRecord = {
-      id, shopId, orderId, email, fiatCurrency: fiat, amount, crypto, address: fakeAddress(crypto),
-      locale, createdAt: created, expiresAt: created + ttl, status: 'created', received: 0n, payments: [],
+      id,
+      shopId,
+      orderId,
+      email,
+      fiatCurrency: fiat,
+      amount,
+      crypto,
+      address: fakeAddress(crypto),
+      locale,
+      createdAt: created,
+      expiresAt: created + ttl,
+      status: 'created',
+      received: 0n,
+      payments: [],
     };
     this.invoiceMap.set(id, record);
     return this.wire(record);
@@ -397,7 +433,8 @@ export class CryptoCloudSandbox {
     const record = this.require(idOrOrderId);
     this.refresh(record);
     const missing = record.amount - record.received;
-    const amount = options.amount !== undefined ? requireAmount(options.amount) : missing > 0n ? missing : record.amount;
+    const amount =
+      options.amount !== undefined ? requireAmount(options.amount) : missing > 0n ? missing : record.amount;
     return this.receive(record, amount, 'pay');
   }
 
@@ -409,7 +446,9 @@ export class CryptoCloudSandbox {
     if (missing <= 0n) throw new CryptoCloudSandboxError(`invoice ${record.id} is already fully paid`, 409);
     const value = amount !== undefined ? requireAmount(amount) : missing / 2n;
     if (value <= 0n || value >= missing) {
-      throw new CryptoCloudSandboxError(`a partial payment must be above 0 and below the missing ${formatAmount(missing)}`);
+      throw new CryptoCloudSandboxError(
+        `a partial payment must be above 0 and below the missing ${formatAmount(missing)}`,
+      );
     }
     return this.receive(record, value, 'partial');
   }
@@ -481,7 +520,8 @@ export class CryptoCloudSandbox {
     const late = record.status === 'canceled';
     record.received += amount;
     record.payments.push({ kind, amount: formatAmount(amount), at: this.now(), late });
-    record.status = record.received < record.amount ? 'partial' : record.received === record.amount ? 'paid' : 'overpaid';
+    record.status =
+      record.received < record.amount ? 'partial' : record.received === record.amount ? 'paid' : 'overpaid';
     const postbacks = await this.firePostback(record, 'payment');
     return { invoice: this.wire(record), postbacks };
   }
@@ -505,8 +545,16 @@ export class CryptoCloudSandbox {
     if (dropped) this.dropNext -= 1;
     const body: Record<string, unknown> = encoding === 'json' ? fields : formFields(fields);
     const deliveries = Array.from({ length: dropped ? 1 : copies }, (_, index): PostbackDelivery => ({
-      seq: ++this.postbackSeq, invoiceId: record.id, orderId: record.orderId, reason, url, encoding, body,
-      dropped, copy: index + 1, at: this.now(),
+      seq: ++this.postbackSeq,
+      invoiceId: record.id,
+      orderId: record.orderId,
+      reason,
+      url,
+      encoding,
+      body,
+      dropped,
+      copy: index + 1,
+      at: this.now(),
     }));
     if (dropped || !url) {
       for (const delivery of deliveries) {
@@ -515,7 +563,8 @@ export class CryptoCloudSandbox {
       }
       return deliveries;
     }
-    const payload = encoding === 'json' ? JSON.stringify(fields) : new URLSearchParams(body as Record<string, string>).toString();
+    const payload =
+      encoding === 'json' ? JSON.stringify(fields) : new URLSearchParams(body as Record<string, string>).toString();
     const contentType = encoding === 'json' ? 'application/json' : 'application/x-www-form-urlencoded';
     await Promise.all(deliveries.map((delivery) => this.send(delivery, url, payload, contentType)));
     return deliveries;
@@ -535,7 +584,8 @@ export class CryptoCloudSandbox {
     } catch (error) {
       // fetch hides the reason (ECONNREFUSED, timeout...) in `cause`.
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      delivery.error = cause?.code ?? cause?.message ?? (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+      delivery.error =
+        cause?.code ?? cause?.message ?? (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
     } finally {
       delivery.durationMs = Date.now() - started;
       this.finish(delivery);
@@ -641,7 +691,8 @@ export class CryptoCloudSandbox {
     try {
       return run();
     } catch (error) {
-      if (error instanceof CryptoCloudValidationError) return reply.code(400).send({ status: 'error', result: { validate_error: error.message } });
+      if (error instanceof CryptoCloudValidationError)
+        return reply.code(400).send({ status: 'error', result: { validate_error: error.message } });
       throw error;
     }
   }
@@ -651,11 +702,16 @@ export class CryptoCloudSandbox {
     type IdRequest = FastifyRequest<{ Params: { id: string }; Body: Record<string, unknown> | undefined }>;
 
     // Pay-page forms post urlencoded with a `redirect` field: answer them with a redirect back.
-    const respond = async (request: IdRequest, reply: FastifyReply, run: (body: Record<string, unknown>) => unknown) => {
+    const respond = async (
+      request: IdRequest,
+      reply: FastifyReply,
+      run: (body: Record<string, unknown>) => unknown,
+    ) => {
       const body = request.body && typeof request.body === 'object' ? request.body : {};
       try {
         const result = await run(body);
-        const redirect = typeof body.redirect === 'string' && body.redirect.startsWith('/pay/') ? body.redirect : undefined;
+        const redirect =
+          typeof body.redirect === 'string' && body.redirect.startsWith('/pay/') ? body.redirect : undefined;
         if (redirect) return reply.redirect(redirect, 303);
         return result;
       } catch (error) {
@@ -668,7 +724,8 @@ export class CryptoCloudSandbox {
     };
     const optionalAmount = (value: unknown, name: string) => {
       if (value === undefined || value === null || value === '') return undefined;
-      if (typeof value !== 'string' && typeof value !== 'number') throw new CryptoCloudSandboxError(`${name} must be a decimal string`);
+      if (typeof value !== 'string' && typeof value !== 'number')
+        throw new CryptoCloudSandboxError(`${name} must be a decimal string`);
       return String(value);
     };
 
@@ -679,13 +736,17 @@ export class CryptoCloudSandbox {
       return { invoice, payments: this.payments(request.params.id) };
     });
     app.post(`${base}/invoices/:id/pay`, async (request: IdRequest, reply) =>
-      respond(request, reply, (body) => this.pay(request.params.id, { amount: optionalAmount(body.amount, 'amount') })));
+      respond(request, reply, (body) => this.pay(request.params.id, { amount: optionalAmount(body.amount, 'amount') })),
+    );
     app.post(`${base}/invoices/:id/partial`, async (request: IdRequest, reply) =>
-      respond(request, reply, (body) => this.payPartially(request.params.id, optionalAmount(body.amount, 'amount'))));
+      respond(request, reply, (body) => this.payPartially(request.params.id, optionalAmount(body.amount, 'amount'))),
+    );
     app.post(`${base}/invoices/:id/overpay`, async (request: IdRequest, reply) =>
-      respond(request, reply, (body) => this.overpay(request.params.id, optionalAmount(body.extra, 'extra'))));
+      respond(request, reply, (body) => this.overpay(request.params.id, optionalAmount(body.extra, 'extra'))),
+    );
     app.post(`${base}/invoices/:id/expire`, async (request: IdRequest, reply) =>
-      respond(request, reply, () => ({ invoice: this.expire(request.params.id) })));
+      respond(request, reply, () => ({ invoice: this.expire(request.params.id) })),
+    );
     app.get(`${base}/settings`, async () => this.settings());
     app.post(`${base}/settings`, async (request: IdRequest, reply) =>
       respond(request, reply, (body) => {
@@ -694,10 +755,12 @@ export class CryptoCloudSandbox {
         if (body.drop !== undefined) this.dropPostbacks(Number(body.drop));
         if (body.repeat !== undefined) this.repeatPostbacks(Number(body.repeat));
         return this.settings();
-      }));
+      }),
+    );
     app.get(`${base}/postbacks`, async () => ({ postbacks: this.postbacks() }));
     app.post(`${base}/postbacks/resend`, async (request: IdRequest, reply) =>
-      respond(request, reply, async () => ({ postbacks: await this.resendLastPostback() })));
+      respond(request, reply, async () => ({ postbacks: await this.resendLastPostback() })),
+    );
   }
 }
 
@@ -705,7 +768,8 @@ export class CryptoCloudSandbox {
 // Request helpers
 
 function objectBody(body: unknown): Record<string, unknown> {
-  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new CryptoCloudValidationError('request body must be a JSON object or a form');
+  if (!body || typeof body !== 'object' || Array.isArray(body))
+    throw new CryptoCloudValidationError('request body must be a JSON object or a form');
   return body as Record<string, unknown>;
 }
 
@@ -725,21 +789,29 @@ function readAddFields(value: unknown): AddFields {
       throw new CryptoCloudValidationError('add_fields must be an object');
     }
   }
-  if (typeof value !== 'object' || Array.isArray(value)) throw new CryptoCloudValidationError('add_fields must be an object');
+  if (typeof value !== 'object' || Array.isArray(value))
+    throw new CryptoCloudValidationError('add_fields must be an object');
   return value;
 }
 
 function pickCryptocurrency(fields: AddFields): string {
   if (fields.cryptocurrency !== undefined) {
     const wanted = (scalar(fields.cryptocurrency, 'cryptocurrency') ?? '').toUpperCase();
-    if (!STABLECOINS.includes(wanted)) throw new CryptoCloudValidationError(`cryptocurrency ${wanted} is not supported by the sandbox (stablecoins only: ${STABLECOINS.join(', ')})`);
+    if (!STABLECOINS.includes(wanted))
+      throw new CryptoCloudValidationError(
+        `cryptocurrency ${wanted} is not supported by the sandbox (stablecoins only: ${STABLECOINS.join(', ')})`,
+      );
     return wanted;
   }
   if (fields.available_currencies !== undefined) {
-    if (!Array.isArray(fields.available_currencies)) throw new CryptoCloudValidationError('available_currencies must be a list');
+    if (!Array.isArray(fields.available_currencies))
+      throw new CryptoCloudValidationError('available_currencies must be a list');
     const offered = fields.available_currencies.map((c) => (scalar(c, 'available_currencies') ?? '').toUpperCase());
     const usable = offered.find((c) => STABLECOINS.includes(c));
-    if (!usable) throw new CryptoCloudValidationError(`none of available_currencies is supported by the sandbox (stablecoins only: ${STABLECOINS.join(', ')})`);
+    if (!usable)
+      throw new CryptoCloudValidationError(
+        `none of available_currencies is supported by the sandbox (stablecoins only: ${STABLECOINS.join(', ')})`,
+      );
     return usable;
   }
   return DEFAULT_CRYPTO;
@@ -747,7 +819,8 @@ function pickCryptocurrency(fields: AddFields): string {
 
 function timeToPayMs(value: unknown): number | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'object' || Array.isArray(value)) throw new CryptoCloudValidationError('time_to_pay must be {hours, minutes}');
+  if (typeof value !== 'object' || Array.isArray(value))
+    throw new CryptoCloudValidationError('time_to_pay must be {hours, minutes}');
   const { hours = 0, minutes = 0 } = value as { hours?: unknown; minutes?: unknown };
   const h = Number(hours);
   const m = Number(minutes);
@@ -763,7 +836,8 @@ function readUuids(raw: unknown): string[] {
   // A form body carries one id as a plain string, several as repeated fields (or a JSON list).
   const value = typeof raw === 'string' ? (raw.trim().startsWith('[') ? parseJsonList(raw) : [raw]) : raw;
   if (value === undefined || value === null) throw new CryptoCloudValidationError('uuids is required');
-  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw new CryptoCloudValidationError('uuids must be a list of strings');
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string'))
+    throw new CryptoCloudValidationError('uuids must be a list of strings');
   if (value.length === 0) throw new CryptoCloudValidationError('uuids is required');
   if (value.length > 100) throw new CryptoCloudValidationError('Maximum 100 uuids per request');
   return value;
@@ -787,12 +861,14 @@ function parseJsonList(text: string): unknown {
 
 function requireAmount(text: string): bigint {
   const amount = parseAmount(text);
-  if (amount === undefined || amount <= 0n) throw new CryptoCloudSandboxError(`"${text}" is not a positive decimal amount (up to 8 decimals)`);
+  if (amount === undefined || amount <= 0n)
+    throw new CryptoCloudSandboxError(`"${text}" is not a positive decimal amount (up to 8 decimals)`);
   return amount;
 }
 
 function nonNegativeInteger(value: number, name: string): number {
-  if (!Number.isSafeInteger(value) || value < 0) throw new CryptoCloudSandboxError(`${name} must be a non-negative integer`);
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw new CryptoCloudSandboxError(`${name} must be a non-negative integer`);
   return value;
 }
 
@@ -839,7 +915,12 @@ function payPage(invoice: CryptoCloudInvoice, payments: PaymentRecord[]): string
   const action = (path: string) => `/_sandbox/cryptocloud/invoices/${encodeURIComponent(id)}/${path}`;
   const redirect = `<input type="hidden" name="redirect" value="/pay/${escapeHtml(id)}">`;
   const missing = formatAmount((parseAmount(invoice.amount) ?? 0n) - (parseAmount(invoice.received) ?? 0n));
-  const rows = payments.map((p) => `<li>${escapeHtml(p.kind)} ${escapeHtml(p.amount)} ${escapeHtml(invoice.currency.code)}${p.late ? ' (late)' : ''}</li>`).join('');
+  const rows = payments
+    .map(
+      (p) =>
+        `<li>${escapeHtml(p.kind)} ${escapeHtml(p.amount)} ${escapeHtml(invoice.currency.code)}${p.late ? ' (late)' : ''}</li>`,
+    )
+    .join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Pay ${escapeHtml(invoice.uuid)} — CryptoCloud sandbox</title>

@@ -19,24 +19,30 @@ const DEV_CREDENTIALS = { apiKey: 'dev-sandbox-api-key', secretKey: 'dev-sandbox
 function parsePort(raw: string | undefined, fallback: number): number {
   if (raw === undefined || raw === '') return fallback;
   const port = Number(raw);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`SANDBOX_PORT must be a TCP port, got "${raw}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`SANDBOX_PORT must be a TCP port, got "${raw}"`);
   return port;
 }
 
 function parseChannels(raw: string | undefined): Array<{ id: number; title: string }> {
   if (!raw) return [];
-  return raw.split(',').map((entry) => entry.trim()).filter(Boolean).map((entry) => {
-    const match = /^(-\d+)(?::(.+))?$/.exec(entry);
-    if (!match) throw new Error(`SANDBOX_CHANNELS entry "${entry}" is not "<negative id>:<title>"`);
-    return { id: Number(match[1]), title: match[2]?.trim() || `Channel ${match[1]}` };
-  });
+  return raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const match = /^(-\d+)(?::(.+))?$/.exec(entry);
+      if (!match) throw new Error(`SANDBOX_CHANNELS entry "${entry}" is not "<negative id>:<title>"`);
+      return { id: Number(match[1]), title: match[2]?.trim() || `Channel ${match[1]}` };
+    });
 }
 
 async function main(): Promise<void> {
   loadDotEnv();
   const env = process.env;
   const encoding = env.SANDBOX_POSTBACK_ENCODING ?? 'json';
-  if (encoding !== 'json' && encoding !== 'form') throw new Error(`SANDBOX_POSTBACK_ENCODING must be json or form, got "${encoding}"`);
+  if (encoding !== 'json' && encoding !== 'form')
+    throw new Error(`SANDBOX_POSTBACK_ENCODING must be json or form, got "${encoding}"`);
   const apiBase = (env.PUBLIC_URL || `http://127.0.0.1:${env.API_PORT || '8080'}`).replace(/\/$/, '');
   const notifyUrl = env.SANDBOX_NOTIFY_URL || `${apiBase}/cryptocloud_webhook`;
 
@@ -63,13 +69,17 @@ async function main(): Promise<void> {
     console.log(`[telegram] ${call.method}${chat} → ${outcome}`);
   });
   sandbox.cryptocloud.onPostback((delivery) => {
-    const outcome = delivery.dropped ? 'dropped' : delivery.error ?? `HTTP ${delivery.status}`;
-    console.log(`[cryptocloud] postback INV-${delivery.invoiceId} (order ${delivery.orderId ?? '-'}) → ${delivery.url ?? 'no URL'}: ${outcome}`);
+    const outcome = delivery.dropped ? 'dropped' : (delivery.error ?? `HTTP ${delivery.status}`);
+    console.log(
+      `[cryptocloud] postback INV-${delivery.invoiceId} (order ${delivery.orderId ?? '-'}) → ${delivery.url ?? 'no URL'}: ${outcome}`,
+    );
   });
 
   console.log(`Sandbox listening on ${sandbox.url}`);
   console.log(`  Telegram Bot API:  TELEGRAM_API_ROOT=${sandbox.url}`);
-  console.log(`  CryptoCloud API:   CRYPTOCLOUD_API_URL=${sandbox.url}  (shop ${env.CRYPTOCLOUD_SHOP_ID || DEV_CREDENTIALS.shopId})`);
+  console.log(
+    `  CryptoCloud API:   CRYPTOCLOUD_API_URL=${sandbox.url}  (shop ${env.CRYPTOCLOUD_SHOP_ID || DEV_CREDENTIALS.shopId})`,
+  );
   console.log(`  Postbacks go to:   ${notifyUrl}`);
   console.log(`  Dashboard:         ${sandbox.url}/`);
   console.log('  Control API (JSON; see the README, "Sandbox and its control API"):');

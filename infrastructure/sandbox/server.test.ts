@@ -11,13 +11,20 @@ const carol = { id: 3003, first_name: 'Carol', username: 'carol' };
 
 let sandbox: Sandbox;
 beforeEach(async () => {
-  sandbox = await startSandbox({ cryptocloud: { apiKey: 'k', secretKey: 's', shopId: 'shop' }, telegram: { botUsername: 'shop_bot' } });
+  sandbox = await startSandbox({
+    cryptocloud: { apiKey: 'k', secretKey: 's', shopId: 'shop' },
+    telegram: { botUsername: 'shop_bot' },
+  });
 });
 afterEach(async () => {
   await sandbox.close();
 });
 
-async function call(method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+async function call(
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; json: Record<string, unknown> }> {
   const response = await fetch(`${sandbox.url}${path}`, {
     method,
     ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
@@ -29,19 +36,34 @@ const bot = (method: string, params: Record<string, unknown> = {}) => call('POST
 
 describe('Telegram control API', () => {
   it('injects user actions and shows what the bot did', async () => {
-    expect(await call('POST', '/_sandbox/telegram/channels', { id: CHANNEL, title: 'VIP' })).toMatchObject({ status: 201, json: { chat: { id: CHANNEL, type: 'channel', title: 'VIP' } } });
+    expect(await call('POST', '/_sandbox/telegram/channels', { id: CHANNEL, title: 'VIP' })).toMatchObject({
+      status: 201,
+      json: { chat: { id: CHANNEL, type: 'channel', title: 'VIP' } },
+    });
     expect((await bot('getMe')).json).toMatchObject({ result: { id: 777, username: 'shop_bot' } });
 
     const injected = await call('POST', '/_sandbox/telegram/messages', { from: carol, text: '/buy plan_1' });
-    expect(injected.json).toMatchObject({ update: { message: { text: '/buy plan_1', entities: [{ type: 'bot_command', offset: 0, length: 4 }] } } });
+    expect(injected.json).toMatchObject({
+      update: { message: { text: '/buy plan_1', entities: [{ type: 'bot_command', offset: 0, length: 4 }] } },
+    });
     const updates = await bot('getUpdates', { timeout: 0 });
     expect(updates.json).toMatchObject({ ok: true, result: [{ message: { from: { id: carol.id } } }] });
 
-    const sent = await bot('sendMessage', { chat_id: carol.id, text: 'Choose', reply_markup: { inline_keyboard: [[{ text: 'Plan 1', callback_data: 'plan:1' }]] } });
+    const sent = await bot('sendMessage', {
+      chat_id: carol.id,
+      text: 'Choose',
+      reply_markup: { inline_keyboard: [[{ text: 'Plan 1', callback_data: 'plan:1' }]] },
+    });
     const messageId = (sent.json.result as { message_id: number }).message_id;
-    const pressed = await call('POST', '/_sandbox/telegram/callbacks', { from: carol, message_id: messageId, data: 'plan:1' });
+    const pressed = await call('POST', '/_sandbox/telegram/callbacks', {
+      from: carol,
+      message_id: messageId,
+      data: 'plan:1',
+    });
     expect(pressed.json.callback_query_id).toEqual(expect.any(String));
-    expect(await call('POST', '/_sandbox/telegram/callbacks', { from: carol, message_id: messageId, data: 'plan:2' })).toMatchObject({ status: 400 });
+    expect(
+      await call('POST', '/_sandbox/telegram/callbacks', { from: carol, message_id: messageId, data: 'plan:2' }),
+    ).toMatchObject({ status: 400 });
 
     const messages = await call('GET', `/_sandbox/telegram/chats/${carol.id}/messages`);
     expect(messages.json).toMatchObject({ messages: [{ message_id: messageId, text: 'Choose' }] });
@@ -51,33 +73,75 @@ describe('Telegram control API', () => {
 
   it('handles invite links, joins and membership through HTTP', async () => {
     sandbox.telegram.addChannel({ id: CHANNEL, title: 'VIP' });
-    const link = (await bot('createChatInviteLink', { chat_id: CHANNEL, creates_join_request: true })).json.result as { invite_link: string };
-    expect(await call('POST', '/_sandbox/telegram/join-requests', { from: carol, chatId: CHANNEL, inviteLink: link.invite_link })).toMatchObject({ status: 200 });
-    expect((await call('GET', `/_sandbox/telegram/chats/${CHANNEL}/join-requests`)).json).toMatchObject({ requests: [{ user: { id: carol.id }, invite_link: link.invite_link }] });
-    expect((await bot('approveChatJoinRequest', { chat_id: CHANNEL, user_id: carol.id })).json).toEqual({ ok: true, result: true });
-    expect((await call('GET', `/_sandbox/telegram/chats/${CHANNEL}/members/${carol.id}`)).json).toEqual({ status: 'member' });
-    expect((await call('GET', `/_sandbox/telegram/chats/${CHANNEL}/invite-links`)).json).toMatchObject({ links: [{ invite_link: link.invite_link, members: [carol.id], pending: [] }] });
-    expect(await call('PUT', `/_sandbox/telegram/chats/${CHANNEL}/members/${carol.id}`, { status: 'kicked' })).toMatchObject({ json: { status: 'kicked' } });
+    const link = (await bot('createChatInviteLink', { chat_id: CHANNEL, creates_join_request: true })).json.result as {
+      invite_link: string;
+    };
+    expect(
+      await call('POST', '/_sandbox/telegram/join-requests', {
+        from: carol,
+        chatId: CHANNEL,
+        inviteLink: link.invite_link,
+      }),
+    ).toMatchObject({ status: 200 });
+    expect((await call('GET', `/_sandbox/telegram/chats/${CHANNEL}/join-requests`)).json).toMatchObject({
+      requests: [{ user: { id: carol.id }, invite_link: link.invite_link }],
+    });
+    expect((await bot('approveChatJoinRequest', { chat_id: CHANNEL, user_id: carol.id })).json).toEqual({
+      ok: true,
+      result: true,
+    });
+    expect((await call('GET', `/_sandbox/telegram/chats/${CHANNEL}/members/${carol.id}`)).json).toEqual({
+      status: 'member',
+    });
+    expect((await call('GET', `/_sandbox/telegram/chats/${CHANNEL}/invite-links`)).json).toMatchObject({
+      links: [{ invite_link: link.invite_link, members: [carol.id], pending: [] }],
+    });
+    expect(
+      await call('PUT', `/_sandbox/telegram/chats/${CHANNEL}/members/${carol.id}`, { status: 'kicked' }),
+    ).toMatchObject({ json: { status: 'kicked' } });
     expect(await call('GET', '/_sandbox/telegram/chats/-1/members/1')).toMatchObject({ status: 404 });
   });
 
   it('injects and clears faults', async () => {
     await call('POST', '/_sandbox/telegram/messages', { from: carol, text: 'hi' });
-    expect(await call('POST', '/_sandbox/telegram/faults', { method: 'sendMessage', times: 2, fault: { kind: 'server_error', status: 503 } })).toMatchObject({ status: 201 });
-    expect(await bot('sendMessage', { chat_id: carol.id, text: 'a' })).toMatchObject({ status: 503, json: { ok: false, error_code: 503 } });
-    expect((await call('GET', '/_sandbox/telegram/faults')).json).toMatchObject({ faults: [{ method: 'sendMessage', times: 1 }] });
+    expect(
+      await call('POST', '/_sandbox/telegram/faults', {
+        method: 'sendMessage',
+        times: 2,
+        fault: { kind: 'server_error', status: 503 },
+      }),
+    ).toMatchObject({ status: 201 });
+    expect(await bot('sendMessage', { chat_id: carol.id, text: 'a' })).toMatchObject({
+      status: 503,
+      json: { ok: false, error_code: 503 },
+    });
+    expect((await call('GET', '/_sandbox/telegram/faults')).json).toMatchObject({
+      faults: [{ method: 'sendMessage', times: 1 }],
+    });
     await call('DELETE', '/_sandbox/telegram/faults');
     expect(await bot('sendMessage', { chat_id: carol.id, text: 'b' })).toMatchObject({ status: 200 });
-    expect(await call('POST', '/_sandbox/telegram/faults', { method: 'sendMessage', fault: { kind: 'meteor' } })).toMatchObject({ status: 400 });
+    expect(
+      await call('POST', '/_sandbox/telegram/faults', { method: 'sendMessage', fault: { kind: 'meteor' } }),
+    ).toMatchObject({ status: 400 });
   });
 
   it('accepts a raw update and keeps its order', async () => {
-    await call('POST', '/_sandbox/telegram/updates', { my_chat_member: { chat: { id: CHANNEL, type: 'channel', title: 'VIP' }, from: carol, date: 1, old_chat_member: { status: 'left', user: carol }, new_chat_member: { status: 'administrator', user: carol } } });
+    await call('POST', '/_sandbox/telegram/updates', {
+      my_chat_member: {
+        chat: { id: CHANNEL, type: 'channel', title: 'VIP' },
+        from: carol,
+        date: 1,
+        old_chat_member: { status: 'left', user: carol },
+        new_chat_member: { status: 'administrator', user: carol },
+      },
+    });
     await call('POST', '/_sandbox/telegram/messages', { from: carol, text: 'second' });
     const result = (await bot('getUpdates')).json.result as Array<{ update_id: number }>;
     expect(result).toHaveLength(2);
     expect(result[1]!.update_id).toBe(result[0]!.update_id + 1);
-    expect(await call('POST', '/_sandbox/telegram/updates', { message: {}, callback_query: {} })).toMatchObject({ status: 400 });
+    expect(await call('POST', '/_sandbox/telegram/updates', { message: {}, callback_query: {} })).toMatchObject({
+      status: 400,
+    });
   });
 });
 
@@ -93,13 +157,20 @@ describe('server', () => {
   });
 
   it('serves an index of control routes and a dashboard', async () => {
-    expect(((await call('GET', '/_sandbox')).json.routes as string[]).some((r) => r.includes('/_sandbox/cryptocloud/invoices/:id/pay'))).toBe(true);
+    expect(
+      ((await call('GET', '/_sandbox')).json.routes as string[]).some((r) =>
+        r.includes('/_sandbox/cryptocloud/invoices/:id/pay'),
+      ),
+    ).toBe(true);
     const dashboard = await fetch(`${sandbox.url}/`);
     expect(await dashboard.text()).toContain('tg-commerce sandbox');
   });
 
   it('closes promptly while a long poll waits', async () => {
-    const poll = fetch(`${sandbox.url}/bot${TOKEN}/getUpdates?timeout=30`).then((r) => r.json(), (e: unknown) => e);
+    const poll = fetch(`${sandbox.url}/bot${TOKEN}/getUpdates?timeout=30`).then(
+      (r) => r.json(),
+      (e: unknown) => e,
+    );
     await expect.poll(() => sandbox.telegram.isPolling()).toBe(true);
     const started = Date.now();
     await sandbox.close();

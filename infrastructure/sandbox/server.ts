@@ -54,7 +54,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   });
   app.get('/_sandbox', async () => ({ routes: CONTROL_ROUTES }));
   app.get('/healthz', async () => ({ ok: true }));
-  app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(dashboard(telegram, cryptocloud)));
+  app.get('/', async (_request, reply) =>
+    reply.type('text/html; charset=utf-8').send(dashboard(telegram, cryptocloud)),
+  );
 
   const address = await app.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1' });
   const listening = new URL(address);
@@ -140,14 +142,31 @@ function escapeHtml(value: unknown): string {
 
 /** A glance at the state for a person driving the demo by hand. */
 function dashboard(telegram: TelegramSandbox, cryptocloud: CryptoCloudSandbox): string {
-  const invoices = cryptocloud.invoices().slice(-20).reverse()
-    .map((i) => `<tr><td><a href="/pay/${escapeHtml(i.uuid.slice(4))}">${escapeHtml(i.uuid)}</a></td><td>${escapeHtml(i.order_id ?? '')}</td><td>${escapeHtml(i.amount)}</td><td>${escapeHtml(i.received)}</td><td>${escapeHtml(i.status)}</td></tr>`)
+  const invoices = cryptocloud
+    .invoices()
+    .slice(-20)
+    .reverse()
+    .map(
+      (i) =>
+        `<tr><td><a href="/pay/${escapeHtml(i.uuid.slice(4))}">${escapeHtml(i.uuid)}</a></td><td>${escapeHtml(i.order_id ?? '')}</td><td>${escapeHtml(i.amount)}</td><td>${escapeHtml(i.received)}</td><td>${escapeHtml(i.status)}</td></tr>`,
+    )
     .join('');
-  const chats = telegram.chatList()
-    .map((c) => `<tr><td>${escapeHtml(c.id)}</td><td>${escapeHtml(c.type)}</td><td>${escapeHtml('title' in c ? c.title : c.first_name)}</td><td><a href="/_sandbox/telegram/chats/${escapeHtml(c.id)}/messages">messages</a></td></tr>`)
+  const chats = telegram
+    .chatList()
+    .map(
+      (c) =>
+        `<tr><td>${escapeHtml(c.id)}</td><td>${escapeHtml(c.type)}</td><td>${escapeHtml('title' in c ? c.title : c.first_name)}</td><td><a href="/_sandbox/telegram/chats/${escapeHtml(c.id)}/messages">messages</a></td></tr>`,
+    )
     .join('');
-  const calls = telegram.calls().filter((c) => c.method !== 'getUpdates').slice(-30).reverse()
-    .map((c) => `<tr><td>${escapeHtml(new Date(c.at).toISOString().slice(11, 19))}</td><td>${escapeHtml(c.method)}</td><td>${escapeHtml(c.params.chat_id ?? '')}</td><td>${c.ok ? 'ok' : escapeHtml(`${c.errorCode} ${c.description}`)}</td></tr>`)
+  const calls = telegram
+    .calls()
+    .filter((c) => c.method !== 'getUpdates')
+    .slice(-30)
+    .reverse()
+    .map(
+      (c) =>
+        `<tr><td>${escapeHtml(new Date(c.at).toISOString().slice(11, 19))}</td><td>${escapeHtml(c.method)}</td><td>${escapeHtml(c.params.chat_id ?? '')}</td><td>${c.ok ? 'ok' : escapeHtml(`${c.errorCode} ${c.description}`)}</td></tr>`,
+    )
     .join('');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>tg-commerce sandbox</title>
 <style>body{font-family:system-ui,sans-serif;margin:2rem;color:#222}table{border-collapse:collapse;margin-bottom:2rem}td,th{border-bottom:1px solid #ddd;padding:.25rem .6rem;text-align:left}</style></head>

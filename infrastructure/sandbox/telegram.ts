@@ -312,8 +312,17 @@ interface WebhookState {
 const OPT_IN_UPDATES = new Set(['chat_member', 'message_reaction', 'message_reaction_count']);
 const TOKEN_RE = /^(\d+):[A-Za-z0-9_-]+$/;
 const CHAT_ACTIONS = new Set([
-  'typing', 'upload_photo', 'record_video', 'upload_video', 'record_voice', 'upload_voice',
-  'upload_document', 'choose_sticker', 'find_location', 'record_video_note', 'upload_video_note',
+  'typing',
+  'upload_photo',
+  'record_video',
+  'upload_video',
+  'record_voice',
+  'upload_voice',
+  'upload_document',
+  'choose_sticker',
+  'find_location',
+  'record_video_note',
+  'upload_video_note',
 ]);
 const MAX_DOCUMENT_BYTES = 50 * 1024 * 1024;
 const MAX_PHOTO_BYTES = 10 * 1024 * 1024;
@@ -322,16 +331,43 @@ const MAX_URL_PHOTO_BYTES = 5 * 1024 * 1024;
 
 // Fields that arrive as strings in form/multipart bodies but mean numbers, booleans or JSON.
 const INTEGER_FIELDS = new Set([
-  'chat_id', 'user_id', 'message_id', 'offset', 'limit', 'timeout', 'until_date', 'expire_date', 'member_limit',
-  'cache_time', 'max_connections', 'reply_to_message_id', 'message_thread_id', 'from_chat_id',
+  'chat_id',
+  'user_id',
+  'message_id',
+  'offset',
+  'limit',
+  'timeout',
+  'until_date',
+  'expire_date',
+  'member_limit',
+  'cache_time',
+  'max_connections',
+  'reply_to_message_id',
+  'message_thread_id',
+  'from_chat_id',
 ]);
 const BOOLEAN_FIELDS = new Set([
-  'creates_join_request', 'only_if_banned', 'revoke_messages', 'show_alert', 'drop_pending_updates',
-  'disable_notification', 'protect_content', 'disable_web_page_preview', 'allow_sending_without_reply',
-  'disable_content_type_detection', 'has_spoiler', 'show_caption_above_media',
+  'creates_join_request',
+  'only_if_banned',
+  'revoke_messages',
+  'show_alert',
+  'drop_pending_updates',
+  'disable_notification',
+  'protect_content',
+  'disable_web_page_preview',
+  'allow_sending_without_reply',
+  'disable_content_type_detection',
+  'has_spoiler',
+  'show_caption_above_media',
 ]);
 const JSON_FIELDS = new Set([
-  'reply_markup', 'allowed_updates', 'commands', 'scope', 'entities', 'caption_entities', 'link_preview_options',
+  'reply_markup',
+  'allowed_updates',
+  'commands',
+  'scope',
+  'entities',
+  'caption_entities',
+  'link_preview_options',
   'reply_parameters',
 ]);
 
@@ -458,7 +494,12 @@ export class TelegramSandbox {
   inviteLinks(chatId?: number): InviteLinkInfo[] {
     return [...this.links.values()]
       .filter((link) => chatId === undefined || link.chatId === chatId)
-      .map((link) => ({ ...this.wireLink(link), chat_id: link.chatId, members: this.linkMembers(link), pending: this.linkPending(link) }));
+      .map((link) => ({
+        ...this.wireLink(link),
+        chat_id: link.chatId,
+        members: this.linkMembers(link),
+        pending: this.linkPending(link),
+      }));
   }
 
   joinRequests(chatId?: number): JoinRequestInfo[] {
@@ -466,7 +507,13 @@ export class TelegramSandbox {
     for (const chat of this.chats.values()) {
       if (chatId !== undefined && chat.id !== chatId) continue;
       for (const request of chat.pending.values()) {
-        result.push({ chat_id: chat.id, user: this.requireUser(request.userId).user, date: request.date, invite_link: request.link, bio: request.bio });
+        result.push({
+          chat_id: chat.id,
+          user: this.requireUser(request.userId).user,
+          date: request.date,
+          invite_link: request.link,
+          bio: request.bio,
+        });
       }
     }
     return result;
@@ -478,7 +525,12 @@ export class TelegramSandbox {
   }
 
   webhookInfo(): { url: string; secretToken?: string; pending: number; lastErrorMessage?: string } {
-    return { url: this.webhook?.url ?? '', secretToken: this.webhook?.secretToken, pending: this.queue.length, lastErrorMessage: this.webhook?.lastErrorMessage };
+    return {
+      url: this.webhook?.url ?? '',
+      secretToken: this.webhook?.secretToken,
+      pending: this.queue.length,
+      lastErrorMessage: this.webhook?.lastErrorMessage,
+    };
   }
 
   /** True while a getUpdates long poll is waiting (a bot is connected by polling). */
@@ -522,18 +574,26 @@ export class TelegramSandbox {
     const seen = this.callLog.find(matches);
     if (seen) return Promise.resolve(seen);
     return waitForEvent(this.events, 'call', matches, timeoutMs, () => {
-      const recent = this.calls(method).slice(-5).map((c) => `${c.method}(${JSON.stringify(c.params)}) → ${c.ok ? 'ok' : `${c.errorCode}`}`);
+      const recent = this.calls(method)
+        .slice(-5)
+        .map((c) => `${c.method}(${JSON.stringify(c.params)}) → ${c.ok ? 'ok' : `${c.errorCode}`}`);
       return `no matching ${method} call within ${timeoutMs} ms; recent ${method} calls: ${recent.length ? recent.join('; ') : 'none'}`;
     });
   }
 
   /** Resolves with the first message to the chat that matches, including ones already sent or edited. */
-  waitForMessage(chatId: number, predicate?: (message: SentMessage) => boolean, timeoutMs = 5_000): Promise<SentMessage> {
+  waitForMessage(
+    chatId: number,
+    predicate?: (message: SentMessage) => boolean,
+    timeoutMs = 5_000,
+  ): Promise<SentMessage> {
     const matches = (message: SentMessage) => message.chat_id === chatId && (!predicate || predicate(message));
     const seen = this.messagesTo(chatId).find(matches);
     if (seen) return Promise.resolve(seen);
     return waitForEvent(this.events, 'message', matches, timeoutMs, () => {
-      const recent = this.messagesTo(chatId).slice(-5).map((m) => JSON.stringify(m.text ?? m.caption ?? m.document?.file_name ?? ''));
+      const recent = this.messagesTo(chatId)
+        .slice(-5)
+        .map((m) => JSON.stringify(m.text ?? m.caption ?? m.document?.file_name ?? ''));
       return `no matching message to chat ${chatId} within ${timeoutMs} ms; last messages: ${recent.length ? recent.join(', ') : 'none'}`;
     });
   }
@@ -542,7 +602,8 @@ export class TelegramSandbox {
 
   /** The user writes to the bot in their private chat. A leading `/command` gets a bot_command entity. */
   sendText(input: { from: UserInput; text: string }): Update {
-    if (typeof input.text !== 'string' || !input.text) throw new TelegramSandboxError('text must be a non-empty string');
+    if (typeof input.text !== 'string' || !input.text)
+      throw new TelegramSandboxError('text must be a non-empty string');
     const record = this.ensureUser(input.from);
     record.startedBot = true;
     record.blocked = false;
@@ -573,10 +634,18 @@ export class TelegramSandbox {
     const buttons = stored.message.reply_markup?.inline_keyboard.flat() ?? [];
     if (!input.force && !buttons.some((button) => 'callback_data' in button && button.callback_data === input.data)) {
       const offered = buttons.flatMap((b) => ('callback_data' in b ? [b.callback_data] : []));
-      throw new TelegramSandboxError(`message ${input.message_id} has no button with callback_data ${JSON.stringify(input.data)} (has ${JSON.stringify(offered)}); pass force: true to forge one`);
+      throw new TelegramSandboxError(
+        `message ${input.message_id} has no button with callback_data ${JSON.stringify(input.data)} (has ${JSON.stringify(offered)}); pass force: true to forge one`,
+      );
     }
     const id = String(randomInt(1, 2 ** 47)) + String(randomInt(100_000, 999_999));
-    const query = { id, from: record.user, message: stored.message, chat_instance: chat.chatInstance, data: input.data } as CallbackQuery;
+    const query = {
+      id,
+      from: record.user,
+      message: stored.message,
+      chat_instance: chat.chatInstance,
+      data: input.data,
+    } as CallbackQuery;
     this.callbacks.set(id, { callback_query_id: id, answered: false });
     this.enqueue({ callback_query: query });
     return id;
@@ -593,8 +662,10 @@ export class TelegramSandbox {
     const userId = record.user.id;
     const state = this.memberState(chat, userId);
     if (state.status === 'kicked') throw new TelegramSandboxError(`user ${userId} is banned from chat ${chat.id}`, 409);
-    if (isInside(state.status)) throw new TelegramSandboxError(`user ${userId} is already a member of chat ${chat.id}`, 409);
-    if (chat.pending.has(userId)) throw new TelegramSandboxError(`user ${userId} already has a pending join request in chat ${chat.id}`, 409);
+    if (isInside(state.status))
+      throw new TelegramSandboxError(`user ${userId} is already a member of chat ${chat.id}`, 409);
+    if (chat.pending.has(userId))
+      throw new TelegramSandboxError(`user ${userId} already has a pending join request in chat ${chat.id}`, 409);
     const date = this.unixNow();
     chat.pending.set(userId, { userId, date, link: link.link, bio: input.bio });
     record.joinRequestWindowUntil = this.now() + 5 * 60_000;
@@ -615,11 +686,13 @@ export class TelegramSandbox {
     const known = this.links.get(input.inviteLink);
     const chat = this.requireChannel(input.chatId ?? known?.chatId ?? 0);
     const link = this.usableLink(input.inviteLink, chat.id);
-    if (link.createsJoinRequest) throw new TelegramSandboxError('this invite link needs approval (creates_join_request); use requestJoin');
+    if (link.createsJoinRequest)
+      throw new TelegramSandboxError('this invite link needs approval (creates_join_request); use requestJoin');
     const userId = record.user.id;
     const old = this.memberState(chat, userId);
     if (old.status === 'kicked') throw new TelegramSandboxError(`user ${userId} is banned from chat ${chat.id}`, 409);
-    if (isInside(old.status)) throw new TelegramSandboxError(`user ${userId} is already a member of chat ${chat.id}`, 409);
+    if (isInside(old.status))
+      throw new TelegramSandboxError(`user ${userId} is already a member of chat ${chat.id}`, 409);
     if (link.memberLimit !== undefined && this.linkMembers(link).length >= link.memberLimit) {
       throw new TelegramSandboxError(`invite link reached its member_limit of ${link.memberLimit}`, 409);
     }
@@ -634,7 +707,8 @@ export class TelegramSandbox {
     const record = this.ensureUser(input.from);
     const chat = this.requireChannel(input.chatId);
     const old = this.memberState(chat, record.user.id);
-    if (!isInside(old.status)) throw new TelegramSandboxError(`user ${record.user.id} is not a member of chat ${chat.id}`, 409);
+    if (!isInside(old.status))
+      throw new TelegramSandboxError(`user ${record.user.id} is not a member of chat ${chat.id}`, 409);
     const next: MemberState = { status: 'left', untilDate: 0 };
     chat.members.set(record.user.id, next);
     return this.chatMemberUpdate(chat, record.user, record.user, old, next);
@@ -643,7 +717,8 @@ export class TelegramSandbox {
   /** Queues any update as given; update_id is assigned. Users found in it become known. */
   injectUpdate(raw: Record<string, unknown>): Update {
     const body = Object.fromEntries(Object.entries(raw).filter(([key]) => key !== 'update_id'));
-    if (Object.keys(body).length !== 1) throw new TelegramSandboxError('an update carries exactly one field besides update_id');
+    if (Object.keys(body).length !== 1)
+      throw new TelegramSandboxError('an update carries exactly one field besides update_id');
     for (const value of Object.values(body)) {
       for (const key of ['from', 'user'] as const) {
         const user = (value as Record<string, unknown> | null)?.[key] as UserInput | undefined;
@@ -658,8 +733,15 @@ export class TelegramSandbox {
   injectFault(spec: FaultSpec): ActiveFault {
     if (!spec.method) throw new TelegramSandboxError('a fault needs a method (or "*")');
     const kinds = ['rate_limit', 'blocked', 'server_error', 'slow'];
-    if (!spec.fault || !kinds.includes(spec.fault.kind)) throw new TelegramSandboxError(`fault.kind must be one of ${kinds.join(', ')}`);
-    const fault: ActiveFault = { id: ++this.faultSeq, method: spec.method, chatId: spec.chatId, times: spec.times ?? 1, fault: spec.fault };
+    if (!spec.fault || !kinds.includes(spec.fault.kind))
+      throw new TelegramSandboxError(`fault.kind must be one of ${kinds.join(', ')}`);
+    const fault: ActiveFault = {
+      id: ++this.faultSeq,
+      method: spec.method,
+      chatId: spec.chatId,
+      times: spec.times ?? 1,
+      fault: spec.fault,
+    };
     this.faultList.push(fault);
     return fault;
   }
@@ -712,11 +794,16 @@ export class TelegramSandbox {
       // Body parsing errors (bad JSON, oversized uploads) still answer in the Bot API format.
       errorHandler: (error, _request, reply) => {
         const status = (error as { statusCode?: number }).statusCode ?? 500;
-        const answer = status === 413
-          ? { ok: false, error_code: 413, description: 'Request Entity Too Large' }
-          : status < 500
-            ? { ok: false, error_code: 400, description: `Bad Request: ${error instanceof Error ? error.message : 'invalid request'}` }
-            : { ok: false, error_code: 500, description: 'Internal Server Error' };
+        const answer =
+          status === 413
+            ? { ok: false, error_code: 413, description: 'Request Entity Too Large' }
+            : status < 500
+              ? {
+                  ok: false,
+                  error_code: 400,
+                  description: `Bad Request: ${error instanceof Error ? error.message : 'invalid request'}`,
+                }
+              : { ok: false, error_code: 500, description: 'Internal Server Error' };
         void reply.code(answer.error_code).send(answer);
       },
       handler: (request, reply) => this.handleHttp(request, reply),
@@ -724,7 +811,10 @@ export class TelegramSandbox {
     this.registerControl(app);
   }
 
-  private async handleHttp(request: FastifyRequest<{ Params: { token: string; method: string } }>, reply: FastifyReply): Promise<void> {
+  private async handleHttp(
+    request: FastifyRequest<{ Params: { token: string; method: string } }>,
+    reply: FastifyReply,
+  ): Promise<void> {
     const { token, method } = request.params;
     const closed = new AbortController();
     reply.raw.on('close', () => {
@@ -738,10 +828,16 @@ export class TelegramSandbox {
     try {
       read = await readParams(request);
     } catch (error) {
-      const tooLarge = (error as { statusCode?: number }).statusCode === 413 || (error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE';
+      const tooLarge =
+        (error as { statusCode?: number }).statusCode === 413 ||
+        (error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE';
       const answer = tooLarge
         ? { ok: false, error_code: 413, description: 'Request Entity Too Large' }
-        : { ok: false, error_code: 400, description: `Bad Request: ${error instanceof Error ? error.message : 'invalid request'}` };
+        : {
+            ok: false,
+            error_code: 400,
+            description: `Bad Request: ${error instanceof Error ? error.message : 'invalid request'}`,
+          };
       await reply.code(answer.error_code).send(answer);
       return;
     }
@@ -750,23 +846,45 @@ export class TelegramSandbox {
   }
 
   /** Runs one Bot API method: faults first, then the handler; records the call. */
-  private async execute(token: string, method: string, params: Params, uploads: Map<string, Upload>, signal: AbortSignal): Promise<BotAnswer> {
+  private async execute(
+    token: string,
+    method: string,
+    params: Params,
+    uploads: Map<string, Upload>,
+    signal: AbortSignal,
+  ): Promise<BotAnswer> {
     const entry = this.handlers.get(method.toLowerCase());
-    const call: TelegramCall = { seq: ++this.callSeq, method: entry?.name ?? method, params: describeParams(params, uploads), at: this.now(), ok: false };
+    const call: TelegramCall = {
+      seq: ++this.callSeq,
+      method: entry?.name ?? method,
+      params: describeParams(params, uploads),
+      at: this.now(),
+      ok: false,
+    };
     let answer: BotAnswer;
     try {
       if (!entry) throw new TelegramApiError(404, 'Not Found: method not found');
       await this.applyFault(entry.name, params, signal);
       const ctx: CallContext = { token, bot: this.botUser(token), p: new ParamReader(params), uploads, signal };
       const result = await entry.handle(ctx);
-      answer = result instanceof Described
-        ? { ok: true, result: result.result, description: result.description }
-        : { ok: true, result };
+      answer =
+        result instanceof Described
+          ? { ok: true, result: result.result, description: result.description }
+          : { ok: true, result };
     } catch (error) {
       if (error instanceof TelegramApiError) {
-        answer = { ok: false, error_code: error.code, description: error.description, ...(error.parameters ? { parameters: error.parameters } : {}) };
+        answer = {
+          ok: false,
+          error_code: error.code,
+          description: error.description,
+          ...(error.parameters ? { parameters: error.parameters } : {}),
+        };
       } else {
-        answer = { ok: false, error_code: 500, description: `Internal Server Error: ${error instanceof Error ? error.message : String(error)}` };
+        answer = {
+          ok: false,
+          error_code: 500,
+          description: `Internal Server Error: ${error instanceof Error ? error.message : String(error)}`,
+        };
       }
     }
     call.ok = answer.ok;
@@ -781,15 +899,18 @@ export class TelegramSandbox {
 
   private record(call: TelegramCall): void {
     this.callLog.push(call);
-    if (this.callLog.length > this.maxRecordedCalls) this.callLog.splice(0, this.callLog.length - this.maxRecordedCalls);
+    if (this.callLog.length > this.maxRecordedCalls)
+      this.callLog.splice(0, this.callLog.length - this.maxRecordedCalls);
     this.events.emit('call', call);
   }
 
   private async applyFault(method: string, params: Params, signal: AbortSignal): Promise<void> {
     const chatId = params.chat_id;
-    const index = this.faultList.findIndex((f) =>
-      (f.method === '*' || f.method.toLowerCase() === method.toLowerCase()) &&
-      (f.chatId === undefined || String(f.chatId) === String(chatId)));
+    const index = this.faultList.findIndex(
+      (f) =>
+        (f.method === '*' || f.method.toLowerCase() === method.toLowerCase()) &&
+        (f.chatId === undefined || String(f.chatId) === String(chatId)),
+    );
     const active = this.faultList[index];
     if (!active) return;
     active.times -= 1;
@@ -797,12 +918,17 @@ export class TelegramSandbox {
     const fault = active.fault;
     switch (fault.kind) {
       case 'rate_limit':
-        throw new TelegramApiError(429, `Too Many Requests: retry after ${fault.retryAfter}`, { retry_after: fault.retryAfter });
+        throw new TelegramApiError(429, `Too Many Requests: retry after ${fault.retryAfter}`, {
+          retry_after: fault.retryAfter,
+        });
       case 'blocked':
         throw FORBIDDEN('bot was blocked by the user');
       case 'server_error': {
         const status = fault.status ?? 500;
-        throw new TelegramApiError(status, fault.description ?? (status === 502 ? 'Bad Gateway' : 'Internal Server Error'));
+        throw new TelegramApiError(
+          status,
+          fault.description ?? (status === 502 ? 'Bad Gateway' : 'Internal Server Error'),
+        );
       }
       case 'slow':
         await sleep(fault.delayMs, AbortSignal.any([signal, this.lifetime.signal]));
@@ -846,9 +972,17 @@ export class TelegramSandbox {
     this.assertCanPost(chat);
     const { text, parseMode, plain } = messageText(ctx);
     const markup = readReplyMarkup(ctx.p);
-    return this.storeOutgoing(chat, ctx.bot, { text: plain }, {
-      method: 'sendMessage', rawText: text, parseMode, replyMarkup: markup,
-    });
+    return this.storeOutgoing(
+      chat,
+      ctx.bot,
+      { text: plain },
+      {
+        method: 'sendMessage',
+        rawText: text,
+        parseMode,
+        replyMarkup: markup,
+      },
+    );
   }
 
   private async sendMedia(ctx: CallContext, kind: 'photo' | 'document'): Promise<Message> {
@@ -861,15 +995,33 @@ export class TelegramSandbox {
     const markup = readReplyMarkup(ctx.p);
     const { file, source } = await this.resolveInputFile(ctx, kind);
     const sent: SentFile = {
-      file_id: file.file_id, file_unique_id: file.file_unique_id, file_name: file.file_name, mime_type: file.mime_type,
-      file_size: file.file_size, source, ...(file.url ? { url: file.url } : {}),
+      file_id: file.file_id,
+      file_unique_id: file.file_unique_id,
+      file_name: file.file_name,
+      mime_type: file.mime_type,
+      file_size: file.file_size,
+      source,
+      ...(file.url ? { url: file.url } : {}),
     };
-    const content: Record<string, unknown> = kind === 'document'
-      ? { document: { file_id: file.file_id, file_unique_id: file.file_unique_id, ...(file.file_name ? { file_name: file.file_name } : {}), ...(file.mime_type ? { mime_type: file.mime_type } : {}), file_size: file.file_size } }
-      : { photo: this.photoSizes(file) };
+    const content: Record<string, unknown> =
+      kind === 'document'
+        ? {
+            document: {
+              file_id: file.file_id,
+              file_unique_id: file.file_unique_id,
+              ...(file.file_name ? { file_name: file.file_name } : {}),
+              ...(file.mime_type ? { mime_type: file.mime_type } : {}),
+              file_size: file.file_size,
+            },
+          }
+        : { photo: this.photoSizes(file) };
     if (plainCaption) content.caption = plainCaption;
     return this.storeOutgoing(chat, ctx.bot, content, {
-      method: kind === 'document' ? 'sendDocument' : 'sendPhoto', rawCaption: caption, parseMode, replyMarkup: markup, file: sent,
+      method: kind === 'document' ? 'sendDocument' : 'sendPhoto',
+      rawCaption: caption,
+      parseMode,
+      replyMarkup: markup,
+      file: sent,
     });
   }
 
@@ -880,7 +1032,9 @@ export class TelegramSandbox {
     // Like Telegram, an edit without reply_markup removes the inline keyboard.
     const markup = readInlineMarkupForEdit(ctx.p);
     if (stored.rawText === text && stored.parseMode === parseMode && sameMarkup(stored.message.reply_markup, markup)) {
-      throw BAD_REQUEST('message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message');
+      throw BAD_REQUEST(
+        'message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message',
+      );
     }
     stored.rawText = text;
     stored.parseMode = parseMode;
@@ -895,8 +1049,14 @@ export class TelegramSandbox {
     const plain = caption ? formatText(caption, parseMode) : '';
     if (plain.length > 1024) throw BAD_REQUEST('message caption is too long');
     const markup = readInlineMarkupForEdit(ctx.p);
-    if ((stored.rawCaption ?? '') === caption && stored.parseMode === parseMode && sameMarkup(stored.message.reply_markup, markup)) {
-      throw BAD_REQUEST('message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message');
+    if (
+      (stored.rawCaption ?? '') === caption &&
+      stored.parseMode === parseMode &&
+      sameMarkup(stored.message.reply_markup, markup)
+    ) {
+      throw BAD_REQUEST(
+        'message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message',
+      );
     }
     stored.rawCaption = caption || undefined;
     stored.parseMode = parseMode;
@@ -907,7 +1067,9 @@ export class TelegramSandbox {
     const stored = this.editableMessage(ctx);
     const markup = readInlineMarkupForEdit(ctx.p);
     if (sameMarkup(stored.message.reply_markup, markup)) {
-      throw BAD_REQUEST('message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message');
+      throw BAD_REQUEST(
+        'message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message',
+      );
     }
     return this.applyEdit(stored, {}, markup);
   }
@@ -925,10 +1087,17 @@ export class TelegramSandbox {
   private answerCallbackQuery(ctx: CallContext): true {
     const id = ctx.p.string('callback_query_id');
     const answer = id ? this.callbacks.get(id) : undefined;
-    if (!answer || answer.answered) throw BAD_REQUEST('query is too old and response timeout expired or query ID is invalid');
+    if (!answer || answer.answered)
+      throw BAD_REQUEST('query is too old and response timeout expired or query ID is invalid');
     const text = ctx.p.string('text');
     if (text && text.length > 200) throw BAD_REQUEST('MESSAGE_TOO_LONG');
-    Object.assign(answer, { answered: true, text, show_alert: ctx.p.boolean('show_alert'), url: ctx.p.string('url'), at: this.now() });
+    Object.assign(answer, {
+      answered: true,
+      text,
+      show_alert: ctx.p.boolean('show_alert'),
+      url: ctx.p.string('url'),
+      at: this.now(),
+    });
     return true;
   }
 
@@ -946,10 +1115,12 @@ export class TelegramSandbox {
     const name = ctx.p.string('name');
     if (name !== undefined && [...name].length > 32) throw BAD_REQUEST('invite link name is too long');
     const expireDate = ctx.p.integer('expire_date');
-    if (expireDate !== undefined && expireDate !== 0 && expireDate <= this.unixNow()) throw BAD_REQUEST('EXPIRE_DATE_INVALID');
+    if (expireDate !== undefined && expireDate !== 0 && expireDate <= this.unixNow())
+      throw BAD_REQUEST('EXPIRE_DATE_INVALID');
     const memberLimit = ctx.p.integer('member_limit');
     const createsJoinRequest = ctx.p.boolean('creates_join_request') ?? false;
-    if (memberLimit !== undefined && (memberLimit < 1 || memberLimit > 99_999)) throw BAD_REQUEST('USAGE_LIMIT_INVALID');
+    if (memberLimit !== undefined && (memberLimit < 1 || memberLimit > 99_999))
+      throw BAD_REQUEST('USAGE_LIMIT_INVALID');
     if (memberLimit !== undefined && createsJoinRequest) {
       throw BAD_REQUEST("member_limit can't be specified for invite links that create join requests");
     }
@@ -1023,7 +1194,8 @@ export class TelegramSandbox {
     const next: MemberState = { status: 'kicked', untilDate: until };
     chat.members.set(userId, next);
     chat.pending.delete(userId);
-    if (old.status !== 'kicked' || old.untilDate !== until) this.chatMemberUpdate(chat, this.botAsUser(ctx.bot), user.user, old, next);
+    if (old.status !== 'kicked' || old.untilDate !== until)
+      this.chatMemberUpdate(chat, this.botAsUser(ctx.bot), user.user, old, next);
     return true;
   }
 
@@ -1042,7 +1214,11 @@ export class TelegramSandbox {
   private getChatMember(ctx: CallContext): ChatMember {
     const chat = this.resolveChat(ctx.p.chatId());
     const userId = ctx.p.userId();
-    if (userId === ctx.bot.id) return this.wireMember(chat, this.botAsUser(ctx.bot), { status: chat.type === 'private' ? 'member' : chat.botStatus, untilDate: 0 });
+    if (userId === ctx.bot.id)
+      return this.wireMember(chat, this.botAsUser(ctx.bot), {
+        status: chat.type === 'private' ? 'member' : chat.botStatus,
+        untilDate: 0,
+      });
     const user = this.users.get(userId);
     if (!user) throw BAD_REQUEST('user not found');
     if (chat.type === 'private') {
@@ -1062,15 +1238,24 @@ export class TelegramSandbox {
       throw BAD_REQUEST('bad webhook: invalid URL');
     }
     // Real Telegram demands HTTPS on ports 443/80/88/8443; the sandbox accepts local http URLs too.
-    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw BAD_REQUEST('bad webhook: An HTTPS URL must be provided for webhook');
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
+      throw BAD_REQUEST('bad webhook: An HTTPS URL must be provided for webhook');
     const secretToken = ctx.p.string('secret_token');
-    if (secretToken !== undefined && !/^[A-Za-z0-9_-]{1,256}$/.test(secretToken)) throw BAD_REQUEST('secret token contains unallowed characters');
+    if (secretToken !== undefined && !/^[A-Za-z0-9_-]{1,256}$/.test(secretToken))
+      throw BAD_REQUEST('secret token contains unallowed characters');
     const maxConnections = ctx.p.integer('max_connections') ?? 40;
     if (maxConnections < 1 || maxConnections > 100) throw BAD_REQUEST('bad webhook: invalid max_connections');
     this.setAllowedUpdates(ctx.p);
     if (ctx.p.boolean('drop_pending_updates')) this.dropPending();
     const same = this.webhook?.url === url && this.webhook.secretToken === secretToken;
-    this.webhook = { url, token: ctx.token, secretToken, maxConnections, lastErrorDate: this.webhook?.lastErrorDate, lastErrorMessage: this.webhook?.lastErrorMessage };
+    this.webhook = {
+      url,
+      token: ctx.token,
+      secretToken,
+      maxConnections,
+      lastErrorDate: this.webhook?.lastErrorDate,
+      lastErrorMessage: this.webhook?.lastErrorMessage,
+    };
     // A long poll in progress loses to the webhook, as on Telegram.
     this.activePoll?.supersede();
     this.kickWebhook();
@@ -1095,14 +1280,19 @@ export class TelegramSandbox {
       has_custom_certificate: false,
       pending_update_count: this.queue.length,
       ...(hook ? { max_connections: hook.maxConnections, ip_address: '127.0.0.1' } : {}),
-      ...(hook?.lastErrorDate ? { last_error_date: hook.lastErrorDate, last_error_message: hook.lastErrorMessage } : {}),
+      ...(hook?.lastErrorDate
+        ? { last_error_date: hook.lastErrorDate, last_error_message: hook.lastErrorMessage }
+        : {}),
       ...(this.allowedUpdates ? { allowed_updates: [...this.allowedUpdates] } : {}),
     };
   }
 
   private async getUpdates(ctx: CallContext): Promise<Update[]> {
     if (this.webhook) {
-      throw new TelegramApiError(409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first");
+      throw new TelegramApiError(
+        409,
+        "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
+      );
     }
     const offset = ctx.p.integer('offset');
     const limit = Math.min(100, Math.max(1, ctx.p.integer('limit') ?? 100));
@@ -1112,7 +1302,12 @@ export class TelegramSandbox {
     // Only one getUpdates may wait: a newer one terminates the older one with 409, as on Telegram.
     this.activePoll?.supersede();
     let superseded = false;
-    const poll = { supersede: () => { superseded = true; this.events.emit('poll-wake'); } };
+    const poll = {
+      supersede: () => {
+        superseded = true;
+        this.events.emit('poll-wake');
+      },
+    };
     this.activePoll = poll;
     const deadline = Date.now() + timeoutMs;
     try {
@@ -1122,7 +1317,10 @@ export class TelegramSandbox {
         if (batch.length > 0 || remaining <= 0 || ctx.signal.aborted || this.lifetime.signal.aborted) return batch;
         await waitForWake(this.events, remaining, AbortSignal.any([ctx.signal, this.lifetime.signal]));
         if (superseded) {
-          throw new TelegramApiError(409, 'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running');
+          throw new TelegramApiError(
+            409,
+            'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running',
+          );
         }
       }
     } finally {
@@ -1138,7 +1336,8 @@ export class TelegramSandbox {
       const command = (item as { command?: unknown } | null)?.command;
       const description = (item as { description?: unknown } | null)?.description;
       if (typeof command !== 'string' || !/^[a-z0-9_]{1,32}$/.test(command)) throw BAD_REQUEST('BOT_COMMAND_INVALID');
-      if (typeof description !== 'string' || description.length < 1 || description.length > 256) throw BAD_REQUEST('command description must be 1-256 characters');
+      if (typeof description !== 'string' || description.length < 1 || description.length > 256)
+        throw BAD_REQUEST('command description must be 1-256 characters');
       return { command, description };
     });
     this.commandSets.set(commandKey(ctx.p), list);
@@ -1165,7 +1364,8 @@ export class TelegramSandbox {
   private setAllowedUpdates(p: ParamReader): void {
     const allowed = p.json<unknown>('allowed_updates', 'allowed_updates');
     if (allowed === undefined) return;
-    if (!Array.isArray(allowed) || !allowed.every((t) => typeof t === 'string')) throw BAD_REQUEST("can't parse allowed_updates JSON array");
+    if (!Array.isArray(allowed) || !allowed.every((t) => typeof t === 'string'))
+      throw BAD_REQUEST("can't parse allowed_updates JSON array");
     // An empty list means the default set again.
     this.allowedUpdates = allowed.length ? new Set(allowed) : undefined;
   }
@@ -1247,7 +1447,12 @@ export class TelegramSandbox {
 
   private async deliver(hook: WebhookState, record: UpdateRecord, lifetime: AbortSignal): Promise<boolean> {
     const started = Date.now();
-    const delivery: WebhookDelivery = { update_id: record.update.update_id, url: hook.url, at: this.now(), durationMs: 0 };
+    const delivery: WebhookDelivery = {
+      update_id: record.update.update_id,
+      url: hook.url,
+      at: this.now(),
+      durationMs: 0,
+    };
     record.attempts += 1;
     record.via = 'webhook';
     try {
@@ -1338,13 +1543,21 @@ export class TelegramSandbox {
 
   /** The bot as it appears in messages and links: a plain User, without getMe's extra fields. */
   private botAsUser(bot: User): User {
-    return { id: bot.id, is_bot: true, first_name: bot.first_name, ...(bot.username ? { username: bot.username } : {}) };
+    return {
+      id: bot.id,
+      is_bot: true,
+      first_name: bot.first_name,
+      ...(bot.username ? { username: bot.username } : {}),
+    };
   }
 
   private ensureUser(input: UserInput): UserRecord {
-    if (!input || typeof input !== 'object') throw new TelegramSandboxError('a user object {id, first_name} is required (from)');
-    if (!Number.isSafeInteger(input.id) || input.id <= 0) throw new TelegramSandboxError(`user id must be a positive integer, got ${input.id}`);
-    if (typeof input.first_name !== 'string' || !input.first_name) throw new TelegramSandboxError('a user needs a first_name');
+    if (!input || typeof input !== 'object')
+      throw new TelegramSandboxError('a user object {id, first_name} is required (from)');
+    if (!Number.isSafeInteger(input.id) || input.id <= 0)
+      throw new TelegramSandboxError(`user id must be a positive integer, got ${input.id}`);
+    if (typeof input.first_name !== 'string' || !input.first_name)
+      throw new TelegramSandboxError('a user needs a first_name');
     const user: User = {
       id: input.id,
       is_bot: false,
@@ -1373,7 +1586,13 @@ export class TelegramSandbox {
 
   private emptyChat(id: number, type: ChatRecord['type']): ChatRecord {
     return {
-      id, type, botStatus: 'administrator', nextMessageId: 1, messages: new Map(), members: new Map(), pending: new Map(),
+      id,
+      type,
+      botStatus: 'administrator',
+      nextMessageId: 1,
+      messages: new Map(),
+      members: new Map(),
+      pending: new Map(),
       chatInstance: String(randomInt(1, 2 ** 47)) + String(randomInt(1000, 9999)),
     };
   }
@@ -1386,7 +1605,8 @@ export class TelegramSandbox {
 
   private requireChannel(chatId: number): ChatRecord {
     const chat = this.chats.get(chatId);
-    if (!chat || chat.type === 'private') throw new TelegramSandboxError(`unknown channel ${chatId}; register it with addChannel`, 404);
+    if (!chat || chat.type === 'private')
+      throw new TelegramSandboxError(`unknown channel ${chatId}; register it with addChannel`, 404);
     return chat;
   }
 
@@ -1406,11 +1626,13 @@ export class TelegramSandbox {
     if (chat.type === 'private') {
       const user = this.requireUser(chat.id);
       if (user.blocked) throw FORBIDDEN('bot was blocked by the user');
-      if (!user.startedBot && this.now() >= user.joinRequestWindowUntil) throw FORBIDDEN("bot can't initiate conversation with a user");
+      if (!user.startedBot && this.now() >= user.joinRequestWindowUntil)
+        throw FORBIDDEN("bot can't initiate conversation with a user");
       return;
     }
     if (chat.botStatus === 'left') throw FORBIDDEN(`bot is not a member of the ${chat.type} chat`);
-    if (chat.type === 'channel' && chat.botStatus !== 'administrator') throw BAD_REQUEST('need administrator rights in the channel chat');
+    if (chat.type === 'channel' && chat.botStatus !== 'administrator')
+      throw BAD_REQUEST('need administrator rights in the channel chat');
   }
 
   private assertCanManage(chat: ChatRecord, missingRights: string): void {
@@ -1434,9 +1656,11 @@ export class TelegramSandbox {
   private usableLink(url: string, chatId: number): InviteLinkRecord {
     if (typeof url !== 'string') throw new TelegramSandboxError('inviteLink must be the invite_link URL');
     const link = this.links.get(url);
-    if (!link || link.chatId !== chatId) throw new TelegramSandboxError(`unknown invite link ${url} for chat ${chatId}`, 404);
+    if (!link || link.chatId !== chatId)
+      throw new TelegramSandboxError(`unknown invite link ${url} for chat ${chatId}`, 404);
     if (link.revoked) throw new TelegramSandboxError('invite link was revoked', 409);
-    if (link.expireDate !== undefined && link.expireDate <= this.unixNow()) throw new TelegramSandboxError('invite link expired', 409);
+    if (link.expireDate !== undefined && link.expireDate <= this.unixNow())
+      throw new TelegramSandboxError('invite link expired', 409);
     return link;
   }
 
@@ -1470,12 +1694,19 @@ export class TelegramSandbox {
     if (chat.type === 'private') {
       const user = this.requireUser(chat.id).user;
       return {
-        id: chat.id, type: 'private', first_name: user.first_name,
+        id: chat.id,
+        type: 'private',
+        first_name: user.first_name,
         ...(user.last_name ? { last_name: user.last_name } : {}),
         ...(user.username ? { username: user.username } : {}),
       };
     }
-    return { id: chat.id, type: chat.type, title: chat.title ?? '', ...(chat.username ? { username: chat.username } : {}) };
+    return {
+      id: chat.id,
+      type: chat.type,
+      title: chat.title ?? '',
+      ...(chat.username ? { username: chat.username } : {}),
+    };
   }
 
   private wireMember(chat: ChatRecord, user: User, state: MemberState): ChatMember {
@@ -1484,11 +1715,24 @@ export class TelegramSandbox {
         return { status: 'creator', user, is_anonymous: false };
       case 'administrator':
         return {
-          status: 'administrator', user, can_be_edited: false, is_anonymous: false, can_manage_chat: true,
-          can_delete_messages: true, can_manage_video_chats: true, can_restrict_members: true, can_promote_members: false,
-          can_change_info: true, can_invite_users: true, can_post_stories: true, can_edit_stories: true,
-          can_delete_stories: true, can_send_welcome_messages: false,
-          ...(chat.type === 'channel' ? { can_post_messages: true, can_edit_messages: true } : { can_pin_messages: true }),
+          status: 'administrator',
+          user,
+          can_be_edited: false,
+          is_anonymous: false,
+          can_manage_chat: true,
+          can_delete_messages: true,
+          can_manage_video_chats: true,
+          can_restrict_members: true,
+          can_promote_members: false,
+          can_change_info: true,
+          can_invite_users: true,
+          can_post_stories: true,
+          can_edit_stories: true,
+          can_delete_stories: true,
+          can_send_welcome_messages: false,
+          ...(chat.type === 'channel'
+            ? { can_post_messages: true, can_edit_messages: true }
+            : { can_pin_messages: true }),
         };
       case 'kicked':
         return { status: 'kicked', user, until_date: state.untilDate };
@@ -1533,7 +1777,11 @@ export class TelegramSandbox {
     return stored;
   }
 
-  private applyEdit(stored: StoredMessage, content: Record<string, unknown>, markup: InlineKeyboardMarkup | undefined): Message {
+  private applyEdit(
+    stored: StoredMessage,
+    content: Record<string, unknown>,
+    markup: InlineKeyboardMarkup | undefined,
+  ): Message {
     const next: Record<string, unknown> = { ...stored.message, ...content, edit_date: this.unixNow() };
     for (const [key, value] of Object.entries(content)) if (value === undefined) delete next[key];
     if (markup && markup.inline_keyboard.length) next.reply_markup = markup;
@@ -1563,17 +1811,32 @@ export class TelegramSandbox {
     };
   }
 
-  private async resolveInputFile(ctx: CallContext, kind: 'photo' | 'document'): Promise<{ file: StoredFile; source: SentFile['source'] }> {
+  private async resolveInputFile(
+    ctx: CallContext,
+    kind: 'photo' | 'document',
+  ): Promise<{ file: StoredFile; source: SentFile['source'] }> {
     const value = ctx.p.raw[kind];
     // A file may come as attach://<field>, directly under the parameter's own name, an HTTP URL or a file_id.
-    const attached = typeof value === 'string' && value.startsWith('attach://') ? ctx.uploads.get(value.slice('attach://'.length)) : ctx.uploads.get(kind);
+    const attached =
+      typeof value === 'string' && value.startsWith('attach://')
+        ? ctx.uploads.get(value.slice('attach://'.length))
+        : ctx.uploads.get(kind);
     if (attached) {
       if (attached.content.length === 0) throw BAD_REQUEST('file must be non-empty');
       if (kind === 'photo') {
         if (attached.content.length > MAX_PHOTO_BYTES) throw BAD_REQUEST('PHOTO_INVALID_DIMENSIONS');
         if (!imageInfo(attached.content)) throw BAD_REQUEST('IMAGE_PROCESS_FAILED');
       }
-      return { file: this.storeFile(kind, attached.content, attached.filename, mimeFor(attached.filename, attached.mimetype), 'upload'), source: 'upload' };
+      return {
+        file: this.storeFile(
+          kind,
+          attached.content,
+          attached.filename,
+          mimeFor(attached.filename, attached.mimetype),
+          'upload',
+        ),
+        source: 'upload',
+      };
     }
     if (typeof value !== 'string' || !value) throw BAD_REQUEST(`there is no ${kind} in the request`);
     if (value.startsWith('attach://')) throw BAD_REQUEST(`wrong HTTP URL specified`);
@@ -1597,9 +1860,13 @@ export class TelegramSandbox {
     if (content.length > limit) throw BAD_REQUEST('failed to get HTTP URL content');
     const name = decodeURIComponent(new URL(url).pathname.split('/').pop() || `${kind}.dat`);
     const headerType = response.headers.get('content-type')?.split(';')[0]?.trim();
-    const mime = headerType && headerType !== 'application/octet-stream' ? headerType : mimeFor(name, 'application/octet-stream');
+    const mime =
+      headerType && headerType !== 'application/octet-stream' ? headerType : mimeFor(name, 'application/octet-stream');
     if (kind === 'photo' && !imageInfo(content)) throw BAD_REQUEST('wrong type of the web page content');
-    if (kind === 'document' && !['application/pdf', 'application/zip', 'application/x-zip-compressed', 'image/gif'].includes(mime ?? '')) {
+    if (
+      kind === 'document' &&
+      !['application/pdf', 'application/zip', 'application/x-zip-compressed', 'image/gif'].includes(mime ?? '')
+    ) {
       throw BAD_REQUEST('wrong type of the web page content');
     }
     const file = this.storeFile(kind, content, name, mime, 'url');
@@ -1607,8 +1874,15 @@ export class TelegramSandbox {
     return file;
   }
 
-  private storeFile(kind: 'photo' | 'document', content: Buffer, fileName: string | undefined, mime: string | undefined, source: 'upload' | 'url'): StoredFile {
-    if (kind === 'document' && content.length > MAX_DOCUMENT_BYTES) throw new TelegramApiError(413, 'Request Entity Too Large');
+  private storeFile(
+    kind: 'photo' | 'document',
+    content: Buffer,
+    fileName: string | undefined,
+    mime: string | undefined,
+    source: 'upload' | 'url',
+  ): StoredFile {
+    if (kind === 'document' && content.length > MAX_DOCUMENT_BYTES)
+      throw new TelegramApiError(413, 'Request Entity Too Large');
     const image = kind === 'photo' ? imageInfo(content) : undefined;
     const file: StoredFile = {
       file_id: `${kind === 'photo' ? 'AgACAgIAAxkDAAI' : 'BQACAgIAAxkDAAI'}${randomToken(48)}`,
@@ -1631,7 +1905,13 @@ export class TelegramSandbox {
     const thumbId = `${file.file_id.slice(0, -4)}AAAA`;
     if (!this.files.has(thumbId)) this.files.set(thumbId, { ...file, file_id: thumbId });
     return [
-      { file_id: thumbId, file_unique_id: `${file.file_unique_id}s`, file_size: Math.ceil(file.file_size * scale * scale), width: Math.round(width * scale), height: Math.round(height * scale) },
+      {
+        file_id: thumbId,
+        file_unique_id: `${file.file_unique_id}s`,
+        file_size: Math.ceil(file.file_size * scale * scale),
+        width: Math.round(width * scale),
+        height: Math.round(height * scale),
+      },
       { file_id: file.file_id, file_unique_id: file.file_unique_id, file_size: file.file_size, width, height },
     ];
   }
@@ -1653,56 +1933,97 @@ export class TelegramSandbox {
     });
     app.get(`${base}/chats`, async () => ({ chats: this.chatList() }));
     app.post<{ Body: Parameters<TelegramSandbox['addChannel']>[0] }>(`${base}/channels`, async (request, reply) =>
-      guard(reply, () => { void reply.code(201); return { chat: this.addChannel(bodyOf(request)) }; }));
+      guard(reply, () => {
+        void reply.code(201);
+        return { chat: this.addChannel(bodyOf(request)) };
+      }),
+    );
     app.post<{ Body: UserInput & { startedBot?: boolean } }>(`${base}/users`, async (request, reply) =>
       guard(reply, () => {
         const { startedBot, ...user } = bodyOf(request);
         void reply.code(201);
         return { user: this.addUser(user, { startedBot }) };
-      }));
+      }),
+    );
     app.post<{ Params: { userId: string } }>(`${base}/users/:userId/block`, async (request, reply) =>
-      guard(reply, () => { this.blockBot(toId(request.params.userId)); return { blocked: true }; }));
+      guard(reply, () => {
+        this.blockBot(toId(request.params.userId));
+        return { blocked: true };
+      }),
+    );
     app.delete<{ Params: { userId: string } }>(`${base}/users/:userId/block`, async (request, reply) =>
-      guard(reply, () => { this.unblockBot(toId(request.params.userId)); return { blocked: false }; }));
+      guard(reply, () => {
+        this.unblockBot(toId(request.params.userId));
+        return { blocked: false };
+      }),
+    );
     app.get<{ Params: { chatId: string } }>(`${base}/chats/:chatId/messages`, async (request, reply) =>
-      guard(reply, () => ({ messages: this.messagesTo(toId(request.params.chatId)) })));
-    app.get<{ Params: { chatId: string; userId: string } }>(`${base}/chats/:chatId/members/:userId`, async (request, reply) =>
-      guard(reply, () => ({ status: this.member(toId(request.params.chatId), toId(request.params.userId)) })));
-    app.put<{ Params: { chatId: string; userId: string }; Body: { status: MemberStatus; until_date?: number; user?: UserInput } }>(
-      `${base}/chats/:chatId/members/:userId`, async (request, reply) =>
-        guard(reply, () => {
-          const body = bodyOf(request);
-          const userId = toId(request.params.userId);
-          this.setMember(toId(request.params.chatId), body.user ? { ...body.user, id: userId } : userId, body.status, body.until_date ?? 0);
-          return { status: this.member(toId(request.params.chatId), userId) };
-        }));
+      guard(reply, () => ({ messages: this.messagesTo(toId(request.params.chatId)) })),
+    );
+    app.get<{ Params: { chatId: string; userId: string } }>(
+      `${base}/chats/:chatId/members/:userId`,
+      async (request, reply) =>
+        guard(reply, () => ({ status: this.member(toId(request.params.chatId), toId(request.params.userId)) })),
+    );
+    app.put<{
+      Params: { chatId: string; userId: string };
+      Body: { status: MemberStatus; until_date?: number; user?: UserInput };
+    }>(`${base}/chats/:chatId/members/:userId`, async (request, reply) =>
+      guard(reply, () => {
+        const body = bodyOf(request);
+        const userId = toId(request.params.userId);
+        this.setMember(
+          toId(request.params.chatId),
+          body.user ? { ...body.user, id: userId } : userId,
+          body.status,
+          body.until_date ?? 0,
+        );
+        return { status: this.member(toId(request.params.chatId), userId) };
+      }),
+    );
     app.get<{ Params: { chatId: string } }>(`${base}/chats/:chatId/invite-links`, async (request, reply) =>
-      guard(reply, () => ({ links: this.inviteLinks(toId(request.params.chatId)) })));
+      guard(reply, () => ({ links: this.inviteLinks(toId(request.params.chatId)) })),
+    );
     app.get<{ Params: { chatId: string } }>(`${base}/chats/:chatId/join-requests`, async (request, reply) =>
-      guard(reply, () => ({ requests: this.joinRequests(toId(request.params.chatId)) })));
+      guard(reply, () => ({ requests: this.joinRequests(toId(request.params.chatId)) })),
+    );
     app.get(`${base}/updates`, async () => ({ updates: this.updates() }));
     app.post<{ Body: Record<string, unknown> }>(`${base}/updates`, async (request, reply) =>
-      guard(reply, () => ({ update: this.injectUpdate(bodyOf(request)) })));
+      guard(reply, () => ({ update: this.injectUpdate(bodyOf(request)) })),
+    );
     app.post<{ Body: { from: UserInput; text: string } }>(`${base}/messages`, async (request, reply) =>
-      guard(reply, () => ({ update: this.sendText(bodyOf(request)) })));
+      guard(reply, () => ({ update: this.sendText(bodyOf(request)) })),
+    );
     app.post<{ Body: Parameters<TelegramSandbox['pressButton']>[0] }>(`${base}/callbacks`, async (request, reply) =>
-      guard(reply, () => ({ callback_query_id: this.pressButton(bodyOf(request)) })));
+      guard(reply, () => ({ callback_query_id: this.pressButton(bodyOf(request)) })),
+    );
     app.get<{ Params: { id: string } }>(`${base}/callbacks/:id`, async (request, reply) =>
       guard(reply, () => {
         const answer = this.callbackAnswer(request.params.id);
         if (!answer) throw new TelegramSandboxError(`unknown callback query ${request.params.id}`, 404);
         return answer;
-      }));
+      }),
+    );
     app.post<{ Body: Parameters<TelegramSandbox['requestJoin']>[0] }>(`${base}/join-requests`, async (request, reply) =>
-      guard(reply, () => ({ update: this.requestJoin(bodyOf(request)) })));
+      guard(reply, () => ({ update: this.requestJoin(bodyOf(request)) })),
+    );
     app.post<{ Body: Parameters<TelegramSandbox['joinByLink']>[0] }>(`${base}/joins`, async (request, reply) =>
-      guard(reply, () => ({ update: this.joinByLink(bodyOf(request)) })));
+      guard(reply, () => ({ update: this.joinByLink(bodyOf(request)) })),
+    );
     app.post<{ Body: Parameters<TelegramSandbox['leaveChat']>[0] }>(`${base}/leaves`, async (request, reply) =>
-      guard(reply, () => ({ update: this.leaveChat(bodyOf(request)) })));
+      guard(reply, () => ({ update: this.leaveChat(bodyOf(request)) })),
+    );
     app.get(`${base}/faults`, async () => ({ faults: this.faults() }));
     app.post<{ Body: FaultSpec }>(`${base}/faults`, async (request, reply) =>
-      guard(reply, () => { void reply.code(201); return { fault: this.injectFault(bodyOf(request)) }; }));
-    app.delete(`${base}/faults`, async () => { this.clearFaults(); return { faults: [] }; });
+      guard(reply, () => {
+        void reply.code(201);
+        return { fault: this.injectFault(bodyOf(request)) };
+      }),
+    );
+    app.delete(`${base}/faults`, async () => {
+      this.clearFaults();
+      return { faults: [] };
+    });
     app.get(`${base}/webhook`, async () => ({ webhook: this.getWebhookInfo(), deliveries: this.webhookDeliveries() }));
     app.get(`${base}/commands`, async () => ({ commands: this.commands() }));
   }
@@ -1716,7 +2037,8 @@ export type BotAnswer =
   | { ok: false; error_code: number; description: string; parameters?: { retry_after?: number } };
 
 function bodyOf<T>(request: FastifyRequest<{ Body: T }>): T {
-  if (!request.body || typeof request.body !== 'object') throw new TelegramSandboxError('a JSON object body is required');
+  if (!request.body || typeof request.body !== 'object')
+    throw new TelegramSandboxError('a JSON object body is required');
   return request.body as T;
 }
 
@@ -1745,7 +2067,12 @@ async function readParams(request: FastifyRequest): Promise<{ params: Params; up
     for await (const part of request.parts({ limits: { fileSize: MAX_DOCUMENT_BYTES } })) {
       if (part.type === 'file') {
         const content = await part.toBuffer();
-        uploads.set(part.fieldname, { fieldname: part.fieldname, filename: part.filename, mimetype: part.mimetype, content });
+        uploads.set(part.fieldname, {
+          fieldname: part.fieldname,
+          filename: part.filename,
+          mimetype: part.mimetype,
+          content,
+        });
       } else {
         params[part.fieldname] = part.value;
       }
@@ -1890,7 +2217,25 @@ export function formatText(text: string, parseMode: string | undefined): string 
   }
 }
 
-const HTML_TAGS = new Set(['b', 'strong', 'i', 'em', 'u', 'ins', 's', 'strike', 'del', 'span', 'tg-spoiler', 'a', 'code', 'pre', 'blockquote', 'tg-emoji', 'tg-time']);
+const HTML_TAGS = new Set([
+  'b',
+  'strong',
+  'i',
+  'em',
+  'u',
+  'ins',
+  's',
+  'strike',
+  'del',
+  'span',
+  'tg-spoiler',
+  'a',
+  'code',
+  'pre',
+  'blockquote',
+  'tg-emoji',
+  'tg-time',
+]);
 const NAMED_ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"' };
 
 function parseHtml(text: string): string {
@@ -1908,10 +2253,12 @@ function parseHtml(text: string): string {
       if (slash) {
         const top = open.pop();
         if (top === undefined) throw parseError(`Unexpected end tag at byte offset ${at}`);
-        if (name && name !== top) throw parseError(`Unmatched end tag at byte offset ${at}, expected "</${top}>", found "</${name}>"`);
+        if (name && name !== top)
+          throw parseError(`Unmatched end tag at byte offset ${at}, expected "</${top}>", found "</${name}>"`);
       } else {
         if (!HTML_TAGS.has(name)) throw parseError(`Unsupported start tag "${name}" at byte offset ${at}`);
-        if (name === 'span' && !/class\s*=\s*["']?tg-spoiler/.test(attributes)) throw parseError(`Tag "span" must have class "tg-spoiler" at byte offset ${at}`);
+        if (name === 'span' && !/class\s*=\s*["']?tg-spoiler/.test(attributes))
+          throw parseError(`Tag "span" must have class "tg-spoiler" at byte offset ${at}`);
         open.push(name);
       }
       i += whole.length;
@@ -1919,10 +2266,14 @@ function parseHtml(text: string): string {
     }
     if (ch === '&') {
       const match = /^&(#\d{1,7}|#x[0-9a-fA-F]{1,6}|[a-zA-Z]{2,8});/.exec(text.slice(i, i + 12));
-      const decoded = match?.[1] === undefined ? undefined
-        : match[1].startsWith('#x') ? String.fromCodePoint(parseInt(match[1].slice(2), 16))
-          : match[1].startsWith('#') ? String.fromCodePoint(Number(match[1].slice(1)))
-            : NAMED_ENTITIES[match[1]];
+      const decoded =
+        match?.[1] === undefined
+          ? undefined
+          : match[1].startsWith('#x')
+            ? String.fromCodePoint(parseInt(match[1].slice(2), 16))
+            : match[1].startsWith('#')
+              ? String.fromCodePoint(Number(match[1].slice(1)))
+              : NAMED_ENTITIES[match[1]];
       if (match && decoded !== undefined) {
         plain += decoded;
         i += match[0].length;
@@ -1937,7 +2288,14 @@ function parseHtml(text: string): string {
   return plain;
 }
 
-const MARKDOWN_ENTITY_NAMES: Record<string, string> = { '*': 'Bold', _: 'Italic', __: 'Underline', '~': 'Strikethrough', '||': 'Spoiler', '[': 'TextUrl' };
+const MARKDOWN_ENTITY_NAMES: Record<string, string> = {
+  '*': 'Bold',
+  _: 'Italic',
+  __: 'Underline',
+  '~': 'Strikethrough',
+  '||': 'Spoiler',
+  '[': 'TextUrl',
+};
 
 /** MarkdownV2: reserved characters outside code must be escaped; entities must be closed. */
 function parseMarkdownV2(text: string): string {
@@ -1945,7 +2303,8 @@ function parseMarkdownV2(text: string): string {
   const open: Array<{ token: string; at: number }> = [];
   let i = 0;
   let lineStart = true;
-  const reserved = (ch: string) => parseError(`Character '${ch}' is reserved and must be escaped with the preceding '\\'`);
+  const reserved = (ch: string) =>
+    parseError(`Character '${ch}' is reserved and must be escaped with the preceding '\\'`);
   const toggle = (token: string) => {
     if (open.at(-1)?.token === token) open.pop();
     else open.push({ token, at: i });
@@ -1974,7 +2333,10 @@ function parseMarkdownV2(text: string): string {
           j += 1;
         }
       }
-      if (j >= text.length) throw parseError(`Can't find end of ${token === '```' ? 'Pre' : 'Code'} entity at byte offset ${byteOffset(text, i)}`);
+      if (j >= text.length)
+        throw parseError(
+          `Can't find end of ${token === '```' ? 'Pre' : 'Code'} entity at byte offset ${byteOffset(text, i)}`,
+        );
       if (token === '```') body = body.replace(/^[^\s`]*\n/, '');
       plain += body;
       i = j + token.length;
@@ -2018,19 +2380,31 @@ function parseMarkdownV2(text: string): string {
     i += 1;
   }
   const unclosed = open.at(-1);
-  if (unclosed) throw parseError(`Can't find end of ${MARKDOWN_ENTITY_NAMES[unclosed.token] ?? 'an'} entity at byte offset ${byteOffset(text, unclosed.at)}`);
+  if (unclosed)
+    throw parseError(
+      `Can't find end of ${MARKDOWN_ENTITY_NAMES[unclosed.token] ?? 'an'} entity at byte offset ${byteOffset(text, unclosed.at)}`,
+    );
   return plain;
 }
 
 const BUTTON_ACTIONS = [
-  'url', 'callback_data', 'web_app', 'login_url', 'switch_inline_query', 'switch_inline_query_current_chat',
-  'switch_inline_query_chosen_chat', 'copy_text', 'callback_game', 'pay',
+  'url',
+  'callback_data',
+  'web_app',
+  'login_url',
+  'switch_inline_query',
+  'switch_inline_query_current_chat',
+  'switch_inline_query_chosen_chat',
+  'copy_text',
+  'callback_game',
+  'pay',
 ];
 
 function readReplyMarkup(p: ParamReader): ReplyMarkup | undefined {
   const markup = p.json<unknown>('reply_markup', 'reply keyboard markup');
   if (markup === undefined) return undefined;
-  if (!markup || typeof markup !== 'object' || Array.isArray(markup)) throw BAD_REQUEST("can't parse reply keyboard markup JSON object");
+  if (!markup || typeof markup !== 'object' || Array.isArray(markup))
+    throw BAD_REQUEST("can't parse reply keyboard markup JSON object");
   if ('inline_keyboard' in markup) {
     validateInlineKeyboard(markup.inline_keyboard);
   } else if (!('keyboard' in markup || 'remove_keyboard' in markup || 'force_reply' in markup)) {
@@ -2050,17 +2424,22 @@ function readInlineMarkupForEdit(p: ParamReader): InlineKeyboardMarkup | undefin
 function validateInlineKeyboard(rows: unknown): void {
   if (!Array.isArray(rows)) throw BAD_REQUEST('field "inline_keyboard" of the InlineKeyboardMarkup must be an Array');
   for (const row of rows) {
-    if (!Array.isArray(row)) throw BAD_REQUEST('field "inline_keyboard" of the InlineKeyboardMarkup must be an Array of Arrays');
+    if (!Array.isArray(row))
+      throw BAD_REQUEST('field "inline_keyboard" of the InlineKeyboardMarkup must be an Array of Arrays');
     for (const button of row as unknown[]) {
-      if (!button || typeof button !== 'object') throw BAD_REQUEST("can't parse inline keyboard button: InlineKeyboardButton must be an Object");
+      if (!button || typeof button !== 'object')
+        throw BAD_REQUEST("can't parse inline keyboard button: InlineKeyboardButton must be an Object");
       const fields = button as Record<string, unknown>;
-      if (typeof fields.text !== 'string') throw BAD_REQUEST(`can't parse inline keyboard button: Field "text" must be of type String`);
+      if (typeof fields.text !== 'string')
+        throw BAD_REQUEST(`can't parse inline keyboard button: Field "text" must be of type String`);
       if (!fields.text) throw BAD_REQUEST('text must be non-empty');
-      if (!BUTTON_ACTIONS.some((action) => action in fields)) throw BAD_REQUEST('text buttons are unallowed in the inline keyboard');
+      if (!BUTTON_ACTIONS.some((action) => action in fields))
+        throw BAD_REQUEST('text buttons are unallowed in the inline keyboard');
       if ('callback_data' in fields) {
         const data = fields.callback_data;
         // The 64-byte limit counts UTF-8 bytes, not characters.
-        if (typeof data !== 'string' || Buffer.byteLength(data, 'utf8') < 1 || Buffer.byteLength(data, 'utf8') > 64) throw BAD_REQUEST('BUTTON_DATA_INVALID');
+        if (typeof data !== 'string' || Buffer.byteLength(data, 'utf8') < 1 || Buffer.byteLength(data, 'utf8') > 64)
+          throw BAD_REQUEST('BUTTON_DATA_INVALID');
       }
       if ('url' in fields) {
         const url = fields.url;
@@ -2077,7 +2456,8 @@ function validateInlineKeyboard(rows: unknown): void {
 }
 
 function sameMarkup(current: InlineKeyboardMarkup | undefined, next: InlineKeyboardMarkup | undefined): boolean {
-  const normalize = (markup: InlineKeyboardMarkup | undefined) => (markup && markup.inline_keyboard.length ? JSON.stringify(markup.inline_keyboard) : '');
+  const normalize = (markup: InlineKeyboardMarkup | undefined) =>
+    markup && markup.inline_keyboard.length ? JSON.stringify(markup.inline_keyboard) : '';
   return normalize(current) === normalize(next);
 }
 
@@ -2086,7 +2466,11 @@ function commandEntities(text: string): MessageEntity[] {
   const pattern = /(^|\s)(\/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?)(?=\s|$)/g;
   for (const match of text.matchAll(pattern)) {
     const command = match[2] ?? '';
-    entities.push({ type: 'bot_command', offset: (match.index ?? 0) + (match[1]?.length ?? 0), length: command.length });
+    entities.push({
+      type: 'bot_command',
+      offset: (match.index ?? 0) + (match[1]?.length ?? 0),
+      length: command.length,
+    });
   }
   return entities;
 }
@@ -2103,9 +2487,20 @@ function randomToken(length: number): string {
 }
 
 const MIME_BY_EXTENSION: Record<string, string> = {
-  pdf: 'application/pdf', zip: 'application/zip', txt: 'text/plain', csv: 'text/csv', json: 'application/json',
-  epub: 'application/epub+zip', mp3: 'audio/mpeg', mp4: 'video/mp4', jpg: 'image/jpeg', jpeg: 'image/jpeg',
-  png: 'image/png', gif: 'image/gif', webp: 'image/webp', html: 'text/html',
+  pdf: 'application/pdf',
+  zip: 'application/zip',
+  txt: 'text/plain',
+  csv: 'text/csv',
+  json: 'application/json',
+  epub: 'application/epub+zip',
+  mp3: 'audio/mpeg',
+  mp4: 'video/mp4',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  gif: 'image/gif',
+  webp: 'image/webp',
+  html: 'text/html',
 };
 
 /** Telegram derives a document's MIME type from the file name; clients often send octet-stream. */
@@ -2116,20 +2511,29 @@ function mimeFor(fileName: string, declared: string): string | undefined {
 
 /** Recognises JPEG, PNG, GIF and WebP by their magic bytes; PNG and GIF also give dimensions. */
 function imageInfo(content: Buffer): { width?: number; height?: number } | undefined {
-  if (content.length >= 24 && content.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) {
+  if (
+    content.length >= 24 &&
+    content.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))
+  ) {
     return { width: content.readUInt32BE(16), height: content.readUInt32BE(20) };
   }
   if (content.length >= 10 && content.subarray(0, 3).toString('latin1') === 'GIF') {
     return { width: content.readUInt16LE(6), height: content.readUInt16LE(8) };
   }
   if (content.length >= 3 && content[0] === 0xff && content[1] === 0xd8 && content[2] === 0xff) return {};
-  if (content.length >= 12 && content.subarray(0, 4).toString('latin1') === 'RIFF' && content.subarray(8, 12).toString('latin1') === 'WEBP') return {};
+  if (
+    content.length >= 12 &&
+    content.subarray(0, 4).toString('latin1') === 'RIFF' &&
+    content.subarray(8, 12).toString('latin1') === 'WEBP'
+  )
+    return {};
   return undefined;
 }
 
 function describeFetchError(error: unknown): string {
   const cause = (error as { cause?: { code?: string } }).cause;
-  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) return 'Read timeout expired';
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError'))
+    return 'Read timeout expired';
   if (cause?.code === 'ECONNREFUSED') return 'Connection refused';
   if (cause?.code === 'ENOTFOUND') return 'Failed to resolve host: Name or service not known';
   return error instanceof Error ? error.message : String(error);
@@ -2165,7 +2569,13 @@ function waitForWake(events: EventEmitter, ms: number, signal: AbortSignal): Pro
   });
 }
 
-function waitForEvent<T>(events: EventEmitter, name: string, matches: (value: T) => boolean, timeoutMs: number, explain: () => string): Promise<T> {
+function waitForEvent<T>(
+  events: EventEmitter,
+  name: string,
+  matches: (value: T) => boolean,
+  timeoutMs: number,
+  explain: () => string,
+): Promise<T> {
   return new Promise((resolve, reject) => {
     const listener = (value: T) => {
       if (!matches(value)) return;

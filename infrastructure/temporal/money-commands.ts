@@ -4,14 +4,35 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
-  WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client,
+  WithStartWorkflowOperation,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  type Client,
 } from '@temporalio/client';
 import { eq } from 'drizzle-orm';
-import { payoutActionAllowed, PayoutRequestError, validatePayoutRequest, validateTxHash, type PayoutNetwork, type PayoutSource } from '../../domain/payout';
-import { commissionStateQuery, refundCommissionSignal, type commissionWorkflow, type CommissionView } from '../../workflows/commission';
 import {
-  approvePayoutSignal, markPayoutPaidSignal, payoutAcceptedUpdate, payoutStateQuery, rejectPayoutSignal,
-  type PayoutOutcome, type payoutWorkflow, type PayoutView,
+  payoutActionAllowed,
+  PayoutRequestError,
+  validatePayoutRequest,
+  validateTxHash,
+  type PayoutNetwork,
+  type PayoutSource,
+} from '../../domain/payout';
+import {
+  commissionStateQuery,
+  refundCommissionSignal,
+  type commissionWorkflow,
+  type CommissionView,
+} from '../../workflows/commission';
+import {
+  approvePayoutSignal,
+  markPayoutPaidSignal,
+  payoutAcceptedUpdate,
+  payoutStateQuery,
+  rejectPayoutSignal,
+  type PayoutOutcome,
+  type payoutWorkflow,
+  type PayoutView,
 } from '../../workflows/payout';
 import type { RedeliveryResult, redeliveryWorkflow } from '../../workflows/redelivery';
 import type { InvoiceRefundResult, invoiceRefundWorkflow } from '../../workflows/refund';
@@ -29,19 +50,36 @@ const PAYOUT_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const REFUNDABLE = new Set(['paid', 'overpaid', 'refunded']);
 
 export class UnknownInvoiceError extends Error {
-  constructor(invoiceId: string) { super(`There is no invoice "${invoiceId}"`); this.name = 'UnknownInvoiceError'; }
+  constructor(invoiceId: string) {
+    super(`There is no invoice "${invoiceId}"`);
+    this.name = 'UnknownInvoiceError';
+  }
 }
 export class InvoiceNotRefundableError extends Error {
-  constructor(invoiceId: string, status: string) { super(`Invoice ${invoiceId} is ${status}; only a paid invoice can be refunded`); this.name = 'InvoiceNotRefundableError'; }
+  constructor(invoiceId: string, status: string) {
+    super(`Invoice ${invoiceId} is ${status}; only a paid invoice can be refunded`);
+    this.name = 'InvoiceNotRefundableError';
+  }
 }
 export class UnknownPayoutError extends Error {
-  constructor(payoutId: string) { super(`There is no payout "${payoutId}"`); this.name = 'UnknownPayoutError'; }
+  constructor(payoutId: string) {
+    super(`There is no payout "${payoutId}"`);
+    this.name = 'UnknownPayoutError';
+  }
 }
 export class PayoutActionError extends Error {
-  constructor(payoutId: string, status: string, action: 'approve' | 'reject' | 'markPaid') { super(`Payout ${payoutId} is ${status}: it cannot be ${{ approve: 'approved', reject: 'rejected', markPaid: 'marked paid' }[action]}`); this.name = 'PayoutActionError'; }
+  constructor(payoutId: string, status: string, action: 'approve' | 'reject' | 'markPaid') {
+    super(
+      `Payout ${payoutId} is ${status}: it cannot be ${{ approve: 'approved', reject: 'rejected', markPaid: 'marked paid' }[action]}`,
+    );
+    this.name = 'PayoutActionError';
+  }
 }
 export class UnknownMessageError extends Error {
-  constructor(key: string) { super(`There is no outbox message "${key}"`); this.name = 'UnknownMessageError'; }
+  constructor(key: string) {
+    super(`There is no outbox message "${key}"`);
+    this.name = 'UnknownMessageError';
+  }
 }
 
 export interface PayoutRequest {
@@ -70,15 +108,21 @@ export function createMoneyCommands(deps: { client: Client; db: Database; config
     }
   }
 
-  async function decide(payoutId: string, action: 'approve' | 'reject' | 'markPaid', send: () => Promise<void>): Promise<void> {
+  async function decide(
+    payoutId: string,
+    action: 'approve' | 'reject' | 'markPaid',
+    send: () => Promise<void>,
+  ): Promise<void> {
     if (!PAYOUT_ID.test(payoutId)) throw new UnknownPayoutError(payoutId);
     const view = await payoutView(payoutId);
-    if (view.status === 'reserving' || view.status === 'refused' || !payoutActionAllowed(view.status, action)) throw new PayoutActionError(payoutId, view.status, action);
+    if (view.status === 'reserving' || view.status === 'refused' || !payoutActionAllowed(view.status, action))
+      throw new PayoutActionError(payoutId, view.status, action);
     try {
       await send();
     } catch (error) {
       // Closed between the check and the signal: someone else decided first.
-      if (error instanceof WorkflowNotFoundError) throw new PayoutActionError(payoutId, (await payoutView(payoutId)).status, action);
+      if (error instanceof WorkflowNotFoundError)
+        throw new PayoutActionError(payoutId, (await payoutView(payoutId)).status, action);
       throw error;
     }
   }
@@ -93,7 +137,11 @@ export function createMoneyCommands(deps: { client: Client; db: Database; config
           args: [{ invoiceId, holdMs: config.referral.holdMs }],
           workflowIdConflictPolicy: 'USE_EXISTING',
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
-          typedSearchAttributes: [{ key: TelegramUserId, value: referrerId }, { key: InvoiceId, value: invoiceId }, { key: ProcessStatus, value: 'starting' }],
+          typedSearchAttributes: [
+            { key: TelegramUserId, value: referrerId },
+            { key: InvoiceId, value: invoiceId },
+            { key: ProcessStatus, value: 'starting' },
+          ],
           memo: { payerId },
         });
       } catch (error) {
@@ -112,7 +160,10 @@ export function createMoneyCommands(deps: { client: Client; db: Database; config
         signal: refundCommissionSignal,
         signalArgs: [{ by }],
         workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-        typedSearchAttributes: [{ key: InvoiceId, value: invoiceId }, { key: ProcessStatus, value: 'starting' }],
+        typedSearchAttributes: [
+          { key: InvoiceId, value: invoiceId },
+          { key: ProcessStatus, value: 'starting' },
+        ],
       });
     },
 
@@ -142,7 +193,10 @@ export function createMoneyCommands(deps: { client: Client; db: Database; config
           workflowIdConflictPolicy: 'USE_EXISTING',
           // A refund that failed (e.g. a bug fixed since) may be asked again; a completed one not.
           workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-          typedSearchAttributes: [{ key: InvoiceId, value: invoiceId }, { key: ProcessStatus, value: 'refunding' }],
+          typedSearchAttributes: [
+            { key: InvoiceId, value: invoiceId },
+            { key: ProcessStatus, value: 'refunding' },
+          ],
         });
       } catch (error) {
         if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
@@ -158,25 +212,40 @@ export function createMoneyCommands(deps: { client: Client; db: Database; config
     async requestPayout(request: PayoutRequest): Promise<PayoutOutcome> {
       const valid = validatePayoutRequest(request, config.payout.minimumMinor);
       const payoutId = request.payoutId ?? `po${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
-      if (!PAYOUT_ID.test(payoutId)) throw new PayoutRequestError({ code: 'amount', message: `"${payoutId.slice(0, 70)}" is not a payout id` });
+      if (!PAYOUT_ID.test(payoutId))
+        throw new PayoutRequestError({ code: 'amount', message: `"${payoutId.slice(0, 70)}" is not a payout id` });
       const workflowId = payoutWorkflowId(payoutId);
       const start = new WithStartWorkflowOperation<typeof payoutWorkflow>('payoutWorkflow', {
         workflowId,
         taskQueue,
-        args: [{
-          payoutId, source: request.source ?? 'referrer', requesterId: request.requesterId, amountMinor: valid.amountMinor.toString(),
-          currency: valid.currency, network: valid.network, wallet: valid.wallet, reminderEveryMs: config.payout.reminderEveryMs,
-        }],
+        args: [
+          {
+            payoutId,
+            source: request.source ?? 'referrer',
+            requesterId: request.requesterId,
+            amountMinor: valid.amountMinor.toString(),
+            currency: valid.currency,
+            network: valid.network,
+            wallet: valid.wallet,
+            reminderEveryMs: config.payout.reminderEveryMs,
+          },
+        ],
         // The same payout id again (a double tap) gets the first request's answer.
         workflowIdConflictPolicy: 'USE_EXISTING',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        typedSearchAttributes: [{ key: TelegramUserId, value: request.requesterId }, { key: ProcessStatus, value: 'reserving' }],
+        typedSearchAttributes: [
+          { key: TelegramUserId, value: request.requesterId },
+          { key: ProcessStatus, value: 'reserving' },
+        ],
       });
       try {
         return await client.workflow.executeUpdateWithStart(payoutAcceptedUpdate, { startWorkflowOperation: start });
       } catch (error) {
         // That id belongs to a payout that has already ended: report how it was decided.
-        const view = await client.workflow.getHandle(workflowId).query(payoutStateQuery).catch(() => undefined);
+        const view = await client.workflow
+          .getHandle(workflowId)
+          .query(payoutStateQuery)
+          .catch(() => undefined);
         if (!view?.reservation) throw error;
         return { ...view.reservation, payoutId };
       }
@@ -184,14 +253,22 @@ export function createMoneyCommands(deps: { client: Client; db: Database; config
 
     payoutState: payoutView,
     approvePayout: (payoutId: string, by: number) =>
-      decide(payoutId, 'approve', () => client.workflow.getHandle(payoutWorkflowId(payoutId)).signal(approvePayoutSignal, { by })),
+      decide(payoutId, 'approve', () =>
+        client.workflow.getHandle(payoutWorkflowId(payoutId)).signal(approvePayoutSignal, { by }),
+      ),
     rejectPayout: (payoutId: string, by: number, reason: string) =>
-      decide(payoutId, 'reject', () => client.workflow.getHandle(payoutWorkflowId(payoutId)).signal(rejectPayoutSignal, { by, reason: reason.trim().slice(0, 500) || 'no reason given' })),
+      decide(payoutId, 'reject', () =>
+        client.workflow
+          .getHandle(payoutWorkflowId(payoutId))
+          .signal(rejectPayoutSignal, { by, reason: reason.trim().slice(0, 500) || 'no reason given' }),
+      ),
     async markPayoutPaid(payoutId: string, by: number, txHash: string): Promise<void> {
       const view = await payoutView(payoutId);
       const hash = validateTxHash(view.network as PayoutNetwork, txHash);
       if (typeof hash !== 'string') throw new PayoutRequestError(hash);
-      await decide(payoutId, 'markPaid', () => client.workflow.getHandle(payoutWorkflowId(payoutId)).signal(markPayoutPaidSignal, { by, txHash: hash }));
+      await decide(payoutId, 'markPaid', () =>
+        client.workflow.getHandle(payoutWorkflowId(payoutId)).signal(markPayoutPaidSignal, { by, txHash: hash }),
+      );
     },
 
     /**
@@ -199,7 +276,10 @@ export function createMoneyCommands(deps: { client: Client; db: Database; config
      * workflow `redeliver:<key>`, and only a failed outbox row is re-opened.
      */
     async replayDelivery(key: string, by: string): Promise<RedeliveryResult> {
-      const [row] = await db.select({ chatId: outboxMessages.chatId }).from(outboxMessages).where(eq(outboxMessages.key, key));
+      const [row] = await db
+        .select({ chatId: outboxMessages.chatId })
+        .from(outboxMessages)
+        .where(eq(outboxMessages.key, key));
       if (!row) throw new UnknownMessageError(key);
       const handle = await client.workflow.start<typeof redeliveryWorkflow>('redeliveryWorkflow', {
         workflowId: redeliveryWorkflowId(key),
@@ -207,7 +287,10 @@ export function createMoneyCommands(deps: { client: Client; db: Database; config
         args: [{ key, by }],
         workflowIdConflictPolicy: 'USE_EXISTING',
         workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-        typedSearchAttributes: [{ key: TelegramUserId, value: row.chatId }, { key: ProcessStatus, value: 'replaying' }],
+        typedSearchAttributes: [
+          { key: TelegramUserId, value: row.chatId },
+          { key: ProcessStatus, value: 'replaying' },
+        ],
       });
       return handle.result();
     },

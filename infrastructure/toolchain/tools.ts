@@ -31,7 +31,10 @@ function goInstall(module: string, name: string, log: (line: string) => void): s
   if (!go) return undefined;
   mkdirSync(binDir, { recursive: true });
   log(`building ${module} with ${go} (first run only; a few minutes)`);
-  const result = spawnSync(go, ['install', module], { env: { ...process.env, GOBIN: binDir, CGO_ENABLED: '0' }, stdio: ['ignore', 'inherit', 'inherit'] });
+  const result = spawnSync(go, ['install', module], {
+    env: { ...process.env, GOBIN: binDir, CGO_ENABLED: '0' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   if (result.status !== 0) throw new Error(`go install ${module} failed with exit code ${result.status}`);
   return join(binDir, name);
 }
@@ -68,6 +71,9 @@ export function nginx(log: (line: string) => void = console.log): string | undef
   log('installing nginx from Debian packages');
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   execFileSync('apt-get', ['update', '-qq'], { env, stdio: 'inherit' });
-  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'nginx-light'], { env, stdio: 'inherit' });
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'nginx-light'], {
+    env,
+    stdio: 'inherit',
+  });
   return existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : onPath('nginx');
 }

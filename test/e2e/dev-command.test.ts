@@ -13,10 +13,18 @@ describe('npm run dev', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
-    child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-    child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
     try {
-      const apiUrl = await eventually('the api address in the output', () => /api\s+(http:\/\/\S+)/.exec(output)?.[1], 90_000);
+      const apiUrl = await eventually(
+        'the api address in the output',
+        () => /api\s+(http:\/\/\S+)/.exec(output)?.[1],
+        90_000,
+      );
       expect(output).toMatch(/temporal UI\s+http:\/\/127\.0\.0\.1:\d+/);
       const response = await fetch(`${apiUrl}/health`);
       expect(response.status).toBe(200);

@@ -4,13 +4,23 @@ import { myPlanStatus, playSubscriberJourney } from '../../infrastructure/proces
 import { startStack, type Stack } from '../harness';
 
 let stack: Stack;
-beforeAll(async () => { stack = await startStack({ SUBSCRIPTION_REMINDERS: '4s', SUBSCRIPTION_GRACE_PERIOD: '3s' }); });
-afterAll(async () => { await stack?.stop(); });
+beforeAll(async () => {
+  stack = await startStack({ SUBSCRIPTION_REMINDERS: '4s', SUBSCRIPTION_GRACE_PERIOD: '3s' });
+});
+afterAll(async () => {
+  await stack?.stop();
+});
 
 describe('subscriber journey', () => {
   it('start → terms → plan → pay → invite → join → reminder → grace → removal, /myplan right at each step', async () => {
     const { planId, channelIds } = await stack.createPlan({ durationSeconds: 8, title: 'Journey plan' });
-    const steps = await playSubscriberJourney({ sandbox: stack.sandbox, planId, channelId: channelIds[0]!, userId: stack.newUserId(), stepTimeoutMs: 20_000 });
+    const steps = await playSubscriberJourney({
+      sandbox: stack.sandbox,
+      planId,
+      channelId: channelIds[0]!,
+      userId: stack.newUserId(),
+      stepTimeoutMs: 20_000,
+    });
     expect(steps.map((s) => myPlanStatus(s.myPlan))).toEqual([
       'terms', // before accepting the terms, /myplan asks for them first
       'none', // terms accepted, nothing bought

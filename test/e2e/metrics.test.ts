@@ -29,7 +29,8 @@ function value(text: string, name: string, labels: Record<string, string> = {}):
   for (const line of text.split('\n')) {
     if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
     const labelText = /\{(.*)\}/.exec(line)?.[1] ?? '';
-    if (Object.entries(labels).every(([key, v]) => labelText.includes(`${key}="${v}"`))) return Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (Object.entries(labels).every(([key, v]) => labelText.includes(`${key}="${v}"`)))
+      return Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return 0;
 }
@@ -46,7 +47,11 @@ describe('metrics', () => {
     const userId = stack.newUserId();
     await stack.addUser(userId);
     // Telegram rate-limits the first message to this user once; auto-retry waits it out.
-    stack.sandbox.telegram.injectFault({ method: 'sendMessage', chatId: userId, fault: { kind: 'rate_limit', retryAfter: 1 } });
+    stack.sandbox.telegram.injectFault({
+      method: 'sendMessage',
+      chatId: userId,
+      fault: { kind: 'rate_limit', retryAfter: 1 },
+    });
     const { invoiceId } = await stack.runtime.commands.openInvoice({ userId, planId });
     await eventually('the gateway invoice', () => stack.sandbox.cryptocloud.invoice(invoiceId));
     await stack.sandbox.cryptocloud.pay(invoiceId);
@@ -54,18 +59,35 @@ describe('metrics', () => {
 
     await eventually('api counters moved', async () => {
       const now = await api();
-      return value(now, 'tgc_webhooks_total', { provider: 'cryptocloud', outcome: 'accepted' }) > value(beforeApi, 'tgc_webhooks_total', { provider: 'cryptocloud', outcome: 'accepted' })
-        && value(now, 'tgc_invoices', { status: 'paid' }) > value(beforeApi, 'tgc_invoices', { status: 'paid' })
-        && value(now, 'tgc_workflow_executions', { workflow_type: 'invoiceWorkflow', status: 'Completed' }) > value(beforeApi, 'tgc_workflow_executions', { workflow_type: 'invoiceWorkflow', status: 'Completed' })
-        && value(now, 'tgc_subscriptions', { status: 'active' }) >= 1;
+      return (
+        value(now, 'tgc_webhooks_total', { provider: 'cryptocloud', outcome: 'accepted' }) >
+          value(beforeApi, 'tgc_webhooks_total', { provider: 'cryptocloud', outcome: 'accepted' }) &&
+        value(now, 'tgc_invoices', { status: 'paid' }) > value(beforeApi, 'tgc_invoices', { status: 'paid' }) &&
+        value(now, 'tgc_workflow_executions', { workflow_type: 'invoiceWorkflow', status: 'Completed' }) >
+          value(beforeApi, 'tgc_workflow_executions', { workflow_type: 'invoiceWorkflow', status: 'Completed' }) &&
+        value(now, 'tgc_subscriptions', { status: 'active' }) >= 1
+      );
     });
     const afterPayment = await scrape(worker.url);
-    expect(value(afterPayment, 'tgc_subscription_activations_total')).toBeGreaterThan(value(beforeWorker, 'tgc_subscription_activations_total'));
-    expect(value(afterPayment, 'tgc_telegram_api_errors_total', { method: 'sendMessage', code: '429' })).toBeGreaterThan(value(beforeWorker, 'tgc_telegram_api_errors_total', { method: 'sendMessage', code: '429' }));
+    expect(value(afterPayment, 'tgc_subscription_activations_total')).toBeGreaterThan(
+      value(beforeWorker, 'tgc_subscription_activations_total'),
+    );
+    expect(
+      value(afterPayment, 'tgc_telegram_api_errors_total', { method: 'sendMessage', code: '429' }),
+    ).toBeGreaterThan(value(beforeWorker, 'tgc_telegram_api_errors_total', { method: 'sendMessage', code: '429' }));
 
     // 3 s period + 3 s grace: then the member is removed.
-    await eventually('removal counted', async () =>
-      value(await scrape(worker.url), 'tgc_member_removals_total', { dry_run: 'false' }) > value(beforeWorker, 'tgc_member_removals_total', { dry_run: 'false' }), 20_000);
-    expect(stack.sandbox.telegram.calls('banChatMember').some((c) => c.params.chat_id === channelIds[0] && c.params.user_id === userId)).toBe(true);
+    await eventually(
+      'removal counted',
+      async () =>
+        value(await scrape(worker.url), 'tgc_member_removals_total', { dry_run: 'false' }) >
+        value(beforeWorker, 'tgc_member_removals_total', { dry_run: 'false' }),
+      20_000,
+    );
+    expect(
+      stack.sandbox.telegram
+        .calls('banChatMember')
+        .some((c) => c.params.chat_id === channelIds[0] && c.params.user_id === userId),
+    ).toBe(true);
   });
 });

@@ -10,8 +10,12 @@ import { signCryptoCloudPostback } from '../../infrastructure/sandbox/cryptoclou
 import { eventually, startStack, TEST_SECRETS, type Stack } from '../harness';
 
 let stack: Stack;
-beforeAll(async () => { stack = await startStack(); });
-afterAll(async () => { await stack?.stop(); });
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(async () => {
+  await stack?.stop();
+});
 
 async function buyer(options: Parameters<Stack['createPlan']>[0] = {}) {
   const plan = await stack.createPlan(options);
@@ -26,11 +30,21 @@ async function openInvoice(userId: number, planId: string) {
   return invoiceId;
 }
 
-const invoiceRow = async (invoiceId: string) => (await stack.runtime.db.select().from(invoices).where(eq(invoices.id, invoiceId)))[0];
+const invoiceRow = async (invoiceId: string) =>
+  (await stack.runtime.db.select().from(invoices).where(eq(invoices.id, invoiceId)))[0];
 const subscriptionRow = async (userId: number, planId: string) =>
-  (await stack.runtime.db.select().from(subscriptions).where(and(eq(subscriptions.userId, userId), eq(subscriptions.planId, planId))))[0];
+  (
+    await stack.runtime.db
+      .select()
+      .from(subscriptions)
+      .where(and(eq(subscriptions.userId, userId), eq(subscriptions.planId, planId)))
+  )[0];
 const textsTo = (userId: number) => stack.sandbox.telegram.messagesTo(userId).map((m) => m.text ?? '');
-const ledgerFor = (invoiceId: string) => stack.runtime.db.select().from(ledgerEntries).where(like(ledgerEntries.transactionKey, `invoice:${invoiceId}:%`));
+const ledgerFor = (invoiceId: string) =>
+  stack.runtime.db
+    .select()
+    .from(ledgerEntries)
+    .where(like(ledgerEntries.transactionKey, `invoice:${invoiceId}:%`));
 
 describe('subscription paid through CryptoCloud', () => {
   it('activates once, sends one invite, approves the join, reminds, expires and removes', async () => {
@@ -43,21 +57,42 @@ describe('subscription paid through CryptoCloud', () => {
     expect((await stack.runtime.commands.openInvoice({ userId, planId })).invoiceId).toBe(invoiceId);
 
     await stack.sandbox.cryptocloud.pay(invoiceId);
-    const inviteMessage = await stack.sandbox.telegram.waitForMessage(userId, (m) => /subscription is active/.test(m.text ?? ''));
+    const inviteMessage = await stack.sandbox.telegram.waitForMessage(userId, (m) =>
+      /subscription is active/.test(m.text ?? ''),
+    );
     const link = JSON.stringify(inviteMessage.reply_markup).match(/https:\/\/t\.me\/\+[\w-]+/)?.[0];
     expect(link).toBeDefined();
     expect((await invoiceRow(invoiceId))?.status).toBe('paid');
     expect((await subscriptionRow(userId, planId))?.status).toBe('active');
 
-    stack.sandbox.telegram.requestJoin({ from: { id: userId, first_name: 'Buyer' }, chatId: channelId, inviteLink: link! });
-    await eventually('approval of the join request', () => stack.sandbox.telegram.member(channelId, userId) === 'member');
+    stack.sandbox.telegram.requestJoin({
+      from: { id: userId, first_name: 'Buyer' },
+      chatId: channelId,
+      inviteLink: link!,
+    });
+    await eventually(
+      'approval of the join request',
+      () => stack.sandbox.telegram.member(channelId, userId) === 'member',
+    );
 
     await stack.sandbox.telegram.waitForMessage(userId, (m) => /ends on/.test(m.text ?? ''), 15_000);
-    await stack.sandbox.telegram.waitForMessage(userId, (m) => /has ended\. You keep access/.test(m.text ?? ''), 15_000);
+    await stack.sandbox.telegram.waitForMessage(
+      userId,
+      (m) => /has ended\. You keep access/.test(m.text ?? ''),
+      15_000,
+    );
     expect((await subscriptionRow(userId, planId))?.status).toBe('grace');
     await stack.sandbox.telegram.waitForMessage(userId, (m) => /access was removed/.test(m.text ?? ''), 15_000);
-    expect(stack.sandbox.telegram.calls('banChatMember').some((c) => c.params.user_id === userId && c.params.chat_id === channelId)).toBe(true);
-    expect(stack.sandbox.telegram.calls('unbanChatMember').some((c) => c.params.user_id === userId && c.params.only_if_banned === true)).toBe(true);
+    expect(
+      stack.sandbox.telegram
+        .calls('banChatMember')
+        .some((c) => c.params.user_id === userId && c.params.chat_id === channelId),
+    ).toBe(true);
+    expect(
+      stack.sandbox.telegram
+        .calls('unbanChatMember')
+        .some((c) => c.params.user_id === userId && c.params.only_if_banned === true),
+    ).toBe(true);
     expect(stack.sandbox.telegram.member(channelId, userId)).not.toBe('member');
     expect((await subscriptionRow(userId, planId))?.status).toBe('expired');
     expect(textsTo(userId).filter((t) => /subscription is active/.test(t))).toHaveLength(1);
@@ -69,17 +104,27 @@ describe('subscription paid through CryptoCloud', () => {
     stack.sandbox.cryptocloud.repeatPostbacks(5);
     try {
       await stack.sandbox.cryptocloud.pay(invoiceId);
-      await eventually('five postbacks delivered', () => stack.sandbox.cryptocloud.postbacks().filter((p) => p.orderId === invoiceId).length >= 5);
+      await eventually(
+        'five postbacks delivered',
+        () => stack.sandbox.cryptocloud.postbacks().filter((p) => p.orderId === invoiceId).length >= 5,
+      );
     } finally {
       stack.sandbox.cryptocloud.repeatPostbacks(1);
     }
     await stack.sandbox.telegram.waitForMessage(userId, (m) => /subscription is active/.test(m.text ?? ''));
-    await eventually('all postbacks audited', async () =>
-      (await stack.runtime.db.select().from(webhookEvents).where(eq(webhookEvents.orderId, invoiceId))).length >= 5);
+    await eventually(
+      'all postbacks audited',
+      async () =>
+        (await stack.runtime.db.select().from(webhookEvents).where(eq(webhookEvents.orderId, invoiceId))).length >= 5,
+    );
     await new Promise((r) => setTimeout(r, 1500)); // room for any wrong second activation to show up
     expect(textsTo(userId).filter((t) => /subscription is active/.test(t))).toHaveLength(1);
     expect(textsTo(userId).filter((t) => /Payment of 10\.00 USD received/.test(t))).toHaveLength(1);
-    expect(stack.sandbox.telegram.calls('createChatInviteLink').filter((c) => String(c.params.name).startsWith(`u${userId} `))).toHaveLength(1);
+    expect(
+      stack.sandbox.telegram
+        .calls('createChatInviteLink')
+        .filter((c) => String(c.params.name).startsWith(`u${userId} `)),
+    ).toHaveLength(1);
     const ledger = await ledgerFor(invoiceId);
     expect(ledger).toHaveLength(2);
     expect(ledger.reduce((sum, e) => sum + e.amountMinor, 0n)).toBe(0n);
@@ -89,7 +134,10 @@ describe('subscription paid through CryptoCloud', () => {
     const { userId, planId } = await buyer();
     const invoiceId = await openInvoice(userId, planId);
     await stack.sandbox.cryptocloud.payPartially(invoiceId, '4');
-    const partialPostback = stack.sandbox.cryptocloud.postbacks().filter((p) => p.orderId === invoiceId).at(-1)!;
+    const partialPostback = stack.sandbox.cryptocloud
+      .postbacks()
+      .filter((p) => p.orderId === invoiceId)
+      .at(-1)!;
     await stack.sandbox.cryptocloud.pay(invoiceId, { amount: '6' });
     await stack.sandbox.telegram.waitForMessage(userId, (m) => /subscription is active/.test(m.text ?? ''));
     const messagesBefore = stack.sandbox.telegram.messagesTo(userId).length;
@@ -97,10 +145,17 @@ describe('subscription paid through CryptoCloud', () => {
     // The gateway's earlier "partial" postback, delivered again late (fresh token, same content).
     const token = await signCryptoCloudPostback({ id: partialPostback.invoiceId }, TEST_SECRETS.CRYPTOCLOUD_SECRET_KEY);
     const response = await fetch(`${stack.apiUrl}/cryptocloud_webhook`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...partialPostback.body, token }),
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...partialPostback.body, token }),
     });
     expect(response.status).toBe(200);
-    const [audited] = await stack.runtime.db.select().from(webhookEvents).where(eq(webhookEvents.orderId, invoiceId)).orderBy(desc(webhookEvents.id)).limit(1);
+    const [audited] = await stack.runtime.db
+      .select()
+      .from(webhookEvents)
+      .where(eq(webhookEvents.orderId, invoiceId))
+      .orderBy(desc(webhookEvents.id))
+      .limit(1);
     expect(audited).toMatchObject({ verified: true, outcome: 'after_close' });
     await new Promise((r) => setTimeout(r, 1500));
     expect((await invoiceRow(invoiceId))?.status).toBe('paid');
@@ -117,16 +172,20 @@ describe('subscription paid through CryptoCloud', () => {
     await stack.sandbox.telegram.waitForMessage(userId, (m) => /subscription is active/.test(m.text ?? ''), 15_000);
     const events = await stack.runtime.db.select().from(webhookEvents).where(eq(webhookEvents.orderId, invoiceId));
     expect(events).toHaveLength(0);
-    expect((await invoiceRow(invoiceId))?.statusHistory.some((h) => h.status === 'paid' && h.source === 'reconciliation')).toBe(true);
+    expect(
+      (await invoiceRow(invoiceId))?.statusHistory.some((h) => h.status === 'paid' && h.source === 'reconciliation'),
+    ).toBe(true);
   });
 
   it('partial payment, then a top-up settles it', async () => {
     const { userId, planId } = await buyer();
     const invoiceId = await openInvoice(userId, planId);
     await stack.sandbox.cryptocloud.payPartially(invoiceId, '4');
-    await stack.sandbox.telegram.waitForMessage(userId, (m) => /We received 4\.00 of 10\.00 USD\. 6\.00 USD is missing/.test(m.text ?? ''));
+    await stack.sandbox.telegram.waitForMessage(userId, (m) =>
+      /We received 4\.00 of 10\.00 USD\. 6\.00 USD is missing/.test(m.text ?? ''),
+    );
     expect((await invoiceRow(invoiceId))?.status).toBe('partial');
-    expect((await subscriptionRow(userId, planId))).toBeUndefined();
+    expect(await subscriptionRow(userId, planId)).toBeUndefined();
     await stack.sandbox.cryptocloud.pay(invoiceId, { amount: '6' });
     await stack.sandbox.telegram.waitForMessage(userId, (m) => /subscription is active/.test(m.text ?? ''));
     expect((await invoiceRow(invoiceId))?.status).toBe('paid');
@@ -182,8 +241,17 @@ describe('language of workflow messages', () => {
 
 describe('invoice expiry', () => {
   let short: Stack;
-  beforeAll(async () => { short = await startStack({ INVOICE_TTL: '4s', INVOICE_RECONCILE_SCHEDULE: '2s', INVOICE_RECONCILE_EVERY: '2s', INVOICE_LATE_PAYMENT_WINDOW: '30s' }); });
-  afterAll(async () => { await short?.stop(); });
+  beforeAll(async () => {
+    short = await startStack({
+      INVOICE_TTL: '4s',
+      INVOICE_RECONCILE_SCHEDULE: '2s',
+      INVOICE_RECONCILE_EVERY: '2s',
+      INVOICE_LATE_PAYMENT_WINDOW: '30s',
+    });
+  });
+  afterAll(async () => {
+    await short?.stop();
+  });
 
   it('an unpaid invoice expires and the user is told; a payment after expiry is recorded and reported', async () => {
     const plan = await short.createPlan();
@@ -191,18 +259,34 @@ describe('invoice expiry', () => {
     await short.addUser(userId);
     const { invoiceId } = await short.runtime.commands.openInvoice({ userId, planId: plan.planId });
     await short.sandbox.telegram.waitForMessage(userId, (m) => /expired unpaid/.test(m.text ?? ''), 15_000);
-    expect((await short.runtime.db.select().from(invoices).where(eq(invoices.id, invoiceId)))[0]?.status).toBe('expired');
+    expect((await short.runtime.db.select().from(invoices).where(eq(invoices.id, invoiceId)))[0]?.status).toBe(
+      'expired',
+    );
 
     await short.sandbox.cryptocloud.pay(invoiceId);
-    await short.sandbox.telegram.waitForMessage(userId, (m) => /arrived after the invoice had closed/.test(m.text ?? ''), 15_000);
+    await short.sandbox.telegram.waitForMessage(
+      userId,
+      (m) => /arrived after the invoice had closed/.test(m.text ?? ''),
+      15_000,
+    );
     const row = (await short.runtime.db.select().from(invoices).where(eq(invoices.id, invoiceId)))[0];
     expect(row?.status).toBe('late_paid');
     expect(Number(compareDecimal(row!.amountReceived, '10'))).toBe(0);
     // Nothing was activated, and the money sits in the late-payments suspense account.
-    expect((await short.runtime.db.select().from(subscriptions).where(eq(subscriptions.userId, userId)))).toHaveLength(0);
-    const ledger = await short.runtime.db.select().from(ledgerEntries).where(like(ledgerEntries.transactionKey, `invoice:${invoiceId}:%`));
+    expect(await short.runtime.db.select().from(subscriptions).where(eq(subscriptions.userId, userId))).toHaveLength(0);
+    const ledger = await short.runtime.db
+      .select()
+      .from(ledgerEntries)
+      .where(like(ledgerEntries.transactionKey, `invoice:${invoiceId}:%`));
     expect(ledger.find((e) => e.account === 'suspense:late-payments')?.amountMinor).toBe(-1000n);
     // The admin was told (ADMIN_IDS is empty in tests, so the outbox holds no admin rows; the user row exists).
-    expect((await short.runtime.db.select().from(outboxMessages).where(like(outboxMessages.key, `${invoiceId}:late_paid%`))).length).toBeGreaterThan(0);
+    expect(
+      (
+        await short.runtime.db
+          .select()
+          .from(outboxMessages)
+          .where(like(outboxMessages.key, `${invoiceId}:late_paid%`))
+      ).length,
+    ).toBeGreaterThan(0);
   });
 });

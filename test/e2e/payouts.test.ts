@@ -20,7 +20,9 @@ beforeAll(async () => {
   stack = await startStack({ ADMIN_IDS: String(ADMIN_ID), PAYOUT_REMINDER_EVERY: '3s', PAYOUT_MINIMUM_MINOR: '500' });
   await stack.addUser(ADMIN_ID);
 });
-afterAll(async () => { await stack?.stop(); });
+afterAll(async () => {
+  await stack?.stop();
+});
 
 async function referrerWith(balanceMinor: bigint) {
   const userId = stack.newUserId();
@@ -30,9 +32,21 @@ async function referrerWith(balanceMinor: bigint) {
   return userId;
 }
 
-const payoutRow = async (payoutId: string) => (await stack.runtime.db.select().from(payoutRequests).where(eq(payoutRequests.id, payoutId)))[0];
-const request = (requesterId: number, amountMinor: bigint, extra: { network?: string; wallet?: string; payoutId?: string } = {}) =>
-  stack.runtime.commands.requestPayout({ requesterId, amountMinor, currency: 'USD', network: extra.network ?? 'TRC20', wallet: extra.wallet ?? TRON, payoutId: extra.payoutId });
+const payoutRow = async (payoutId: string) =>
+  (await stack.runtime.db.select().from(payoutRequests).where(eq(payoutRequests.id, payoutId)))[0];
+const request = (
+  requesterId: number,
+  amountMinor: bigint,
+  extra: { network?: string; wallet?: string; payoutId?: string } = {},
+) =>
+  stack.runtime.commands.requestPayout({
+    requesterId,
+    amountMinor,
+    currency: 'USD',
+    network: extra.network ?? 'TRC20',
+    wallet: extra.wallet ?? TRON,
+    payoutId: extra.payoutId,
+  });
 
 describe('payout requests', () => {
   it('five concurrent requests over one balance: only those the balance covers are accepted', async () => {
@@ -42,17 +56,22 @@ describe('payout requests', () => {
     const refused = outcomes.filter((o) => !o.accepted);
     expect(accepted).toHaveLength(2);
     expect(refused).toHaveLength(3);
-    for (const o of refused) expect(o).toMatchObject({ accepted: false, reason: 'insufficient_balance', availableMinor: '500' });
+    for (const o of refused)
+      expect(o).toMatchObject({ accepted: false, reason: 'insufficient_balance', availableMinor: '500' });
     expect(await balancesOf(stack.runtime.db, userId)).toEqual({ held: 0n, available: 500n, reserved: 2000n });
     // Only accepted requests have a read-model row and reach the admins.
     const rows = await stack.runtime.db.select().from(payoutRequests).where(eq(payoutRequests.requesterId, userId));
     expect(rows.map((r) => r.id).sort()).toEqual(accepted.map((o) => o.payoutId).sort());
     for (const { payoutId } of accepted) {
-      const adminMessage = await stack.sandbox.telegram.waitForMessage(ADMIN_ID, (m) => (m.text ?? '').includes(`Payout request ${payoutId}:`));
+      const adminMessage = await stack.sandbox.telegram.waitForMessage(ADMIN_ID, (m) =>
+        (m.text ?? '').includes(`Payout request ${payoutId}:`),
+      );
       const buttons = JSON.stringify(adminMessage.reply_markup);
       expect(buttons).toContain(`payout:approve:${payoutId}`);
       expect(buttons).toContain(`payout:reject:${payoutId}`);
-      await stack.sandbox.telegram.waitForMessage(userId, (m) => (m.text ?? '').includes(`Payout request ${payoutId} for 10.00 USD`));
+      await stack.sandbox.telegram.waitForMessage(userId, (m) =>
+        (m.text ?? '').includes(`Payout request ${payoutId} for 10.00 USD`),
+      );
       expect((await stack.runtime.commands.payoutState(payoutId)).status).toBe('requested');
     }
     await assertLedgerInvariant(stack.runtime.db);
@@ -81,9 +100,13 @@ describe('payout requests', () => {
     await eventually('the rejection recorded', async () => (await payoutRow(outcome.payoutId))?.status === 'rejected');
     expect(await balancesOf(stack.runtime.db, userId)).toEqual({ held: 0n, available: 1200n, reserved: 0n });
     expect(await payoutRow(outcome.payoutId)).toMatchObject({ decidedBy: ADMIN_ID, reason: 'wallet not whitelisted' });
-    await stack.sandbox.telegram.waitForMessage(userId, (m) => /rejected: wallet not whitelisted\. The amount is back/.test(m.text ?? ''));
+    await stack.sandbox.telegram.waitForMessage(userId, (m) =>
+      /rejected: wallet not whitelisted\. The amount is back/.test(m.text ?? ''),
+    );
     await expect(stack.runtime.commands.approvePayout(outcome.payoutId, ADMIN_ID)).rejects.toThrow(PayoutActionError);
-    await expect(stack.runtime.commands.approvePayout(outcome.payoutId, ADMIN_ID)).rejects.toThrow(`Payout ${outcome.payoutId} is rejected: it cannot be approved`);
+    await expect(stack.runtime.commands.approvePayout(outcome.payoutId, ADMIN_ID)).rejects.toThrow(
+      `Payout ${outcome.payoutId} is rejected: it cannot be approved`,
+    );
     // The balance is spendable again.
     expect((await request(userId, 1200n)).accepted).toBe(true);
     await assertLedgerInvariant(stack.runtime.db);
@@ -97,21 +120,39 @@ describe('payout requests', () => {
 
     await stack.runtime.commands.approvePayout(payoutId, ADMIN_ID);
     await eventually('approval recorded', async () => (await payoutRow(payoutId))?.status === 'approved');
-    await stack.sandbox.telegram.waitForMessage(userId, (m) => (m.text ?? '').includes(`Payout ${payoutId} for 20.00 USD was approved`));
-    await expect(stack.runtime.commands.approvePayout(payoutId, ADMIN_ID)).rejects.toThrow(/is approved: it cannot be approved/);
+    await stack.sandbox.telegram.waitForMessage(userId, (m) =>
+      (m.text ?? '').includes(`Payout ${payoutId} for 20.00 USD was approved`),
+    );
+    await expect(stack.runtime.commands.approvePayout(payoutId, ADMIN_ID)).rejects.toThrow(
+      /is approved: it cannot be approved/,
+    );
 
-    await expect(stack.runtime.commands.markPayoutPaid(payoutId, ADMIN_ID, 'not-a-hash')).rejects.toThrow(PayoutRequestError);
+    await expect(stack.runtime.commands.markPayoutPaid(payoutId, ADMIN_ID, 'not-a-hash')).rejects.toThrow(
+      PayoutRequestError,
+    );
     const txHash = 'ab'.repeat(32);
     await stack.runtime.commands.markPayoutPaid(payoutId, ADMIN_ID, txHash);
     await eventually('payment recorded', async () => (await payoutRow(payoutId))?.status === 'paid');
     expect(await payoutRow(payoutId)).toMatchObject({ txHash, decidedBy: ADMIN_ID });
     expect(await balancesOf(stack.runtime.db, userId)).toEqual({ held: 0n, available: 1000n, reserved: 0n });
-    const paid = await stack.runtime.db.select().from(ledgerEntries).where(like(ledgerEntries.transactionKey, `payout:${payoutId}:%`));
+    const paid = await stack.runtime.db
+      .select()
+      .from(ledgerEntries)
+      .where(like(ledgerEntries.transactionKey, `payout:${payoutId}:%`));
     expect(paid.find((e) => e.account === 'gateway:payouts')?.amountMinor).toBe(-2000n);
     await stack.sandbox.telegram.waitForMessage(userId, (m) => (m.text ?? '').includes(`Transaction: ${txHash}`));
     expect((await stack.runtime.commands.payoutState(payoutId)).status).toBe('paid');
-    await expect(stack.runtime.commands.rejectPayout(payoutId, ADMIN_ID, 'too late')).rejects.toThrow(/is paid: it cannot be rejected/);
-    expect((await stack.runtime.db.select().from(ledgerEntries).where(like(ledgerEntries.transactionKey, `payout:${payoutId}:%`))).length).toBe(paid.length);
+    await expect(stack.runtime.commands.rejectPayout(payoutId, ADMIN_ID, 'too late')).rejects.toThrow(
+      /is paid: it cannot be rejected/,
+    );
+    expect(
+      (
+        await stack.runtime.db
+          .select()
+          .from(ledgerEntries)
+          .where(like(ledgerEntries.transactionKey, `payout:${payoutId}:%`))
+      ).length,
+    ).toBe(paid.length);
     await assertLedgerInvariant(stack.runtime.db);
   });
 
@@ -119,7 +160,11 @@ describe('payout requests', () => {
     const userId = await referrerWith(800n);
     const { payoutId, accepted } = await request(userId, 800n);
     expect(accepted).toBe(true);
-    const reminder = await stack.sandbox.telegram.waitForMessage(ADMIN_ID, (m) => (m.text ?? '').includes(`Payout request ${payoutId} (8.00 USD for user ${userId}) is still waiting`), 15_000);
+    const reminder = await stack.sandbox.telegram.waitForMessage(
+      ADMIN_ID,
+      (m) => (m.text ?? '').includes(`Payout request ${payoutId} (8.00 USD for user ${userId}) is still waiting`),
+      15_000,
+    );
     expect(JSON.stringify(reminder.reply_markup)).toContain(`payout:approve:${payoutId}`);
     await stack.runtime.commands.rejectPayout(payoutId, ADMIN_ID, 'test over');
     await eventually('rejection recorded', async () => (await payoutRow(payoutId))?.status === 'rejected');
@@ -128,7 +173,10 @@ describe('payout requests', () => {
   it('the same payout id twice is one request', async () => {
     const userId = await referrerWith(1000n);
     const payoutId = `po-${randomUUID().slice(0, 8)}`;
-    const [first, second] = await Promise.all([request(userId, 1000n, { payoutId }), request(userId, 1000n, { payoutId })]);
+    const [first, second] = await Promise.all([
+      request(userId, 1000n, { payoutId }),
+      request(userId, 1000n, { payoutId }),
+    ]);
     expect(first).toMatchObject({ payoutId, accepted: true });
     expect(second).toMatchObject({ payoutId, accepted: true });
     expect(await balancesOf(stack.runtime.db, userId)).toEqual({ held: 0n, available: 0n, reserved: 1000n });
@@ -136,10 +184,14 @@ describe('payout requests', () => {
 
   it('refuses a bad wallet or an amount under the minimum before anything starts', async () => {
     const userId = await referrerWith(10_000n);
-    await expect(request(userId, 1000n, { network: 'TRC20', wallet: BSC })).rejects.toThrow(/A TRC20 \(TRON\) address starts with T/);
+    await expect(request(userId, 1000n, { network: 'TRC20', wallet: BSC })).rejects.toThrow(
+      /A TRC20 \(TRON\) address starts with T/,
+    );
     await expect(request(userId, 499n)).rejects.toThrow('The minimum payout is 5.00 USD (asked for 4.99 USD)');
     await expect(request(userId, 1000n, { network: 'DOGE' })).rejects.toThrow(/Unknown network "DOGE"/);
-    expect(await stack.runtime.db.select().from(payoutRequests).where(eq(payoutRequests.requesterId, userId))).toEqual([]);
+    expect(await stack.runtime.db.select().from(payoutRequests).where(eq(payoutRequests.requesterId, userId))).toEqual(
+      [],
+    );
     expect(await balancesOf(stack.runtime.db, userId)).toEqual({ held: 0n, available: 10_000n, reserved: 0n });
     await expect(stack.runtime.commands.approvePayout('no-such-payout', ADMIN_ID)).rejects.toThrow(UnknownPayoutError);
   });

@@ -10,8 +10,12 @@ import { outboxMessages, subscriptions, users } from '../../infrastructure/db/sc
 import { eventually, startStack, testEnv, type Stack } from '../harness';
 
 let stack: Stack;
-beforeAll(async () => { stack = await startStack(); });
-afterAll(async () => { await stack?.stop(); });
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(async () => {
+  await stack?.stop();
+});
 
 async function payingUser(options: Parameters<Stack['createPlan']>[0] = {}) {
   const plan = await stack.createPlan(options);
@@ -23,16 +27,23 @@ async function payingUser(options: Parameters<Stack['createPlan']>[0] = {}) {
   return { ...plan, userId, invoiceId };
 }
 
-const activations = (userId: number) => stack.sandbox.telegram.messagesTo(userId).filter((m) => /subscription is active/.test(m.text ?? ''));
+const activations = (userId: number) =>
+  stack.sandbox.telegram.messagesTo(userId).filter((m) => /subscription is active/.test(m.text ?? ''));
 const subscriptionOf = async (userId: number, planId: string) =>
-  (await stack.runtime.db.select().from(subscriptions).where(and(eq(subscriptions.userId, userId), eq(subscriptions.planId, planId))))[0];
+  (
+    await stack.runtime.db
+      .select()
+      .from(subscriptions)
+      .where(and(eq(subscriptions.userId, userId), eq(subscriptions.planId, planId)))
+  )[0];
 
 /** The worker as its own OS process, so it can be killed for real. */
 function spawnWorker(): ChildProcess {
   const env = {
     ...process.env,
     ...testEnv({
-      TELEGRAM_API_ROOT: stack.sandbox.url, CRYPTOCLOUD_API_URL: stack.sandbox.url,
+      TELEGRAM_API_ROOT: stack.sandbox.url,
+      CRYPTOCLOUD_API_URL: stack.sandbox.url,
       TEMPORAL_TASK_QUEUE: stack.config.temporal.taskQueue,
     }),
   };
@@ -65,10 +76,16 @@ describe('reliability', () => {
 
   it('Telegram 429 with retry_after: the message arrives after the wait', async () => {
     const { userId, invoiceId } = await payingUser();
-    stack.sandbox.telegram.injectFault({ method: 'sendMessage', chatId: userId, times: 1, fault: { kind: 'rate_limit', retryAfter: 2 } });
+    stack.sandbox.telegram.injectFault({
+      method: 'sendMessage',
+      chatId: userId,
+      times: 1,
+      fault: { kind: 'rate_limit', retryAfter: 2 },
+    });
     await stack.sandbox.cryptocloud.pay(invoiceId);
     // The first message after the payment (the receipt) meets the 429, waits 2 s, and arrives once.
-    const isReceipt = (c: { params: Record<string, unknown> }) => c.params.chat_id === userId && /Payment of 10\.00 USD received/.test(String(c.params.text));
+    const isReceipt = (c: { params: Record<string, unknown> }) =>
+      c.params.chat_id === userId && /Payment of 10\.00 USD received/.test(String(c.params.text));
     await stack.sandbox.telegram.waitForCall('sendMessage', (c) => c.ok && isReceipt(c), 20_000);
     const attempts = stack.sandbox.telegram.calls('sendMessage').filter(isReceipt);
     expect(attempts.map((c) => c.ok)).toEqual([false, true]);
@@ -78,13 +95,26 @@ describe('reliability', () => {
 
   it('a user who blocked the bot: recorded, not retried forever, the subscription itself unaffected', async () => {
     const { userId, planId, invoiceId } = await payingUser();
-    stack.sandbox.telegram.injectFault({ method: 'sendMessage', chatId: userId, times: 1000, fault: { kind: 'blocked' } });
+    stack.sandbox.telegram.injectFault({
+      method: 'sendMessage',
+      chatId: userId,
+      times: 1000,
+      fault: { kind: 'blocked' },
+    });
     await stack.sandbox.cryptocloud.pay(invoiceId);
-    await eventually('the subscription to be active', async () => (await subscriptionOf(userId, planId))?.status === 'active');
-    await eventually('the user to be marked as blocked', async () =>
-      (await stack.runtime.db.select().from(users).where(eq(users.id, userId)))[0]?.blockedAt);
+    await eventually(
+      'the subscription to be active',
+      async () => (await subscriptionOf(userId, planId))?.status === 'active',
+    );
+    await eventually(
+      'the user to be marked as blocked',
+      async () => (await stack.runtime.db.select().from(users).where(eq(users.id, userId)))[0]?.blockedAt,
+    );
     const activationDm = await eventually('the invite DM recorded as blocked', async () =>
-      (await stack.runtime.db.select().from(outboxMessages).where(eq(outboxMessages.chatId, userId))).find((m) => m.key.includes(':access:') && m.status !== 'sending'));
+      (await stack.runtime.db.select().from(outboxMessages).where(eq(outboxMessages.chatId, userId))).find(
+        (m) => m.key.includes(':access:') && m.status !== 'sending',
+      ),
+    );
     expect(activationDm.status).toBe('blocked');
     await new Promise((r) => setTimeout(r, 2000));
     const attempts = stack.sandbox.telegram.calls('sendMessage').filter((c) => c.params.chat_id === userId);
@@ -103,14 +133,18 @@ describe('reliability', () => {
     stack.sandbox.telegram.requestJoin({ from: { id: stranger, first_name: 'Stranger' }, chatId, inviteLink: link });
     await stack.sandbox.telegram.waitForCall('declineChatJoinRequest', (c) => c.params.user_id === stranger);
     expect(stack.sandbox.telegram.member(chatId, stranger)).not.toBe('member');
-    expect(stack.sandbox.telegram.calls('approveChatJoinRequest').some((c) => c.params.user_id === stranger)).toBe(false);
+    expect(stack.sandbox.telegram.calls('approveChatJoinRequest').some((c) => c.params.user_id === stranger)).toBe(
+      false,
+    );
   });
 
   it('a removed member can pay again and rejoin', async () => {
     const { userId, planId, channelIds, invoiceId } = await payingUser({ durationSeconds: 3 });
     const chatId = channelIds[0]!;
     await stack.sandbox.cryptocloud.pay(invoiceId);
-    const first = await stack.sandbox.telegram.waitForMessage(userId, (m) => /subscription is active/.test(m.text ?? ''));
+    const first = await stack.sandbox.telegram.waitForMessage(userId, (m) =>
+      /subscription is active/.test(m.text ?? ''),
+    );
     const firstLink = JSON.stringify(first.reply_markup).match(/https:\/\/t\.me\/\+[\w-]+/)![0];
     stack.sandbox.telegram.requestJoin({ from: { id: userId, first_name: 'Back' }, chatId, inviteLink: firstLink });
     await eventually('membership', () => stack.sandbox.telegram.member(chatId, userId) === 'member');

@@ -21,21 +21,45 @@ beforeAll(async () => {
   const invoice = await eventually('the gateway invoice', () => stack.sandbox.cryptocloud.invoice(invoiceId));
   providerUuid = invoice.uuid;
 });
-afterAll(async () => { await stack?.stop(); });
+afterAll(async () => {
+  await stack?.stop();
+});
 
 const sign = (secret: string, exp = Math.floor(Date.now() / 1000) + 300) =>
-  new SignJWT({ id: providerUuid.replace(/^INV-/, '') }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setExpirationTime(exp).sign(new TextEncoder().encode(secret));
+  new SignJWT({ id: providerUuid.replace(/^INV-/, '') })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setExpirationTime(exp)
+    .sign(new TextEncoder().encode(secret));
 
 function postback(token: string, orderId = invoiceId) {
   return {
-    status: 'success', invoice_id: providerUuid.replace(/^INV-/, ''), amount_crypto: '10.00', currency: 'USDT_TRC20', order_id: orderId, token,
-    invoice_info: { uuid: providerUuid, status: 'paid', order_id: orderId, amount: '10.00', received: '10.00', received_usd: '10.00' },
+    status: 'success',
+    invoice_id: providerUuid.replace(/^INV-/, ''),
+    amount_crypto: '10.00',
+    currency: 'USDT_TRC20',
+    order_id: orderId,
+    token,
+    invoice_info: {
+      uuid: providerUuid,
+      status: 'paid',
+      order_id: orderId,
+      amount: '10.00',
+      received: '10.00',
+      received_usd: '10.00',
+    },
   };
 }
 
 async function send(body: string, contentType = 'application/json') {
-  const response = await fetch(`${stack.apiUrl}/cryptocloud_webhook`, { method: 'POST', headers: { 'content-type': contentType }, body });
-  return { status: response.status, body: (await response.json().catch(() => ({}))) as { ok?: boolean; error?: string } };
+  const response = await fetch(`${stack.apiUrl}/cryptocloud_webhook`, {
+    method: 'POST',
+    headers: { 'content-type': contentType },
+    body,
+  });
+  return {
+    status: response.status,
+    body: (await response.json().catch(() => ({}))) as { ok?: boolean; error?: string },
+  };
 }
 
 async function auditRows() {
@@ -59,18 +83,28 @@ async function expectRefused(body: string, status: number, reason: RegExp, conte
 
 describe('CryptoCloud postback intake', () => {
   it('refuses a token signed with another secret', async () => {
-    const row = await expectRefused(JSON.stringify(postback(await sign('someone-elses-secret'))), 401, /signature invalid/);
+    const row = await expectRefused(
+      JSON.stringify(postback(await sign('someone-elses-secret'))),
+      401,
+      /signature invalid/,
+    );
     expect(row.verified).toBe(false);
   });
 
   it('refuses alg: none', async () => {
     const header = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
-    const claims = Buffer.from(JSON.stringify({ id: 'x', exp: Math.floor(Date.now() / 1000) + 300 })).toString('base64url');
+    const claims = Buffer.from(JSON.stringify({ id: 'x', exp: Math.floor(Date.now() / 1000) + 300 })).toString(
+      'base64url',
+    );
     await expectRefused(JSON.stringify(postback(`${header}.${claims}.`)), 401, /algorithm not allowed|malformed/);
   });
 
   it('refuses an expired token', async () => {
-    await expectRefused(JSON.stringify(postback(await sign(TEST_SECRETS.CRYPTOCLOUD_SECRET_KEY, Math.floor(Date.now() / 1000) - 60))), 401, /expired/);
+    await expectRefused(
+      JSON.stringify(postback(await sign(TEST_SECRETS.CRYPTOCLOUD_SECRET_KEY, Math.floor(Date.now() / 1000) - 60))),
+      401,
+      /expired/,
+    );
   });
 
   it('refuses a garbage body and a body without the fields', async () => {
@@ -85,7 +119,11 @@ describe('CryptoCloud postback intake', () => {
   });
 
   it('refuses a correctly signed postback for an unknown order', async () => {
-    const row = await expectRefused(JSON.stringify(postback(await sign(TEST_SECRETS.CRYPTOCLOUD_SECRET_KEY), '999-nosuchplan-1')), 404, /unknown order/);
+    const row = await expectRefused(
+      JSON.stringify(postback(await sign(TEST_SECRETS.CRYPTOCLOUD_SECRET_KEY), '999-nosuchplan-1')),
+      404,
+      /unknown order/,
+    );
     expect(row).toMatchObject({ verified: true, outcome: 'unknown_order' });
   });
 
@@ -93,10 +131,17 @@ describe('CryptoCloud postback intake', () => {
     stack.sandbox.cryptocloud.dropPostbacks(1); // the gateway's own postback is lost; we send ours
     await stack.sandbox.cryptocloud.pay(invoiceId);
     const fields = postback(await sign(TEST_SECRETS.CRYPTOCLOUD_SECRET_KEY));
-    const form = new URLSearchParams({ ...fields, invoice_info: JSON.stringify(fields.invoice_info) } as Record<string, string>);
+    const form = new URLSearchParams({ ...fields, invoice_info: JSON.stringify(fields.invoice_info) } as Record<
+      string,
+      string
+    >);
     const answer = await send(form.toString(), 'application/x-www-form-urlencoded');
     expect(answer).toEqual({ status: 200, body: { ok: true } });
     expect((await auditRows()).at(-1)).toMatchObject({ verified: true, outcome: 'accepted', orderId: invoiceId });
-    await eventually('the invoice to settle', async () => (await stack.runtime.db.select().from(invoices).where(eq(invoices.id, invoiceId)))[0]?.status === 'paid');
+    await eventually(
+      'the invoice to settle',
+      async () =>
+        (await stack.runtime.db.select().from(invoices).where(eq(invoices.id, invoiceId)))[0]?.status === 'paid',
+    );
   });
 });
