@@ -6,8 +6,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { Bot, GrammyError, HttpError, InlineKeyboard, InputFile, webhookCallback } from 'grammy';
 import { autoRetry } from '@grammyjs/auto-retry';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from './server';
-import { TelegramSandboxError } from './telegram';
+import { startSandbox, type Sandbox } from '../server';
+import { TelegramSandboxError } from './index';
 
 const TOKEN = '4242:sandbox-test-token';
 const CHANNEL = -1001234567890;
