@@ -4,6 +4,7 @@ import { createInvoiceActivities } from './invoices';
 import { createNotificationActivities } from './notifications';
 import { createPayoutActivities } from './payouts';
 import { createReferralActivities } from './referrals';
+import { createResolutionActivities } from './resolutions';
 import { createSubscriptionActivities } from './subscriptions';
 
 export type { ActivityDeps } from './deps';
@@ -15,5 +16,6 @@ export function createActivities(deps: ActivityDeps) {
     ...createNotificationActivities(deps),
     ...createReferralActivities(deps),
     ...createPayoutActivities(deps),
+    ...createResolutionActivities(deps),
   };
 }

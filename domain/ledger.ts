@@ -30,6 +30,14 @@ export const accounts = {
   revenue: (line: string) => `revenue:${line}`,
   userOverpayment: (userId: number) => `payable:user:${userId}:overpayment`,
   latePayments: () => 'suspense:late-payments',
+  /** Money of a partly paid invoice that closed unresolved (needs_review): held for the user until an admin decides. */
+  userUnapplied: (userId: number) => `suspense:user:${userId}:unapplied`,
+  /** Money an admin kept for the user's next invoice (a resolution's "keep as balance"). */
+  userCredit: (userId: number) => `payable:user:${userId}:credit`,
+  /** Money an admin decided to give back, until the refund is paid out. */
+  userRefund: (userId: number) => `payable:user:${userId}:refund`,
+  /** Money an admin wrote off (with a reason in the memo). */
+  writtenOff: () => 'revenue:written-off',
   referrerHeld: (userId: number) => `referrer:${userId}:held`,
   referrerAvailable: (userId: number) => `referrer:${userId}:available`,
   referrerReserved: (userId: number) => `referrer:${userId}:reserved`,

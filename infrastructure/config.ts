@@ -49,6 +49,11 @@ export interface Config {
     /** Admins are reminded this often while a payout request waits for them. */
     reminderEveryMs: number;
   };
+  /** Admin resolution of money an invoice could not settle (needs_review, late_paid, overpaid). */
+  resolution: {
+    /** Admins are reminded this often while a case waits for a decision (or a refund for its payout). */
+    reminderEveryMs: number;
+  };
   /** The worker's own Prometheus endpoint (activations, removals, Telegram errors); off when unset. */
   worker: { metricsHost: string; metricsPort: number | undefined };
 }
@@ -325,6 +330,14 @@ export function loadConfig(env: Env = process.env): Config {
         }) ?? 1000n,
       reminderEveryMs:
         read.optional('PAYOUT_REMINDER_EVERY', {
+          expects: 'a duration like 12h',
+          default: '12h',
+          parse: positiveDuration,
+        }) ?? 0,
+    },
+    resolution: {
+      reminderEveryMs:
+        read.optional('RESOLUTION_REMINDER_EVERY', {
           expects: 'a duration like 12h',
           default: '12h',
           parse: positiveDuration,

@@ -5,3 +5,4 @@ export { commissionWorkflow } from './commission';
 export { payoutWorkflow } from './payout';
 export { invoiceRefundWorkflow } from './refund';
 export { redeliveryWorkflow } from './redelivery';
+export { resolutionWorkflow } from './resolution';

@@ -29,6 +29,7 @@ import type { Config } from '../config';
 import type { Database } from '../db/client';
 import { invoices, plans } from '../db/schema';
 import { createMoneyCommands } from './money-commands';
+import { createResolutionCommands } from './resolution-commands';
 
 export const invoiceWorkflowId = (invoiceId: string) => `invoice:${invoiceId}`;
 export const subscriptionWorkflowId = (userId: number, planId: string) => `subscription:${userId}:${planId}`;
@@ -61,7 +62,7 @@ export function subscriptionSettings(config: Pick<Config, 'subscription'>): Subs
 export function createCommands(deps: {
   client: Client;
   db: Database;
-  config: Pick<Config, 'temporal' | 'invoice' | 'subscription' | 'referral' | 'payout'>;
+  config: Pick<Config, 'temporal' | 'invoice' | 'subscription' | 'referral' | 'payout' | 'resolution'>;
 }) {
   const { client, db, config } = deps;
   const taskQueue = config.temporal.taskQueue;
@@ -100,6 +101,8 @@ export function createCommands(deps: {
   return {
     // Referral commissions, refunds, payouts and message replays (money-commands.ts).
     ...createMoneyCommands(deps),
+    // Admin resolutions of needs_review, late and overpaid money (resolution-commands.ts).
+    ...createResolutionCommands(deps),
 
     /**
      * The user's open invoice for this plan, or a new one. One open invoice per user and plan follows
