@@ -12,6 +12,7 @@ import { myPlan } from './features/my-plan';
 import { plansFeature } from './features/plans';
 import { profile } from './features/profile';
 import { referral } from './features/referral';
+import { resolutions } from './features/resolutions';
 import { start, termsGate } from './features/start';
 import { trial } from './features/trial';
 import { unhandled } from './features/unhandled';
@@ -52,8 +53,8 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): Bot<Bo
   features.use(start, help, language, joinRequests);
   features.use(termsGate);
   features.use(plansFeature, trial, myPlan, referral);
-  // Admin commands: only for ADMIN_IDS; anyone else falls through to the catch-all.
-  features.use(admin);
+  // Admin commands (and resolution buttons): only for ADMIN_IDS; anyone else falls through to the catch-all.
+  features.use(resolutions, admin);
   features.use(unhandled);
 
   // Only reached if the boundary's own reply fails in a way it does not catch: log, never crash the process.

@@ -31,6 +31,9 @@ import {
   UnknownInvoiceError,
   UnknownMessageError,
 } from '../infrastructure/temporal/money-commands';
+import { ResolutionRefusedError, UnknownResolutionError } from '../infrastructure/temporal/resolution-commands';
+import { parseAction, type ResolutionAction } from '../domain/resolution';
+import type { ResolutionView, ResolveResult } from '../workflows/resolution';
 import { InvoiceId, ProcessStatus, TelegramUserId } from '../workflows/search-attributes';
 
 export interface OpsDeps {
@@ -271,13 +274,49 @@ export async function refund(deps: OpsDeps, invoiceId: string, reason?: string) 
   }
 }
 
+/** Decides a resolution case as ops (audited with actor "ops"); `applied: false` when it was decided already. */
+export async function resolveCase(deps: OpsDeps, invoiceId: string, words: string[]): Promise<ResolveResult> {
+  const action = parseAction(words);
+  if (typeof action === 'string') throw new OpsError(`invoice ${invoiceId}: ${action}`);
+  return decideCase(deps, invoiceId, action);
+}
+
+/** Records that a decided refund was paid out in this transaction. */
+export async function refundPaid(deps: OpsDeps, invoiceId: string, txHash: string): Promise<ResolveResult> {
+  return decideCase(deps, invoiceId, { type: 'refundPaid', txHash });
+}
+
+async function decideCase(deps: OpsDeps, invoiceId: string, action: ResolutionAction): Promise<ResolveResult> {
+  try {
+    return await deps.commands.resolve(invoiceId, action, { actor: 'ops' });
+  } catch (error) {
+    if (error instanceof UnknownResolutionError) throw new OpsError(`no resolution case for invoice ${invoiceId}`);
+    if (error instanceof ResolutionRefusedError) throw new OpsError(error.message);
+    throw error;
+  }
+}
+
+/** One line about a case and its latest decision. */
+export function describeCase(view: ResolutionView): string {
+  const money = (minor: string) => `${fromMinor(BigInt(minor), view.currency)} ${view.currency}`;
+  const o = view.outcome;
+  const decided = o
+    ? `  decided: ${o.action.type === 'credit' ? `credit ${o.action.mode === 'extend' ? `${o.action.days} days` : 'balance'}` : o.action.type}${o.action.type === 'writeoff' ? ` (${o.action.reason})` : ''} of ${money(o.amountMinor)} by ${o.by.actor}${o.by.id ? ` ${o.by.id}` : ''}${o.refundPaid ? `, paid out in ${o.refundPaid.txHash}` : ''}`
+    : '';
+  return `${view.invoiceId}  ${view.status}  ${view.kinds.join('+') || '-'}  held ${money(view.heldMinor)}  user ${view.userId}  plan ${view.planId}${decided}`;
+}
+
 const USAGE = `usage: npm run ops -- <command> [arguments] [--json]
   stuck-invoices [--older-than 30m]   running invoices still pending or partly paid
   failed [--since 24h]                workflows that failed or timed out
   reconcile <invoiceId>               check an open invoice with the gateway now
   replay-delivery <outboxKey>         send a failed message again, once
   user <telegramId>                   a user's workflows and records
-  refund <invoiceId> [reason...]      mark a paid invoice refunded, reverse its commission`;
+  refund <invoiceId> [reason...]      mark a paid invoice refunded, reverse its commission
+  unresolved                          partial / late / overpaid money waiting for a decision or a refund payout
+  resolve <invoiceId> accept | credit <days> | balance | refund | writeoff <reason...>
+                                      decide such a case (accept: partial only)
+  refund-paid <invoiceId> <txHash>    record that a decided refund was paid out`;
 
 class UsageError extends Error {}
 
@@ -406,6 +445,34 @@ export async function runOps(
               : `invoice ${invoiceId} refunded${result.commissionReversed ? '; referral commission reversed' : ''}`,
         );
         return 0;
+      }
+      case 'unresolved': {
+        const views = await deps.commands.unresolved();
+        if (asJson) {
+          out(json(views));
+          return 0;
+        }
+        if (views.length === 0) out('no unresolved cases');
+        for (const v of views) out(describeCase(v));
+        return 0;
+      }
+      case 'resolve': {
+        const [invoiceId, ...words] = rest;
+        if (!invoiceId || words.length === 0) throw new UsageError('resolve needs an invoice id and an action');
+        const result = await resolveCase(deps, invoiceId, words);
+        if (asJson) out(json(result));
+        else if (!result.view.outcome) out(`invoice ${invoiceId}: nothing is held for it; nothing to decide`);
+        else out(`${result.applied ? 'decided' : 'already decided'}: ${describeCase(result.view)}`);
+        return result.applied ? 0 : 1;
+      }
+      case 'refund-paid': {
+        const [invoiceId, txHash] = rest;
+        if (!invoiceId || !txHash || rest.length !== 2)
+          throw new UsageError('refund-paid needs an invoice id and a transaction hash');
+        const result = await refundPaid(deps, invoiceId, txHash);
+        if (asJson) out(json(result));
+        else out(`${result.applied ? 'recorded' : 'already decided'}: ${describeCase(result.view)}`);
+        return result.applied ? 0 : 1;
       }
       default:
         throw new UsageError(command ? `unknown command "${command}"` : 'no command given');

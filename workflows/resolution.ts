@@ -219,7 +219,7 @@ export async function resolutionWorkflow(input: ResolutionInput): Promise<Resolu
       }
     },
     {
-      validator: ({ action, by }) => {
+      validator: ({ action, by }: ResolveRequest) => {
         const malformed = inputRefusal(action);
         if (malformed) throw new Error(malformed);
         if (!by || (by.actor !== 'admin' && by.actor !== 'ops')) throw new Error('who decides must be an admin or ops');

@@ -49,3 +49,12 @@ export const languageData = callbackData('lang', ['locale'] as const);
 /** Admin buttons on payout requests, sent by the payout workflow (workflows/payout.ts `payoutCallbacks`). */
 export const payoutApproveData = callbackData('payout:approve', ['payoutId'] as const);
 export const payoutRejectData = callbackData('payout:reject', ['payoutId'] as const);
+/** Admin buttons on resolution alerts, sent by the resolution workflow (workflows/resolution.ts `resolutionCallbacks`). */
+export const resolutionAcceptData = callbackData('res:accept', ['invoiceId'] as const);
+export const resolutionCreditData = callbackData('res:credit', ['invoiceId'] as const);
+export const resolutionExtendData = callbackData('res:extend', ['days', 'invoiceId'] as const);
+export const resolutionBalanceData = callbackData('res:balance', ['invoiceId'] as const);
+export const resolutionRefundData = callbackData('res:refund', ['invoiceId'] as const);
+export const resolutionWriteoffData = callbackData('res:writeoff', ['invoiceId'] as const);
+export const resolutionRefundPaidData = callbackData('res:refundpaid', ['invoiceId'] as const);
+export const resolutionMenuData = callbackData('res:menu', ['invoiceId'] as const);

@@ -154,6 +154,7 @@ admin-help =
     /export: users CSV · /export_refree: referral partners CSV
     /refree_add <user_id> <percent> · /refree_remove <user_id>
     /approve <payout_id> · /reject <payout_id> [reason] · /paid <payout_id> <tx_hash>
+    /resolve <invoice_id> accept | credit <days> | balance | refund | writeoff <reason> · /refundpaid <invoice_id> <tx_hash> · /unresolved
     Without plan_id, the first plan of /plans is used.
 admin-usage-activate = Usage: /activate <user_id> <days> [plan_id]: adds 1–3650 days (default plan: the first of /plans).
 admin-usage-edit = Usage: /edit <user_id> remove | setdays <days> [plan_id] | marktrial | resettrial (days 0–3650; 0 ends the subscription).
@@ -191,3 +192,74 @@ admin-payout-cannot-approve = ⚠️ Payout { $payoutId } is { $status }: it can
 admin-payout-cannot-reject = ⚠️ Payout { $payoutId } is { $status }: it cannot be rejected.
 admin-payout-cannot-markPaid = ⚠️ Payout { $payoutId } is { $status }: it cannot be marked as paid.
 admin-payout-bad-hash = ⚠️ That is not a transaction hash on the network of payout { $payoutId } (TRC20: 64 hexadecimal digits; BEP20 and ERC20: 0x and 64 hexadecimal digits).
+
+# Admin resolutions (workflow resolution:<invoiceId>)
+admin-resolution-open =
+    🧾 Invoice { $invoiceId } (user { $userId }) needs a decision: { $amount } { $currency } { $kind ->
+        [partial] arrived, less than the price, before the invoice expired.
+        [late] arrived after the invoice had closed unpaid.
+        [overpaid] arrived above the price.
+       *[other] arrived that the invoice could not settle ({ $kind }).
+    }
+    Accept it as paid (a partial payment only), credit the user (days of the plan, about { $days } at the plan's price, or a balance for the next invoice), refund it, or write it off.
+    Commands: /resolve { $invoiceId } accept | credit <days> | balance | refund | writeoff <reason>
+admin-resolution-reminder = ⏰ Invoice { $invoiceId } (user { $userId }): { $amount } { $currency } still waits for a decision.
+admin-resolution-refund-reminder = ⏰ The refund of { $amount } { $currency } for invoice { $invoiceId } (user { $userId }) is not paid out yet. Once sent: /refundpaid { $invoiceId } <transaction_hash>
+admin-resolution-decided =
+    ✅ Invoice { $invoiceId } (user { $userId }): { $amount } { $currency } { $action ->
+        [accept] accepted as paid; the subscription is activated.
+        [credit-extend] credited as { $days } days of the plan.
+        [credit-balance] kept as the user's balance for the next invoice.
+        [refund] to be refunded. Once sent: /refundpaid { $invoiceId } <transaction_hash>
+        [writeoff] written off: { $reason }
+       *[other] resolved.
+    } (by { $by })
+admin-resolution-refund-paid = ✅ The refund of { $amount } { $currency } for invoice { $invoiceId } (user { $userId }) was paid out in { $txHash } (by { $by }).
+resolution-accept-button = ✅ Accept as paid
+resolution-credit-button = 🎁 Credit
+resolution-refund-button = ↩️ Refund
+resolution-writeoff-button = 🗑 Write off
+resolution-refundPaid-button = 💸 Refund paid
+resolution-extend-button = ➕ Extend { $days } days
+resolution-balance-button = 💰 Keep as balance
+resolution-back-button = ← Back
+resolution-user-accepted = ✅ Your payment of { $amount } { $currency } for invoice { $invoiceId } was accepted as full payment. Your subscription is being activated.
+resolution-user-extended = 🎁 Your payment of { $amount } { $currency } for invoice { $invoiceId } was credited: { $days } days were added to your subscription.
+resolution-user-balance = 💰 Your payment of { $amount } { $currency } for invoice { $invoiceId } is kept as your balance for the next invoice.
+resolution-user-refund = ↩️ Your payment of { $amount } { $currency } for invoice { $invoiceId } will be refunded. We will tell you when it is sent.
+resolution-user-refund-paid = ✅ The refund of { $amount } { $currency } for invoice { $invoiceId } was sent. Transaction: { $txHash }
+resolution-user-closed = ℹ️ The payment case of invoice { $invoiceId } was closed by an admin. Write to support if you have questions.
+admin-usage-resolve = Usage: /resolve <invoice_id> accept | credit <days> | balance | refund | writeoff <reason>
+admin-usage-refundpaid = Usage: /refundpaid <invoice_id> <transaction_hash>
+admin-usage-unresolved = Usage: /unresolved (no arguments): cases waiting for a decision or a refund payout.
+admin-resolution-unknown = ⚠️ There is no open case for invoice “{ $invoiceId }”.
+admin-resolution-refused = ⚠️ Invoice { $invoiceId }: { $reason }.
+admin-resolution-done =
+    ✅ Invoice { $invoiceId }: { $amount } { $currency } { $action ->
+        [accept] accepted as paid; the subscription is activated.
+        [credit-extend] credited as { $days } days of the plan.
+        [credit-balance] kept as the user's balance.
+        [refund] to be refunded (payable). Once sent: /refundpaid { $invoiceId } <transaction_hash>
+        [writeoff] written off: { $reason }
+        [refund-paid] refunded in { $txHash }.
+       *[other] resolved.
+    }
+admin-resolution-already =
+    ℹ️ Invoice { $invoiceId } was already decided by { $by }: { $amount } { $currency } { $action ->
+        [accept] accepted as paid.
+        [credit-extend] credited as { $days } days.
+        [credit-balance] kept as the user's balance.
+        [refund] to be refunded{ $txHash ->
+            [none] , not paid out yet.
+           *[other] , paid out in { $txHash }.
+        }
+        [writeoff] written off: { $reason }
+       *[other] resolved.
+    }
+admin-resolution-nothing = ℹ️ Invoice { $invoiceId }: nothing is held for it any more; there is nothing to decide.
+admin-resolution-writeoff-prompt = Reply with the reason for writing off invoice { $invoiceId }. [writeoff:{ $invoiceId }]
+admin-resolution-txhash-prompt = Reply with the transaction hash of the refund for invoice { $invoiceId }. [refundpaid:{ $invoiceId }]
+admin-resolution-list-empty = ✅ No case waits for a decision.
+admin-resolution-list =
+    🧾 Waiting: { $count }
+    { $lines }

@@ -158,6 +158,7 @@ admin-help =
     /export: пользователи в CSV · /export_refree: реферальные партнёры в CSV
     /refree_add <user_id> <процент> · /refree_remove <user_id>
     /approve <payout_id> · /reject <payout_id> [причина] · /paid <payout_id> <tx_hash>
+    /resolve <invoice_id> accept | credit <дни> | balance | refund | writeoff <причина> · /refundpaid <invoice_id> <tx_hash> · /unresolved
     Без plan_id используется первый тариф из /plans.
 admin-usage-activate = Формат: /activate <user_id> <дни> [plan_id]: добавляет от 1 до 3650 дней (по умолчанию первый тариф из /plans).
 admin-usage-edit = Формат: /edit <user_id> remove | setdays <дни> [plan_id] | marktrial | resettrial (дни от 0 до 3650; 0 завершает подписку).
@@ -195,3 +196,74 @@ admin-payout-cannot-approve = ⚠️ Выплата { $payoutId } в состо�
 admin-payout-cannot-reject = ⚠️ Выплата { $payoutId } в состоянии { $status }: отклонить её нельзя.
 admin-payout-cannot-markPaid = ⚠️ Выплата { $payoutId } в состоянии { $status }: отметить её отправленной нельзя.
 admin-payout-bad-hash = ⚠️ Это не хеш транзакции в сети выплаты { $payoutId } (TRC20: 64 шестнадцатеричные цифры; BEP20 и ERC20: 0x и 64 шестнадцатеричные цифры).
+
+# Решения администратора (процесс resolution:<invoiceId>)
+admin-resolution-open =
+    🧾 Счёт { $invoiceId } (пользователь { $userId }) требует решения: { $amount } { $currency } { $kind ->
+        [partial] получено меньше цены до истечения счёта.
+        [late] получено после закрытия неоплаченного счёта.
+        [overpaid] получено сверх цены.
+       *[other] получено, но счёт не смог это учесть ({ $kind }).
+    }
+    Принять как оплату (только частичную), зачислить пользователю (дни тарифа, по цене тарифа около { $days }, или баланс на следующий счёт), вернуть или списать.
+    Команды: /resolve { $invoiceId } accept | credit <дни> | balance | refund | writeoff <причина>
+admin-resolution-reminder = ⏰ Счёт { $invoiceId } (пользователь { $userId }): { $amount } { $currency } всё ещё ждёт решения.
+admin-resolution-refund-reminder = ⏰ Возврат { $amount } { $currency } по счёту { $invoiceId } (пользователь { $userId }) ещё не выплачен. После отправки: /refundpaid { $invoiceId } <хэш_транзакции>
+admin-resolution-decided =
+    ✅ Счёт { $invoiceId } (пользователь { $userId }): { $amount } { $currency } { $action ->
+        [accept] приняты как оплата; подписка активируется.
+        [credit-extend] зачислены как { $days } дн. тарифа.
+        [credit-balance] сохранены на балансе пользователя для следующего счёта.
+        [refund] будут возвращены. После отправки: /refundpaid { $invoiceId } <хэш_транзакции>
+        [writeoff] списаны: { $reason }
+       *[other] учтены.
+    } ({ $by })
+admin-resolution-refund-paid = ✅ Возврат { $amount } { $currency } по счёту { $invoiceId } (пользователь { $userId }) выплачен в { $txHash } ({ $by }).
+resolution-accept-button = ✅ Принять как оплату
+resolution-credit-button = 🎁 Зачислить
+resolution-refund-button = ↩️ Вернуть
+resolution-writeoff-button = 🗑 Списать
+resolution-refundPaid-button = 💸 Возврат выплачен
+resolution-extend-button = ➕ Продлить на { $days } дн.
+resolution-balance-button = 💰 Оставить на балансе
+resolution-back-button = ← Назад
+resolution-user-accepted = ✅ Ваша оплата { $amount } { $currency } по счёту { $invoiceId } принята как полная. Подписка активируется.
+resolution-user-extended = 🎁 Ваша оплата { $amount } { $currency } по счёту { $invoiceId } зачтена: к подписке добавлено { $days } дн.
+resolution-user-balance = 💰 Ваша оплата { $amount } { $currency } по счёту { $invoiceId } сохранена на балансе для следующего счёта.
+resolution-user-refund = ↩️ Ваша оплата { $amount } { $currency } по счёту { $invoiceId } будет возвращена. Мы сообщим, когда она будет отправлена.
+resolution-user-refund-paid = ✅ Возврат { $amount } { $currency } по счёту { $invoiceId } отправлен. Транзакция: { $txHash }
+resolution-user-closed = ℹ️ Администратор закрыл вопрос по оплате счёта { $invoiceId }. Если есть вопросы, напишите в поддержку.
+admin-usage-resolve = Формат: /resolve <invoice_id> accept | credit <дни> | balance | refund | writeoff <причина>
+admin-usage-refundpaid = Формат: /refundpaid <invoice_id> <хэш_транзакции>
+admin-usage-unresolved = Формат: /unresolved (без аргументов): случаи, ждущие решения или выплаты возврата.
+admin-resolution-unknown = ⚠️ По счёту «{ $invoiceId }» нет открытого случая.
+admin-resolution-refused = ⚠️ Счёт { $invoiceId }: { $reason }.
+admin-resolution-done =
+    ✅ Счёт { $invoiceId }: { $amount } { $currency } { $action ->
+        [accept] приняты как оплата; подписка активируется.
+        [credit-extend] зачислены как { $days } дн. тарифа.
+        [credit-balance] сохранены на балансе пользователя.
+        [refund] будут возвращены (к выплате). После отправки: /refundpaid { $invoiceId } <хэш_транзакции>
+        [writeoff] списаны: { $reason }
+        [refund-paid] возвращены в { $txHash }.
+       *[other] учтены.
+    }
+admin-resolution-already =
+    ℹ️ По счёту { $invoiceId } уже решил { $by }: { $amount } { $currency } { $action ->
+        [accept] приняты как оплата.
+        [credit-extend] зачислены как { $days } дн.
+        [credit-balance] сохранены на балансе пользователя.
+        [refund] к возврату{ $txHash ->
+            [none] , ещё не выплачены.
+           *[other] , выплачены в { $txHash }.
+        }
+        [writeoff] списаны: { $reason }
+       *[other] учтены.
+    }
+admin-resolution-nothing = ℹ️ Счёт { $invoiceId }: по нему больше ничего не удерживается, решать нечего.
+admin-resolution-writeoff-prompt = Ответьте причиной списания по счёту { $invoiceId }. [writeoff:{ $invoiceId }]
+admin-resolution-txhash-prompt = Ответьте хэшем транзакции возврата по счёту { $invoiceId }. [refundpaid:{ $invoiceId }]
+admin-resolution-list-empty = ✅ Ни один случай не ждёт решения.
+admin-resolution-list =
+    🧾 Ждут: { $count }
+    { $lines }
