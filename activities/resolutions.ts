@@ -5,7 +5,8 @@
  * workflow's way in.
  */
 import { ApplicationFailure } from '@temporalio/activity';
-import { and, eq, inArray, or, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, or, sql } from 'drizzle-orm';
+import { pickLocale } from '../bot/i18n';
 import { accounts } from '../domain/ledger';
 import { fromMinor } from '../domain/money';
 import {
@@ -17,7 +18,7 @@ import {
   type ResolutionAction,
   type ResolutionKind,
 } from '../domain/resolution';
-import { auditLog, ledgerEntries, plans } from '../infrastructure/db/schema';
+import { auditLog, ledgerEntries, outboxMessages, plans, users } from '../infrastructure/db/schema';
 import type { OpenResolutionInput } from '../infrastructure/temporal/resolution-commands';
 import { lockAccount } from './balances';
 import type { ActivityDeps } from './deps';
@@ -72,6 +73,54 @@ export function createResolutionActivities(deps: ActivityDeps) {
   const { db } = deps;
 
   return {
+    /**
+     * Every admin's alert and reminder of this round is edited to show the decision under its text,
+     * its buttons gone, so no admin presses a stale button (each edit re-renders the message from the
+     * outbox, so a second decision, refund paid, replaces the first line instead of adding to it).
+     * An edit Telegram refuses is logged and skipped: the decision stands and admins were told anyway.
+     */
+    async markResolutionAlerts(input: {
+      invoiceId: string;
+      runId: string;
+      round: number;
+      message: string;
+      vars: Record<string, string>;
+    }): Promise<{ edited: number }> {
+      const prefix = `resolution:${input.invoiceId}:${input.runId}:${input.round}:`;
+      const rows = await db
+        .select({
+          key: outboxMessages.key,
+          chatId: outboxMessages.chatId,
+          messageId: outboxMessages.messageId,
+          payload: outboxMessages.payload,
+          language: users.language,
+          telegramLanguage: users.telegramLanguage,
+        })
+        .from(outboxMessages)
+        .leftJoin(users, eq(users.id, outboxMessages.chatId))
+        .where(
+          and(
+            sql`starts_with(${outboxMessages.key}, ${prefix})`,
+            eq(outboxMessages.status, 'sent'),
+            isNotNull(outboxMessages.messageId),
+          ),
+        );
+      let edited = 0;
+      for (const row of rows) {
+        if (!/:(alert|reminder):\d+:admin:/.test(row.key) || !row.payload || row.messageId === null) continue;
+        const locale = pickLocale(row.language, row.telegramLanguage ?? undefined);
+        const original = deps.translate(locale, row.payload.message, row.payload.vars);
+        const outcome = deps.translate(locale, input.message, input.vars);
+        try {
+          await deps.telegram.editMessageText(row.chatId, row.messageId, `${original}\n\n${outcome}`.slice(0, 4096));
+          edited += 1;
+        } catch (error) {
+          deps.logger.warn({ key: row.key, err: error }, 'resolution alert not edited');
+        }
+      }
+      return { edited };
+    },
+
     /** From the invoice workflow at needs_review, late_paid and overpaid: starts or feeds `resolution:<invoiceId>`. */
     async openResolution(input: OpenResolutionInput): Promise<void> {
       await deps.commands.openResolution(input);

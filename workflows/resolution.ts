@@ -275,10 +275,19 @@ export async function resolutionWorkflow(input: ResolutionInput): Promise<Resolu
     });
   }
   async function tellAdmins(outcome: ResolutionOutcome, step: 'decided' | 'refund-paid'): Promise<void> {
+    const outcomeText = outcomeVars(outcome);
+    // First the alerts (buttons gone, the decision under them), so the Update answers after that.
+    await acts.markResolutionAlerts({
+      invoiceId,
+      runId,
+      round: outcome.round,
+      message: 'admin-resolution-done',
+      vars: { ...outcomeText, action: step === 'refund-paid' ? 'refund-paid' : outcomeText.action },
+    });
     await acts.notifyAdmins({
       key: `resolution:${invoiceId}:${runId}:${outcome.round}:${step}`,
       message: step === 'refund-paid' ? 'admin-resolution-refund-paid' : 'admin-resolution-decided',
-      vars: outcomeVars(outcome),
+      vars: outcomeText,
     });
   }
 

@@ -6,7 +6,7 @@
  * `/refundpaid <invoiceId> <txhash>`, `/unresolved`.
  *
  * Every decision is the workflow's `resolve` Update: of two admins acting at once one decides, the
- * other is told what was decided, and the alert they pressed is edited to show it. Successful
+ * other is told what was decided; every admin's alert is edited to show the decision. Successful
  * decisions are audited by the workflow (with the money movement); refusals here.
  */
 import { Composer, InlineKeyboard } from 'grammy';
@@ -163,13 +163,12 @@ function mainKeyboard(ctx: BotContext, view: ResolutionView): InlineKeyboard {
   return keyboard;
 }
 
-/** Shows the answer on the pressed message: the outcome under the alert's text, the buttons gone. */
+/**
+ * Answers the press. The alert itself (every admin's copy) is edited by the workflow when a decision
+ * is made, before the Update answers, so the loser of a race finds it already showing the decision.
+ */
 async function showOnAlert(ctx: BotContext, answer: Answer): Promise<void> {
-  await ctx.answerCallbackQuery(answer.applied ? {} : { text: answer.text.slice(0, 200), show_alert: true });
-  const original = ctx.callbackQuery?.message?.text ?? '';
-  await ctx
-    .editMessageText(`${original}\n\n${answer.text}`.slice(0, 4096))
-    .catch((error: unknown) => ctx.deps.logger.debug({ err: error }, 'resolution alert left as it was'));
+  await ctx.answerCallbackQuery({ text: answer.text.slice(0, 200), show_alert: !answer.applied });
 }
 
 async function pressed(ctx: BotContext, invoiceId: string, action: ResolutionAction): Promise<void> {
