@@ -142,6 +142,17 @@ export async function resolutionWorkflow(input: ResolutionInput): Promise<Resolu
     outcomes: [],
     remindersSent: 0,
   };
+  /** The main loop is sending an alert or reminder (a decision waits for it before editing them). */
+  let alerting = false;
+  /** The main loop's messages to admins about this case. */
+  const alertAdmins = async (n: Parameters<typeof acts.notifyAdmins>[0]) => {
+    alerting = true;
+    try {
+      await acts.notifyAdmins(n);
+    } finally {
+      alerting = false;
+    }
+  };
   /** The status a decision in progress started from (restored if the decision fails). */
   let decidingFrom: ResolutionStatus | undefined;
 
@@ -276,6 +287,8 @@ export async function resolutionWorkflow(input: ResolutionInput): Promise<Resolu
   }
   async function tellAdmins(outcome: ResolutionOutcome, step: 'decided' | 'refund-paid'): Promise<void> {
     const outcomeText = outcomeVars(outcome);
+    // An alert or reminder still being sent is edited too, once it is out.
+    await condition(() => !alerting);
     // First the alerts (buttons gone, the decision under them), so the Update answers after that.
     await acts.markResolutionAlerts({
       invoiceId,
@@ -318,7 +331,7 @@ export async function resolutionWorkflow(input: ResolutionInput): Promise<Resolu
     }
     setStatus('open');
     let alerts = 1;
-    await acts.notifyAdmins({
+    await alertAdmins({
       key: `resolution:${invoiceId}:${runId}:${view.round}:alert:${alerts}`,
       message: 'admin-resolution-open',
       vars: vars(),
@@ -335,7 +348,7 @@ export async function resolutionWorkflow(input: ResolutionInput): Promise<Resolu
         seenVersion = moneyVersion;
         await refreshHeld();
         alerts += 1;
-        await acts.notifyAdmins({
+        await alertAdmins({
           key: `resolution:${invoiceId}:${runId}:${view.round}:alert:${alerts}`,
           message: 'admin-resolution-open',
           vars: vars(),
@@ -346,7 +359,7 @@ export async function resolutionWorkflow(input: ResolutionInput): Promise<Resolu
       if (currentStatus() === 'resolving') continue;
       view.remindersSent += 1;
       const refundPending = view.status === 'refund_pending';
-      await acts.notifyAdmins({
+      await alertAdmins({
         key: `resolution:${invoiceId}:${runId}:${view.round}:reminder:${view.remindersSent}`,
         message: refundPending ? 'admin-resolution-refund-reminder' : 'admin-resolution-reminder',
         vars: refundPending ? outcomeVars(view.outcome!) : vars(),
