@@ -20,11 +20,11 @@ describe('npm run dev', () => {
       output += chunk.toString();
     });
     try {
-      const apiUrl = await eventually(
-        'the api address in the output',
-        () => /api\s+(http:\/\/\S+)/.exec(output)?.[1],
-        90_000,
-      );
+      // The address lines are printed one by one before the "is running" line: wait for that one,
+      // not for the first address, so every line the test reads is already there.
+      await eventually('the "is running" line in the output', () => /tg-commerce is running/.test(output), 90_000);
+      const apiUrl = /api\s+(http:\/\/\S+)/.exec(output)?.[1];
+      expect(apiUrl, output).toBeDefined();
       expect(output).toMatch(/temporal UI\s+http:\/\/127\.0\.0\.1:\d+/);
       const response = await fetch(`${apiUrl}/health`);
       expect(response.status).toBe(200);
