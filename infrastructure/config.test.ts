@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, loadConfig, PROVIDER_CREDENTIALS } from './config';
 
 const valid = {
   DATABASE_URL: 'postgres://app@127.0.0.1:5432/tg_commerce',
@@ -108,6 +108,18 @@ describe('configuration', () => {
     expect(problemsOf({ ...valid, SUBSCRIPTION_GRACE_PERIOD: '-1d' })).toEqual([
       expect.stringMatching(/^SUBSCRIPTION_GRACE_PERIOD is malformed/),
     ]);
+  });
+
+  it('lets a process do without the provider credentials it never uses, still validating given ones', () => {
+    const env = { DATABASE_URL: valid.DATABASE_URL };
+    expect(problemsOf(env).length).toBe(PROVIDER_CREDENTIALS.length);
+    const config = loadConfig(env, { notNeeded: PROVIDER_CREDENTIALS });
+    expect(config.telegram.botToken).toBe('');
+    expect(config.cryptocloud.secretKey).toBe('');
+    expect(() => loadConfig({}, { notNeeded: PROVIDER_CREDENTIALS })).toThrow(/DATABASE_URL is missing/);
+    expect(() => loadConfig({ ...env, TELEGRAM_BOT_TOKEN: 'nope' }, { notNeeded: PROVIDER_CREDENTIALS })).toThrow(
+      /TELEGRAM_BOT_TOKEN is malformed/,
+    );
   });
 
   it('never echoes a secret value in its messages', () => {

@@ -73,7 +73,10 @@ interface Spec<T> {
 
 class Reader {
   readonly problems: string[] = [];
-  constructor(private readonly env: Env) {}
+  constructor(
+    private readonly env: Env,
+    private readonly notNeeded: ReadonlySet<string> = new Set(),
+  ) {}
 
   optional<T = string>(name: string, spec: Spec<T>): T | undefined {
     const raw = this.env[name]?.trim() || spec.default;
@@ -87,12 +90,14 @@ class Reader {
     }
   }
 
-  required<T = string>(name: string, spec: Spec<T>): T {
+  /** Missing: a problem, unless the process said it does not need it (then the empty string). */
+  required(name: string, spec: Spec<string>): string {
     const value = this.optional(name, spec);
+    if (value === undefined && this.notNeeded.has(name)) return '';
     if (value === undefined && !this.problems.some((p) => p.startsWith(`${name} `))) {
       this.problems.push(`${name} is missing: expected ${spec.expects}`);
     }
-    return value as T;
+    return value as string;
   }
 }
 
@@ -138,8 +143,24 @@ const positiveDurationList = (raw: string) => {
   return list;
 };
 
-export function loadConfig(env: Env = process.env): Config {
-  const read = new Reader(env);
+/**
+ * What only the processes that talk to Telegram and the gateway themselves need (api, bot, worker).
+ * The ops CLI acts through Temporal and the database, so it loads the configuration without them.
+ */
+export const PROVIDER_CREDENTIALS = [
+  'TELEGRAM_BOT_TOKEN',
+  'TELEGRAM_WEBHOOK_SECRET',
+  'CRYPTOCLOUD_API_KEY',
+  'CRYPTOCLOUD_SECRET_KEY',
+  'CRYPTOCLOUD_SHOP_ID',
+] as const;
+
+/**
+ * `notNeeded`: required variables this process never uses; when missing they are '' instead of a
+ * problem (when given, they are still validated).
+ */
+export function loadConfig(env: Env = process.env, options: { notNeeded?: readonly string[] } = {}): Config {
+  const read = new Reader(env, new Set(options.notNeeded));
   const nodeEnv =
     read.optional('NODE_ENV', {
       expects: 'development, test or production',
