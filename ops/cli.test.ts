@@ -6,6 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../infrastructure/config';
@@ -215,6 +216,7 @@ describe('ops CLI start-up', () => {
   /** The CLI as its own process with nothing but PATH in its environment (like `env -i PATH=...`). */
   const bare = (...args: string[]) =>
     spawnSync(process.execPath, ['--import', 'tsx', 'ops/cli.ts', ...args], {
+      cwd: fileURLToPath(new URL('..', import.meta.url)),
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
       encoding: 'utf8',
       timeout: 30_000,

@@ -147,14 +147,20 @@ export async function startDevStack(
     await registerCommandMenu(bot);
 
     if (options.settingsFile) {
-      const remove = writeDevStackFile(
-        devStackSettings(config),
-        [`api ${apiUrl}`, `sandbox ${sandbox.url}`],
-        options.settingsFile,
-      );
-      // Stopped first (services stop in reverse): no tool is pointed at a stack on its way down.
-      services.push({ stop: async () => remove() });
+      try {
+        const remove = writeDevStackFile(
+          devStackSettings(config),
+          [`api ${apiUrl}`, `sandbox ${sandbox.url}`],
+          options.settingsFile,
+        );
+        // Stopped first (services stop in reverse): no tool is pointed at a stack on its way down.
+        services.push({ stop: async () => remove() });
+      } catch (error) {
+        // A read-only checkout still gets a running stack; only the ops CLI then needs DATABASE_URL.
+        log(`(could not write ${options.settingsFile}: ${error instanceof Error ? error.message : String(error)})`);
+      }
     }
+
     log(`api          ${apiUrl}   (health: ${apiUrl}/health)`);
     log(`temporal     ${temporal.address}`);
     log(`temporal UI  ${config.temporal.uiUrl}`);

@@ -4,13 +4,17 @@
  * SIGTERM shuts everything down cleanly (and takes the stack's settings file with it).
  */
 import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { DEV_STACK_FILE, readDevStackFile } from '../../infrastructure/processes/dev-stack-file';
 import { eventually } from '../eventually';
 
+const checkout = fileURLToPath(new URL('../..', import.meta.url));
+
 /** `npm run ops -- <args>` as a newcomer runs it: no DATABASE_URL, no Temporal settings, no .env. */
 function newcomerOps(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const npm = spawn('npm', ['run', '--silent', 'ops', '--', ...args], {
+    cwd: checkout,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -24,6 +28,7 @@ function newcomerOps(args: string[]): Promise<{ code: number | null; stdout: str
 describe('npm run dev', () => {
   it('serves /health with 200, lets the ops CLI in with no setup, and stops cleanly on SIGTERM', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'infrastructure/processes/dev.ts', '--ephemeral'], {
+      cwd: checkout,
       env: { ...process.env, LOG_LEVEL: 'warn', DATABASE_URL: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -3,6 +3,7 @@
  * join requests from strangers, and a removed member who pays again.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { and, eq } from 'drizzle-orm';
 import { Api } from 'grammy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -49,7 +50,11 @@ function spawnWorker(): ChildProcess {
       TEMPORAL_TASK_QUEUE: stack.config.temporal.taskQueue,
     }),
   };
-  return spawn(process.execPath, ['--import', 'tsx', 'infrastructure/processes/worker.ts'], { env, stdio: 'ignore' });
+  return spawn(process.execPath, ['--import', 'tsx', 'infrastructure/processes/worker.ts'], {
+    cwd: fileURLToPath(new URL('../..', import.meta.url)),
+    env,
+    stdio: 'ignore',
+  });
 }
 
 describe('reliability', () => {
