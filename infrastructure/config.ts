@@ -73,7 +73,10 @@ interface Spec<T> {
 
 class Reader {
   readonly problems: string[] = [];
-  constructor(private readonly env: Env) {}
+  constructor(
+    private readonly env: Env,
+    private readonly notNeeded: ReadonlySet<string> = new Set(),
+  ) {}
 
   optional<T = string>(name: string, spec: Spec<T>): T | undefined {
     const raw = this.env[name]?.trim() || spec.default;
@@ -87,12 +90,14 @@ class Reader {
     }
   }
 
-  required<T = string>(name: string, spec: Spec<T>): T {
+  /** Missing: a problem, unless the process said it does not need it (then the empty string). */
+  required(name: string, spec: Spec<string>): string {
     const value = this.optional(name, spec);
+    if (value === undefined && this.notNeeded.has(name)) return '';
     if (value === undefined && !this.problems.some((p) => p.startsWith(`${name} `))) {
       this.problems.push(`${name} is missing: expected ${spec.expects}`);
     }
-    return value as T;
+    return value as string;
   }
 }
 
@@ -130,14 +135,32 @@ const positiveDuration = (raw: string) => {
   if (ms <= 0) throw new Error('must be longer than 0');
   return ms;
 };
-const durationList = (raw: string) => {
+/** Every duration in the list drives a timer, so none may be 0. */
+const positiveDurationList = (raw: string) => {
   const list = parseDurationList(raw);
   if (list.length === 0) throw new Error('empty list');
+  if (list.some((ms) => ms <= 0)) throw new Error('every duration must be longer than 0');
   return list;
 };
 
-export function loadConfig(env: Env = process.env): Config {
-  const read = new Reader(env);
+/**
+ * What only the processes that talk to Telegram and the gateway themselves need (api, bot, worker).
+ * The ops CLI acts through Temporal and the database, so it loads the configuration without them.
+ */
+export const PROVIDER_CREDENTIALS = [
+  'TELEGRAM_BOT_TOKEN',
+  'TELEGRAM_WEBHOOK_SECRET',
+  'CRYPTOCLOUD_API_KEY',
+  'CRYPTOCLOUD_SECRET_KEY',
+  'CRYPTOCLOUD_SHOP_ID',
+] as const;
+
+/**
+ * `notNeeded`: required variables this process never uses; when missing they are '' instead of a
+ * problem (when given, they are still validated).
+ */
+export function loadConfig(env: Env = process.env, options: { notNeeded?: readonly string[] } = {}): Config {
+  const read = new Reader(env, new Set(options.notNeeded));
   const nodeEnv =
     read.optional('NODE_ENV', {
       expects: 'development, test or production',
@@ -276,22 +299,27 @@ export function loadConfig(env: Env = process.env): Config {
     },
     invoice: {
       ttlMs:
-        read.optional('INVOICE_TTL', { expects: 'a duration like 60m', default: '60m', parse: parseDuration }) ?? 0,
+        read.optional('INVOICE_TTL', {
+          expects: 'a duration longer than 0 like 60m',
+          default: '60m',
+          parse: positiveDuration,
+        }) ?? 0,
       reconcileAtMs:
         read.optional('INVOICE_RECONCILE_SCHEDULE', {
-          expects: 'comma-separated offsets from invoice creation like 1m,2m,5m,10m,20m,30m',
+          expects: 'comma-separated offsets (each longer than 0) from invoice creation like 1m,2m,5m,10m,20m,30m',
           default: '1m,2m,5m,10m,20m,30m',
-          parse: durationList,
+          parse: positiveDurationList,
         }) ?? [],
       reconcileEveryMs:
         read.optional('INVOICE_RECONCILE_EVERY', {
-          expects: 'a duration like 1h',
+          expects: 'a duration longer than 0 like 1h',
           default: '1h',
-          parse: parseDuration,
+          parse: positiveDuration,
         }) ?? 0,
       latePaymentWindowMs:
+        // 0 is allowed: no late payment is looked for after expiry.
         read.optional('INVOICE_LATE_PAYMENT_WINDOW', {
-          expects: 'a duration like 24h',
+          expects: 'a duration like 24h (0 for none)',
           default: '24h',
           parse: parseDuration,
         }) ?? 0,
@@ -299,13 +327,14 @@ export function loadConfig(env: Env = process.env): Config {
     subscription: {
       reminderOffsetsMs:
         read.optional('SUBSCRIPTION_REMINDERS', {
-          expects: 'comma-separated durations before expiry like 3d,1d',
+          expects: 'comma-separated durations (each longer than 0) before expiry like 3d,1d',
           default: '3d,1d',
-          parse: durationList,
+          parse: positiveDurationList,
         }) ?? [],
       gracePeriodMs:
+        // 0 is allowed: access ends at expiry.
         read.optional('SUBSCRIPTION_GRACE_PERIOD', {
-          expects: 'a duration like 1d',
+          expects: 'a duration like 1d (0 for none)',
           default: '1d',
           parse: parseDuration,
         }) ?? 0,
@@ -314,7 +343,12 @@ export function loadConfig(env: Env = process.env): Config {
     },
     referral: {
       holdMs:
-        read.optional('REFERRAL_HOLD', { expects: 'a duration like 7d', default: '7d', parse: parseDuration }) ?? 0,
+        // 0 is allowed: a commission is available at once.
+        read.optional('REFERRAL_HOLD', {
+          expects: 'a duration like 7d (0 for none)',
+          default: '7d',
+          parse: parseDuration,
+        }) ?? 0,
     },
     payout: {
       minimumMinor:
@@ -325,7 +359,7 @@ export function loadConfig(env: Env = process.env): Config {
         }) ?? 1000n,
       reminderEveryMs:
         read.optional('PAYOUT_REMINDER_EVERY', {
-          expects: 'a duration like 12h',
+          expects: 'a duration longer than 0 like 12h',
           default: '12h',
           parse: positiveDuration,
         }) ?? 0,

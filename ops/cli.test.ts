@@ -2,13 +2,20 @@
  * The ops CLI against the real stack: stuck invoices found through Temporal visibility and
  * reconciled, failed messages replayed exactly once, failed workflows listed, clear refusals.
  */
+import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError } from '../infrastructure/config';
+import { writeDevStackFile } from '../infrastructure/processes/dev-stack-file';
+import { publicScratchDir } from '../test/scratch';
 import { invoices, outboxMessages } from '../infrastructure/db/schema';
 import { InvoiceId, ProcessStatus, TelegramUserId } from '../workflows/search-attributes';
 import { eventually, startStack, type Stack } from '../test/harness';
-import { failedWorkflows, runOps, stuckInvoices, userReport, type OpsDeps } from './cli';
+import { COMMANDS, failedWorkflows, loadOpsConfig, runOps, stuckInvoices, userReport, type OpsDeps } from './cli';
 
 let stack: Stack;
 let deps: OpsDeps;
@@ -202,5 +209,90 @@ describe('ops CLI', () => {
     await stack.runtime.commands.cancelInvoice(invoiceId, 'test');
     expect((await ops('frobnicate')).code).toBe(2);
     expect((await ops()).code).toBe(2);
+  });
+});
+
+describe('ops CLI start-up', () => {
+  /** The CLI as its own process with nothing but PATH in its environment (like `env -i PATH=...`). */
+  const bare = (...args: string[]) =>
+    spawnSync(process.execPath, ['--import', 'tsx', 'ops/cli.ts', ...args], {
+      cwd: fileURLToPath(new URL('..', import.meta.url)),
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+
+  it('--help needs no configuration and lists every command with a description', () => {
+    const source = readFileSync(new URL('./cli.ts', import.meta.url), 'utf8');
+    const handled = [...source.matchAll(/^ {6}case '([\w-]+)':/gm)].map((match) => match[1]!);
+    expect(handled.length).toBeGreaterThan(5);
+    expect([...COMMANDS].sort()).toEqual([...handled].sort());
+    for (const args of [['--help'], ['stuck-invoices', '-h']]) {
+      const result = bare(...args);
+      expect(result.status, `${args.join(' ')}: ${result.stderr}`).toBe(0);
+      expect(result.stderr).toBe('');
+      for (const command of handled)
+        expect(result.stdout, `${command} in --help`).toMatch(new RegExp(`^  ${command}\\b.*\\S\\s{2,}\\w`, 'm'));
+      expect(result.stdout).toContain('.data/dev-stack.env');
+    }
+  });
+
+  it('refuses an unknown command with the usage before reading any configuration', () => {
+    const result = bare('frobnicate');
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('error: unknown command "frobnicate"');
+    expect(result.stderr).toContain('stuck-invoices');
+    expect(result.stderr).not.toContain('DATABASE_URL');
+  });
+
+  it("uses a running dev stack's settings file only when DATABASE_URL is not set, and names a stale one", async () => {
+    const dir = publicScratchDir('tgc-ops-');
+    const file = join(dir, 'dev-stack.env');
+    try {
+      const remove = writeDevStackFile(
+        {
+          DATABASE_URL: 'postgres://dev@127.0.0.1:5432/tg_commerce_dev',
+          TEMPORAL_ADDRESS: '127.0.0.1:17233',
+          TEMPORAL_TASK_QUEUE: 'dev-queue',
+          REFERRAL_HOLD: '4s',
+        },
+        [],
+        file,
+      );
+      const notes: string[] = [];
+      const env: Record<string, string | undefined> = { TEMPORAL_TASK_QUEUE: 'mine' };
+      const config = loadOpsConfig(env, (line) => notes.push(line), file);
+      expect(config.databaseUrl).toBe('postgres://dev@127.0.0.1:5432/tg_commerce_dev');
+      expect(config.temporal.address).toBe('127.0.0.1:17233');
+      // The environment wins over the file, variable by variable.
+      expect(config.temporal.taskQueue).toBe('mine');
+      expect(config.referral.holdMs).toBe(4000);
+      expect(notes).toEqual([expect.stringContaining(`pid ${process.pid}`)]);
+
+      // A deployment's own DATABASE_URL: the file is not looked at.
+      const deployed = loadOpsConfig({ DATABASE_URL: 'postgres://ops@db/prod' }, () => {}, file);
+      expect(deployed.temporal.address).toBe('127.0.0.1:7233');
+
+      remove();
+      expect(() => readFileSync(file)).toThrow(/ENOENT/);
+
+      // Left behind by a stack that was killed: ignored, and the error says why.
+      const exited = spawn(process.execPath, ['-e', '']);
+      await new Promise((resolve) => exited.once('exit', resolve));
+      writeFileSync(file, `DEV_STACK_PID=${exited.pid}\nDATABASE_URL=postgres://gone@127.0.0.1/x\n`);
+      let error: unknown;
+      try {
+        loadOpsConfig({}, () => {}, file);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).problems).toEqual([
+        expect.stringMatching(/^DATABASE_URL is missing/),
+        expect.stringContaining(`is stale: the dev stack that wrote it (pid ${exited.pid}) is no longer running`),
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

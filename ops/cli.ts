@@ -11,7 +11,7 @@ import { referrerBalances } from '../activities/balances';
 import { INVOICE_ID_PATTERN } from '../domain/invoice';
 import { parseDuration } from '../domain/duration';
 import { fromMinor } from '../domain/money';
-import { ConfigError, loadConfig, loadDotEnv, type Config } from '../infrastructure/config';
+import { ConfigError, loadConfig, loadDotEnv, PROVIDER_CREDENTIALS, type Config } from '../infrastructure/config';
 import type { Database } from '../infrastructure/db/client';
 import {
   invoices,
@@ -24,6 +24,7 @@ import {
   users,
 } from '../infrastructure/db/schema';
 import { createLogger } from '../infrastructure/logger';
+import { DEV_STACK_FILE, loadDevStackSettings } from '../infrastructure/processes/dev-stack-file';
 import { createRuntime } from '../infrastructure/processes/runtime';
 import { invoiceWorkflowId, type Commands } from '../infrastructure/temporal/commands';
 import {
@@ -279,6 +280,18 @@ const USAGE = `usage: npm run ops -- <command> [arguments] [--json]
   user <telegramId>                   a user's workflows and records
   refund <invoiceId> [reason...]      mark a paid invoice refunded, reverse its commission`;
 
+/** The command names, read from USAGE (so a command added there is known to the start-up checks). */
+export const COMMANDS = [...USAGE.matchAll(/^ {2}([a-z][\w-]*)/gm)].map((match) => match[1]!);
+
+/** `--help`: the commands and where the CLI gets its settings. Needs no configuration. */
+export const HELP = `${USAGE}
+  help, --help                        this text
+
+Settings: the environment or a .env file in the working directory (DATABASE_URL, TEMPORAL_ADDRESS,
+TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE, TEMPORAL_UI_URL; see .env.example). Without DATABASE_URL, the
+settings a running \`npm run dev\` left in .data/dev-stack.env are used. Exit codes: 0 done, 1 refused or
+unknown id, 2 usage or configuration error.`;
+
 class UsageError extends Error {}
 
 function option(args: string[], name: string): string | undefined {
@@ -423,14 +436,67 @@ export async function runOps(
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  loadDotEnv();
-  let code = 1;
+/**
+ * What the CLI does before it needs any configuration: `--help`, and refusing a command it does not
+ * know. Returns the exit code when that is all there is to do.
+ */
+export function preflight(
+  argv: string[],
+  out: (line: string) => void = console.log,
+  err: (line: string) => void = console.error,
+): number | undefined {
+  const args = argv.filter((arg) => arg !== '--json');
+  if (args.includes('--help') || args.includes('-h') || args[0] === 'help') {
+    out(HELP);
+    return 0;
+  }
+  const command = args[0];
+  if (!command || !COMMANDS.includes(command)) {
+    err(`error: ${command ? `unknown command "${command}"` : 'no command given'}\n${USAGE}`);
+    return 2;
+  }
+  return undefined;
+}
+
+/**
+ * The configuration of a CLI run: the environment (and .env), else the settings of a dev stack
+ * running in this checkout. Telegram and CryptoCloud credentials are not needed: every command acts
+ * through Temporal and the database.
+ */
+export function loadOpsConfig(
+  env: Record<string, string | undefined> = process.env,
+  note: (line: string) => void = console.error,
+  file = DEV_STACK_FILE,
+): Config {
+  const { loaded, stale } = loadDevStackSettings(env, file);
+  if (loaded) note(`(using the settings of the dev stack running as pid ${loaded.pid}, from ${file})`);
   try {
-    const config = loadConfig();
+    return loadConfig(env, { notNeeded: PROVIDER_CREDENTIALS });
+  } catch (error) {
+    if (error instanceof ConfigError && !env.DATABASE_URL) {
+      const hint = stale
+        ? `${file} is stale: the dev stack that wrote it (pid ${stale.pid}) is no longer running.`
+        : 'No dev stack is running in this checkout either.';
+      throw new ConfigError([
+        ...error.problems,
+        `${hint} Start one with \`npm run dev\`, or set DATABASE_URL (and TEMPORAL_ADDRESS, ...) for your deployment.`,
+      ]);
+    }
+    throw error;
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const argv = process.argv.slice(2);
+  let code = preflight(argv);
+  if (code !== undefined) process.exit(code);
+  loadDotEnv();
+  code = 1;
+  try {
+    const config = loadOpsConfig();
     const runtime = await createRuntime(config, 'ops', createLogger('warn', 'ops'));
     try {
-      code = await runOps(process.argv.slice(2), {
+      code = await runOps(argv, {
         db: runtime.db,
         client: runtime.temporal.client,
         commands: runtime.commands,
