@@ -40,8 +40,10 @@ export function csvOptions(numeric: ReadonlySet<number> = new Set()): Options {
     cast: {
       boolean: (value) => String(value),
       date: (value) => value.toISOString(),
+      // Only a leading minus can make a plain number look like a formula; a per-field options object costs
+      // csv-stringify a normalisation per cell, so it is returned for exactly those cells.
       string: (value, context) =>
-        !context.header && numeric.has(context.index) && PLAIN_NUMBER.test(value)
+        value.startsWith('-') && numeric.has(context.index) && PLAIN_NUMBER.test(value)
           ? { value, escape_formulas: false }
           : value,
     },
