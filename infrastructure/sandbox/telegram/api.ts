@@ -1,11 +1,14 @@
-/** The Bot API endpoint `/bot<token>/<method>`: parameter reading, faults, dispatch to the area tables, recording. */
+/**
+ * The Bot API endpoint `/bot<token>/<method>`: parameter reading, faults, dispatch to the area tables, recording;
+ * and the file download route `/file/bot<token>/<file_path>` (files.ts).
+ */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { applyFault } from './faults';
 import { ParamReader, describeParams, readParams } from './params';
 import { CallContext, Described, Handler, MethodTable, Params, SandboxState, TOKEN_RE, Upload } from './state';
 import { BotAnswer, TelegramApiError, TelegramCall } from './types';
 import { chatMethods } from './chats';
-import { fileMethods } from './files';
+import { fileMethods, serveFile } from './files';
 import { inviteLinkMethods } from './invite-links';
 import { messageMethods } from './messages';
 import { webhookMethods } from './webhook';
@@ -32,6 +35,10 @@ export function registerBotApi(s: SandboxState, app: FastifyInstance): void {
     },
     handler: (request, reply) => handleHttp(s, request, reply),
   });
+  // File downloads, as getFile's file_path says: `<apiRoot>/file/bot<token>/<file_path>` (GET, and HEAD).
+  app.get<{ Params: { token: string; '*': string } }>('/file/bot:token/*', (request, reply) =>
+    serveFile(s, request.params.token, request.params['*'], reply),
+  );
 }
 
 export async function handleHttp(

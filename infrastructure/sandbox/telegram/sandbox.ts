@@ -6,7 +6,8 @@
  * injects faults on demand. One sandbox emulates one bot: any well-formed token acts on the same state.
  *
  * Layout: this class is the public face; all state lives in one SandboxState (state.ts) that the area
- * modules act on: api.ts (the /bot<token>/<method> endpoint and dispatch), messages.ts, files.ts,
+ * modules act on: api.ts (the /bot<token>/<method> endpoint and dispatch, and /file/bot<token>/<path>
+ * downloads), messages.ts, files.ts (uploads, getFile),
  * chats.ts, invite-links.ts, webhook.ts (update delivery), faults.ts, with params.ts and formatting.ts
  * for reading parameters and checking parse_mode / reply markup, and control.ts for `/_sandbox/telegram`.
  * A new Bot API area (payments.ts, say) exports its `MethodTable` and is added in api.ts buildHandlers.

@@ -439,6 +439,56 @@ describe('files', () => {
       (await rejection(bot.api.sendPhoto(alice.id, new InputFile(Buffer.from('not an image'), 'x.png')))).description,
     ).toBe('Bad Request: IMAGE_PROCESS_FAILED');
   });
+
+  it('getFile gives a file_path the bot downloads from /file/bot<token>/<file_path>, like Telegram', async () => {
+    const bot = newBot();
+    sandbox.telegram.sendText({ from: alice, text: '/start' });
+    const content = Buffer.from('\uFEFFid,name\r\n1,Иван\r\n', 'utf8');
+    const sent = await bot.api.sendDocument(alice.id, new InputFile(content, 'users.csv'));
+    const file = await bot.api.getFile(sent.document.file_id);
+    expect(Object.keys(file).sort()).toEqual(['file_id', 'file_path', 'file_size', 'file_unique_id']);
+    expect(file).toMatchObject({
+      file_id: sent.document.file_id,
+      file_unique_id: sent.document.file_unique_id,
+      file_size: content.length,
+    });
+    expect(file.file_path).toMatch(/^documents\/file_\d+\.csv$/);
+    expect((await bot.api.getFile(sent.document.file_id)).file_path).toBe(file.file_path);
+    const url = (token: string, path = file.file_path!) => `${sandbox.url}/file/bot${token}/${path}`;
+    const download = await fetch(url(TOKEN));
+    expect(download.status).toBe(200);
+    expect(download.headers.get('content-type')).toMatch(/^text\/csv/);
+    expect(Buffer.from(await download.arrayBuffer()).equals(content)).toBe(true);
+
+    const photo = await bot.api.sendPhoto(
+      alice.id,
+      new InputFile(
+        Buffer.from(
+          'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+          'base64',
+        ),
+        'pixel.png',
+      ),
+    );
+    expect((await bot.api.getFile(photo.photo.at(-1)!.file_id)).file_path).toMatch(/^photos\/file_\d+\.jpg$/);
+
+    // A malformed token → 401; another bot's token or a path never handed out → 404.
+    const bad = await fetch(url('not-a-token'));
+    expect(bad.status).toBe(401);
+    expect(await bad.json()).toEqual({ ok: false, error_code: 401, description: 'Unauthorized' });
+    for (const wrong of [url('4343:other-bot'), url(TOKEN, 'documents/file_999.csv')]) {
+      const missing = await fetch(wrong);
+      expect(missing.status).toBe(404);
+      expect(await missing.json()).toEqual({ ok: false, error_code: 404, description: 'Not Found' });
+    }
+    expect((await rejection(bot.api.getFile('no-such-file-id'))).description).toBe('Bad Request: invalid file_id');
+    const big = sandbox.telegram.uploadFile({ content: Buffer.alloc(20 * 1024 * 1024 + 1), file_name: 'big.zip' });
+    expect((await rejection(bot.api.getFile(big))).description).toBe('Bad Request: file is too big');
+    expect(sandbox.telegram.calls('getFile').map((c) => c.ok)).toEqual([true, true, true, false, false]);
+
+    sandbox.telegram.reset();
+    expect((await fetch(url(TOKEN))).status).toBe(404);
+  });
 });
 
 describe('faults', () => {
