@@ -26,10 +26,13 @@ import {
 import { createLogger } from '../infrastructure/logger';
 import { createRuntime } from '../infrastructure/processes/runtime';
 import { invoiceWorkflowId, type Commands } from '../infrastructure/temporal/commands';
+import { PayoutRequestError } from '../domain/payout';
 import {
   InvoiceNotRefundableError,
+  PayoutActionError,
   UnknownInvoiceError,
   UnknownMessageError,
+  UnknownPayoutError,
 } from '../infrastructure/temporal/money-commands';
 import { InvoiceId, ProcessStatus, TelegramUserId } from '../workflows/search-attributes';
 
@@ -271,13 +274,43 @@ export async function refund(deps: OpsDeps, invoiceId: string, reason?: string) 
   }
 }
 
+export type PayoutDecisionArgs =
+  { action: 'approve' } | { action: 'reject'; reason: string } | { action: 'markPaid'; txHash: string };
+
+/**
+ * An admin's payout decision from the command line (`by` is the admin's Telegram id, recorded as
+ * the decider). Answers with what the payout workflow applied, or why not: the state and who decided it.
+ */
+export async function decidePayout(deps: OpsDeps, payoutId: string, byText: string, args: PayoutDecisionArgs) {
+  if (!/^\d{1,16}$/.test(byText))
+    throw new OpsError(`--by expects the admin's Telegram id, not "${byText.slice(0, 40)}"`);
+  const by = Number(byText);
+  try {
+    switch (args.action) {
+      case 'approve':
+        return await deps.commands.approvePayout(payoutId, by);
+      case 'reject':
+        return await deps.commands.rejectPayout(payoutId, by, args.reason);
+      case 'markPaid':
+        return await deps.commands.markPayoutPaid(payoutId, by, args.txHash);
+    }
+  } catch (error) {
+    if (error instanceof UnknownPayoutError) throw new OpsError(`unknown payout ${payoutId.slice(0, 64)}`);
+    if (error instanceof PayoutActionError || error instanceof PayoutRequestError) throw new OpsError(error.message);
+    throw error;
+  }
+}
+
 const USAGE = `usage: npm run ops -- <command> [arguments] [--json]
   stuck-invoices [--older-than 30m]   running invoices still pending or partly paid
   failed [--since 24h]                workflows that failed or timed out
   reconcile <invoiceId>               check an open invoice with the gateway now
   replay-delivery <outboxKey>         send a failed message again, once
   user <telegramId>                   a user's workflows and records
-  refund <invoiceId> [reason...]      mark a paid invoice refunded, reverse its commission`;
+  refund <invoiceId> [reason...]      mark a paid invoice refunded, reverse its commission
+  payout-approve <payoutId> --by <adminId>           approve a payout request
+  payout-reject <payoutId> --by <adminId> [reason]   reject it (the amount goes back to the balance)
+  payout-paid <payoutId> <txHash> --by <adminId>     record that it was sent`;
 
 class UsageError extends Error {}
 
@@ -404,6 +437,31 @@ export async function runOps(
             : result.alreadyRefunded
               ? `invoice ${invoiceId} was already refunded`
               : `invoice ${invoiceId} refunded${result.commissionReversed ? '; referral commission reversed' : ''}`,
+        );
+        return 0;
+      }
+      case 'payout-approve':
+      case 'payout-reject':
+      case 'payout-paid': {
+        const by = option(rest, '--by');
+        const [payoutId, ...more] = rest;
+        if (!payoutId || by === undefined) throw new UsageError(`${command} needs a payout id and --by <adminId>`);
+        if (command === 'payout-paid' && more.length !== 1)
+          throw new UsageError('payout-paid needs a transaction hash');
+        const outcome = await decidePayout(
+          deps,
+          payoutId,
+          by,
+          command === 'payout-approve'
+            ? { action: 'approve' }
+            : command === 'payout-reject'
+              ? { action: 'reject', reason: more.join(' ') }
+              : { action: 'markPaid', txHash: more[0]! },
+        );
+        out(
+          asJson
+            ? json(outcome)
+            : `payout ${outcome.payoutId} ${outcome.status} by ${outcome.decidedBy}${outcome.txHash ? ` (${outcome.txHash})` : ''}${outcome.status === 'rejected' && outcome.reason ? `: ${outcome.reason}` : ''}`,
         );
         return 0;
       }

@@ -541,19 +541,17 @@ describe('exports', () => {
         { referredId: idle.id, referrerId: partner.id },
       ]);
     const invoiceId = `${payer.id}-${defaultPlan.planId}-t`;
-    await db()
-      .insert(invoices)
-      .values({
-        id: invoiceId,
-        userId: payer.id,
-        purpose: 'subscription',
-        planId: defaultPlan.planId,
-        provider: 'cryptocloud',
-        amountMinor: 1200n,
-        currency: 'USD',
-        status: 'paid',
-        paidAt: new Date(),
-      });
+    await db().insert(invoices).values({
+      id: invoiceId,
+      userId: payer.id,
+      purpose: 'subscription',
+      planId: defaultPlan.planId,
+      provider: 'cryptocloud',
+      amountMinor: 1200n,
+      currency: 'USD',
+      status: 'paid',
+      paidAt: new Date(),
+    });
     await post(db(), heldPosting({ invoiceId, referrerId: partner.id, amountMinor: 150n, currency: 'USD' }));
     await fundReferrer(db(), partner.id, 3000n, randomUUID());
 
@@ -599,7 +597,7 @@ describe('exports', () => {
     await tg().waitForMessage(partner.id, textMatches(new RegExp(`Transaction: ${txHash}`)), WAIT_MS);
     await adminSays(
       `/paid ${payoutId} ${txHash}`,
-      new RegExp(`Payout ${payoutId} is paid: it cannot be marked as paid`),
+      new RegExp(`Payout ${payoutId} is paid \\(decided by ${ADMIN.id}\\): it cannot be marked as paid`),
     );
     // Decisions are audited by the payout workflow with the admin's id; refusals by the bot.
     const payoutAudit = await auditRows(payoutId);
@@ -705,7 +703,7 @@ describe('/referral and /payout for users', () => {
       () => (tg().callbackAnswer(queryId)?.answered ? tg().callbackAnswer(queryId) : undefined),
       WAIT_MS,
     );
-    expect(answer?.text).toBe(`⚠️ Payout ${payoutId} is rejected: it cannot be approved.`);
+    expect(answer?.text).toBe(`⚠️ Payout ${payoutId} is rejected (decided by ${ADMIN.id}): it cannot be approved.`);
     await adminSays('/approve nosuchpayout', /There is no payout “nosuchpayout”/);
 
     // /reject with a reason.

@@ -187,7 +187,16 @@ admin-payout-rejected = ✖️ Payout { $payoutId } rejected ({ $reason }). The 
 admin-payout-paid = ✅ Payout { $payoutId } marked as paid ({ $txHash }).
 admin-payout-default-reason = declined by an admin
 admin-payout-unknown = ⚠️ There is no payout “{ $payoutId }”.
-admin-payout-cannot-approve = ⚠️ Payout { $payoutId } is { $status }: it cannot be approved.
-admin-payout-cannot-reject = ⚠️ Payout { $payoutId } is { $status }: it cannot be rejected.
-admin-payout-cannot-markPaid = ⚠️ Payout { $payoutId } is { $status }: it cannot be marked as paid.
+admin-payout-cannot-approve = ⚠️ Payout { $payoutId } is { $status }{ $decidedBy ->
+    [none] {""}
+   *[other] {""} (decided by { $decidedBy })
+  }: it cannot be approved.
+admin-payout-cannot-reject = ⚠️ Payout { $payoutId } is { $status }{ $decidedBy ->
+    [none] {""}
+   *[other] {""} (decided by { $decidedBy })
+  }: it cannot be rejected.
+admin-payout-cannot-markPaid = ⚠️ Payout { $payoutId } is { $status }{ $decidedBy ->
+    [none] {""}
+   *[other] {""} (decided by { $decidedBy })
+  }: it cannot be marked as paid.
 admin-payout-bad-hash = ⚠️ That is not a transaction hash on the network of payout { $payoutId } (TRC20: 64 hexadecimal digits; BEP20 and ERC20: 0x and 64 hexadecimal digits).

@@ -191,7 +191,16 @@ admin-payout-rejected = ✖️ Выплата { $payoutId } отклонена (
 admin-payout-paid = ✅ Выплата { $payoutId } отмечена как отправленная ({ $txHash }).
 admin-payout-default-reason = отклонено администратором
 admin-payout-unknown = ⚠️ Выплаты «{ $payoutId }» нет.
-admin-payout-cannot-approve = ⚠️ Выплата { $payoutId } в состоянии { $status }: одобрить её нельзя.
-admin-payout-cannot-reject = ⚠️ Выплата { $payoutId } в состоянии { $status }: отклонить её нельзя.
-admin-payout-cannot-markPaid = ⚠️ Выплата { $payoutId } в состоянии { $status }: отметить её отправленной нельзя.
+admin-payout-cannot-approve = ⚠️ Выплата { $payoutId } в состоянии { $status }{ $decidedBy ->
+    [none] {""}
+   *[other] {""}, решение принял { $decidedBy }
+  }: одобрить её нельзя.
+admin-payout-cannot-reject = ⚠️ Выплата { $payoutId } в состоянии { $status }{ $decidedBy ->
+    [none] {""}
+   *[other] {""}, решение принял { $decidedBy }
+  }: отклонить её нельзя.
+admin-payout-cannot-markPaid = ⚠️ Выплата { $payoutId } в состоянии { $status }{ $decidedBy ->
+    [none] {""}
+   *[other] {""}, решение принял { $decidedBy }
+  }: отметить её отправленной нельзя.
 admin-payout-bad-hash = ⚠️ Это не хеш транзакции в сети выплаты { $payoutId } (TRC20: 64 шестнадцатеричные цифры; BEP20 и ERC20: 0x и 64 шестнадцатеричные цифры).
