@@ -263,7 +263,7 @@ export async function userReport(deps: OpsDeps, telegramIdText: string): Promise
   };
 }
 
-/** Marks a paid invoice refunded and reverses its referral commission. */
+/** Marks a paid invoice refunded, takes back the subscription period it bought, reverses its referral commission. */
 export async function refund(deps: OpsDeps, invoiceId: string, reason?: string) {
   try {
     return await deps.commands.refundInvoice(invoiceId, 'ops', reason);
@@ -307,7 +307,7 @@ const USAGE = `usage: npm run ops -- <command> [arguments] [--json]
   reconcile <invoiceId>               check an open invoice with the gateway now
   replay-delivery <outboxKey>         send a failed message again, once
   user <telegramId>                   a user's workflows and records
-  refund <invoiceId> [reason...]      mark a paid invoice refunded, reverse its commission
+  refund <invoiceId> [reason...]      mark a paid invoice refunded, end its period, reverse its commission
   payout-approve <payoutId> --by <adminId>           approve a payout request
   payout-reject <payoutId> --by <adminId> [reason]   reject it (the amount goes back to the balance)
   payout-paid <payoutId> <txHash> --by <adminId>     record that it was sent`;
@@ -436,7 +436,7 @@ export async function runOps(
             ? json(result)
             : result.alreadyRefunded
               ? `invoice ${invoiceId} was already refunded`
-              : `invoice ${invoiceId} refunded${result.commissionReversed ? '; referral commission reversed' : ''}`,
+              : `invoice ${invoiceId} refunded${result.subscriptionShortened ? '; the subscription period it paid for taken back' : ''}${result.commissionReversed ? '; referral commission reversed' : ''}`,
         );
         return 0;
       }

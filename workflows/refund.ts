@@ -1,9 +1,10 @@
 /**
  * Invoice refund workflow (`refund:<invoiceId>`): an admin or ops marks a paid invoice refunded
  * (the money goes back to the buyer outside the platform). Durable so that marking the invoice,
- * reversing the referrer's commission and telling the buyer all happen, even across a crash.
+ * taking back the subscription period it bought, reversing the referrer's commission and telling
+ * the buyer all happen, even across a crash.
  */
-import { proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
+import { patched, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import { ProcessStatus } from './search-attributes';
 
@@ -18,6 +19,8 @@ export interface InvoiceRefundResult {
   invoiceId: string;
   alreadyRefunded: boolean;
   commissionReversed: boolean;
+  /** The invoice's subscription was told to take its period back (false: none runs, it is over). */
+  subscriptionShortened?: boolean;
 }
 
 const acts = proxyActivities<ReturnType<typeof createActivities>>({
@@ -33,6 +36,8 @@ const acts = proxyActivities<ReturnType<typeof createActivities>>({
 export async function invoiceRefundWorkflow(input: InvoiceRefundInput): Promise<InvoiceRefundResult> {
   const { invoiceId, by } = input;
   const marked = await acts.markInvoiceRefunded({ invoiceId, by, reason: input.reason });
+  // Refunds recorded before this step took no period back; new ones end what they paid for.
+  const period = patched('refund-ends-period') ? await acts.refundSubscriptionPeriod({ invoiceId }) : undefined;
   const commission = await acts.refundReferralCommission({ invoiceId, by });
   if (!marked.alreadyRefunded) {
     await acts.notifyUser({
@@ -43,5 +48,10 @@ export async function invoiceRefundWorkflow(input: InvoiceRefundInput): Promise<
     });
   }
   upsertSearchAttributes([{ key: ProcessStatus, value: 'refunded' }]);
-  return { invoiceId, alreadyRefunded: marked.alreadyRefunded, commissionReversed: commission.signalled };
+  return {
+    invoiceId,
+    alreadyRefunded: marked.alreadyRefunded,
+    commissionReversed: commission.signalled,
+    ...(period ? { subscriptionShortened: period.signalled } : {}),
+  };
 }

@@ -38,6 +38,8 @@ export interface SubscriptionCarry {
   remindersSent: number[];
   /** Recent paid invoices, so a repeated `invoicePaid` never extends twice. */
   appliedInvoices: string[];
+  /** Invoices refunded (their period taken back), so a repeated `invoiceRefunded` never shortens twice. */
+  refundedInvoices?: string[];
   version: number;
 }
 
@@ -59,6 +61,7 @@ export interface SubscriptionView {
 
 export type SubscriptionEvent =
   | { type: 'invoicePaid'; invoiceId: string }
+  | { type: 'invoiceRefunded'; invoiceId: string }
   | { type: 'trialRequested' }
   | { type: 'grant'; days: number; by: number }
   | { type: 'setDays'; days: number; by: number }
@@ -68,6 +71,8 @@ export type SubscriptionEvent =
   | { type: 'resetTrial'; by: number };
 
 export const invoicePaidSignal = defineSignal<[{ invoiceId: string }]>('invoicePaid');
+/** From the refund workflow: the invoice's payment went back, so the period it bought is taken back (once). */
+export const invoiceRefundedSignal = defineSignal<[{ invoiceId: string }]>('invoiceRefunded');
 export const trialRequestedSignal = defineSignal('trialRequested');
 /** Admin `/activate <user> <days>`: adds days to the current period. */
 export const grantSignal = defineSignal<[{ days: number; by: number }]>('grant');
@@ -98,9 +103,14 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
   const events: SubscriptionEvent[] = [];
   let carry: SubscriptionCarry | undefined = input.carry;
   let revoked = false;
+  /** A refund took back the whole remaining period: access ends now, without grace. */
+  let refundEnded = false;
 
   setHandler(invoicePaidSignal, ({ invoiceId }) => {
     events.push({ type: 'invoicePaid', invoiceId });
+  });
+  setHandler(invoiceRefundedSignal, ({ invoiceId }) => {
+    events.push({ type: 'invoiceRefunded', invoiceId });
   });
   setHandler(trialRequestedSignal, () => {
     events.push({ type: 'trialRequested' });
@@ -124,10 +134,11 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
     events.push({ type: 'resetTrial', ...args });
   });
 
-  const accessUntil = () => (carry ? carry.expiresAt + (revoked ? 0 : settings.gracePeriodMs) : 0);
+  const accessUntil = () => (carry ? carry.expiresAt + (revoked || refundEnded ? 0 : settings.gracePeriodMs) : 0);
   const status = (): SubscriptionStatus | 'none' => {
     if (!carry) return 'none';
     if (revoked) return 'revoked';
+    if (refundEnded) return 'expired';
     return statusAt(Date.now(), carry.expiresAt, settings.gracePeriodMs, carry.trial);
   };
   setHandler(subscriptionStateQuery, () => ({
@@ -181,6 +192,7 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
         accessGrantedAt: now,
         remindersSent: [],
         appliedInvoices: carry?.appliedInvoices ?? [],
+        ...(carry?.refundedInvoices ? { refundedInvoices: carry.refundedInvoices } : {}),
         version: carry?.version ?? 0,
       };
       await save();
@@ -215,6 +227,28 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
         );
         carry!.appliedInvoices = [...carry!.appliedInvoices, event.invoiceId].slice(-50);
         return renewed ? 'renewed' : undefined;
+      }
+      case 'invoiceRefunded': {
+        // Only an invoice this subscription applied, once: an older one's period is already over.
+        if (!carry || !carry.appliedInvoices.includes(event.invoiceId)) return undefined;
+        if ((carry.refundedInvoices ?? []).includes(event.invoiceId)) return undefined;
+        carry.refundedInvoices = [...(carry.refundedInvoices ?? []), event.invoiceId].slice(-50);
+        const shortened = carry.expiresAt - plan.durationMs;
+        log.info('refund takes back its period', { userId, planId, invoiceId: event.invoiceId, expiresAt: shortened });
+        if (shortened <= now) {
+          carry.expiresAt = Math.min(carry.expiresAt, now);
+          refundEnded = true;
+          return undefined;
+        }
+        carry = { ...carry, expiresAt: shortened, remindersSent: [] };
+        await save();
+        await acts.notifyUser({
+          key: `subscription:${userId}:${planId}:refund-shortened:${event.invoiceId}`,
+          userId,
+          message: 'subscription-refund-shortened',
+          vars: { plan: plan.title, expiresAt: shortened },
+        });
+        return undefined;
       }
       case 'trialRequested': {
         if (plan.trialMs <= 0) {
@@ -288,7 +322,7 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
     }
   };
 
-  const removeAccess = async (final: 'expired' | 'revoked') => {
+  const removeAccess = async (final: 'expired' | 'revoked', why: 'refund' | undefined = undefined) => {
     await acts.removeChannelAccess({ userId, planId, channelIds: plan.channelIds, dryRun: settings.removalDryRun });
     if (carry) {
       carry.version += 1;
@@ -307,7 +341,12 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
     await acts.notifyUser({
       key: `subscription:${userId}:${planId}:${final}:${carry?.accessGrantedAt ?? 0}`,
       userId,
-      message: final === 'revoked' ? 'subscription-revoked' : 'subscription-ended',
+      message:
+        final === 'revoked'
+          ? 'subscription-revoked'
+          : why === 'refund'
+            ? 'subscription-refund-ended'
+            : 'subscription-ended',
       vars: { plan: plan.title },
       buttons: [{ message: 'renew-button', callback: `plan:${planId}` }],
     });
@@ -319,13 +358,15 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
     let renewed = false;
     while (events.length > 0) {
       if ((await handle(events.shift()!)) === 'renewed') renewed = true;
-      if (revoked) break;
+      if (revoked || refundEnded) break;
     }
-    if (revoked) {
-      await removeAccess('revoked');
+    if (revoked || refundEnded) {
+      if (revoked) await removeAccess('revoked');
+      else await removeAccess('expired', 'refund');
       if (events.length === 0 || !carry) break;
       // Something arrived while removing (e.g. a payment): carry on with access ended.
       revoked = false;
+      refundEnded = false;
       carry.expiresAt = Math.min(carry.expiresAt, Date.now() - settings.gracePeriodMs);
       continue;
     }

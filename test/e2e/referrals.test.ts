@@ -162,7 +162,12 @@ describe('referral commissions with a long hold', () => {
     expect(await balancesOf(stack.runtime.db, referrerId)).toEqual({ held: 200n, available: 0n, reserved: 0n });
 
     const result = await stack.runtime.commands.refundInvoice(invoiceId, 'ops', 'customer asked');
-    expect(result).toEqual({ invoiceId, alreadyRefunded: false, commissionReversed: true });
+    expect(result).toEqual({
+      invoiceId,
+      alreadyRefunded: false,
+      commissionReversed: true,
+      subscriptionShortened: true,
+    });
     const commission = await stack.runtime.temporal.client.workflow
       .getHandle<typeof commissionWorkflow>(`commission:${invoiceId}`)
       .result();
