@@ -1,7 +1,8 @@
 /**
  * Subscription workflow (`subscription:<userId>:<planId>`): a long-lived entity for one subscriber of
  * one plan. Payments, trials and admin actions arrive as signals; durable timers send reminders, open
- * the grace period and remove the member at the end. Continues as new at each renewal.
+ * the grace period and remove the member at the end. Continues as new at each renewal, and whenever
+ * the server suggests it (a long run of signals), carrying all its state.
  */
 import {
   allHandlersFinished,
@@ -10,6 +11,7 @@ import {
   defineQuery,
   defineSignal,
   log,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -48,6 +50,8 @@ export interface SubscriptionInput {
   planId: string;
   settings: SubscriptionSettings;
   carry?: SubscriptionCarry;
+  /** Signals received but not yet handled when the last run continued as new: handled first, in order. */
+  pending?: SubscriptionEvent[];
 }
 
 export interface SubscriptionView {
@@ -100,7 +104,7 @@ const acts = proxyActivities<ReturnType<typeof createActivities>>({
 
 export async function subscriptionWorkflow(input: SubscriptionInput): Promise<SubscriptionView> {
   const { userId, planId, settings } = input;
-  const events: SubscriptionEvent[] = [];
+  const events: SubscriptionEvent[] = [...(input.pending ?? [])];
   let carry: SubscriptionCarry | undefined = input.carry;
   let revoked = false;
   /** A refund took back the whole remaining period: access ends now, without grace. */
@@ -352,6 +356,27 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
     });
   };
 
+  /**
+   * Keeps the history small however many signals arrive (e.g. join requests, admin grants): when the
+   * server suggests it, once no handler is running, the run continues as new with all its state and
+   * the signals not yet handled (the next run handles them first, in order). A signal that reaches
+   * the server during the hand-over makes it refuse the hand-over and deliver the signal here first,
+   * so none is lost.
+   */
+  const continueIfSuggested = async () => {
+    if (!workflowInfo().continueAsNewSuggested) return;
+    if (!patched('subscription-continue-as-new-suggested')) return;
+    await condition(allHandlersFinished);
+    const pending = events.splice(0);
+    await continueAsNew<typeof subscriptionWorkflow>({
+      userId,
+      planId,
+      settings,
+      carry,
+      ...(pending.length > 0 ? { pending } : {}),
+    });
+  };
+
   let graceAnnounced = carry !== undefined && Date.now() >= carry.expiresAt;
   for (;;) {
     // Signals first, in arrival order.
@@ -359,6 +384,7 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
     while (events.length > 0) {
       if ((await handle(events.shift()!)) === 'renewed') renewed = true;
       if (revoked || refundEnded) break;
+      if (events.length > 0) await continueIfSuggested();
     }
     if (revoked || refundEnded) {
       if (revoked) await removeAccess('revoked');
@@ -378,6 +404,7 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
     }
     if (!carry) {
       // Started by a signal that gave no access (a refused trial, a join request): nothing to keep alive.
+      await continueIfSuggested();
       if (events.length === 0) await condition(() => events.length > 0, '1 minute');
       if (events.length === 0) return { userId, planId, status: 'none', trial: false };
       continue;
@@ -420,6 +447,7 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
       continue;
     }
     const nextAt = Math.min(...reminders, carry.expiresAt > now ? carry.expiresAt : Infinity, accessUntil());
+    await continueIfSuggested();
     await condition(() => events.length > 0, Math.max(nextAt - Date.now(), 1));
   }
   await condition(allHandlersFinished);
