@@ -435,7 +435,7 @@ export async function runOps(
           asJson
             ? json(result)
             : result.alreadyRefunded
-              ? `invoice ${invoiceId} was already refunded`
+              ? `invoice ${invoiceId} was already refunded${result.refundedBy ? ` (by ${result.refundedBy})` : ''}`
               : `invoice ${invoiceId} refunded${result.subscriptionShortened ? '; the subscription period it paid for taken back' : ''}${result.commissionReversed ? '; referral commission reversed' : ''}`,
         );
         return 0;

@@ -2,7 +2,7 @@
  * Commands for referral commissions, refunds, payouts and message replays, merged into `Commands`
  * (see commands.ts). Like the rest: validate, then start, signal, update or query a workflow.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import {
   ApplicationFailure,
   WithStartWorkflowOperation,
@@ -38,7 +38,12 @@ import {
   type PayoutView,
 } from '../../workflows/payout';
 import type { RedeliveryResult, redeliveryWorkflow } from '../../workflows/redelivery';
-import type { InvoiceRefundResult, invoiceRefundWorkflow } from '../../workflows/refund';
+import {
+  INVOICE_ALREADY_REFUNDED,
+  refundInvoiceUpdate,
+  type InvoiceRefundResult,
+  type invoiceRefundWorkflow,
+} from '../../workflows/refund';
 import { InvoiceId, ProcessStatus, TelegramUserId } from '../../workflows/search-attributes';
 import type { Config } from '../config';
 import type { Database } from '../db/client';
@@ -196,30 +201,48 @@ export function createMoneyCommands(deps: { client: Client; db: Database; config
 
     /**
      * Admin/ops: the invoice's payment went back to the buyer. Marks it refunded and reverses the
-     * referrer's commission, through `refund:<invoiceId>`; waits for it. Refunding twice is a no-op.
+     * referrer's commission, through `refund:<invoiceId>` (update-with-start); waits for it. Refunding twice
+     * is a no-op, and the second caller is told so (`alreadyRefunded`, `refundedBy`), even when both ask at once.
      */
     async refundInvoice(invoiceId: string, by: string, reason?: string): Promise<InvoiceRefundResult> {
       const [row] = await db.select({ status: invoices.status }).from(invoices).where(eq(invoices.id, invoiceId));
       if (!row) throw new UnknownInvoiceError(invoiceId);
       if (!REFUNDABLE.has(row.status)) throw new InvoiceNotRefundableError(invoiceId, row.status);
-      const handle = client.workflow.getHandle<typeof invoiceRefundWorkflow>(refundWorkflowId(invoiceId));
+      const workflowId = refundWorkflowId(invoiceId);
+      const requestId = randomUUID();
+      const start = new WithStartWorkflowOperation<typeof invoiceRefundWorkflow>('invoiceRefundWorkflow', {
+        workflowId,
+        taskQueue,
+        args: [{ invoiceId, by, reason, requestId }],
+        // A request while the refund runs joins it (and is told whose refund it was).
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        // A refund that failed (e.g. a bug fixed since) may be asked again; a completed one not.
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+        typedSearchAttributes: [
+          { key: InvoiceId, value: invoiceId },
+          { key: ProcessStatus, value: 'refunding' },
+        ],
+      });
       try {
-        await client.workflow.start<typeof invoiceRefundWorkflow>('invoiceRefundWorkflow', {
-          workflowId: refundWorkflowId(invoiceId),
-          taskQueue,
-          args: [{ invoiceId, by, reason }],
-          workflowIdConflictPolicy: 'USE_EXISTING',
-          // A refund that failed (e.g. a bug fixed since) may be asked again; a completed one not.
-          workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-          typedSearchAttributes: [
-            { key: InvoiceId, value: invoiceId },
-            { key: ProcessStatus, value: 'refunding' },
-          ],
+        return await client.workflow.executeUpdateWithStart(refundInvoiceUpdate, {
+          args: [{ by, requestId }],
+          startWorkflowOperation: start,
         });
       } catch (error) {
-        if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+        if (error instanceof WorkflowUpdateFailedError) {
+          const cause = error.cause;
+          if (cause instanceof ApplicationFailure && cause.type === INVOICE_ALREADY_REFUNDED && cause.details?.[0])
+            return cause.details[0] as InvoiceRefundResult;
+          throw error;
+        }
+        // The refund has completed already: its result says who asked for it.
+        const done = await client.workflow
+          .getHandle<typeof invoiceRefundWorkflow>(workflowId)
+          .result()
+          .catch(() => undefined);
+        if (!done) throw error;
+        return { ...done, alreadyRefunded: true };
       }
-      return handle.result();
     },
 
     /**

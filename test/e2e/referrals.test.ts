@@ -167,6 +167,7 @@ describe('referral commissions with a long hold', () => {
       alreadyRefunded: false,
       commissionReversed: true,
       subscriptionShortened: true,
+      refundedBy: 'ops',
     });
     const commission = await stack.runtime.temporal.client.workflow
       .getHandle<typeof commissionWorkflow>(`commission:${invoiceId}`)
@@ -192,8 +193,11 @@ describe('referral commissions with a long hold', () => {
       .where(and(eq(ledgerEntries.transactionKey, `invoice:${invoiceId}:refund`)));
     expect(refund.find((e) => e.account === 'gateway:cryptocloud')?.amountMinor).toBe(-1000n);
 
-    // Twice is once.
-    expect(await stack.runtime.commands.refundInvoice(invoiceId, 'ops')).toMatchObject({ alreadyRefunded: false });
+    // Twice is once, and the second caller is told so.
+    expect(await stack.runtime.commands.refundInvoice(invoiceId, '4242')).toMatchObject({
+      alreadyRefunded: true,
+      refundedBy: 'ops',
+    });
     expect(
       await stack.runtime.db
         .select()

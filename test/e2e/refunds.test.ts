@@ -5,7 +5,7 @@
  */
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { invoices, referralCommissions, referrers, subscriptions } from '../../infrastructure/db/schema';
+import { invoices, ledgerEntries, referralCommissions, referrers, subscriptions } from '../../infrastructure/db/schema';
 import type { subscriptionWorkflow, SubscriptionView } from '../../workflows/subscription';
 import { eventually, startStack, type Stack } from '../harness';
 import { assertLedgerInvariant, balancesOf } from '../ledger';
@@ -77,13 +77,28 @@ describe('refunds', () => {
         )[0]?.status === 'held',
     );
 
-    const result = await stack.runtime.commands.refundInvoice(invoiceId, 'ops', 'chargeback');
-    expect(result).toEqual({
-      invoiceId,
-      alreadyRefunded: false,
-      commissionReversed: true,
-      subscriptionShortened: true,
-    });
+    // Two admins refund at once: one refund happens, and each is told whose it was.
+    const answers = await Promise.all([
+      stack.runtime.commands.refundInvoice(invoiceId, '111', 'chargeback'),
+      stack.runtime.commands.refundInvoice(invoiceId, '222', 'chargeback'),
+    ]);
+    const applied = answers.filter((a) => !a.alreadyRefunded);
+    expect(applied).toHaveLength(1);
+    const winner = applied[0]!.refundedBy;
+    expect(['111', '222']).toContain(winner);
+    for (const answer of answers)
+      expect(answer).toEqual({
+        invoiceId,
+        alreadyRefunded: answer !== applied[0],
+        commissionReversed: true,
+        subscriptionShortened: true,
+        refundedBy: winner,
+      });
+    const refundPosting = await stack.runtime.db
+      .select()
+      .from(ledgerEntries)
+      .where(eq(ledgerEntries.transactionKey, `invoice:${invoiceId}:refund`));
+    expect(refundPosting).toHaveLength(2);
 
     // The hour it bought is taken back: nothing remains, so access ends now (no grace), as at expiry.
     await stack.sandbox.telegram.waitForMessage(userId, (m) =>
@@ -106,6 +121,8 @@ describe('refunds', () => {
     await stack.sandbox.telegram.waitForMessage(userId, (m) =>
       /Your payment of 10\.00 USD .* was refunded/.test(m.text ?? ''),
     );
+    const texts = stack.sandbox.telegram.messagesTo(userId).map((m) => m.text ?? '');
+    expect(texts.filter((t) => /was refunded/.test(t))).toHaveLength(2); // the payment, and the period: once each
 
     // The commission is reversed too.
     await eventually(
@@ -149,7 +166,10 @@ describe('refunds', () => {
     expect(stack.sandbox.telegram.member(channelId, userId)).toBe('member');
 
     // The same refund again is once: the period is not taken back twice.
-    await stack.runtime.commands.refundInvoice(second, '4242');
+    expect(await stack.runtime.commands.refundInvoice(second, '111')).toMatchObject({
+      alreadyRefunded: true,
+      refundedBy: '4242',
+    });
     await stack.runtime.commands.invoiceRefunded(userId, planId, second);
     // Signals are handled in order: once this later grant shows, the repeats before it were handled.
     await stack.runtime.commands.grant(userId, planId, 1, 4242);
