@@ -3,7 +3,15 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { and, eq, gt, inArray, isNotNull, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import { GrammyError } from 'grammy';
 import type { SubscriptionStatus } from '../domain/subscription';
-import { channels, inviteLinks, planChannels, plans, subscriptions, users } from '../infrastructure/db/schema';
+import {
+  channels,
+  invoices,
+  inviteLinks,
+  planChannels,
+  plans,
+  subscriptions,
+  users,
+} from '../infrastructure/db/schema';
 import type { ActivityDeps } from './deps';
 
 const WITH_ACCESS = ['trial', 'active', 'grace'] as const;
@@ -25,6 +33,19 @@ export function createSubscriptionActivities(deps: ActivityDeps) {
         trialMs: plan.trialSeconds * 1000,
         channelIds: links.map((l) => l.channelId),
       };
+    },
+
+    /**
+     * From the refund workflow: tells the invoice's subscription its payment was refunded (the
+     * subscription takes the period back, once per invoice). False when no subscription runs.
+     */
+    async refundSubscriptionPeriod({ invoiceId }: { invoiceId: string }): Promise<{ signalled: boolean }> {
+      const [invoice] = await db
+        .select({ userId: invoices.userId, planId: invoices.planId })
+        .from(invoices)
+        .where(eq(invoices.id, invoiceId));
+      if (!invoice?.planId) return { signalled: false };
+      return { signalled: await deps.commands.invoiceRefunded(invoice.userId, invoice.planId, invoiceId) };
     },
 
     /** Once per user, ever: the first caller wins atomically. */

@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../infrastructure/config';
 import { writeDevStackFile } from '../infrastructure/processes/dev-stack-file';
 import { publicScratchDir } from '../test/scratch';
-import { invoices, outboxMessages } from '../infrastructure/db/schema';
+import { invoices, outboxMessages, payoutRequests, referrers } from '../infrastructure/db/schema';
+import { fundReferrer } from '../test/ledger';
 import { InvoiceId, ProcessStatus, TelegramUserId } from '../workflows/search-attributes';
 import { eventually, startStack, type Stack } from '../test/harness';
 import { COMMANDS, failedWorkflows, loadOpsConfig, runOps, stuckInvoices, userReport, type OpsDeps } from './cli';
@@ -209,6 +210,45 @@ describe('ops CLI', () => {
     await stack.runtime.commands.cancelInvoice(invoiceId, 'test');
     expect((await ops('frobnicate')).code).toBe(2);
     expect((await ops()).code).toBe(2);
+  });
+
+  it('decides a payout and tells each of two operators at once what really happened', async () => {
+    const userId = stack.newUserId();
+    await stack.addUser(userId);
+    await stack.runtime.db.insert(referrers).values({ userId, commissionBps: 1000 });
+    await fundReferrer(stack.runtime.db, userId, 2000n, randomUUID());
+    const { payoutId, accepted } = await stack.runtime.commands.requestPayout({
+      requesterId: userId,
+      amountMinor: 2000n,
+      currency: 'USD',
+      network: 'TRC20',
+      wallet: 'TNPeeaaFB7K9cmo4uQpcU32zGK8G1NYqeL',
+    });
+    expect(accepted).toBe(true);
+    const [a, b] = await Promise.all([
+      ops('payout-reject', payoutId, '--by', '111', 'wrong', 'wallet'),
+      ops('payout-approve', payoutId, '--by', '222'),
+    ]);
+    const row = (await stack.runtime.db.select().from(payoutRequests).where(eq(payoutRequests.id, payoutId)))[0];
+    expect(row?.status).toBe('rejected');
+    if (b.code !== 0) {
+      // Rejected first: the approval is refused and says by whom.
+      expect(a).toMatchObject({ code: 0, out: `payout ${payoutId} rejected by 111: wrong wallet` });
+      expect(b).toMatchObject({
+        code: 1,
+        err: `error: Payout ${payoutId} is rejected (decided by 111): it cannot be approved`,
+      });
+    } else {
+      // Approved first, then the rejection applies on top: both were applied, in that order.
+      expect(b).toMatchObject({ code: 0, out: `payout ${payoutId} approved by 222` });
+      expect(a).toMatchObject({ code: 0, out: `payout ${payoutId} rejected by 111: wrong wallet` });
+    }
+    expect(await ops('payout-paid', payoutId, 'ab'.repeat(32), '--by', '222')).toMatchObject({
+      code: 1,
+      err: `error: Payout ${payoutId} is rejected (decided by 111): it cannot be marked paid`,
+    });
+    expect((await ops('payout-approve', 'nosuchpayout', '--by', '1')).err).toBe('error: unknown payout nosuchpayout');
+    expect((await ops('payout-approve', payoutId)).code).toBe(2);
   });
 });
 

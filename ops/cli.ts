@@ -27,10 +27,13 @@ import { createLogger } from '../infrastructure/logger';
 import { DEV_STACK_FILE, loadDevStackSettings } from '../infrastructure/processes/dev-stack-file';
 import { createRuntime } from '../infrastructure/processes/runtime';
 import { invoiceWorkflowId, type Commands } from '../infrastructure/temporal/commands';
+import { PayoutRequestError } from '../domain/payout';
 import {
   InvoiceNotRefundableError,
+  PayoutActionError,
   UnknownInvoiceError,
   UnknownMessageError,
+  UnknownPayoutError,
 } from '../infrastructure/temporal/money-commands';
 import { InvoiceId, ProcessStatus, TelegramUserId } from '../workflows/search-attributes';
 
@@ -261,7 +264,7 @@ export async function userReport(deps: OpsDeps, telegramIdText: string): Promise
   };
 }
 
-/** Marks a paid invoice refunded and reverses its referral commission. */
+/** Marks a paid invoice refunded, takes back the subscription period it bought, reverses its referral commission. */
 export async function refund(deps: OpsDeps, invoiceId: string, reason?: string) {
   try {
     return await deps.commands.refundInvoice(invoiceId, 'ops', reason);
@@ -272,13 +275,43 @@ export async function refund(deps: OpsDeps, invoiceId: string, reason?: string) 
   }
 }
 
+export type PayoutDecisionArgs =
+  { action: 'approve' } | { action: 'reject'; reason: string } | { action: 'markPaid'; txHash: string };
+
+/**
+ * An admin's payout decision from the command line (`by` is the admin's Telegram id, recorded as
+ * the decider). Answers with what the payout workflow applied, or why not: the state and who decided it.
+ */
+export async function decidePayout(deps: OpsDeps, payoutId: string, byText: string, args: PayoutDecisionArgs) {
+  if (!/^\d{1,16}$/.test(byText))
+    throw new OpsError(`--by expects the admin's Telegram id, not "${byText.slice(0, 40)}"`);
+  const by = Number(byText);
+  try {
+    switch (args.action) {
+      case 'approve':
+        return await deps.commands.approvePayout(payoutId, by);
+      case 'reject':
+        return await deps.commands.rejectPayout(payoutId, by, args.reason);
+      case 'markPaid':
+        return await deps.commands.markPayoutPaid(payoutId, by, args.txHash);
+    }
+  } catch (error) {
+    if (error instanceof UnknownPayoutError) throw new OpsError(`unknown payout ${payoutId.slice(0, 64)}`);
+    if (error instanceof PayoutActionError || error instanceof PayoutRequestError) throw new OpsError(error.message);
+    throw error;
+  }
+}
+
 const USAGE = `usage: npm run ops -- <command> [arguments] [--json]
   stuck-invoices [--older-than 30m]   running invoices still pending or partly paid
   failed [--since 24h]                workflows that failed or timed out
   reconcile <invoiceId>               check an open invoice with the gateway now
   replay-delivery <outboxKey>         send a failed message again, once
   user <telegramId>                   a user's workflows and records
-  refund <invoiceId> [reason...]      mark a paid invoice refunded, reverse its commission`;
+  refund <invoiceId> [reason...]      mark a paid invoice refunded, end its period, reverse its commission
+  payout-approve <payoutId> --by <adminId>           approve a payout request
+  payout-reject <payoutId> --by <adminId> [reason]   reject it (the amount goes back to the balance)
+  payout-paid <payoutId> <txHash> --by <adminId>     record that it was sent`;
 
 /** The command names, read from USAGE (so a command added there is known to the start-up checks). */
 export const COMMANDS = [...USAGE.matchAll(/^ {2}([a-z][\w-]*)/gm)].map((match) => match[1]!);
@@ -415,8 +448,33 @@ export async function runOps(
           asJson
             ? json(result)
             : result.alreadyRefunded
-              ? `invoice ${invoiceId} was already refunded`
-              : `invoice ${invoiceId} refunded${result.commissionReversed ? '; referral commission reversed' : ''}`,
+              ? `invoice ${invoiceId} was already refunded${result.refundedBy ? ` (by ${result.refundedBy})` : ''}`
+              : `invoice ${invoiceId} refunded${result.subscriptionShortened ? '; the subscription period it paid for taken back' : ''}${result.commissionReversed ? '; referral commission reversed' : ''}`,
+        );
+        return 0;
+      }
+      case 'payout-approve':
+      case 'payout-reject':
+      case 'payout-paid': {
+        const by = option(rest, '--by');
+        const [payoutId, ...more] = rest;
+        if (!payoutId || by === undefined) throw new UsageError(`${command} needs a payout id and --by <adminId>`);
+        if (command === 'payout-paid' && more.length !== 1)
+          throw new UsageError('payout-paid needs a transaction hash');
+        const outcome = await decidePayout(
+          deps,
+          payoutId,
+          by,
+          command === 'payout-approve'
+            ? { action: 'approve' }
+            : command === 'payout-reject'
+              ? { action: 'reject', reason: more.join(' ') }
+              : { action: 'markPaid', txHash: more[0]! },
+        );
+        out(
+          asJson
+            ? json(outcome)
+            : `payout ${outcome.payoutId} ${outcome.status} by ${outcome.decidedBy}${outcome.txHash ? ` (${outcome.txHash})` : ''}${outcome.status === 'rejected' && outcome.reason ? `: ${outcome.reason}` : ''}`,
         );
         return 0;
       }

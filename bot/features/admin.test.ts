@@ -636,7 +636,7 @@ describe('exports', () => {
     await tg().waitForMessage(partner.id, textMatches(new RegExp(`Transaction: ${txHash}`)), WAIT_MS);
     await adminSays(
       `/paid ${payoutId} ${txHash}`,
-      new RegExp(`Payout ${payoutId} is paid: it cannot be marked as paid`),
+      new RegExp(`Payout ${payoutId} is paid \\(decided by ${ADMIN.id}\\): it cannot be marked as paid`),
     );
     // Decisions are audited by the payout workflow with the admin's id; refusals by the bot.
     const payoutAudit = await auditRows(payoutId);
@@ -742,7 +742,7 @@ describe('/referral and /payout for users', () => {
       () => (tg().callbackAnswer(queryId)?.answered ? tg().callbackAnswer(queryId) : undefined),
       WAIT_MS,
     );
-    expect(answer?.text).toBe(`⚠️ Payout ${payoutId} is rejected: it cannot be approved.`);
+    expect(answer?.text).toBe(`⚠️ Payout ${payoutId} is rejected (decided by ${ADMIN.id}): it cannot be approved.`);
     await adminSays('/approve nosuchpayout', /There is no payout “nosuchpayout”/);
 
     // /reject with a reason.

@@ -18,6 +18,8 @@ subscription-extended = 🔁 Your { $plan } subscription is extended until { $ex
 subscription-reminder = ⏰ Your { $plan } subscription ends on { $expiresAt }. Renew now to keep access.
 subscription-grace = ⏳ Your { $plan } subscription has ended. You keep access until { $accessUntil }: renew before then.
 subscription-ended = 👋 Your { $plan } subscription has ended and your access was removed. You can subscribe again at any time.
+subscription-refund-shortened = ↩️ A payment for { $plan } was refunded, so the period it paid for was taken back: your subscription now ends on { $expiresAt }.
+subscription-refund-ended = ↩️ A payment for { $plan } was refunded, so the period it paid for was taken back: your subscription has ended and your access was removed. You can subscribe again at any time.
 subscription-revoked = 🚫 Your { $plan } subscription was ended by an admin.
 trial-not-offered = The { $plan } plan has no trial.
 trial-while-active = You already have access to { $plan }.
@@ -187,7 +189,16 @@ admin-payout-rejected = ✖️ Payout { $payoutId } rejected ({ $reason }). The 
 admin-payout-paid = ✅ Payout { $payoutId } marked as paid ({ $txHash }).
 admin-payout-default-reason = declined by an admin
 admin-payout-unknown = ⚠️ There is no payout “{ $payoutId }”.
-admin-payout-cannot-approve = ⚠️ Payout { $payoutId } is { $status }: it cannot be approved.
-admin-payout-cannot-reject = ⚠️ Payout { $payoutId } is { $status }: it cannot be rejected.
-admin-payout-cannot-markPaid = ⚠️ Payout { $payoutId } is { $status }: it cannot be marked as paid.
+admin-payout-cannot-approve = ⚠️ Payout { $payoutId } is { $status }{ $decidedBy ->
+    [none] {""}
+   *[other] {""} (decided by { $decidedBy })
+  }: it cannot be approved.
+admin-payout-cannot-reject = ⚠️ Payout { $payoutId } is { $status }{ $decidedBy ->
+    [none] {""}
+   *[other] {""} (decided by { $decidedBy })
+  }: it cannot be rejected.
+admin-payout-cannot-markPaid = ⚠️ Payout { $payoutId } is { $status }{ $decidedBy ->
+    [none] {""}
+   *[other] {""} (decided by { $decidedBy })
+  }: it cannot be marked as paid.
 admin-payout-bad-hash = ⚠️ That is not a transaction hash on the network of payout { $payoutId } (TRC20: 64 hexadecimal digits; BEP20 and ERC20: 0x and 64 hexadecimal digits).

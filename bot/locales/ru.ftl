@@ -18,6 +18,8 @@ subscription-extended = 🔁 Подписка { $plan } продлена до { 
 subscription-reminder = ⏰ Подписка { $plan } заканчивается { $expiresAt }. Продлите, чтобы не потерять доступ.
 subscription-grace = ⏳ Подписка { $plan } закончилась. Доступ сохранится до { $accessUntil }: продлите до этого времени.
 subscription-ended = 👋 Подписка { $plan } закончилась, доступ закрыт. Оформить снова можно в любой момент.
+subscription-refund-shortened = ↩️ Платёж за { $plan } возвращён, оплаченный им период снят: подписка теперь действует до { $expiresAt }.
+subscription-refund-ended = ↩️ Платёж за { $plan } возвращён, оплаченный им период снят: подписка закончилась, доступ закрыт. Оформить снова можно в любой момент.
 subscription-revoked = 🚫 Подписка { $plan } отменена администратором.
 trial-not-offered = У тарифа { $plan } нет пробного периода.
 trial-while-active = У вас уже есть доступ к { $plan }.
@@ -191,7 +193,16 @@ admin-payout-rejected = ✖️ Выплата { $payoutId } отклонена (
 admin-payout-paid = ✅ Выплата { $payoutId } отмечена как отправленная ({ $txHash }).
 admin-payout-default-reason = отклонено администратором
 admin-payout-unknown = ⚠️ Выплаты «{ $payoutId }» нет.
-admin-payout-cannot-approve = ⚠️ Выплата { $payoutId } в состоянии { $status }: одобрить её нельзя.
-admin-payout-cannot-reject = ⚠️ Выплата { $payoutId } в состоянии { $status }: отклонить её нельзя.
-admin-payout-cannot-markPaid = ⚠️ Выплата { $payoutId } в состоянии { $status }: отметить её отправленной нельзя.
+admin-payout-cannot-approve = ⚠️ Выплата { $payoutId } в состоянии { $status }{ $decidedBy ->
+    [none] {""}
+   *[other] {""}, решение принял { $decidedBy }
+  }: одобрить её нельзя.
+admin-payout-cannot-reject = ⚠️ Выплата { $payoutId } в состоянии { $status }{ $decidedBy ->
+    [none] {""}
+   *[other] {""}, решение принял { $decidedBy }
+  }: отклонить её нельзя.
+admin-payout-cannot-markPaid = ⚠️ Выплата { $payoutId } в состоянии { $status }{ $decidedBy ->
+    [none] {""}
+   *[other] {""}, решение принял { $decidedBy }
+  }: отметить её отправленной нельзя.
 admin-payout-bad-hash = ⚠️ Это не хеш транзакции в сети выплаты { $payoutId } (TRC20: 64 шестнадцатеричные цифры; BEP20 и ERC20: 0x и 64 шестнадцатеричные цифры).

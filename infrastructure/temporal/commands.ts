@@ -17,6 +17,7 @@ import type { subscriptionWorkflow, SubscriptionSettings, SubscriptionView } fro
 import {
   grantSignal,
   invoicePaidSignal,
+  invoiceRefundedSignal,
   joinRequestedSignal,
   markTrialSignal,
   resetTrialSignal,
@@ -177,6 +178,9 @@ export function createCommands(deps: {
 
     invoicePaid: (userId: number, planId: string, invoiceId: string) =>
       toSubscription(userId, planId, invoicePaidSignal, [{ invoiceId }]),
+    /** The refund of a paid invoice into its subscription, if one runs (else its period is already over). */
+    invoiceRefunded: (userId: number, planId: string, invoiceId: string) =>
+      toRunningSubscription(userId, planId, invoiceRefundedSignal, [{ invoiceId }]),
     requestTrial: (userId: number, planId: string) => toSubscription(userId, planId, trialRequestedSignal, []),
     grant: (userId: number, planId: string, days: number, by: number) =>
       toSubscription(userId, planId, grantSignal, [{ days, by }]),
