@@ -263,7 +263,9 @@ describe('ops CLI start-up', () => {
     });
 
   it('--help needs no configuration and lists every command with a description', () => {
-    const source = readFileSync(new URL('./cli.ts', import.meta.url), 'utf8');
+    const file = readFileSync(new URL('./cli.ts', import.meta.url), 'utf8');
+    // The commands are the cases of runOps's switch.
+    const source = file.slice(file.indexOf('export async function runOps'));
     const handled = [...source.matchAll(/^ {6}case '([\w-]+)':/gm)].map((match) => match[1]!);
     expect(handled.length).toBeGreaterThan(5);
     expect([...COMMANDS].sort()).toEqual([...handled].sort());
