@@ -11,7 +11,7 @@
  * applies to new invoices only; deactivating a plan stops new invoices (the invoice command refuses
  * inactive plans) and leaves running subscriptions alone.
  */
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray } from 'drizzle-orm';
 import type { Api } from 'grammy';
 import { GrammyError } from 'grammy';
 import type { ChatMember } from 'grammy/types';
@@ -245,8 +245,9 @@ export async function listPlans(db: Database): Promise<CatalogPlan[]> {
     .sort((a, b) => Number(b.active) - Number(a.active));
 }
 
-export async function knownChannels(db: Database): Promise<Channel[]> {
-  return db.select().from(channels).orderBy(asc(channels.title));
+/** The channels to offer as buttons: the most recently added ones (others can still be named by id or @username). */
+export async function knownChannels(db: Database, limit = 20): Promise<Channel[]> {
+  return db.select().from(channels).orderBy(desc(channels.createdAt), asc(channels.title)).limit(limit);
 }
 
 /** The rights the bot needs in a plan's channel: invite links with join requests, and removing members. */
