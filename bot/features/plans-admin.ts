@@ -68,7 +68,16 @@ export const FLOW_TTL_MS = 30 * 60_000;
 
 type NewPlanStep = 'id' | 'title' | 'duration' | 'price' | 'trial' | 'channels' | 'confirm';
 type Flow =
-  | { kind: 'new'; step: NewPlanStep; draft: Partial<PlanDraft>; channels: ChannelInfo[]; touchedAt: number }
+  | {
+      kind: 'new';
+      step: NewPlanStep;
+      draft: Partial<PlanDraft>;
+      /** Picked for the plan. */
+      channels: ChannelInfo[];
+      /** Added during this flow (checked, not stored yet): offered as buttons even when unpicked. */
+      added: ChannelInfo[];
+      touchedAt: number;
+    }
   | { kind: 'edit'; planId: string; field: 'title' | 'duration' | 'trial' | 'price'; touchedAt: number }
   | { kind: 'attach'; planId: string; touchedAt: number };
 
@@ -110,7 +119,7 @@ function describeTrial(ctx: BotContext, seconds: number): string {
 async function askChannels(ctx: BotContext, flow: Extract<Flow, { kind: 'new' }>): Promise<void> {
   const known = await knownChannels(ctx.deps.db);
   // Channels added during this flow are shown even before they are stored.
-  const extra = flow.channels.filter((c) => !known.some((k) => k.id === c.id));
+  const extra = flow.added.filter((c) => !known.some((k) => k.id === c.id));
   const all = [...known, ...extra.map((c) => ({ ...c, createdAt: new Date() }))];
   const picked = new Set(flow.channels.map((c) => c.id));
   await ctx.reply(
@@ -180,7 +189,7 @@ export const plansAdmin = new Composer<BotContext>();
 const chat = plansAdmin.chatType('private').filter(isAdmin);
 
 chat.command('newplan', async (ctx) => {
-  setFlow(ctx.from.id, { kind: 'new', step: 'id', draft: {}, channels: [], touchedAt: 0 });
+  setFlow(ctx.from.id, { kind: 'new', step: 'id', draft: {}, channels: [], added: [], touchedAt: 0 });
   await ctx.reply(ctx.t(PROMPTS.id));
 });
 
@@ -230,6 +239,7 @@ async function newPlanInput(ctx: BotContext, flow: Extract<Flow, { kind: 'new' }
       const channel = await checkedChannel(ctx, ref, flow.draft.id!);
       if (!channel) return;
       if (!flow.channels.some((c) => c.id === channel.id)) flow.channels.push(channel);
+      if (!flow.added.some((c) => c.id === channel.id)) flow.added.push(channel);
       next('channels');
       return askChannels(ctx, flow);
     }

@@ -138,7 +138,12 @@ describe('plans managed from the bot', () => {
     expect(picked.text).toContain(`Picked: ${news.title}, ${club.title}`);
     // Both are offered as picked buttons; unpicking and picking again goes through the check once more.
     expect(callbackDataOf(picked)).toEqual(expect.arrayContaining([`np:ch:${news.id}`, `np:ch:${club.id}`]));
-    const confirm = await press(ADMIN, picked, 'np:done', textMatches(/Create this plan\?/));
+    const unpicked = await press(ADMIN, picked, `np:ch:${club.id}`, textMatches(/Picked:/));
+    expect(unpicked.text).toContain(`Picked: ${news.title}\n`.trimEnd());
+    expect(unpicked.text).not.toContain(`Picked: ${news.title}, ${club.title}`);
+    const repicked = await press(ADMIN, unpicked, `np:ch:${club.id}`, textMatches(/Picked:/));
+    expect(repicked.text).toContain(`Picked: ${news.title}, ${club.title}`);
+    const confirm = await press(ADMIN, repicked, 'np:done', textMatches(/Create this plan\?/));
     expect(confirm.text).toContain('Period: 30 days');
     expect(confirm.text).toContain('Price: 9.99 USD');
     expect(confirm.text).toContain('Trial: no trial');
@@ -226,5 +231,56 @@ describe('plans managed from the bot', () => {
     expect(tg().member(club.id, buyer.id)).toBe('member');
     const actions = (await db().select().from(auditLog).where(eq(auditLog.target, planId))).map((a) => a.action);
     expect(actions).toEqual(expect.arrayContaining(['plan.create', 'plan.price', 'plan.deactivate']));
+  });
+
+  it('an admin edits a plan from its card: title, period, trial, channels attached and detached', async () => {
+    const { planId, channelIds } = await stack.createPlan({ title: 'Editable', durationSeconds: 86_400 });
+    const suffix = randomUUID().replaceAll('-', '').slice(0, 8);
+    const extra = { id: channelId(), title: `Extra ${suffix}` };
+    const memberOnly = { id: channelId(), title: `Bystander ${suffix}` };
+    tg().addChannel(extra);
+    tg().addChannel({ ...memberOnly, botStatus: 'member' });
+    const catalog = await say(ADMIN, '/catalog', hasButton(`cat:plan:${planId}`));
+    let card = await press(ADMIN, catalog, `cat:plan:${planId}`, hasButton(`cat:act:title:${planId}`));
+    const cardAfter = (text: string) =>
+      nextMessage(ADMIN.id, hasButton(`cat:act:title:${planId}`))(() => tg().sendText({ from: ADMIN, text }));
+
+    await press(ADMIN, card, `cat:act:title:${planId}`, textMatches(/Send the plan's title/));
+    card = await cardAfter('Edited title');
+    await press(ADMIN, card, `cat:act:duration:${planId}`, textMatches(/length of one paid period/));
+    await admin('0d', /“0d” is not a period length/);
+    card = await cardAfter('12h');
+    await press(ADMIN, card, `cat:act:trial:${planId}`, textMatches(/free trial length/));
+    card = await cardAfter('2d');
+    expect(await db().select().from(plans).where(eq(plans.id, planId))).toEqual([
+      expect.objectContaining({ title: 'Edited title', durationSeconds: 12 * 3_600, trialSeconds: 2 * 86_400 }),
+    ]);
+
+    // Attaching: the bystander channel is refused, the other is added.
+    await press(ADMIN, card, `cat:act:attach:${planId}`, textMatches(/Forward a post from the channel/));
+    await admin(String(memberOnly.id), /not an administrator of “Bystander .*” \(its status there: member\)/);
+    card = await cardAfter(String(extra.id));
+    expect(card.text).toContain(`${extra.title} (${extra.id})`);
+    const attached = async () =>
+      (await db().select().from(planChannels).where(eq(planChannels.planId, planId))).map((r) => r.channelId).sort();
+    expect(await attached()).toEqual([channelIds[0]!, extra.id].sort());
+
+    card = await press(ADMIN, card, `cat:detach:${planId}:${channelIds[0]!}`, hasButton(`cat:act:title:${planId}`));
+    expect(await attached()).toEqual([extra.id]);
+    // The last channel has no detach button.
+    expect(callbackDataOf(card).some((data) => data.startsWith('cat:detach:'))).toBe(false);
+
+    const actions = (await db().select().from(auditLog).where(eq(auditLog.target, planId)).orderBy(auditLog.id)).map(
+      (a) => `${a.action}${a.details.refused ? ' refused' : ''}`,
+    );
+    expect(actions).toEqual([
+      'plan.edit',
+      'plan.edit refused',
+      'plan.edit',
+      'plan.edit',
+      'plan.channel_attach refused',
+      'plan.channel_attach',
+      'plan.channel_detach',
+    ]);
   });
 });
