@@ -295,7 +295,13 @@ chat.on('message', async (ctx: Filter<BotContext, 'message'>, next) => {
     const text = refusalText(ctx, error);
     if (text === undefined) throw error;
     if (flow.kind !== 'new')
-      await auditRefusal(ctx.deps.db, actorOf(ctx), `plan.${flow.kind}`, flow.planId, error as Error);
+      await auditRefusal(
+        ctx.deps.db,
+        actorOf(ctx),
+        flow.kind === 'attach' ? 'plan.channel_attach' : flow.field === 'price' ? 'plan.price' : 'plan.edit',
+        flow.planId,
+        error as Error,
+      );
     await ctx.reply(text);
   }
 });
