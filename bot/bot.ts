@@ -10,6 +10,7 @@ import { joinRequests } from './features/join-requests';
 import { language } from './features/language';
 import { myPlan } from './features/my-plan';
 import { plansFeature } from './features/plans';
+import { plansAdmin } from './features/plans-admin';
 import { profile } from './features/profile';
 import { referral } from './features/referral';
 import { start, termsGate } from './features/start';
@@ -50,10 +51,11 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): Bot<Bo
   features.use(profile);
   // Open before the terms are accepted.
   features.use(start, help, language, joinRequests);
+  // Admin commands and the catalog flows: only for ADMIN_IDS, and before the terms gate (the terms are
+  // the subscribers' agreement, not a condition for running the bot); anyone else falls through.
+  features.use(admin, plansAdmin);
   features.use(termsGate);
   features.use(plansFeature, trial, myPlan, referral);
-  // Admin commands: only for ADMIN_IDS; anyone else falls through to the catch-all.
-  features.use(admin);
   features.use(unhandled);
 
   // Only reached if the boundary's own reply fails in a way it does not catch: log, never crash the process.

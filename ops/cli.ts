@@ -7,10 +7,36 @@
  */
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
 import { and, desc, eq, isNotNull, like, ne, or } from 'drizzle-orm';
+import { Api } from 'grammy';
 import { referrerBalances } from '../activities/balances';
 import { INVOICE_ID_PATTERN } from '../domain/invoice';
-import { parseDuration } from '../domain/duration';
-import { fromMinor } from '../domain/money';
+import { formatDuration, parseDuration } from '../domain/duration';
+import { formatMoney, fromMinor } from '../domain/money';
+import {
+  parseChannelRef,
+  parseCurrency,
+  parsePlanDuration,
+  parsePlanId,
+  parsePrice,
+  parseTitle,
+  parseTrial,
+  PlanInputError,
+} from '../domain/plan';
+import {
+  attachChannel,
+  auditRefusal,
+  CatalogError,
+  createPlan,
+  detachChannel,
+  editPlan,
+  listPlans,
+  setPlanActive,
+  setPlanPrice,
+  verifyChannel,
+  type Actor,
+  type CatalogPlan,
+  type ChannelInfo,
+} from '../infrastructure/catalog/plans';
 import { ConfigError, loadConfig, loadDotEnv, PROVIDER_CREDENTIALS, type Config } from '../infrastructure/config';
 import type { Database } from '../infrastructure/db/client';
 import {
@@ -41,7 +67,8 @@ export interface OpsDeps {
   db: Database;
   client: Client;
   commands: Commands;
-  config: Pick<Config, 'temporal'>;
+  /** `telegram` (bot token, API root) lets the plan commands check a channel's bot rights with Telegram. */
+  config: Pick<Config, 'temporal'> & Partial<Pick<Config, 'telegram'>>;
 }
 
 /** A refusal the operator can act on: printed as one line, exit code 1. */
@@ -302,6 +329,123 @@ export async function decidePayout(deps: OpsDeps, payoutId: string, byText: stri
   }
 }
 
+// ---- The catalog: plans and their channels (rules and writes shared with the bot, see infrastructure/catalog) ----
+
+const OPS: Actor = { actor: 'ops', actorId: null };
+
+/** Runs a catalog change; a refusal (bad value, unknown plan, channel without bot rights) is audited and becomes an OpsError. */
+async function catalogChange<T>(deps: OpsDeps, action: string, target: string, change: () => Promise<T>): Promise<T> {
+  try {
+    return await change();
+  } catch (error) {
+    if (!(error instanceof PlanInputError || error instanceof CatalogError)) throw error;
+    await auditRefusal(deps.db, OPS, action, target, error);
+    throw new OpsError(error.message);
+  }
+}
+
+/** Asks Telegram whether the bot may run each channel (administrator with invite and ban rights). */
+async function verifiedChannels(deps: OpsDeps, refs: string[]): Promise<ChannelInfo[]> {
+  const telegram = deps.config.telegram;
+  if (!telegram?.botToken)
+    throw new OpsError('checking a channel needs the Telegram configuration (TELEGRAM_BOT_TOKEN)');
+  const api = new Api(telegram.botToken, { apiRoot: telegram.apiRoot });
+  const me = await api.getMe();
+  const found: ChannelInfo[] = [];
+  for (const text of refs) {
+    const ref = parseChannelRef(text);
+    if (ref === undefined)
+      throw new CatalogError(
+        'channel-not-found',
+        { channel: text.slice(0, 40) },
+        `"${text.slice(0, 40)}" is not a channel: give its id (-100...) or @username`,
+      );
+    const channel = await verifyChannel(api, me.id, ref);
+    if (!found.some((c) => c.id === channel.id)) found.push(channel);
+  }
+  return found;
+}
+
+export interface PlanCreateInput {
+  id: string;
+  title: string;
+  duration: string;
+  price: string;
+  currency: string;
+  trial?: string;
+  channels: string[];
+}
+
+/** A new plan with its channels, every value checked by domain/plan.ts and every channel with Telegram. */
+export async function planCreate(deps: OpsDeps, input: PlanCreateInput) {
+  return catalogChange(deps, 'plan.create', input.id, async () => {
+    const draft = {
+      id: parsePlanId(input.id),
+      title: parseTitle(input.title),
+      durationSeconds: parsePlanDuration(input.duration),
+      trialSeconds: parseTrial(input.trial ?? '0'),
+      ...parsePrice(input.price, input.currency),
+    };
+    if (input.channels.length === 0)
+      throw new CatalogError('plan-no-channels', {}, 'a plan needs at least one --channel');
+    return createPlan(deps.db, OPS, draft, await verifiedChannels(deps, input.channels));
+  });
+}
+
+export async function planEdit(
+  deps: OpsDeps,
+  planId: string,
+  edit: { title?: string; duration?: string; trial?: string; sortOrder?: string },
+) {
+  return catalogChange(deps, 'plan.edit', planId, () => {
+    if (edit.sortOrder !== undefined && !/^-?\d{1,9}$/.test(edit.sortOrder))
+      throw new CatalogError(
+        'plan-bad-sort',
+        {},
+        `--sort expects a whole number, got "${edit.sortOrder.slice(0, 20)}"`,
+      );
+    return editPlan(deps.db, OPS, planId, {
+      title: edit.title === undefined ? undefined : parseTitle(edit.title),
+      durationSeconds: edit.duration === undefined ? undefined : parsePlanDuration(edit.duration),
+      trialSeconds: edit.trial === undefined ? undefined : parseTrial(edit.trial),
+      sortOrder: edit.sortOrder === undefined ? undefined : Number(edit.sortOrder),
+    });
+  });
+}
+
+/** The price of new invoices only. */
+export async function planPrice(deps: OpsDeps, planId: string, amount: string, currency: string) {
+  return catalogChange(deps, 'plan.price', planId, () =>
+    setPlanPrice(deps.db, OPS, planId, parsePrice(amount, parseCurrency(currency))),
+  );
+}
+
+export async function planActive(deps: OpsDeps, planId: string, active: boolean) {
+  return catalogChange(deps, active ? 'plan.activate' : 'plan.deactivate', planId, () =>
+    setPlanActive(deps.db, OPS, planId, active),
+  );
+}
+
+export async function planAttach(deps: OpsDeps, planId: string, ref: string) {
+  return catalogChange(deps, 'plan.channel_attach', planId, async () => {
+    const [channel] = await verifiedChannels(deps, [ref]);
+    return { channel: channel!, ...(await attachChannel(deps.db, OPS, planId, channel!)) };
+  });
+}
+
+export async function planDetach(deps: OpsDeps, planId: string, channelIdText: string) {
+  return catalogChange(deps, 'plan.channel_detach', planId, () => {
+    const channelId = parseChannelRef(channelIdText);
+    if (typeof channelId !== 'number')
+      throw new CatalogError('channel-not-found', {}, `"${channelIdText.slice(0, 40)}" is not a channel id (-100...)`);
+    return detachChannel(deps.db, OPS, planId, channelId);
+  });
+}
+
+const seconds = (s: number) => formatDuration(s * 1000);
+const planLine = (p: CatalogPlan) =>
+  `${p.id}  ${p.active ? 'active' : 'inactive'}  ${p.title}  ${formatMoney(p.priceMinor, p.currency)} / ${seconds(p.durationSeconds)}  trial ${p.trialSeconds ? seconds(p.trialSeconds) : 'none'}  channels: ${p.channels.map((c) => `${c.id} (${c.title})`).join(', ') || '-'}`;
+
 const USAGE = `usage: npm run ops -- <command> [arguments] [--json]
   stuck-invoices [--older-than 30m]   running invoices still pending or partly paid
   failed [--since 24h]                workflows that failed or timed out
@@ -309,6 +453,15 @@ const USAGE = `usage: npm run ops -- <command> [arguments] [--json]
   replay-delivery <outboxKey>         send a failed message again, once
   user <telegramId>                   a user's workflows and records
   refund <invoiceId> [reason...]      mark a paid invoice refunded, end its period, reverse its commission
+  plans                               every plan with its price, length and channels
+  plan-create <id> --title <title> --duration <30d> --price <9.99> --currency <USD> [--trial <3d>] --channel <id|@name>...
+                                      a new plan on sale (the bot must be an admin of each channel)
+  plan-edit <id> [--title <t>] [--duration <d>] [--trial <d|0>] [--sort <n>]
+  plan-price <id> <amount> <currency> the price of new invoices (open ones keep theirs)
+  plan-deactivate <id>                stop selling a plan (running subscriptions go on)
+  plan-activate <id>                  sell it again
+  plan-channels <id> [attach <id|@name> | detach <channelId>]
+                                      list, attach or detach a plan's channels
   payout-approve <payoutId> --by <adminId>           approve a payout request
   payout-reject <payoutId> --by <adminId> [reason]   reject it (the amount goes back to the balance)
   payout-paid <payoutId> <txHash> --by <adminId>     record that it was sent`;
@@ -321,7 +474,8 @@ export const HELP = `${USAGE}
   help, --help                        this text
 
 Settings: the environment or a .env file in the working directory (DATABASE_URL, TEMPORAL_ADDRESS,
-TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE, TEMPORAL_UI_URL; see .env.example). Without DATABASE_URL, the
+TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE, TEMPORAL_UI_URL; TELEGRAM_BOT_TOKEN and TELEGRAM_API_ROOT for
+the channel checks of plan commands; see .env.example). Without DATABASE_URL, the
 settings a running \`npm run dev\` left in .data/dev-stack.env are used. Exit codes: 0 done, 1 refused or
 unknown id, 2 usage or configuration error.`;
 
@@ -476,6 +630,110 @@ export async function runOps(
             ? json(outcome)
             : `payout ${outcome.payoutId} ${outcome.status} by ${outcome.decidedBy}${outcome.txHash ? ` (${outcome.txHash})` : ''}${outcome.status === 'rejected' && outcome.reason ? `: ${outcome.reason}` : ''}`,
         );
+        return 0;
+      }
+      case 'plans': {
+        const list = await listPlans(deps.db);
+        if (asJson) {
+          out(json(list));
+          return 0;
+        }
+        if (list.length === 0) out('no plans');
+        for (const p of list) out(planLine(p));
+        return 0;
+      }
+      case 'plan-create': {
+        const channelRefs: string[] = [];
+        for (let ref = option(rest, '--channel'); ref !== undefined; ref = option(rest, '--channel'))
+          channelRefs.push(ref);
+        const input = {
+          title: option(rest, '--title'),
+          duration: option(rest, '--duration'),
+          price: option(rest, '--price'),
+          currency: option(rest, '--currency'),
+          trial: option(rest, '--trial'),
+        };
+        const [id, ...extra] = rest;
+        if (!id || extra.length > 0) throw new UsageError('plan-create needs one plan id and options');
+        for (const name of ['title', 'duration', 'price', 'currency'] as const)
+          if (input[name] === undefined) throw new UsageError(`plan-create needs --${name}`);
+        const plan = await planCreate(deps, { id, ...input, channels: channelRefs } as PlanCreateInput);
+        out(
+          asJson
+            ? json(plan)
+            : `plan ${plan.id} created and on sale: ${formatMoney(plan.priceMinor, plan.currency)} / ${seconds(plan.durationSeconds)}`,
+        );
+        return 0;
+      }
+      case 'plan-edit': {
+        const edit = {
+          title: option(rest, '--title'),
+          duration: option(rest, '--duration'),
+          trial: option(rest, '--trial'),
+          sortOrder: option(rest, '--sort'),
+        };
+        const [id, ...extra] = rest;
+        if (!id || extra.length > 0) throw new UsageError('plan-edit needs one plan id and options');
+        const plan = await planEdit(deps, id, edit);
+        out(asJson ? json(plan) : `plan ${plan.id} changed`);
+        return 0;
+      }
+      case 'plan-price': {
+        const [id, amount, currency, ...extra] = rest;
+        if (!id || !amount || !currency || extra.length > 0)
+          throw new UsageError('plan-price needs a plan id, an amount and a currency');
+        const plan = await planPrice(deps, id, amount, currency);
+        out(
+          asJson
+            ? json(plan)
+            : `plan ${plan.id} now costs ${formatMoney(plan.priceMinor, plan.currency)} for new invoices`,
+        );
+        return 0;
+      }
+      case 'plan-deactivate':
+      case 'plan-activate': {
+        const [id, ...extra] = rest;
+        if (!id || extra.length > 0) throw new UsageError(`${command} needs one plan id`);
+        const active = command === 'plan-activate';
+        const { plan, changed } = await planActive(deps, id, active);
+        out(
+          asJson
+            ? json({ plan, changed })
+            : `plan ${plan.id} ${changed ? 'is now' : 'was already'} ${active ? 'on sale' : 'off sale (running subscriptions go on)'}`,
+        );
+        return 0;
+      }
+      case 'plan-channels': {
+        const [id, action, ref, ...extra] = rest;
+        if (
+          !id ||
+          extra.length > 0 ||
+          (action !== undefined && (ref === undefined || !['attach', 'detach'].includes(action)))
+        )
+          throw new UsageError(
+            'plan-channels needs a plan id, then optionally attach <id|@name> or detach <channelId>',
+          );
+        if (action === 'attach') {
+          const result = await planAttach(deps, id, ref!);
+          out(
+            asJson
+              ? json(result)
+              : `channel ${result.channel.id} (${result.channel.title}) ${result.attached ? 'attached to' : 'was already on'} plan ${id}`,
+          );
+          return 0;
+        }
+        if (action === 'detach') {
+          const result = await planDetach(deps, id, ref!);
+          out(asJson ? json(result) : `channel ${ref} ${result.detached ? 'detached from' : 'was not on'} plan ${id}`);
+          return 0;
+        }
+        const plan = (await listPlans(deps.db)).find((p) => p.id === id);
+        if (!plan) throw new OpsError(`unknown plan ${id.slice(0, 40)}`);
+        if (asJson) {
+          out(json(plan.channels));
+          return 0;
+        }
+        for (const c of plan.channels) out(`${c.id}  ${c.title}`);
         return 0;
       }
       default:

@@ -49,3 +49,11 @@ export const languageData = callbackData('lang', ['locale'] as const);
 /** Admin buttons on payout requests, sent by the payout workflow (workflows/payout.ts `payoutCallbacks`). */
 export const payoutApproveData = callbackData('payout:approve', ['payoutId'] as const);
 export const payoutRejectData = callbackData('payout:reject', ['payoutId'] as const);
+/** The admin catalog flow (bot/features/plans-admin.ts). */
+export const newPlanChannelData = callbackData('np:ch', ['channelId'] as const);
+export const newPlanDoneData = callbackData('np:done', [] as const);
+export const newPlanCreateData = callbackData('np:create', [] as const);
+export const newPlanCancelData = callbackData('np:cancel', [] as const);
+export const catalogPlanData = callbackData('cat:plan', ['planId'] as const);
+export const catalogActionData = callbackData('cat:act', ['action', 'planId'] as const);
+export const catalogDetachData = callbackData('cat:detach', ['planId', 'channelId'] as const);

@@ -25,6 +25,9 @@ export function devStackSettings(config: Config): Record<string, string> {
     TEMPORAL_NAMESPACE: config.temporal.namespace,
     TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
     TEMPORAL_UI_URL: config.temporal.uiUrl,
+    // The sandbox's token (not a secret): plan commands check channels with the bot.
+    TELEGRAM_BOT_TOKEN: config.telegram.botToken,
+    TELEGRAM_API_ROOT: config.telegram.apiRoot,
     INVOICE_TTL: formatDuration(config.invoice.ttlMs),
     INVOICE_RECONCILE_SCHEDULE: list(config.invoice.reconcileAtMs),
     INVOICE_RECONCILE_EVERY: formatDuration(config.invoice.reconcileEveryMs),

@@ -7,6 +7,7 @@ import { applyFault } from './faults';
 import { ParamReader, describeParams, readParams } from './params';
 import { CallContext, Described, Handler, MethodTable, Params, SandboxState, TOKEN_RE, Upload } from './state';
 import { BotAnswer, TelegramApiError, TelegramCall } from './types';
+import { chatInfoMethods } from './chat-info';
 import { chatMethods } from './chats';
 import { fileMethods, serveFile } from './files';
 import { inviteLinkMethods } from './invite-links';
@@ -142,6 +143,7 @@ export function buildHandlers(s: SandboxState): Map<string, { name: string; hand
     ...fileMethods(s),
     ...inviteLinkMethods(s),
     ...chatMethods(s),
+    ...chatInfoMethods(s),
     ...webhookMethods(s),
   };
   return new Map(Object.entries(table).map(([name, handle]) => [name.toLowerCase(), { name, handle }]));
