@@ -1,7 +1,11 @@
 /**
  * CryptoCloud API v2 emulator: invoice create / merchant info / cancel with the real paths, headers
  * and bodies, a hosted pay page, and postbacks signed like the real ones (HS256 JWT with the project
- * secret). Payments are driven from tests, the control API or the pay page; 1 USD = 1 USDT, no fees.
+ * secret). Payments are driven from tests, the control API or the pay page. Prices may be in USD,
+ * EUR or RUB; the coin amount is the price at the sandbox's rates (stablecoins = 1 USD, 1 EUR =
+ * 1.08 USD, 1 RUB = 0.011 USD, settable), so coin amounts differ from fiat ones, as on the real
+ * gateway; no fees. The merchant API can be made to fail (5xx, 429, 401, slow) and its status to lag
+ * behind the postbacks, from tests or the control API.
  * Money is held as BigInt counts of 10^-8 units; the wire carries JSON numbers, as the real API does.
  */
 import { EventEmitter } from 'node:events';
@@ -200,7 +204,18 @@ const STABLECOINS = [
   'USDC_SOL',
 ];
 const DEFAULT_CRYPTO = 'USDT_TRC20';
-const FIAT = new Set(['USD']);
+/** USD value of one unit of each fiat currency, in 10^-8 USD (stablecoins are worth 1 USD). */
+const DEFAULT_RATES: Record<string, bigint> = { USD: UNIT, EUR: 108_000_000n, RUB: 1_100_000n };
+
+/** A merchant-API fault: `error` = 500, `rate_limit` = 429, `unauthorized` = 401, `slow` = answers after delayMs. */
+export type MerchantFault = 'error' | 'rate_limit' | 'unauthorized' | 'slow';
+export interface MerchantFaultSettings {
+  mode: MerchantFault | null;
+  /** For `slow`: how long each answer waits (default 30 s). */
+  delayMs: number;
+  /** How many more requests fail (null = until cleared). */
+  remaining: number | null;
+}
 
 function currencyInfo(fullcode: string, order: number): CryptoCloudCurrency {
   const [code = 'USDT', networkCode = 'TRC20'] = fullcode.split('_');
@@ -239,7 +254,12 @@ interface InvoiceRecord {
   orderId: string | null;
   email: string | null;
   fiatCurrency: string;
+  /** The price in fiat (10^-8 units). */
+  fiatAmount: bigint;
+  /** Coins to pay (10^-8 units), from the price at the rate of creation. */
   amount: bigint;
+  /** While the status API lags: what it still shows, until `until`. */
+  lag?: { until: number; shown: CryptoCloudInvoice };
   crypto: string;
   address: string;
   locale: string;
@@ -269,6 +289,9 @@ export class CryptoCloudSandbox {
   private encoding: PostbackEncoding;
   private dropNext = 0;
   private repeat = 1;
+  private rates: Record<string, bigint> = { ...DEFAULT_RATES };
+  private fault: MerchantFaultSettings = { mode: null, delayMs: 30_000, remaining: null };
+  private statusLagMs = 0;
   private invoiceMap = new Map<string, InvoiceRecord>();
   private deliveries: PostbackDelivery[] = [];
   private postbackSeq = 0;
@@ -316,6 +339,37 @@ export class CryptoCloudSandbox {
     const value = nonNegativeInteger(count, 'repeat');
     if (value < 1) throw new CryptoCloudSandboxError('repeat must be at least 1');
     this.repeat = value;
+  }
+
+  /**
+   * Makes the merchant API fail: every request (or the next `count`) answers 500, 429 or 401, or
+   * answers only after `delayMs` (`slow`). `null` restores normal answers.
+   */
+  failMerchantApi(mode: MerchantFault | null, options: { delayMs?: number; count?: number } = {}): void {
+    if (mode !== null && !['error', 'rate_limit', 'unauthorized', 'slow'].includes(mode))
+      throw new CryptoCloudSandboxError('mode must be error, rate_limit, unauthorized, slow or null');
+    this.fault = {
+      mode,
+      delayMs: options.delayMs === undefined ? 30_000 : nonNegativeInteger(options.delayMs, 'delayMs'),
+      remaining: options.count === undefined ? null : nonNegativeInteger(options.count, 'count'),
+    };
+  }
+
+  merchantFault(): MerchantFaultSettings {
+    return { ...this.fault };
+  }
+
+  /** The status API shows a payment only `ms` after its postback went out (0 = at once). */
+  lagStatus(ms: number): void {
+    this.statusLagMs = nonNegativeInteger(ms, 'lagMs');
+  }
+
+  /** Sets the USD value of one unit of a fiat currency (a decimal string), for invoices created from now on. */
+  setRate(currency: string, usd: string): void {
+    const value = parseAmount(usd);
+    if (!/^[A-Z]{3}$/.test(currency) || value === undefined || value <= 0n)
+      throw new CryptoCloudSandboxError('a rate needs a 3-letter currency and a positive decimal');
+    this.rates[currency] = value;
   }
 
   settings(): CryptoCloudSettings {
@@ -379,8 +433,11 @@ export class CryptoCloudSandbox {
     const amount = parseAmount(body.amount);
     if (amount === undefined || amount <= 0n) throw new CryptoCloudValidationError('amount must be a positive number');
     const fiat = (scalar(body.currency, 'currency') ?? 'USD').toUpperCase();
-    if (!FIAT.has(fiat))
-      throw new CryptoCloudValidationError(`currency ${fiat} is not supported by the sandbox (USD only)`);
+    const rate = this.rates[fiat];
+    if (rate === undefined)
+      throw new CryptoCloudValidationError(
+        `currency ${fiat} is not supported by the sandbox (${Object.keys(this.rates).join(', ')})`,
+      );
     const fields = readAddFields(body.add_fields);
     const crypto = pickCryptocurrency(fields);
     const ttl = timeToPayMs(fields.time_to_pay) ?? this.defaultTimeToPayMs;
@@ -398,7 +455,9 @@ export class CryptoCloudSandbox {
       orderId,
       email,
       fiatCurrency: fiat,
-      amount,
+      fiatAmount: amount,
+      // Coins at the rate (stablecoin = 1 USD), rounded up to 10^-8 so the price is always covered.
+      amount: (amount * rate + UNIT - 1n) / UNIT,
       crypto,
       address: fakeAddress(crypto),
       locale,
@@ -489,6 +548,9 @@ export class CryptoCloudSandbox {
     this.lastPostback = undefined;
     this.dropNext = 0;
     this.repeat = 1;
+    this.rates = { ...DEFAULT_RATES };
+    this.fault = { mode: null, delayMs: 30_000, remaining: null };
+    this.statusLagMs = 0;
   }
 
   shutdown(): void {
@@ -518,6 +580,7 @@ export class CryptoCloudSandbox {
 
   private async receive(record: InvoiceRecord, amount: bigint, kind: PaymentRecord['kind']): Promise<PaymentOutcome> {
     const late = record.status === 'canceled';
+    if (this.statusLagMs > 0) record.lag = { until: this.now() + this.statusLagMs, shown: this.wire(record) };
     record.received += amount;
     record.payments.push({ kind, amount: formatAmount(amount), at: this.now(), late });
     record.status =
@@ -608,7 +671,7 @@ export class CryptoCloudSandbox {
       side_commission_cc: 'client',
       amount: wireNumber(record.amount),
       amount_usd: wireNumber(record.amount),
-      amount_in_fiat: wireNumber(record.amount),
+      amount_in_fiat: wireNumber(record.fiatAmount),
       fee: 0,
       fee_usd: 0,
       service_fee: 0,
@@ -634,7 +697,7 @@ export class CryptoCloudSandbox {
   /** Registers the merchant API, the hosted pay page and the control routes. */
   register(app: FastifyInstance): void {
     app.post<{ Querystring: { locale?: string } }>('/v2/invoice/create', async (request, reply) => {
-      if (!this.authorize(request, reply)) return reply;
+      if ((await this.faulted(reply)) || !this.authorize(request, reply)) return reply;
       return this.merchantCall(reply, () => {
         const locale = request.query.locale === 'ru' ? 'ru' : 'en';
         return { status: 'success', result: this.createInvoice(objectBody(request.body), locale) };
@@ -642,20 +705,23 @@ export class CryptoCloudSandbox {
     });
 
     app.post('/v2/invoice/merchant/info', async (request, reply) => {
-      if (!this.authorize(request, reply)) return reply;
+      if ((await this.faulted(reply)) || !this.authorize(request, reply)) return reply;
       return this.merchantCall(reply, () => {
         const uuids = readUuids(objectBody(request.body).uuids);
         // Unknown ids are left out of the result (UNCONFIRMED how the real API treats them).
         const result = uuids.flatMap((uuid) => {
           const record = this.find(uuid, false);
-          return record ? [this.wire(record)] : [];
+          if (!record) return [];
+          if (record.lag && this.now() < record.lag.until) return [record.lag.shown];
+          record.lag = undefined;
+          return [this.wire(record)];
         });
         return { status: 'success', result };
       });
     });
 
     app.post('/v2/invoice/merchant/canceled', async (request, reply) => {
-      if (!this.authorize(request, reply)) return reply;
+      if ((await this.faulted(reply)) || !this.authorize(request, reply)) return reply;
       return this.merchantCall(reply, () => {
         const uuid = objectBody(request.body).uuid;
         if (typeof uuid !== 'string' || !uuid) throw new CryptoCloudValidationError('uuid is required');
@@ -672,6 +738,25 @@ export class CryptoCloudSandbox {
     });
 
     this.registerControl(app);
+  }
+
+  /** A switched-on merchant fault answers instead of the API (true when it did). */
+  private async faulted(reply: FastifyReply): Promise<boolean> {
+    const fault = this.fault;
+    if (fault.mode === null) return false;
+    if (fault.remaining !== null) {
+      if (fault.remaining <= 0) return false;
+      fault.remaining -= 1;
+    }
+    if (fault.mode === 'slow') {
+      await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+      return false;
+    }
+    if (fault.mode === 'error') void reply.code(500).send('Internal Server Error');
+    else if (fault.mode === 'rate_limit')
+      void reply.code(429).header('retry-after', '1').send({ detail: 'Request was throttled.' });
+    else void reply.code(401).send({ detail: 'Invalid token.' });
+    return true;
   }
 
   private authorize(request: FastifyRequest, reply: FastifyReply): boolean {
@@ -755,6 +840,27 @@ export class CryptoCloudSandbox {
         if (body.drop !== undefined) this.dropPostbacks(Number(body.drop));
         if (body.repeat !== undefined) this.repeatPostbacks(Number(body.repeat));
         return this.settings();
+      }),
+    );
+    app.get(`${base}/faults`, async () => ({ merchantApi: this.merchantFault(), statusLagMs: this.statusLagMs }));
+    app.post(`${base}/faults`, async (request: IdRequest, reply) =>
+      respond(request, reply, (body) => {
+        if ('mode' in body) {
+          const mode =
+            body.mode === null || body.mode === '' || body.mode === 'none' ? null : scalar(body.mode, 'mode');
+          this.failMerchantApi(mode as MerchantFault | null, {
+            delayMs: body.delayMs === undefined ? undefined : Number(body.delayMs),
+            count: body.count === undefined || body.count === null ? undefined : Number(body.count),
+          });
+        }
+        if (body.statusLagMs !== undefined) this.lagStatus(Number(body.statusLagMs));
+        return { merchantApi: this.merchantFault(), statusLagMs: this.statusLagMs };
+      }),
+    );
+    app.post(`${base}/rates`, async (request: IdRequest, reply) =>
+      respond(request, reply, (body) => {
+        for (const [currency, usd] of Object.entries(body)) this.setRate(currency, String(usd));
+        return { rates: Object.fromEntries(Object.entries(this.rates).map(([c, v]) => [c, formatAmount(v)])) };
       }),
     );
     app.get(`${base}/postbacks`, async () => ({ postbacks: this.postbacks() }));
