@@ -190,6 +190,20 @@ export function parsePostback(body: unknown): Postback | string {
   if (typeof orderId !== 'string' || orderId.length === 0 || orderId.length > 100)
     return 'order_id is missing or too long';
   if (typeof invoiceId !== 'string' || !GATEWAY_INVOICE_ID.test(invoiceId)) return 'invoice_id is missing or malformed';
+  if (fields.status !== undefined && fields.status !== 'success') return 'status must be "success"';
+  if (
+    fields.currency !== undefined &&
+    (typeof fields.currency !== 'string' || !/^[A-Z0-9_]{2,30}$/.test(fields.currency))
+  )
+    return 'currency is malformed';
+  if (
+    fields.amount_crypto !== undefined &&
+    !(
+      (typeof fields.amount_crypto === 'string' || typeof fields.amount_crypto === 'number') &&
+      DECIMAL.test(String(fields.amount_crypto))
+    )
+  )
+    return 'amount_crypto is not a decimal number';
   let info: unknown = undefined;
   if (typeof fields.invoice_info === 'string') {
     try {
@@ -205,10 +219,17 @@ export function parsePostback(body: unknown): Postback | string {
   const status = details.status === 'cancelled' ? 'canceled' : details.status;
   if (!GATEWAY_STATUSES.has(status)) return `invoice_info.status "${status.slice(0, 20)}" is unknown`;
   // Only for the audit and the de-duplication key (the workflow asks the gateway for money).
-  const rawReceived = details.received ?? '0';
-  if (typeof rawReceived !== 'string' && typeof rawReceived !== 'number')
-    return 'invoice_info.received is not a decimal number';
-  const received = String(rawReceived);
-  if (!DECIMAL.test(received)) return 'invoice_info.received is not a decimal number';
+  const received = details.received === undefined ? '0' : decimalText(details.received);
+  if (received === undefined) return 'invoice_info.received is not a decimal number';
   return { token, orderId, invoiceId: normaliseInvoiceId(invoiceId), status: status as GatewayStatus, received };
+}
+
+/** A non-negative decimal as exact text (JSON numbers printed without exponent), or undefined. */
+function decimalText(value: unknown): string | undefined {
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value) || value < 0 || value > 1e15) return undefined;
+    const text = /e/i.test(String(value)) ? value.toFixed(18).replace(/\.?0+$/, '') : String(value);
+    return DECIMAL.test(text) ? text : undefined;
+  }
+  return typeof value === 'string' && DECIMAL.test(value) ? value : undefined;
 }
