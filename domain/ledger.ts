@@ -30,6 +30,8 @@ export const accounts = {
   revenue: (line: string) => `revenue:${line}`,
   userOverpayment: (userId: number) => `payable:user:${userId}:overpayment`,
   latePayments: () => 'suspense:late-payments',
+  /** Money of a partly paid invoice that closed unresolved (needs_review): held for the user until an admin decides. */
+  userUnapplied: (userId: number) => `suspense:user:${userId}:unapplied`,
   referrerHeld: (userId: number) => `referrer:${userId}:held`,
   referrerAvailable: (userId: number) => `referrer:${userId}:available`,
   referrerReserved: (userId: number) => `referrer:${userId}:reserved`,

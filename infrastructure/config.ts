@@ -21,7 +21,14 @@ export interface Config {
     maxRetryAttempts: number;
     maxRetryDelaySeconds: number;
   };
-  cryptocloud: { apiUrl: string; apiKey: string; secretKey: string; shopId: string };
+  cryptocloud: {
+    apiUrl: string;
+    apiKey: string;
+    secretKey: string;
+    shopId: string;
+    /** Price currencies the gateway can settle; an invoice for another currency is refused. */
+    currencies: string[];
+  };
   s3: {
     endpoint: string | undefined;
     region: string;
@@ -39,6 +46,10 @@ export interface Config {
     reconcileEveryMs: number;
     /** After expiry, how long a late payment is still looked for. */
     latePaymentWindowMs: number;
+    /** Short re-checks after a failed status check or an unconfirmed signed postback. */
+    recheckBackoffMs: number[];
+    /** Tell admins once when the gateway's status API has failed this long for an invoice. */
+    gatewayOutageAlertMs: number;
   };
   subscription: { reminderOffsetsMs: number[]; gracePeriodMs: number; removalDryRun: boolean };
   /** A referrer's commission is held this long after the payment (refunds reverse it), then available. */
@@ -280,6 +291,20 @@ export function loadConfig(env: Env = process.env, options: { notNeeded?: readon
         secret: true,
       }),
       shopId: read.required('CRYPTOCLOUD_SHOP_ID', { expects: 'the CryptoCloud shop id' }),
+      currencies:
+        read.optional('CRYPTOCLOUD_CURRENCIES', {
+          expects: 'comma-separated ISO currency codes like USD,EUR,RUB',
+          default: 'USD,EUR,RUB,GBP',
+          parse: (value) => {
+            const codes = value
+              .split(',')
+              .map((code) => code.trim().toUpperCase())
+              .filter(Boolean);
+            if (codes.length === 0 || !codes.every((code) => /^[A-Z]{3}$/.test(code)))
+              throw new Error('not a list of 3-letter codes');
+            return codes;
+          },
+        }) ?? [],
     },
     s3: {
       endpoint: read.optional('S3_ENDPOINT', { expects: 'the S3-compatible endpoint URL', parse: url }),
@@ -322,6 +347,18 @@ export function loadConfig(env: Env = process.env, options: { notNeeded?: readon
           expects: 'a duration like 24h (0 for none)',
           default: '24h',
           parse: parseDuration,
+        }) ?? 0,
+      recheckBackoffMs:
+        read.optional('INVOICE_RECHECK_BACKOFF', {
+          expects: 'comma-separated delays longer than 0 like 2s,5s,15s,1m',
+          default: '2s,5s,15s,1m',
+          parse: positiveDurationList,
+        }) ?? [],
+      gatewayOutageAlertMs:
+        read.optional('INVOICE_GATEWAY_OUTAGE_ALERT', {
+          expects: 'a duration longer than 0 like 10m',
+          default: '10m',
+          parse: positiveDuration,
         }) ?? 0,
     },
     subscription: {

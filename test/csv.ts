@@ -3,13 +3,9 @@ import { parse } from 'csv-parse/sync';
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
-/** The rows of a CSV document; quoted fields may hold commas, quotes and line breaks. */
-export function parseCsv(text: string): string[][] {
-  return parse(text, { relaxColumnCount: false }) as string[][];
-}
-
-/** A CSV file's bytes: must start with the UTF-8 byte order mark, which is then dropped. */
+/** A CSV file's bytes: must start with the UTF-8 byte order mark, which is then dropped; rows of cells. */
 export function readCsv(content: Buffer): string[][] {
   if (!content.subarray(0, 3).equals(BOM)) throw new Error('the CSV does not start with a UTF-8 byte order mark');
-  return parseCsv(content.subarray(3).toString('utf8'));
+  const rows: unknown = parse(content.subarray(3).toString('utf8'));
+  return rows as string[][];
 }

@@ -12,6 +12,7 @@ invoice-late-paid = ⚠️ Your payment arrived after the invoice had closed. It
 admin-invoice-overpaid = 💰 Invoice { $invoiceId } (user { $userId }) overpaid: { $received } { $currency } for { $amount }; extra { $extra }.
 admin-invoice-needs-review = 🔎 Invoice { $invoiceId } (user { $userId }) expired partly paid: { $received } of { $amount } { $currency }.
 admin-invoice-late-paid = 🔎 Invoice { $invoiceId } (user { $userId }) received { $received } { $currency } after it closed.
+admin-gateway-unreachable = ⚠️ Invoice { $invoiceId } (user { $userId }): the { $provider } status API has not answered for { $minutes } min; the invoice is re-checked, never settled blind.
 subscription-activated = 🎉 Your { $plan } subscription is active until { $expiresAt }. Your personal invite links are below: tap to request to join, and you are let in at once.
 subscription-trial-started = 🎁 Your { $plan } trial is active until { $expiresAt }. Your personal invite links are below.
 subscription-extended = 🔁 Your { $plan } subscription is extended until { $expiresAt }.

@@ -12,6 +12,7 @@ invoice-late-paid = ⚠️ Оплата пришла после закрытия
 admin-invoice-overpaid = 💰 Счёт { $invoiceId } (пользователь { $userId }) переплачен: { $received } { $currency } за { $amount }; сверх { $extra }.
 admin-invoice-needs-review = 🔎 Счёт { $invoiceId } (пользователь { $userId }) истёк с частичной оплатой: { $received } из { $amount } { $currency }.
 admin-invoice-late-paid = 🔎 Счёт { $invoiceId } (пользователь { $userId }): получено { $received } { $currency } после закрытия.
+admin-gateway-unreachable = ⚠️ Счёт { $invoiceId } (пользователь { $userId }): API статусов { $provider } не отвечает { $minutes } мин; счёт перепроверяется, без подтверждения ничего не зачисляется.
 subscription-activated = 🎉 Подписка { $plan } активна до { $expiresAt }. Ваши личные ссылки ниже: отправьте заявку, и она будет одобрена сразу.
 subscription-trial-started = 🎁 Пробный период { $plan } активен до { $expiresAt }. Ваши личные ссылки ниже.
 subscription-extended = 🔁 Подписка { $plan } продлена до { $expiresAt }.
