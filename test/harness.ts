@@ -38,7 +38,7 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     INVOICE_LATE_PAYMENT_WINDOW: '20s',
     SUBSCRIPTION_REMINDERS: '4s,2s',
     SUBSCRIPTION_GRACE_PERIOD: '3s',
-    TELEGRAM_MAX_RETRY_DELAY_SECONDS: '5',
+    TELEGRAM_MAX_RETRY_DELAY_SECONDS: '4',
     ...overrides,
   };
 }
