@@ -5,6 +5,7 @@ import type { BotCommand, Update, UserFromGetMe } from 'grammy/types';
 import { installRetries } from '../infrastructure/providers/telegram';
 import type { BotContext, BotDeps } from './context';
 import { admin } from './features/admin';
+import { channelHealth } from './features/channel-health';
 import { help } from './features/help';
 import { joinRequests } from './features/join-requests';
 import { language } from './features/language';
@@ -49,7 +50,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): Bot<Bo
   const features = bot.errorBoundary((error) => handleBotError(error, deps));
   features.use(profile);
   // Open before the terms are accepted.
-  features.use(start, help, language, joinRequests);
+  features.use(start, help, language, joinRequests, channelHealth);
   features.use(termsGate);
   features.use(plansFeature, trial, myPlan, referral);
   // Admin commands: only for ADMIN_IDS; anyone else falls through to the catch-all.

@@ -541,19 +541,17 @@ describe('exports', () => {
         { referredId: idle.id, referrerId: partner.id },
       ]);
     const invoiceId = `${payer.id}-${defaultPlan.planId}-t`;
-    await db()
-      .insert(invoices)
-      .values({
-        id: invoiceId,
-        userId: payer.id,
-        purpose: 'subscription',
-        planId: defaultPlan.planId,
-        provider: 'cryptocloud',
-        amountMinor: 1200n,
-        currency: 'USD',
-        status: 'paid',
-        paidAt: new Date(),
-      });
+    await db().insert(invoices).values({
+      id: invoiceId,
+      userId: payer.id,
+      purpose: 'subscription',
+      planId: defaultPlan.planId,
+      provider: 'cryptocloud',
+      amountMinor: 1200n,
+      currency: 'USD',
+      status: 'paid',
+      paidAt: new Date(),
+    });
     await post(db(), heldPosting({ invoiceId, referrerId: partner.id, amountMinor: 150n, currency: 'USD' }));
     await fundReferrer(db(), partner.id, 3000n, randomUUID());
 
