@@ -5,6 +5,7 @@ import type { BotCommand, Update, UserFromGetMe } from 'grammy/types';
 import { installRetries } from '../infrastructure/providers/telegram';
 import type { BotContext, BotDeps } from './context';
 import { admin } from './features/admin';
+import { channelHealth } from './features/channel-health';
 import { help } from './features/help';
 import { joinRequests } from './features/join-requests';
 import { language } from './features/language';
@@ -50,7 +51,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): Bot<Bo
   const features = bot.errorBoundary((error) => handleBotError(error, deps));
   features.use(profile);
   // Open before the terms are accepted.
-  features.use(start, help, language, joinRequests);
+  features.use(start, help, language, joinRequests, channelHealth);
   // Admin commands and the catalog flows: only for ADMIN_IDS, and before the terms gate (the terms are
   // the subscribers' agreement, not a condition for running the bot); anyone else falls through.
   features.use(admin, plansAdmin);

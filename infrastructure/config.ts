@@ -271,9 +271,9 @@ export function loadConfig(env: Env = process.env, options: { notNeeded?: readon
       maxRetryDelaySeconds:
         read.optional('TELEGRAM_MAX_RETRY_DELAY_SECONDS', {
           expects: 'the longest retry_after to wait, in seconds',
-          default: '10',
+          default: '4',
           parse: integer(1, 3600),
-        }) ?? 30,
+        }) ?? 4,
     },
     cryptocloud: {
       apiUrl:

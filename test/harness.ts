@@ -40,7 +40,7 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     INVOICE_GATEWAY_OUTAGE_ALERT: '3s',
     SUBSCRIPTION_REMINDERS: '4s,2s',
     SUBSCRIPTION_GRACE_PERIOD: '3s',
-    TELEGRAM_MAX_RETRY_DELAY_SECONDS: '5',
+    TELEGRAM_MAX_RETRY_DELAY_SECONDS: '4',
     ...overrides,
   };
 }

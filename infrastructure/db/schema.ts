@@ -67,9 +67,20 @@ export const plans = pgTable(
   ],
 );
 
+/** Why the bot cannot manage a channel right now (see infrastructure/providers/telegram.ts, ChannelProblem). */
+export const CHANNEL_PROBLEMS = ['no-rights', 'bot-removed', 'chat-not-found'] as const;
+
 export const channels = pgTable('channels', {
   id: telegramId().primaryKey(),
   title: text().notNull(),
+  /**
+   * Null while the bot can manage the channel. Set when it lost the rights it needs (my_chat_member, or
+   * a refused removal / link / join answer); admins are told once per outage, cleared when rights return.
+   */
+  healthProblem: text({ enum: CHANNEL_PROBLEMS }),
+  /** Telegram's words for the problem (or the rights the bot lacks). */
+  healthDetail: text(),
+  unhealthySince: timestamp({ withTimezone: true }),
   ...createdAt,
 });
 

@@ -87,6 +87,7 @@ export async function execute(
   signal: AbortSignal,
 ): Promise<BotAnswer> {
   const entry = s.handlers.get(method.toLowerCase());
+  s.lastToken = token;
   const call: TelegramCall = {
     seq: ++s.callSeq,
     method: entry?.name ?? method,

@@ -41,6 +41,14 @@ function newBot(timeoutSeconds?: number): Bot {
   return bot;
 }
 
+async function eventually(check: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 async function rejection(promise: Promise<unknown>): Promise<GrammyError> {
   const error = await promise.then(
     () => undefined,
@@ -305,6 +313,101 @@ describe('invite links, join requests and membership', () => {
       true,
       undefined,
     ]);
+  });
+});
+
+describe("the bot's own rights in a channel", () => {
+  const control = (path: string, method = 'GET', body?: unknown) =>
+    fetch(`${sandbox.url}/_sandbox/telegram${path}`, {
+      method,
+      ...(body ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}),
+    }).then(async (response) => ({
+      status: response.status,
+      json: (await response.json()) as { member?: Record<string, unknown> },
+    }));
+
+  it('changes them from the control API, tells the bot with my_chat_member, and enforces them', async () => {
+    const bot = newBot();
+    const seen: Array<{ old: string; now: string; restrict?: boolean; invite?: boolean; from: number }> = [];
+    bot.on('my_chat_member', (ctx) => {
+      const now = ctx.myChatMember.new_chat_member;
+      seen.push({
+        old: ctx.myChatMember.old_chat_member.status,
+        now: now.status,
+        ...(now.status === 'administrator' ? { restrict: now.can_restrict_members, invite: now.can_invite_users } : {}),
+        from: ctx.myChatMember.from.id,
+      });
+    });
+    void bot.start({ timeout: 30 });
+    sandbox.telegram.setMember(CHANNEL, alice, 'member');
+    const link = await bot.api.createChatInviteLink(CHANNEL, { creates_join_request: true });
+
+    // The owner takes away "ban users": bans and unbans fail with Telegram's own description.
+    const changed = await control(`/chats/${CHANNEL}/bot`, 'PUT', {
+      rights: { can_restrict_members: false },
+      by: alice,
+    });
+    expect(changed.status).toBe(200);
+    expect(changed.json.member).toMatchObject({ status: 'administrator', can_restrict_members: false });
+    expect(await bot.api.getChatMember(CHANNEL, 4242)).toMatchObject({
+      status: 'administrator',
+      can_restrict_members: false,
+      can_invite_users: true,
+    });
+    expect(await rejection(bot.api.banChatMember(CHANNEL, alice.id))).toMatchObject({
+      error_code: 400,
+      description: 'Bad Request: not enough rights to restrict/unrestrict chat member',
+    });
+    expect((await rejection(bot.api.unbanChatMember(CHANNEL, alice.id))).description).toBe(
+      'Bad Request: not enough rights to restrict/unrestrict chat member',
+    );
+    expect(sandbox.telegram.member(CHANNEL, alice.id)).toBe('member');
+
+    // Without "invite users": no links, no answers to join requests.
+    sandbox.telegram.setBotRights(CHANNEL, { rights: { can_invite_users: false } });
+    expect((await rejection(bot.api.createChatInviteLink(CHANNEL, {}))).description).toBe(
+      'Bad Request: not enough rights to manage chat invite link',
+    );
+    expect((await rejection(bot.api.revokeChatInviteLink(CHANNEL, link.invite_link))).description).toBe(
+      'Bad Request: not enough rights to manage chat invite link',
+    );
+    sandbox.telegram.requestJoin({ from: bob, chatId: CHANNEL, inviteLink: link.invite_link });
+    expect((await rejection(bot.api.approveChatJoinRequest(CHANNEL, bob.id))).description).toBe(
+      'Bad Request: CHAT_ADMIN_REQUIRED',
+    );
+
+    // Kicked: every channel method answers 403.
+    sandbox.telegram.setBotRights(CHANNEL, { status: 'kicked' });
+    expect(await rejection(bot.api.banChatMember(CHANNEL, alice.id))).toMatchObject({
+      error_code: 403,
+      description: 'Forbidden: bot was kicked from the channel chat',
+    });
+    expect((await rejection(bot.api.declineChatJoinRequest(CHANNEL, bob.id))).error_code).toBe(403);
+
+    // Promoted again: all rights back, and the pending request can be answered.
+    sandbox.telegram.setBotRights(CHANNEL, { status: 'administrator' });
+    expect(sandbox.telegram.botMember(CHANNEL)).toMatchObject({ can_restrict_members: true, can_invite_users: true });
+    await bot.api.approveChatJoinRequest(CHANNEL, bob.id);
+    await bot.api.banChatMember(CHANNEL, alice.id);
+    expect(sandbox.telegram.member(CHANNEL, alice.id)).toBe('kicked');
+    // Nothing visible changes: no update.
+    expect(sandbox.telegram.setBotRights(CHANNEL, { rights: { can_invite_users: true } })).toBeUndefined();
+
+    await eventually(() => seen.length === 4);
+    await bot.stop();
+    expect(seen).toEqual([
+      { old: 'administrator', now: 'administrator', restrict: false, invite: true, from: alice.id },
+      { old: 'administrator', now: 'administrator', restrict: false, invite: false, from: 777_000_001 },
+      { old: 'administrator', now: 'kicked', from: 777_000_001 },
+      { old: 'kicked', now: 'administrator', restrict: true, invite: true, from: 777_000_001 },
+    ]);
+  });
+
+  it('refuses unknown rights and statuses', async () => {
+    await newBot().api.getMe();
+    expect((await control(`/chats/${CHANNEL}/bot`, 'PUT', { rights: { can_fly: true } })).status).toBe(400);
+    expect((await control(`/chats/${CHANNEL}/bot`, 'PUT', { status: 'creator' })).status).toBe(400);
+    expect((await control(`/chats/${CHANNEL}/bot`)).json.member).toMatchObject({ status: 'administrator' });
   });
 });
 
