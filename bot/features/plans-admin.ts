@@ -120,7 +120,7 @@ async function askChannels(ctx: BotContext, flow: Extract<Flow, { kind: 'new' }>
   const known = await knownChannels(ctx.deps.db);
   // Channels added during this flow are shown even before they are stored.
   const extra = flow.added.filter((c) => !known.some((k) => k.id === c.id));
-  const all = [...known, ...extra.map((c) => ({ ...c, createdAt: new Date() }))];
+  const all = [...known, ...extra];
   const picked = new Set(flow.channels.map((c) => c.id));
   await ctx.reply(
     ctx.t('plan-admin-ask-channels', {

@@ -16,7 +16,11 @@ import {
 type Translate = BotContext['t'];
 
 /** Known channels to toggle (✅ when picked), then Done. */
-export function pickChannelsKeyboard(t: Translate, known: Channel[], picked: ReadonlySet<number>): InlineKeyboard {
+export function pickChannelsKeyboard(
+  t: Translate,
+  known: Array<Pick<Channel, 'id' | 'title'>>,
+  picked: ReadonlySet<number>,
+): InlineKeyboard {
   const keyboard = new InlineKeyboard();
   for (const channel of known)
     keyboard
