@@ -4,7 +4,7 @@ import { and, eq, ne, or, sql } from 'drizzle-orm';
 import type { InvoiceState, PaymentReport } from '../domain/invoice';
 import { accounts } from '../domain/ledger';
 import { fromMinor, minorDigits, toMinor } from '../domain/money';
-import { invoices, type InvoiceStatus } from '../infrastructure/db/schema';
+import { invoices, ledgerEntries, type InvoiceStatus } from '../infrastructure/db/schema';
 import { GatewayRequestError } from '../infrastructure/providers/payment-gateway';
 import type { ActivityDeps } from './deps';
 import { post } from './ledger';
@@ -68,6 +68,7 @@ export function createInvoiceActivities(deps: ActivityDeps) {
           providerInvoiceId: created.providerInvoiceId,
           payUrl: created.payUrl,
           status: 'pending',
+          expiresAt: new Date(input.expiresAt),
           updatedAt: new Date(),
           statusHistory: sql`${invoices.statusHistory} || ${JSON.stringify([{ status: 'pending', at: new Date().toISOString(), source: input.provider }])}::jsonb`,
         })
@@ -119,42 +120,7 @@ export function createInvoiceActivities(deps: ActivityDeps) {
           .returning({ userId: invoices.userId });
         const userId = row?.userId;
         if (userId === undefined) return; // already recorded by an earlier attempt
-        const amount = BigInt(input.amountMinor);
-        if (input.state === 'paid' || input.state === 'overpaid') {
-          await post(tx, {
-            key: `invoice:${input.invoiceId}:payment`,
-            kind: 'subscription-payment',
-            currency: input.currency,
-            legs: [
-              { account: accounts.gateway(input.provider), amountMinor: amount },
-              { account: accounts.revenue('subscriptions'), amountMinor: -amount },
-            ],
-          });
-        }
-        const extra = input.overpaid ? toMinorFloor(input.overpaid, input.currency) : 0n;
-        if (input.state === 'overpaid' && extra > 0n) {
-          await post(tx, {
-            key: `invoice:${input.invoiceId}:overpayment:${input.received}`,
-            kind: 'overpayment',
-            currency: input.currency,
-            legs: [
-              { account: accounts.gateway(input.provider), amountMinor: extra },
-              { account: accounts.userOverpayment(userId), amountMinor: -extra },
-            ],
-          });
-        }
-        const late = input.state === 'late_paid' ? toMinorFloor(input.received, input.currency) : 0n;
-        if (late > 0n) {
-          await post(tx, {
-            key: `invoice:${input.invoiceId}:late:${input.received}`,
-            kind: 'late-payment',
-            currency: input.currency,
-            legs: [
-              { account: accounts.gateway(input.provider), amountMinor: late },
-              { account: accounts.latePayments(), amountMinor: -late },
-            ],
-          });
-        }
+        await postInvoiceMoney(tx, { ...input, userId });
       });
     },
 
@@ -163,6 +129,80 @@ export function createInvoiceActivities(deps: ActivityDeps) {
       await deps.commands.invoicePaid(input.userId, input.planId, input.invoiceId);
     },
   };
+}
+
+type Tx = Parameters<Parameters<ActivityDeps['db']['transaction']>[0]>[0];
+
+/**
+ * Every unit the gateway holds for an invoice is posted exactly once. The rule: once an invoice is
+ * closed for payment, the gateway account's entries for it sum to the highest received total (in
+ * whole minor units, rounded down); each transition posts only the difference to what is already
+ * there, named by the new total, so a repeat posts nothing and an increase posts the increase.
+ * - paid / overpaid: the price to revenue (once), anything above it to the user's overpayment account;
+ * - needs_review: what arrived to the user's unapplied (suspense) account, for an admin to resolve;
+ * - late_paid: each increase after the invoice closed to the late-payments suspense account.
+ * Open states (pending, partial) post nothing: the money is not final until the invoice closes.
+ * Runs inside recordInvoiceState's transaction, after its UPDATE locked the invoice row.
+ */
+export async function postInvoiceMoney(
+  tx: Tx,
+  input: {
+    invoiceId: string;
+    state: InvoiceState;
+    received: string;
+    amountMinor: string;
+    currency: string;
+    provider: string;
+    userId: number;
+  },
+): Promise<void> {
+  if (
+    input.state === 'pending' ||
+    input.state === 'partial' ||
+    input.state === 'expired' ||
+    input.state === 'cancelled'
+  )
+    return;
+  const gatewayAccount = accounts.gateway(input.provider);
+  const prefix = `invoice:${input.invoiceId}:`;
+  const heldSoFar = async () => {
+    const [row] = await tx
+      .select({ sum: sql<string>`coalesce(sum(${ledgerEntries.amountMinor}), 0)::text` })
+      .from(ledgerEntries)
+      .where(
+        and(
+          eq(ledgerEntries.account, gatewayAccount),
+          eq(ledgerEntries.currency, input.currency),
+          sql`starts_with(${ledgerEntries.transactionKey}, ${prefix})`,
+        ),
+      );
+    return BigInt(row?.sum ?? '0');
+  };
+  const total = toMinorFloor(input.received, input.currency);
+  const price = BigInt(input.amountMinor);
+  const move = async (key: string, kind: string, to: string, amount: bigint) => {
+    if (amount <= 0n) return;
+    await post(tx, {
+      key,
+      kind,
+      currency: input.currency,
+      legs: [
+        { account: gatewayAccount, amountMinor: amount },
+        { account: to, amountMinor: -amount },
+      ],
+    });
+  };
+  if (input.state === 'paid' || input.state === 'overpaid') {
+    await move(`${prefix}payment`, 'subscription-payment', accounts.revenue('subscriptions'), price);
+    const extra = total - (await heldSoFar());
+    await move(`${prefix}overpayment:${total}`, 'overpayment', accounts.userOverpayment(input.userId), extra);
+    return;
+  }
+  const increase = total - (await heldSoFar());
+  if (input.state === 'needs_review')
+    await move(`${prefix}unapplied:${total}`, 'unapplied-payment', accounts.userUnapplied(input.userId), increase);
+  else if (input.state === 'late_paid')
+    await move(`${prefix}late:${total}`, 'late-payment', accounts.latePayments(), increase);
 }
 
 /** Gateways report amounts with more decimals than the currency's minor unit; the ledger keeps whole minor units. */

@@ -4,7 +4,7 @@ import { and, eq, isNotNull, lt, or, sql } from 'drizzle-orm';
 import { InlineKeyboard } from 'grammy';
 import { formatMoment, pickLocale } from '../bot/i18n';
 import { outboxMessages, users, type OutboxPayload } from '../infrastructure/db/schema';
-import { isUnreachableUser, telegramErrorCode } from '../infrastructure/providers/telegram';
+import { isUnreachableUser, telegramErrorCode, withActivitySignal } from '../infrastructure/providers/telegram';
 import type { ActivityDeps } from './deps';
 
 export type Button =
@@ -85,7 +85,11 @@ export function createNotificationActivities(deps: ActivityDeps) {
       return { delivered: false, reason: 'refused' };
     const { text, keyboard } = await compose();
     try {
-      const message = await deps.telegram.sendMessage(chatId, text, keyboard ? { reply_markup: keyboard } : {});
+      // Tied to the attempt: a send still in flight (or waiting out a 429) when the attempt times out is
+      // aborted, so the next attempt is the only one that can deliver it.
+      const message = await withActivitySignal((signal) =>
+        deps.telegram.sendMessage(chatId, text, keyboard ? { reply_markup: keyboard } : {}, signal),
+      );
       await deps.db
         .update(outboxMessages)
         .set({ status: 'sent', messageId: message.message_id, error: null, updatedAt: new Date() })

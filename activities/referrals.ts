@@ -245,15 +245,13 @@ export function createReferralActivities(deps: ActivityDeps) {
             { account: accounts.gateway(row.provider), amountMinor: -row.amountMinor },
           ],
         });
-        await tx
-          .insert(auditLog)
-          .values({
-            actor: by,
-            actorId: /^\d+$/.test(by) ? Number(by) : null,
-            action: 'invoice.refund',
-            target: invoiceId,
-            details: { reason: reason ?? null },
-          });
+        await tx.insert(auditLog).values({
+          actor: by,
+          actorId: /^\d+$/.test(by) ? Number(by) : null,
+          action: 'invoice.refund',
+          target: invoiceId,
+          details: { reason: reason ?? null },
+        });
         return result;
       });
     },

@@ -1,15 +1,26 @@
 /** Side effects of the subscription workflow: plans, trials, the read model and channel access. */
 import { ApplicationFailure } from '@temporalio/activity';
 import { and, eq, gt, inArray, isNotNull, isNull, lt, ne, or, sql } from 'drizzle-orm';
-import { GrammyError } from 'grammy';
 import type { SubscriptionStatus } from '../domain/subscription';
-import { channels, inviteLinks, planChannels, plans, subscriptions, users } from '../infrastructure/db/schema';
+import {
+  channels,
+  invoices,
+  inviteLinks,
+  planChannels,
+  plans,
+  subscriptions,
+  users,
+} from '../infrastructure/db/schema';
+import { classifyTelegramError, withActivitySignal } from '../infrastructure/providers/telegram';
+import { failOnChannelProblem, reportChannelHealthy } from './channel-health';
 import type { ActivityDeps } from './deps';
+import { createNotificationActivities } from './notifications';
 
 const WITH_ACCESS = ['trial', 'active', 'grace'] as const;
 
 export function createSubscriptionActivities(deps: ActivityDeps) {
   const { db, telegram, logger } = deps;
+  const notify = createNotificationActivities(deps);
 
   return {
     async loadPlan({ planId }: { planId: string }) {
@@ -25,6 +36,19 @@ export function createSubscriptionActivities(deps: ActivityDeps) {
         trialMs: plan.trialSeconds * 1000,
         channelIds: links.map((l) => l.channelId),
       };
+    },
+
+    /**
+     * From the refund workflow: tells the invoice's subscription its payment was refunded (the
+     * subscription takes the period back, once per invoice). False when no subscription runs.
+     */
+    async refundSubscriptionPeriod({ invoiceId }: { invoiceId: string }): Promise<{ signalled: boolean }> {
+      const [invoice] = await db
+        .select({ userId: invoices.userId, planId: invoices.planId })
+        .from(invoices)
+        .where(eq(invoices.id, invoiceId));
+      if (!invoice?.planId) return { signalled: false };
+      return { signalled: await deps.commands.invoiceRefunded(invoice.userId, invoice.planId, invoiceId) };
     },
 
     /** Once per user, ever: the first caller wins atomically. */
@@ -116,10 +140,22 @@ export function createSubscriptionActivities(deps: ActivityDeps) {
         }
         const [channel] = await db.select().from(channels).where(eq(channels.id, channelId));
         if (!channel) throw ApplicationFailure.nonRetryable(`Channel ${channelId} is not registered`, 'InvalidRequest');
-        const created = await telegram.createChatInviteLink(channelId, {
-          name: `u${userId} ${planId}`.slice(0, 32),
-          creates_join_request: true,
-        });
+        let created;
+        try {
+          created = await withActivitySignal((signal) =>
+            telegram.createChatInviteLink(
+              channelId,
+              { name: `u${userId} ${planId}`.slice(0, 32), creates_join_request: true },
+              signal,
+            ),
+          );
+        } catch (error) {
+          const kind = classifyTelegramError(error, 'create-link');
+          // No rights: admins are told, and the invite waits (retried) until the rights are back.
+          if (kind.kind === 'channel') await failOnChannelProblem(deps, channelId, kind, 'create an invite link');
+          throw error;
+        }
+        await reportChannelHealthy(deps, channelId);
         await db
           .insert(inviteLinks)
           .values({ userId, planId, channelId, link: created.invite_link })
@@ -134,16 +170,30 @@ export function createSubscriptionActivities(deps: ActivityDeps) {
 
     async answerJoinRequest({ chatId, userId, approve }: { chatId: number; userId: number; approve: boolean }) {
       try {
-        if (approve) await telegram.approveChatJoinRequest(chatId, userId);
-        else await telegram.declineChatJoinRequest(chatId, userId);
+        await withActivitySignal((signal) =>
+          approve
+            ? telegram.approveChatJoinRequest(chatId, userId, signal)
+            : telegram.declineChatJoinRequest(chatId, userId, signal),
+        );
       } catch (error) {
-        // The request was already answered or withdrawn: nothing left to do.
-        if (error instanceof GrammyError && error.error_code === 400) {
-          logger.info({ chatId, userId, description: error.description }, 'join request already handled');
-          return;
+        const kind = classifyTelegramError(error, approve ? 'approve-join' : 'decline-join');
+        switch (kind.kind) {
+          case 'done':
+            // Already a member, or the request was answered or withdrawn: nothing left to do.
+            logger.info({ chatId, userId, description: kind.description }, 'join request already handled');
+            return;
+          case 'channel':
+            await failOnChannelProblem(deps, chatId, kind, 'answer a join request');
+            break;
+          case 'refused':
+            // Telegram will not take this answer (e.g. the user is in too many channels): visible, not retried.
+            logger.error({ chatId, userId, approve, description: kind.description }, 'join request answer refused');
+            return;
+          case 'transient':
+            throw error;
         }
-        throw error;
       }
+      await reportChannelHealthy(deps, chatId);
     },
 
     /**
@@ -189,24 +239,59 @@ export function createSubscriptionActivities(deps: ActivityDeps) {
           continue;
         }
         try {
-          await telegram.banChatMember(channelId, userId);
-          await telegram.unbanChatMember(channelId, userId, { only_if_banned: true });
+          await withActivitySignal(async (signal) => {
+            await telegram.banChatMember(channelId, userId, {}, signal);
+            await telegram.unbanChatMember(channelId, userId, { only_if_banned: true }, signal);
+          });
         } catch (error) {
-          if (!(error instanceof GrammyError && error.error_code === 400)) throw error;
-          logger.info({ userId, channelId, description: error.description }, 'member not in channel');
+          const kind = classifyTelegramError(error, 'remove-member');
+          if (kind.kind === 'transient') throw error;
+          // The bot lost its rights: admins told, and this removal is retried until they are back.
+          if (kind.kind === 'channel') await failOnChannelProblem(deps, channelId, kind, 'remove a member');
+          if (kind.kind === 'refused') {
+            // E.g. the user is an administrator of the channel: no retry helps; an admin has to act.
+            logger.error({ userId, channelId, description: kind.description }, 'member could not be removed');
+            await notify.notifyAdmins({
+              key: `subscription:${userId}:${planId}:removal-refused:${channelId}`,
+              message: 'admin-removal-refused',
+              vars: { userId: String(userId), channelId: String(channelId), problem: kind.description },
+            });
+            continue;
+          }
+          logger.info({ userId, channelId, description: kind.description }, 'member not in channel');
         }
+        await reportChannelHealthy(deps, channelId);
         removed.push(channelId);
       }
+      // Each link is marked revoked only once Telegram has revoked it, so a retry revokes the rest.
       const links = await db
-        .update(inviteLinks)
-        .set({ revokedAt: new Date() })
-        .where(and(eq(inviteLinks.userId, userId), eq(inviteLinks.planId, planId), isNull(inviteLinks.revokedAt)))
-        .returning();
+        .select()
+        .from(inviteLinks)
+        .where(and(eq(inviteLinks.userId, userId), eq(inviteLinks.planId, planId), isNull(inviteLinks.revokedAt)));
       for (const link of links) {
-        if (dryRun) continue;
-        await telegram.revokeChatInviteLink(link.channelId, link.link).catch((error: unknown) => {
-          if (!(error instanceof GrammyError && error.error_code === 400)) throw error;
-        });
+        if (!dryRun) {
+          try {
+            await withActivitySignal((signal) => telegram.revokeChatInviteLink(link.channelId, link.link, signal));
+          } catch (error) {
+            const kind = classifyTelegramError(error, 'revoke-link');
+            if (kind.kind === 'transient') throw error;
+            if (kind.kind === 'channel')
+              await failOnChannelProblem(deps, link.channelId, kind, 'revoke an invite link');
+            if (kind.kind === 'refused')
+              // The link only asks to join and the bot declines non-subscribers: log it, do not block the removal.
+              logger.warn({ channelId: link.channelId, description: kind.description }, 'invite link not revoked');
+          }
+        }
+        await db
+          .update(inviteLinks)
+          .set({ revokedAt: new Date() })
+          .where(
+            and(
+              eq(inviteLinks.userId, link.userId),
+              eq(inviteLinks.planId, planId),
+              eq(inviteLinks.channelId, link.channelId),
+            ),
+          );
       }
       return { removed, dryRun };
     },

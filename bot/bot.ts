@@ -5,11 +5,13 @@ import type { BotCommand, Update, UserFromGetMe } from 'grammy/types';
 import { installRetries } from '../infrastructure/providers/telegram';
 import type { BotContext, BotDeps } from './context';
 import { admin } from './features/admin';
+import { channelHealth } from './features/channel-health';
 import { help } from './features/help';
 import { joinRequests } from './features/join-requests';
 import { language } from './features/language';
 import { myPlan } from './features/my-plan';
 import { plansFeature } from './features/plans';
+import { plansAdmin } from './features/plans-admin';
 import { profile } from './features/profile';
 import { referral } from './features/referral';
 import { resolutions } from './features/resolutions';
@@ -50,11 +52,13 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): Bot<Bo
   const features = bot.errorBoundary((error) => handleBotError(error, deps));
   features.use(profile);
   // Open before the terms are accepted.
-  features.use(start, help, language, joinRequests);
+  features.use(start, help, language, joinRequests, channelHealth);
+  // Admin commands, resolution buttons and the catalog flows: only for ADMIN_IDS, and before the terms
+  // gate (the terms are the subscribers' agreement, not a condition for running the bot); anyone else
+  // falls through.
+  features.use(resolutions, admin, plansAdmin);
   features.use(termsGate);
   features.use(plansFeature, trial, myPlan, referral);
-  // Admin commands (and resolution buttons): only for ADMIN_IDS; anyone else falls through to the catch-all.
-  features.use(resolutions, admin);
   features.use(unhandled);
 
   // Only reached if the boundary's own reply fails in a way it does not catch: log, never crash the process.

@@ -44,3 +44,32 @@ describe('invoice state machine', () => {
     ).toBeUndefined();
   });
 });
+
+describe('invoice ids and closed invoices', () => {
+  it('makes random ids the route pattern accepts, and still accepts the old sequence ids', async () => {
+    const { newInvoiceId, INVOICE_ID_PATTERN } = await import('./invoice');
+    const a = newInvoiceId(123, 'pro_month');
+    const b = newInvoiceId(123, 'pro_month');
+    expect(a).toMatch(/^123-pro_month-[a-z0-9]{12}$/);
+    expect(a).not.toBe(b);
+    expect(INVOICE_ID_PATTERN.test(a)).toBe(true);
+    expect(INVOICE_ID_PATTERN.test('123-pro_month-4')).toBe(true);
+    expect(INVOICE_ID_PATTERN.test('123-pro_month-ABC')).toBe(false);
+    expect(INVOICE_ID_PATTERN.test('123-pro_month-a\u0000')).toBe(false);
+  });
+
+  it('a closed unpaid invoice takes only more money, as late_paid; a settled one never moves', async () => {
+    const { applyAnyReport, expire } = await import('./invoice');
+    const review = expire({ state: 'partial', received: '4' })!;
+    expect(review).toEqual({ state: 'needs_review', received: '4' });
+    expect(applyAnyReport(review, { status: 'partial', received: '4' }, '10')).toBeUndefined();
+    expect(applyAnyReport(review, { status: 'paid', received: '10' }, '10')).toEqual({
+      state: 'late_paid',
+      received: '10',
+    });
+    expect(applyAnyReport({ state: 'paid', received: '10' }, { status: 'overpaid', received: '12' }, '10')).toBe(
+      undefined,
+    );
+    expect(expire(pending)).toEqual({ state: 'expired', received: '0' });
+  });
+});

@@ -12,6 +12,8 @@ export interface PaymentReport {
   /** Total received so far, in the invoice's currency. */
   received: string;
   source: 'webhook' | 'reconciliation' | 'admin';
+  /** The currency `received` is in, where the gateway says (a mismatch with the invoice's is refused). */
+  currency?: string;
 }
 
 export type InvoiceState =
@@ -61,6 +63,27 @@ export function applyReport(
 }
 
 /**
+ * Any report, open or closed invoice: on an open one as applyReport; on one closed unpaid (expired,
+ * cancelled, needs_review, late_paid) more money than recorded makes it late_paid with the new total;
+ * a settled one never moves. Returns undefined when nothing changes.
+ */
+export function applyAnyReport(
+  current: InvoiceProgress,
+  report: Pick<PaymentReport, 'status' | 'received'>,
+  amountDue: string,
+): InvoiceProgress | undefined {
+  if (!CLOSED_FOR_PAYMENT.has(current.state)) return applyReport(current, report as PaymentReport, amountDue);
+  if (SETTLED.has(current.state) || compareDecimal(report.received, current.received) <= 0) return undefined;
+  return { state: 'late_paid', received: report.received };
+}
+
+/** What an open invoice becomes at expiry: partly paid → needs_review, unpaid → expired. */
+export function expire(current: InvoiceProgress): InvoiceProgress | undefined {
+  if (CLOSED_FOR_PAYMENT.has(current.state)) return undefined;
+  return { ...current, state: current.state === 'partial' ? 'needs_review' : 'expired' };
+}
+
+/**
  * What the money says. The amount decides over the gateway's label where both are known (a "paid"
  * label with less than due is partial), so an inconsistent report never activates.
  */
@@ -96,12 +119,17 @@ export function overpayment(received: string, amountDue: string): string | undef
 }
 
 /**
- * Our invoice id, also the gateway's order_id. One open invoice per user and plan follows from it:
- * while an invoice is payable the sequence number does not change, so a second start of
- * `invoice:<id>` finds the running workflow instead of creating another invoice.
+ * Our invoice id, also the gateway's order_id and the workflow id suffix: `<userId>-<planId>-<random>`,
+ * the random part 12 lower-case base-36 characters from the caller's randomness (the edge, never a
+ * workflow). One open invoice per user and plan is kept by the database (a partial unique index over
+ * the open statuses), not by the id. Safe as a CryptoCloud order_id (letters, digits, - and _).
  */
-export function invoiceIdFor(userId: number, planId: string, closedBefore: number): string {
-  return `${userId}-${planId}-${closedBefore + 1}`;
+export function newInvoiceId(userId: number, planId: string, random: () => number = Math.random): string {
+  const alphabet = '0123456789abcdefghijklmnopqrstuvwxyz';
+  let suffix = '';
+  for (let i = 0; i < 12; i++) suffix += alphabet[Math.floor(random() * alphabet.length)] ?? '0';
+  return `${userId}-${planId}-${suffix}`;
 }
 
-export const INVOICE_ID_PATTERN = /^-?\d+-[a-z0-9_]+-\d+$/;
+/** Our ids: new ones end in a random base-36 part, old ones (before random ids) in a sequence number. */
+export const INVOICE_ID_PATTERN = /^-?\d+-[a-z0-9_]+-[a-z0-9]{1,20}$/;

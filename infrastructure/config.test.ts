@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, loadConfig, PROVIDER_CREDENTIALS } from './config';
 
 const valid = {
   DATABASE_URL: 'postgres://app@127.0.0.1:5432/tg_commerce',
@@ -65,6 +65,61 @@ describe('configuration', () => {
       ]),
     );
     expect(problems).toHaveLength(4);
+  });
+
+  it('refuses a zero or negative duration where it drives a timer, naming the variable', () => {
+    const mustBePositive = [
+      'INVOICE_TTL',
+      'INVOICE_RECONCILE_EVERY',
+      'INVOICE_RECONCILE_SCHEDULE',
+      'SUBSCRIPTION_REMINDERS',
+      'PAYOUT_REMINDER_EVERY',
+    ];
+    for (const name of mustBePositive) {
+      for (const value of ['0s', '0', '0ms', '-5s']) {
+        const problems = problemsOf({ ...valid, [name]: value });
+        expect(problems, `${name}=${value}`).toHaveLength(1);
+        expect(problems[0], `${name}=${value}`).toMatch(new RegExp(`^${name} is malformed: expected .*longer than 0`));
+      }
+    }
+    // One zero in a list is enough to refuse it.
+    expect(problemsOf({ ...valid, INVOICE_RECONCILE_SCHEDULE: '1m,0s,5m' })).toEqual([
+      expect.stringMatching(/^INVOICE_RECONCILE_SCHEDULE is malformed: .*every duration must be longer than 0/),
+    ]);
+    expect(problemsOf({ ...valid, SUBSCRIPTION_REMINDERS: '3d,0' })).toEqual([
+      expect.stringMatching(/^SUBSCRIPTION_REMINDERS is malformed/),
+    ]);
+    expect(problemsOf({ ...valid, INVOICE_RECONCILE_EVERY: '0s' })).toEqual([
+      'INVOICE_RECONCILE_EVERY is malformed: expected a duration longer than 0 like 1h (got "0s": must be longer than 0)',
+    ]);
+  });
+
+  it('accepts 0 where nothing waits on it: late-payment window, grace period, referral hold', () => {
+    const config = loadConfig({
+      ...valid,
+      INVOICE_LATE_PAYMENT_WINDOW: '0s',
+      SUBSCRIPTION_GRACE_PERIOD: '0',
+      REFERRAL_HOLD: '0m',
+    });
+    expect(config.invoice.latePaymentWindowMs).toBe(0);
+    expect(config.subscription.gracePeriodMs).toBe(0);
+    expect(config.referral.holdMs).toBe(0);
+    // Negative is never a duration.
+    expect(problemsOf({ ...valid, SUBSCRIPTION_GRACE_PERIOD: '-1d' })).toEqual([
+      expect.stringMatching(/^SUBSCRIPTION_GRACE_PERIOD is malformed/),
+    ]);
+  });
+
+  it('lets a process do without the provider credentials it never uses, still validating given ones', () => {
+    const env = { DATABASE_URL: valid.DATABASE_URL };
+    expect(problemsOf(env).length).toBe(PROVIDER_CREDENTIALS.length);
+    const config = loadConfig(env, { notNeeded: PROVIDER_CREDENTIALS });
+    expect(config.telegram.botToken).toBe('');
+    expect(config.cryptocloud.secretKey).toBe('');
+    expect(() => loadConfig({}, { notNeeded: PROVIDER_CREDENTIALS })).toThrow(/DATABASE_URL is missing/);
+    expect(() => loadConfig({ ...env, TELEGRAM_BOT_TOKEN: 'nope' }, { notNeeded: PROVIDER_CREDENTIALS })).toThrow(
+      /TELEGRAM_BOT_TOKEN is malformed/,
+    );
   });
 
   it('never echoes a secret value in its messages', () => {

@@ -21,7 +21,14 @@ export interface Config {
     maxRetryAttempts: number;
     maxRetryDelaySeconds: number;
   };
-  cryptocloud: { apiUrl: string; apiKey: string; secretKey: string; shopId: string };
+  cryptocloud: {
+    apiUrl: string;
+    apiKey: string;
+    secretKey: string;
+    shopId: string;
+    /** Price currencies the gateway can settle; an invoice for another currency is refused. */
+    currencies: string[];
+  };
   s3: {
     endpoint: string | undefined;
     region: string;
@@ -39,6 +46,10 @@ export interface Config {
     reconcileEveryMs: number;
     /** After expiry, how long a late payment is still looked for. */
     latePaymentWindowMs: number;
+    /** Short re-checks after a failed status check or an unconfirmed signed postback. */
+    recheckBackoffMs: number[];
+    /** Tell admins once when the gateway's status API has failed this long for an invoice. */
+    gatewayOutageAlertMs: number;
   };
   subscription: { reminderOffsetsMs: number[]; gracePeriodMs: number; removalDryRun: boolean };
   /** A referrer's commission is held this long after the payment (refunds reverse it), then available. */
@@ -78,7 +89,10 @@ interface Spec<T> {
 
 class Reader {
   readonly problems: string[] = [];
-  constructor(private readonly env: Env) {}
+  constructor(
+    private readonly env: Env,
+    private readonly notNeeded: ReadonlySet<string> = new Set(),
+  ) {}
 
   optional<T = string>(name: string, spec: Spec<T>): T | undefined {
     const raw = this.env[name]?.trim() || spec.default;
@@ -92,12 +106,14 @@ class Reader {
     }
   }
 
-  required<T = string>(name: string, spec: Spec<T>): T {
+  /** Missing: a problem, unless the process said it does not need it (then the empty string). */
+  required(name: string, spec: Spec<string>): string {
     const value = this.optional(name, spec);
+    if (value === undefined && this.notNeeded.has(name)) return '';
     if (value === undefined && !this.problems.some((p) => p.startsWith(`${name} `))) {
       this.problems.push(`${name} is missing: expected ${spec.expects}`);
     }
-    return value as T;
+    return value as string;
   }
 }
 
@@ -135,14 +151,32 @@ const positiveDuration = (raw: string) => {
   if (ms <= 0) throw new Error('must be longer than 0');
   return ms;
 };
-const durationList = (raw: string) => {
+/** Every duration in the list drives a timer, so none may be 0. */
+const positiveDurationList = (raw: string) => {
   const list = parseDurationList(raw);
   if (list.length === 0) throw new Error('empty list');
+  if (list.some((ms) => ms <= 0)) throw new Error('every duration must be longer than 0');
   return list;
 };
 
-export function loadConfig(env: Env = process.env): Config {
-  const read = new Reader(env);
+/**
+ * What only the processes that talk to Telegram and the gateway themselves need (api, bot, worker).
+ * The ops CLI acts through Temporal and the database, so it loads the configuration without them.
+ */
+export const PROVIDER_CREDENTIALS = [
+  'TELEGRAM_BOT_TOKEN',
+  'TELEGRAM_WEBHOOK_SECRET',
+  'CRYPTOCLOUD_API_KEY',
+  'CRYPTOCLOUD_SECRET_KEY',
+  'CRYPTOCLOUD_SHOP_ID',
+] as const;
+
+/**
+ * `notNeeded`: required variables this process never uses; when missing they are '' instead of a
+ * problem (when given, they are still validated).
+ */
+export function loadConfig(env: Env = process.env, options: { notNeeded?: readonly string[] } = {}): Config {
+  const read = new Reader(env, new Set(options.notNeeded));
   const nodeEnv =
     read.optional('NODE_ENV', {
       expects: 'development, test or production',
@@ -242,9 +276,9 @@ export function loadConfig(env: Env = process.env): Config {
       maxRetryDelaySeconds:
         read.optional('TELEGRAM_MAX_RETRY_DELAY_SECONDS', {
           expects: 'the longest retry_after to wait, in seconds',
-          default: '10',
+          default: '4',
           parse: integer(1, 3600),
-        }) ?? 30,
+        }) ?? 4,
     },
     cryptocloud: {
       apiUrl:
@@ -262,6 +296,20 @@ export function loadConfig(env: Env = process.env): Config {
         secret: true,
       }),
       shopId: read.required('CRYPTOCLOUD_SHOP_ID', { expects: 'the CryptoCloud shop id' }),
+      currencies:
+        read.optional('CRYPTOCLOUD_CURRENCIES', {
+          expects: 'comma-separated ISO currency codes like USD,EUR,RUB',
+          default: 'USD,EUR,RUB,GBP',
+          parse: (value) => {
+            const codes = value
+              .split(',')
+              .map((code) => code.trim().toUpperCase())
+              .filter(Boolean);
+            if (codes.length === 0 || !codes.every((code) => /^[A-Z]{3}$/.test(code)))
+              throw new Error('not a list of 3-letter codes');
+            return codes;
+          },
+        }) ?? [],
     },
     s3: {
       endpoint: read.optional('S3_ENDPOINT', { expects: 'the S3-compatible endpoint URL', parse: url }),
@@ -281,36 +329,54 @@ export function loadConfig(env: Env = process.env): Config {
     },
     invoice: {
       ttlMs:
-        read.optional('INVOICE_TTL', { expects: 'a duration like 60m', default: '60m', parse: parseDuration }) ?? 0,
+        read.optional('INVOICE_TTL', {
+          expects: 'a duration longer than 0 like 60m',
+          default: '60m',
+          parse: positiveDuration,
+        }) ?? 0,
       reconcileAtMs:
         read.optional('INVOICE_RECONCILE_SCHEDULE', {
-          expects: 'comma-separated offsets from invoice creation like 1m,2m,5m,10m,20m,30m',
+          expects: 'comma-separated offsets (each longer than 0) from invoice creation like 1m,2m,5m,10m,20m,30m',
           default: '1m,2m,5m,10m,20m,30m',
-          parse: durationList,
+          parse: positiveDurationList,
         }) ?? [],
       reconcileEveryMs:
         read.optional('INVOICE_RECONCILE_EVERY', {
-          expects: 'a duration like 1h',
+          expects: 'a duration longer than 0 like 1h',
           default: '1h',
-          parse: parseDuration,
+          parse: positiveDuration,
         }) ?? 0,
       latePaymentWindowMs:
+        // 0 is allowed: no late payment is looked for after expiry.
         read.optional('INVOICE_LATE_PAYMENT_WINDOW', {
-          expects: 'a duration like 24h',
+          expects: 'a duration like 24h (0 for none)',
           default: '24h',
           parse: parseDuration,
+        }) ?? 0,
+      recheckBackoffMs:
+        read.optional('INVOICE_RECHECK_BACKOFF', {
+          expects: 'comma-separated delays longer than 0 like 2s,5s,15s,1m',
+          default: '2s,5s,15s,1m',
+          parse: positiveDurationList,
+        }) ?? [],
+      gatewayOutageAlertMs:
+        read.optional('INVOICE_GATEWAY_OUTAGE_ALERT', {
+          expects: 'a duration longer than 0 like 10m',
+          default: '10m',
+          parse: positiveDuration,
         }) ?? 0,
     },
     subscription: {
       reminderOffsetsMs:
         read.optional('SUBSCRIPTION_REMINDERS', {
-          expects: 'comma-separated durations before expiry like 3d,1d',
+          expects: 'comma-separated durations (each longer than 0) before expiry like 3d,1d',
           default: '3d,1d',
-          parse: durationList,
+          parse: positiveDurationList,
         }) ?? [],
       gracePeriodMs:
+        // 0 is allowed: access ends at expiry.
         read.optional('SUBSCRIPTION_GRACE_PERIOD', {
-          expects: 'a duration like 1d',
+          expects: 'a duration like 1d (0 for none)',
           default: '1d',
           parse: parseDuration,
         }) ?? 0,
@@ -319,7 +385,12 @@ export function loadConfig(env: Env = process.env): Config {
     },
     referral: {
       holdMs:
-        read.optional('REFERRAL_HOLD', { expects: 'a duration like 7d', default: '7d', parse: parseDuration }) ?? 0,
+        // 0 is allowed: a commission is available at once.
+        read.optional('REFERRAL_HOLD', {
+          expects: 'a duration like 7d (0 for none)',
+          default: '7d',
+          parse: parseDuration,
+        }) ?? 0,
     },
     payout: {
       minimumMinor:
@@ -330,7 +401,7 @@ export function loadConfig(env: Env = process.env): Config {
         }) ?? 1000n,
       reminderEveryMs:
         read.optional('PAYOUT_REMINDER_EVERY', {
-          expects: 'a duration like 12h',
+          expects: 'a duration longer than 0 like 12h',
           default: '12h',
           parse: positiveDuration,
         }) ?? 0,

@@ -9,16 +9,15 @@ import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import {
   chmodSync,
+  copyFileSync,
   existsSync,
   mkdirSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Ajv from 'ajv';
@@ -26,6 +25,7 @@ import draft07 from 'ajv/dist/refs/json-schema-draft-07.json';
 import addFormats from 'ajv-formats';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { parse } from 'yaml';
+import { publicScratchDir } from '../test/scratch';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { onPath, temporalCli } from './toolchain/tools';
 
@@ -35,13 +35,21 @@ const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, s
 const CLI_TYPE: Record<string, string> = { INT: 'Int', KEYWORD: 'Keyword' };
 const searchAttributePairs = SEARCH_ATTRIBUTES.map((key) => `${key.name}=${CLI_TYPE[key.type]}`);
 
-const scratch = mkdtempSync(join(tmpdir(), 'tgc-deploy-'));
+const scratch = publicScratchDir('tgc-deploy-');
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 // ------------------------------------------------------------------------------------------------
 describe('infrastructure/ufw-setup.sh', () => {
-  const script = join(root, 'infrastructure', 'ufw-setup.sh');
   const isRoot = process.getuid?.() === 0;
+  // The unprivileged user must be able to read the script, and the checkout may sit below a folder
+  // only its owner can enter (a 0700 home, a `mktemp -d` folder): run a copy from a scratch folder
+  // every user can traverse.
+  const scriptDir = join(scratch, 'ufw');
+  mkdirSync(scriptDir, { recursive: true });
+  chmodSync(scriptDir, 0o755);
+  const script = join(scriptDir, 'ufw-setup.sh');
+  copyFileSync(join(root, 'infrastructure', 'ufw-setup.sh'), script);
+  chmodSync(script, 0o644);
 
   /** Runs the script as an unprivileged user (via setpriv when the test runs as root). */
   function runUnprivileged(args: string[], env: Record<string, string> = {}) {

@@ -7,11 +7,37 @@
  */
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
 import { and, desc, eq, isNotNull, like, ne, or } from 'drizzle-orm';
+import { Api } from 'grammy';
 import { referrerBalances } from '../activities/balances';
 import { INVOICE_ID_PATTERN } from '../domain/invoice';
-import { parseDuration } from '../domain/duration';
-import { fromMinor } from '../domain/money';
-import { ConfigError, loadConfig, loadDotEnv, type Config } from '../infrastructure/config';
+import { formatDuration, parseDuration } from '../domain/duration';
+import { formatMoney, fromMinor } from '../domain/money';
+import {
+  parseChannelRef,
+  parseCurrency,
+  parsePlanDuration,
+  parsePlanId,
+  parsePrice,
+  parseTitle,
+  parseTrial,
+  PlanInputError,
+} from '../domain/plan';
+import {
+  attachChannel,
+  auditRefusal,
+  CatalogError,
+  createPlan,
+  detachChannel,
+  editPlan,
+  listPlans,
+  setPlanActive,
+  setPlanPrice,
+  verifyChannel,
+  type Actor,
+  type CatalogPlan,
+  type ChannelInfo,
+} from '../infrastructure/catalog/plans';
+import { ConfigError, loadConfig, loadDotEnv, PROVIDER_CREDENTIALS, type Config } from '../infrastructure/config';
 import type { Database } from '../infrastructure/db/client';
 import {
   invoices,
@@ -24,12 +50,16 @@ import {
   users,
 } from '../infrastructure/db/schema';
 import { createLogger } from '../infrastructure/logger';
+import { DEV_STACK_FILE, loadDevStackSettings } from '../infrastructure/processes/dev-stack-file';
 import { createRuntime } from '../infrastructure/processes/runtime';
 import { invoiceWorkflowId, type Commands } from '../infrastructure/temporal/commands';
+import { PayoutRequestError } from '../domain/payout';
 import {
   InvoiceNotRefundableError,
+  PayoutActionError,
   UnknownInvoiceError,
   UnknownMessageError,
+  UnknownPayoutError,
 } from '../infrastructure/temporal/money-commands';
 import { ResolutionRefusedError, UnknownResolutionError } from '../infrastructure/temporal/resolution-commands';
 import { parseAction, type ResolutionAction } from '../domain/resolution';
@@ -40,7 +70,8 @@ export interface OpsDeps {
   db: Database;
   client: Client;
   commands: Commands;
-  config: Pick<Config, 'temporal'>;
+  /** `telegram` (bot token, API root) lets the plan commands check a channel's bot rights with Telegram. */
+  config: Pick<Config, 'temporal'> & Partial<Pick<Config, 'telegram'>>;
 }
 
 /** A refusal the operator can act on: printed as one line, exit code 1. */
@@ -263,7 +294,7 @@ export async function userReport(deps: OpsDeps, telegramIdText: string): Promise
   };
 }
 
-/** Marks a paid invoice refunded and reverses its referral commission. */
+/** Marks a paid invoice refunded, takes back the subscription period it bought, reverses its referral commission. */
 export async function refund(deps: OpsDeps, invoiceId: string, reason?: string) {
   try {
     return await deps.commands.refundInvoice(invoiceId, 'ops', reason);
@@ -273,6 +304,150 @@ export async function refund(deps: OpsDeps, invoiceId: string, reason?: string) 
     throw error;
   }
 }
+
+export type PayoutDecisionArgs =
+  { action: 'approve' } | { action: 'reject'; reason: string } | { action: 'markPaid'; txHash: string };
+
+/**
+ * An admin's payout decision from the command line (`by` is the admin's Telegram id, recorded as
+ * the decider). Answers with what the payout workflow applied, or why not: the state and who decided it.
+ */
+export async function decidePayout(deps: OpsDeps, payoutId: string, byText: string, args: PayoutDecisionArgs) {
+  if (!/^\d{1,16}$/.test(byText))
+    throw new OpsError(`--by expects the admin's Telegram id, not "${byText.slice(0, 40)}"`);
+  const by = Number(byText);
+  try {
+    switch (args.action) {
+      case 'approve':
+        return await deps.commands.approvePayout(payoutId, by);
+      case 'reject':
+        return await deps.commands.rejectPayout(payoutId, by, args.reason);
+      case 'markPaid':
+        return await deps.commands.markPayoutPaid(payoutId, by, args.txHash);
+    }
+  } catch (error) {
+    if (error instanceof UnknownPayoutError) throw new OpsError(`unknown payout ${payoutId.slice(0, 64)}`);
+    if (error instanceof PayoutActionError || error instanceof PayoutRequestError) throw new OpsError(error.message);
+    throw error;
+  }
+}
+
+// ---- The catalog: plans and their channels (rules and writes shared with the bot, see infrastructure/catalog) ----
+
+const OPS: Actor = { actor: 'ops', actorId: null };
+
+/** Runs a catalog change; a refusal (bad value, unknown plan, channel without bot rights) is audited and becomes an OpsError. */
+async function catalogChange<T>(deps: OpsDeps, action: string, target: string, change: () => Promise<T>): Promise<T> {
+  try {
+    return await change();
+  } catch (error) {
+    if (!(error instanceof PlanInputError || error instanceof CatalogError)) throw error;
+    await auditRefusal(deps.db, OPS, action, target, error);
+    throw new OpsError(error.message);
+  }
+}
+
+/** Asks Telegram whether the bot may run each channel (administrator with invite and ban rights). */
+async function verifiedChannels(deps: OpsDeps, refs: string[]): Promise<ChannelInfo[]> {
+  const telegram = deps.config.telegram;
+  if (!telegram?.botToken)
+    throw new OpsError('checking a channel needs the Telegram configuration (TELEGRAM_BOT_TOKEN)');
+  const api = new Api(telegram.botToken, { apiRoot: telegram.apiRoot });
+  const me = await api.getMe();
+  const found: ChannelInfo[] = [];
+  for (const text of refs) {
+    const ref = parseChannelRef(text);
+    if (ref === undefined)
+      throw new CatalogError(
+        'channel-not-found',
+        { channel: text.slice(0, 40) },
+        `"${text.slice(0, 40)}" is not a channel: give its id (-100...) or @username`,
+      );
+    const channel = await verifyChannel(api, me.id, ref);
+    if (!found.some((c) => c.id === channel.id)) found.push(channel);
+  }
+  return found;
+}
+
+export interface PlanCreateInput {
+  id: string;
+  title: string;
+  duration: string;
+  price: string;
+  currency: string;
+  trial?: string;
+  channels: string[];
+}
+
+/** A new plan with its channels, every value checked by domain/plan.ts and every channel with Telegram. */
+export async function planCreate(deps: OpsDeps, input: PlanCreateInput) {
+  return catalogChange(deps, 'plan.create', input.id, async () => {
+    const draft = {
+      id: parsePlanId(input.id),
+      title: parseTitle(input.title),
+      durationSeconds: parsePlanDuration(input.duration),
+      trialSeconds: parseTrial(input.trial ?? '0'),
+      ...parsePrice(input.price, input.currency),
+    };
+    if (input.channels.length === 0)
+      throw new CatalogError('plan-no-channels', {}, 'a plan needs at least one --channel');
+    return createPlan(deps.db, OPS, draft, await verifiedChannels(deps, input.channels));
+  });
+}
+
+export async function planEdit(
+  deps: OpsDeps,
+  planId: string,
+  edit: { title?: string; duration?: string; trial?: string; sortOrder?: string },
+) {
+  return catalogChange(deps, 'plan.edit', planId, () => {
+    if (edit.sortOrder !== undefined && !/^-?\d{1,9}$/.test(edit.sortOrder))
+      throw new CatalogError(
+        'plan-bad-sort',
+        {},
+        `--sort expects a whole number, got "${edit.sortOrder.slice(0, 20)}"`,
+      );
+    return editPlan(deps.db, OPS, planId, {
+      title: edit.title === undefined ? undefined : parseTitle(edit.title),
+      durationSeconds: edit.duration === undefined ? undefined : parsePlanDuration(edit.duration),
+      trialSeconds: edit.trial === undefined ? undefined : parseTrial(edit.trial),
+      sortOrder: edit.sortOrder === undefined ? undefined : Number(edit.sortOrder),
+    });
+  });
+}
+
+/** The price of new invoices only. */
+export async function planPrice(deps: OpsDeps, planId: string, amount: string, currency: string) {
+  return catalogChange(deps, 'plan.price', planId, () =>
+    setPlanPrice(deps.db, OPS, planId, parsePrice(amount, parseCurrency(currency))),
+  );
+}
+
+export async function planActive(deps: OpsDeps, planId: string, active: boolean) {
+  return catalogChange(deps, active ? 'plan.activate' : 'plan.deactivate', planId, () =>
+    setPlanActive(deps.db, OPS, planId, active),
+  );
+}
+
+export async function planAttach(deps: OpsDeps, planId: string, ref: string) {
+  return catalogChange(deps, 'plan.channel_attach', planId, async () => {
+    const [channel] = await verifiedChannels(deps, [ref]);
+    return { channel: channel!, ...(await attachChannel(deps.db, OPS, planId, channel!)) };
+  });
+}
+
+export async function planDetach(deps: OpsDeps, planId: string, channelIdText: string) {
+  return catalogChange(deps, 'plan.channel_detach', planId, () => {
+    const channelId = parseChannelRef(channelIdText);
+    if (typeof channelId !== 'number')
+      throw new CatalogError('channel-not-found', {}, `"${channelIdText.slice(0, 40)}" is not a channel id (-100...)`);
+    return detachChannel(deps.db, OPS, planId, channelId);
+  });
+}
+
+const seconds = (s: number) => formatDuration(s * 1000);
+const planLine = (p: CatalogPlan) =>
+  `${p.id}  ${p.active ? 'active' : 'inactive'}  ${p.title}  ${formatMoney(p.priceMinor, p.currency)} / ${seconds(p.durationSeconds)}  trial ${p.trialSeconds ? seconds(p.trialSeconds) : 'none'}  channels: ${p.channels.map((c) => `${c.id} (${c.title})`).join(', ') || '-'}`;
 
 /** Decides a resolution case as ops (audited with actor "ops"); `applied: false` when it was decided already. */
 export async function resolveCase(deps: OpsDeps, invoiceId: string, words: string[]): Promise<ResolveResult> {
@@ -312,11 +487,36 @@ const USAGE = `usage: npm run ops -- <command> [arguments] [--json]
   reconcile <invoiceId>               check an open invoice with the gateway now
   replay-delivery <outboxKey>         send a failed message again, once
   user <telegramId>                   a user's workflows and records
-  refund <invoiceId> [reason...]      mark a paid invoice refunded, reverse its commission
+  refund <invoiceId> [reason...]      mark a paid invoice refunded, end its period, reverse its commission
+  plans                               every plan with its price, length and channels
+  plan-create <id> --title <title> --duration <30d> --price <9.99> --currency <USD> [--trial <3d>] --channel <id|@name>...
+                                      a new plan on sale (the bot must be an admin of each channel)
+  plan-edit <id> [--title <t>] [--duration <d>] [--trial <d|0>] [--sort <n>]
+  plan-price <id> <amount> <currency> the price of new invoices (open ones keep theirs)
+  plan-deactivate <id>                stop selling a plan (running subscriptions go on)
+  plan-activate <id>                  sell it again
+  plan-channels <id> [attach <id|@name> | detach <channelId>]
+                                      list, attach or detach a plan's channels
+  payout-approve <payoutId> --by <adminId>           approve a payout request
+  payout-reject <payoutId> --by <adminId> [reason]   reject it (the amount goes back to the balance)
+  payout-paid <payoutId> <txHash> --by <adminId>     record that it was sent
   unresolved                          partial / late / overpaid money waiting for a decision or a refund payout
   resolve <invoiceId> accept | credit <days> | balance | refund | writeoff <reason...>
                                       decide such a case (accept: partial only)
   refund-paid <invoiceId> <txHash>    record that a decided refund was paid out`;
+
+/** The command names, read from USAGE (so a command added there is known to the start-up checks). */
+export const COMMANDS = [...USAGE.matchAll(/^ {2}([a-z][\w-]*)/gm)].map((match) => match[1]!);
+
+/** `--help`: the commands and where the CLI gets its settings. Needs no configuration. */
+export const HELP = `${USAGE}
+  help, --help                        this text
+
+Settings: the environment or a .env file in the working directory (DATABASE_URL, TEMPORAL_ADDRESS,
+TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE, TEMPORAL_UI_URL; TELEGRAM_BOT_TOKEN and TELEGRAM_API_ROOT for
+the channel checks of plan commands; see .env.example). Without DATABASE_URL, the
+settings a running \`npm run dev\` left in .data/dev-stack.env are used. Exit codes: 0 done, 1 refused or
+unknown id, 2 usage or configuration error.`;
 
 class UsageError extends Error {}
 
@@ -441,9 +641,138 @@ export async function runOps(
           asJson
             ? json(result)
             : result.alreadyRefunded
-              ? `invoice ${invoiceId} was already refunded`
-              : `invoice ${invoiceId} refunded${result.commissionReversed ? '; referral commission reversed' : ''}`,
+              ? `invoice ${invoiceId} was already refunded${result.refundedBy ? ` (by ${result.refundedBy})` : ''}`
+              : `invoice ${invoiceId} refunded${result.subscriptionShortened ? '; the subscription period it paid for taken back' : ''}${result.commissionReversed ? '; referral commission reversed' : ''}`,
         );
+        return 0;
+      }
+      case 'payout-approve':
+      case 'payout-reject':
+      case 'payout-paid': {
+        const by = option(rest, '--by');
+        const [payoutId, ...more] = rest;
+        if (!payoutId || by === undefined) throw new UsageError(`${command} needs a payout id and --by <adminId>`);
+        if (command === 'payout-paid' && more.length !== 1)
+          throw new UsageError('payout-paid needs a transaction hash');
+        const outcome = await decidePayout(
+          deps,
+          payoutId,
+          by,
+          command === 'payout-approve'
+            ? { action: 'approve' }
+            : command === 'payout-reject'
+              ? { action: 'reject', reason: more.join(' ') }
+              : { action: 'markPaid', txHash: more[0]! },
+        );
+        out(
+          asJson
+            ? json(outcome)
+            : `payout ${outcome.payoutId} ${outcome.status} by ${outcome.decidedBy}${outcome.txHash ? ` (${outcome.txHash})` : ''}${outcome.status === 'rejected' && outcome.reason ? `: ${outcome.reason}` : ''}`,
+        );
+        return 0;
+      }
+      case 'plans': {
+        const list = await listPlans(deps.db);
+        if (asJson) {
+          out(json(list));
+          return 0;
+        }
+        if (list.length === 0) out('no plans');
+        for (const p of list) out(planLine(p));
+        return 0;
+      }
+      case 'plan-create': {
+        const channelRefs: string[] = [];
+        for (let ref = option(rest, '--channel'); ref !== undefined; ref = option(rest, '--channel'))
+          channelRefs.push(ref);
+        const input = {
+          title: option(rest, '--title'),
+          duration: option(rest, '--duration'),
+          price: option(rest, '--price'),
+          currency: option(rest, '--currency'),
+          trial: option(rest, '--trial'),
+        };
+        const [id, ...extra] = rest;
+        if (!id || extra.length > 0) throw new UsageError('plan-create needs one plan id and options');
+        for (const name of ['title', 'duration', 'price', 'currency'] as const)
+          if (input[name] === undefined) throw new UsageError(`plan-create needs --${name}`);
+        const plan = await planCreate(deps, { id, ...input, channels: channelRefs } as PlanCreateInput);
+        out(
+          asJson
+            ? json(plan)
+            : `plan ${plan.id} created and on sale: ${formatMoney(plan.priceMinor, plan.currency)} / ${seconds(plan.durationSeconds)}`,
+        );
+        return 0;
+      }
+      case 'plan-edit': {
+        const edit = {
+          title: option(rest, '--title'),
+          duration: option(rest, '--duration'),
+          trial: option(rest, '--trial'),
+          sortOrder: option(rest, '--sort'),
+        };
+        const [id, ...extra] = rest;
+        if (!id || extra.length > 0) throw new UsageError('plan-edit needs one plan id and options');
+        const plan = await planEdit(deps, id, edit);
+        out(asJson ? json(plan) : `plan ${plan.id} changed`);
+        return 0;
+      }
+      case 'plan-price': {
+        const [id, amount, currency, ...extra] = rest;
+        if (!id || !amount || !currency || extra.length > 0)
+          throw new UsageError('plan-price needs a plan id, an amount and a currency');
+        const plan = await planPrice(deps, id, amount, currency);
+        out(
+          asJson
+            ? json(plan)
+            : `plan ${plan.id} now costs ${formatMoney(plan.priceMinor, plan.currency)} for new invoices`,
+        );
+        return 0;
+      }
+      case 'plan-deactivate':
+      case 'plan-activate': {
+        const [id, ...extra] = rest;
+        if (!id || extra.length > 0) throw new UsageError(`${command} needs one plan id`);
+        const active = command === 'plan-activate';
+        const { plan, changed } = await planActive(deps, id, active);
+        out(
+          asJson
+            ? json({ plan, changed })
+            : `plan ${plan.id} ${changed ? 'is now' : 'was already'} ${active ? 'on sale' : 'off sale (running subscriptions go on)'}`,
+        );
+        return 0;
+      }
+      case 'plan-channels': {
+        const [id, action, ref, ...extra] = rest;
+        if (
+          !id ||
+          extra.length > 0 ||
+          (action !== undefined && (ref === undefined || !['attach', 'detach'].includes(action)))
+        )
+          throw new UsageError(
+            'plan-channels needs a plan id, then optionally attach <id|@name> or detach <channelId>',
+          );
+        if (action === 'attach') {
+          const result = await planAttach(deps, id, ref!);
+          out(
+            asJson
+              ? json(result)
+              : `channel ${result.channel.id} (${result.channel.title}) ${result.attached ? 'attached to' : 'was already on'} plan ${id}`,
+          );
+          return 0;
+        }
+        if (action === 'detach') {
+          const result = await planDetach(deps, id, ref!);
+          out(asJson ? json(result) : `channel ${ref} ${result.detached ? 'detached from' : 'was not on'} plan ${id}`);
+          return 0;
+        }
+        const plan = (await listPlans(deps.db)).find((p) => p.id === id);
+        if (!plan) throw new OpsError(`unknown plan ${id.slice(0, 40)}`);
+        if (asJson) {
+          out(json(plan.channels));
+          return 0;
+        }
+        for (const c of plan.channels) out(`${c.id}  ${c.title}`);
         return 0;
       }
       case 'unresolved': {
@@ -490,14 +819,67 @@ export async function runOps(
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  loadDotEnv();
-  let code = 1;
+/**
+ * What the CLI does before it needs any configuration: `--help`, and refusing a command it does not
+ * know. Returns the exit code when that is all there is to do.
+ */
+export function preflight(
+  argv: string[],
+  out: (line: string) => void = console.log,
+  err: (line: string) => void = console.error,
+): number | undefined {
+  const args = argv.filter((arg) => arg !== '--json');
+  if (args.includes('--help') || args.includes('-h') || args[0] === 'help') {
+    out(HELP);
+    return 0;
+  }
+  const command = args[0];
+  if (!command || !COMMANDS.includes(command)) {
+    err(`error: ${command ? `unknown command "${command}"` : 'no command given'}\n${USAGE}`);
+    return 2;
+  }
+  return undefined;
+}
+
+/**
+ * The configuration of a CLI run: the environment (and .env), else the settings of a dev stack
+ * running in this checkout. Telegram and CryptoCloud credentials are not needed: every command acts
+ * through Temporal and the database.
+ */
+export function loadOpsConfig(
+  env: Record<string, string | undefined> = process.env,
+  note: (line: string) => void = console.error,
+  file = DEV_STACK_FILE,
+): Config {
+  const { loaded, stale } = loadDevStackSettings(env, file);
+  if (loaded) note(`(using the settings of the dev stack running as pid ${loaded.pid}, from ${file})`);
   try {
-    const config = loadConfig();
+    return loadConfig(env, { notNeeded: PROVIDER_CREDENTIALS });
+  } catch (error) {
+    if (error instanceof ConfigError && !env.DATABASE_URL) {
+      const hint = stale
+        ? `${file} is stale: the dev stack that wrote it (pid ${stale.pid}) is no longer running.`
+        : 'No dev stack is running in this checkout either.';
+      throw new ConfigError([
+        ...error.problems,
+        `${hint} Start one with \`npm run dev\`, or set DATABASE_URL (and TEMPORAL_ADDRESS, ...) for your deployment.`,
+      ]);
+    }
+    throw error;
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const argv = process.argv.slice(2);
+  let code = preflight(argv);
+  if (code !== undefined) process.exit(code);
+  loadDotEnv();
+  code = 1;
+  try {
+    const config = loadOpsConfig();
     const runtime = await createRuntime(config, 'ops', createLogger('warn', 'ops'));
     try {
-      code = await runOps(process.argv.slice(2), {
+      code = await runOps(argv, {
         db: runtime.db,
         client: runtime.temporal.client,
         commands: runtime.commands,

@@ -28,7 +28,8 @@ export default async function setup(project: TestProject) {
   const running: RunningService[] = [];
   const scratch = mkdtempSync(join(tmpdir(), 'tgc-test-'));
   const [temporal, s3, pg] = await Promise.all([
-    startTemporalDevServer({ headless: true }),
+    // Continue-as-new suggested after 300 events (default 4096), so long-lived workflows roll over within a test.
+    startTemporalDevServer({ headless: true, dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': 300 } }),
     startS3Server({ dir: join(scratch, 's3') }),
     providePostgres(`tg_commerce_test_${process.pid}`, { fresh: true, dropOnStop: true }),
   ]);

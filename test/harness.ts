@@ -36,9 +36,11 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     INVOICE_RECONCILE_SCHEDULE: '3s,6s',
     INVOICE_RECONCILE_EVERY: '5s',
     INVOICE_LATE_PAYMENT_WINDOW: '20s',
+    INVOICE_RECHECK_BACKOFF: '1s,1s,2s',
+    INVOICE_GATEWAY_OUTAGE_ALERT: '3s',
     SUBSCRIPTION_REMINDERS: '4s,2s',
     SUBSCRIPTION_GRACE_PERIOD: '3s',
-    TELEGRAM_MAX_RETRY_DELAY_SECONDS: '5',
+    TELEGRAM_MAX_RETRY_DELAY_SECONDS: '4',
     ...overrides,
   };
 }
@@ -51,6 +53,7 @@ export interface Stack {
   /** A fresh plan with its own channel(s), unique to this test. */
   createPlan(options?: {
     priceMinor?: bigint;
+    currency?: string;
     durationSeconds?: number;
     trialSeconds?: number;
     channelCount?: number;
@@ -131,7 +134,7 @@ export async function startStack(overrides: Record<string, string> = {}): Promis
         id: planId,
         title: options.title ?? `Plan ${planId}`,
         priceMinor: options.priceMinor ?? 1000n,
-        currency: 'USD',
+        currency: options.currency ?? 'USD',
         durationSeconds: options.durationSeconds ?? 12,
         trialSeconds: options.trialSeconds ?? 0,
       });

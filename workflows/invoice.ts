@@ -16,6 +16,7 @@ import {
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import {
+  applyAnyReport,
   applyReport,
   CLOSED_FOR_PAYMENT,
   missingAmount,
@@ -41,6 +42,14 @@ export interface InvoiceInput {
   reconcileAtMs: number[];
   reconcileEveryMs: number;
   latePaymentWindowMs: number;
+  /**
+   * Short re-checks after a failed gateway status check or a signed report the gateway does not
+   * confirm yet (e.g. 2s, 5s, 15s, 1m), before the normal schedule takes over. Absent in runs
+   * started before it existed.
+   */
+  recheckBackoffMs?: number[];
+  /** Tell admins (once per outage) when the status API has failed for this long. */
+  gatewayOutageAlertMs?: number;
 }
 
 export interface InvoiceView {
@@ -55,7 +64,10 @@ export interface InvoiceView {
 
 export type InvoiceResult = Pick<InvoiceView, 'invoiceId' | 'state' | 'received'>;
 
-/** From the webhook: the gateway says something happened. Always re-checked with the gateway. */
+/**
+ * From the webhook: the gateway says something happened. Only a reason to ask the gateway; since
+ * patch `postback-trust` the report itself never moves money (the check decides).
+ */
 export const paymentReportedSignal = defineSignal<[PaymentReport]>('paymentReported');
 /** From the user (a new invoice instead) or an admin. Only an unpaid invoice can be cancelled. */
 export const cancelInvoiceSignal = defineSignal<[{ by: string }]>('cancel');
@@ -156,41 +168,110 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceResul
   };
 
   const consider = async (report: PaymentReport) => {
-    if (CLOSED_FOR_PAYMENT.has(progress.state)) {
-      // Money after the invoice closed unpaid: keep it, tell admins.
-      if (SETTLED.has(progress.state) || compareDecimal(report.received, progress.received) <= 0) return;
-      await transition({ state: 'late_paid', received: report.received }, report.source);
-      return;
-    }
-    const next = applyReport(progress, report, amountDue);
+    // Money after the invoice closed unpaid is kept (late_paid) and told to admins.
+    const next = applyAnyReport(progress, report, amountDue);
     if (next) await transition(next, report.source);
   };
 
+  // Since `postback-trust`: the unsigned body is never money; a failed check or an unconfirmed
+  // signed report is re-checked on a short backoff, and a long outage is told to admins once.
+  const trusted = patched('postback-trust');
+  const backoff = input.recheckBackoffMs ?? [2_000, 5_000, 15_000, 60_000];
+  let recheckStep = 0;
+  let recheckAt: number | undefined;
+  let failingSince: number | undefined;
+  let outageAlerted = false;
+  /** The gateway answered, but not (yet) what a signed report claimed: ask again soon. */
+  const recheckSoon = () => {
+    const delay = backoff[recheckStep];
+    if (delay === undefined) {
+      recheckAt = undefined; // backoff spent: the normal schedule carries on
+      return;
+    }
+    recheckStep += 1;
+    recheckAt = Date.now() + delay;
+  };
   const checkWithGateway = async () => {
     checks += 1;
     try {
-      await consider(
-        await checkGatewayInvoice({ provider: input.provider, providerInvoiceId: gateway.providerInvoiceId }),
-      );
+      const report = await checkGatewayInvoice({
+        provider: input.provider,
+        providerInvoiceId: gateway.providerInvoiceId,
+      });
+      if (trusted && report.currency !== undefined && report.currency !== input.currency.toUpperCase()) {
+        log.error('gateway reports another currency than the price; not applied', {
+          invoiceId: input.invoiceId,
+          currency: report.currency,
+        });
+        return false;
+      }
+      await consider(report);
+      lastGatewayStatus = report.status;
       return true;
     } catch (error) {
       if (!(error instanceof ActivityFailure)) throw error;
-      log.warn('gateway status check failed; the schedule will try again', { invoiceId: input.invoiceId });
+      log.warn('gateway status check failed; trying again', { invoiceId: input.invoiceId });
       return false;
     }
+  };
+  let lastGatewayStatus: PaymentReport['status'] = 'created';
+  /** One check under the trusted rules: failures and lags lead to a short re-check. */
+  let pendingClaim: PaymentReport['status'] | undefined;
+  const trustedCheck = async (claimed?: PaymentReport['status']) => {
+    if (claimed !== undefined && (pendingClaim === undefined || statusRank(claimed) > statusRank(pendingClaim)))
+      pendingClaim = claimed;
+    recheckAt = undefined;
+    const ok = await checkWithGateway();
+    if (!ok) {
+      failingSince ??= Date.now();
+      const alertAfter = input.gatewayOutageAlertMs ?? 10 * 60_000;
+      if (!outageAlerted && Date.now() - failingSince >= alertAfter) {
+        outageAlerted = true;
+        await notifyAdmins({
+          key: `${input.invoiceId}:gateway-unreachable:${failingSince}`,
+          message: 'admin-gateway-unreachable',
+          vars: {
+            invoiceId: input.invoiceId,
+            userId: input.userId,
+            provider: input.provider,
+            minutes: Math.round((Date.now() - failingSince) / 60_000),
+          },
+        });
+      }
+      recheckSoon();
+      return;
+    }
+    failingSince = undefined;
+    outageAlerted = false;
+    if (pendingClaim !== undefined && !SETTLED.has(progress.state) && gatewayLags(pendingClaim, lastGatewayStatus)) {
+      recheckSoon(); // the gateway lags behind its own signed postback
+      if (recheckAt === undefined) pendingClaim = undefined; // backoff spent: the schedule decides
+      return;
+    }
+    pendingClaim = undefined;
+    recheckStep = 0;
   };
 
   while (!SETTLED.has(progress.state)) {
     const open = !CLOSED_FOR_PAYMENT.has(progress.state);
     const now = Date.now();
     if (!open && now >= watchUntil) break;
-    const wakeAt = Math.min(nextCheckAt, open ? expiresAt : watchUntil);
+    const wakeAt = Math.min(nextCheckAt, recheckAt ?? Infinity, open ? expiresAt : watchUntil);
     await condition(
       () => reports.length > 0 || checkRequested || cancelRequestedBy !== undefined,
       Math.max(wakeAt - now, 1),
     );
 
-    if (reports.length > 0) {
+    if (trusted) {
+      const signalled = reports.splice(0);
+      if (signalled.length > 0) {
+        // Only a reason to ask: the strongest status any report claimed, to notice a lagging gateway.
+        const claimed = signalled.map((r) => r.status).sort((a, b) => statusRank(b) - statusRank(a))[0];
+        await trustedCheck(claimed);
+      } else if (recheckAt !== undefined && Date.now() >= recheckAt) {
+        await trustedCheck();
+      }
+    } else if (reports.length > 0) {
       // A signed webhook that would move the invoice is a reason to ask the gateway (its own report
       // counts only if the gateway cannot be reached); one that would not, like a repeat, is dropped.
       const webhookReports = reports.splice(0).filter((report) => wouldMove(progress, report, amountDue));
@@ -199,7 +280,8 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceResul
     }
     if (checkRequested || Date.now() >= nextCheckAt) {
       checkRequested = false;
-      await checkWithGateway();
+      if (trusted) await trustedCheck();
+      else await checkWithGateway();
       if (Date.now() >= nextCheckAt) {
         scheduledChecks += 1;
         const offset = input.reconcileAtMs[scheduledChecks];
@@ -300,6 +382,16 @@ async function announce(input: InvoiceInput, next: InvoiceProgress, amountDue: s
 }
 
 /** Whether a report could change anything: progress on an open invoice, or new money on a closed one. */
+/** Order of the gateway's statuses by how much money they claim. */
+function statusRank(status: PaymentReport['status']): number {
+  return status === 'overpaid' ? 3 : status === 'paid' ? 2 : status === 'partial' ? 1 : 0;
+}
+
+/** A signed report claimed more than the gateway's status API says (yet). */
+function gatewayLags(claimed: PaymentReport['status'], gatewaySays: PaymentReport['status']): boolean {
+  return statusRank(claimed) > statusRank(gatewaySays);
+}
+
 function wouldMove(progress: InvoiceProgress, report: PaymentReport, amountDue: string): boolean {
   if (CLOSED_FOR_PAYMENT.has(progress.state)) return compareDecimal(report.received, progress.received) > 0;
   return applyReport(progress, report, amountDue) !== undefined;

@@ -2,11 +2,13 @@
  * Payout workflow (`payout:<payoutId>`): a referrer (later a seller) withdraws from their available
  * balance. The amount is reserved first, atomically, so two requests cannot spend the same money;
  * the caller learns the outcome through the `accepted` update it sends with the start
- * (update-with-start). Admins approve, mark paid (with the transaction hash) or reject, with
- * reminders while nobody acts; the requester is told at each step.
+ * (update-with-start). Admins approve, mark paid (with the transaction hash) or reject through the
+ * `decide` update, which answers with what was applied or why not; reminders while nobody acts;
+ * the requester is told at each step.
  */
 import {
   allHandlersFinished,
+  ApplicationFailure,
   condition,
   defineQuery,
   defineSignal,
@@ -52,6 +54,32 @@ export const markPayoutPaidSignal = defineSignal<[{ by: number; txHash: string }
 export const rejectPayoutSignal = defineSignal<[{ by: number; reason: string }]>('reject');
 export const payoutStateQuery = defineQuery<PayoutView>('payoutState');
 
+/** What a decision did, answered once it is applied (read model and ledger moved). */
+export interface PayoutDecisionOutcome {
+  payoutId: string;
+  status: PayoutStatus;
+  decidedBy: number;
+  txHash?: string;
+  reason?: string;
+}
+
+/** Why a decision was refused: the state it found and who put it there. Carried as the failure's details. */
+export interface PayoutDecisionRefusal {
+  payoutId: string;
+  action: PayoutDecision['action'];
+  status: PayoutView['status'];
+  decidedBy?: number;
+}
+export const PAYOUT_DECISION_REFUSED = 'PayoutDecisionRefused';
+
+/**
+ * Admin approve / reject / mark paid, answered with the truth: the validator refuses what the
+ * current state does not allow; an accepted decision waits its turn behind any other in flight,
+ * and is refused then if the one before it settled the payout. Replaces the old signals (kept for
+ * running workflows), which could not say whether they were applied.
+ */
+export const payoutDecisionUpdate = defineUpdate<PayoutDecisionOutcome, [PayoutDecision]>('decide');
+
 /** Callback data of the admin buttons (the admin bot feature parses these). */
 export const payoutCallbacks = {
   approve: (payoutId: string) => `payout:approve:${payoutId}`,
@@ -79,7 +107,10 @@ export async function payoutWorkflow(input: PayoutInput): Promise<PayoutView> {
     network: input.network,
     wallet: input.wallet,
   };
-  const decisions: PayoutDecision[] = [];
+  /** Decisions in arrival order; those from the update carry a sequence number for their answer. */
+  const decisions: Array<{ decision: PayoutDecision; seq?: number }> = [];
+  const answers = new Map<number, PayoutDecisionOutcome | PayoutDecisionRefusal>();
+  let nextSeq = 0;
   /** Set once the reservation is decided; the `accepted` update waits for it. */
   const decided: { outcome?: PayoutOutcome } = {};
   const view: PayoutView = {
@@ -98,15 +129,48 @@ export async function payoutWorkflow(input: PayoutInput): Promise<PayoutView> {
     return decided.outcome!;
   });
   setHandler(approvePayoutSignal, ({ by }) => {
-    decisions.push({ action: 'approve', by });
+    decisions.push({ decision: { action: 'approve', by } });
   });
   setHandler(markPayoutPaidSignal, ({ by, txHash }) => {
-    decisions.push({ action: 'markPaid', by, txHash });
+    decisions.push({ decision: { action: 'markPaid', by, txHash } });
   });
   setHandler(rejectPayoutSignal, ({ by, reason }) => {
-    decisions.push({ action: 'reject', by, reason });
+    decisions.push({ decision: { action: 'reject', by, reason } });
   });
   setHandler(payoutStateQuery, () => view);
+
+  const refusal = (action: PayoutDecision['action']): PayoutDecisionRefusal => ({
+    payoutId,
+    action,
+    status: view.status,
+    decidedBy: view.decidedBy,
+  });
+  const refuse = (r: PayoutDecisionRefusal) =>
+    ApplicationFailure.create({
+      type: PAYOUT_DECISION_REFUSED,
+      nonRetryable: true,
+      message: `Payout ${payoutId} is ${r.status}${r.decidedBy !== undefined ? ` (decided by ${r.decidedBy})` : ''}`,
+      details: [r],
+    });
+  const allowedNow = (action: PayoutDecision['action']) =>
+    (view.status === 'requested' || view.status === 'approved') && payoutActionAllowed(view.status, action);
+  setHandler(
+    payoutDecisionUpdate,
+    async (decision) => {
+      const seq = nextSeq++;
+      decisions.push({ decision, seq });
+      await condition(() => answers.has(seq));
+      const answer = answers.get(seq)!;
+      answers.delete(seq);
+      if ('action' in answer) throw refuse(answer);
+      return answer;
+    },
+    {
+      validator: (decision: PayoutDecision) => {
+        if (!allowedNow(decision.action)) throw refuse(refusal(decision.action));
+      },
+    },
+  );
 
   const setStatus = (status: PayoutView['status']) => {
     view.status = status;
@@ -166,7 +230,7 @@ export async function payoutWorkflow(input: PayoutInput): Promise<PayoutView> {
         continue;
       }
     }
-    const decision = decisions.shift()!;
+    const { decision, seq } = decisions.shift()!;
     if (!payoutActionAllowed(view.status, decision.action)) {
       log.warn('payout decision ignored in this state', {
         payoutId,
@@ -174,6 +238,7 @@ export async function payoutWorkflow(input: PayoutInput): Promise<PayoutView> {
         action: decision.action,
         by: decision.by,
       });
+      if (seq !== undefined) answers.set(seq, refusal(decision.action));
       continue;
     }
     const { status } = await acts.recordPayoutDecision({ payout: facts, decision });
@@ -181,6 +246,8 @@ export async function payoutWorkflow(input: PayoutInput): Promise<PayoutView> {
     if (decision.action === 'markPaid') view.txHash = decision.txHash;
     if (decision.action === 'reject') view.reason = decision.reason;
     setStatus(status);
+    if (seq !== undefined)
+      answers.set(seq, { payoutId, status, decidedBy: decision.by, txHash: view.txHash, reason: view.reason });
     switch (status) {
       case 'approved':
         await acts.notifyUser({
@@ -210,6 +277,9 @@ export async function payoutWorkflow(input: PayoutInput): Promise<PayoutView> {
         break;
     }
   }
+  // Decisions that came after the one that settled the payout: each is told what happened.
+  for (const { decision, seq } of decisions.splice(0))
+    if (seq !== undefined) answers.set(seq, refusal(decision.action));
   await condition(allHandlersFinished);
   return view;
 }

@@ -1,7 +1,8 @@
 /**
  * Subscription workflow (`subscription:<userId>:<planId>`): a long-lived entity for one subscriber of
  * one plan. Payments, trials and admin actions arrive as signals; durable timers send reminders, open
- * the grace period and remove the member at the end. Continues as new at each renewal.
+ * the grace period and remove the member at the end. Continues as new at each renewal, and whenever
+ * the server suggests it (a long run of signals), carrying all its state.
  */
 import {
   allHandlersFinished,
@@ -10,6 +11,7 @@ import {
   defineQuery,
   defineSignal,
   log,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -38,6 +40,8 @@ export interface SubscriptionCarry {
   remindersSent: number[];
   /** Recent paid invoices, so a repeated `invoicePaid` never extends twice. */
   appliedInvoices: string[];
+  /** Invoices refunded (their period taken back), so a repeated `invoiceRefunded` never shortens twice. */
+  refundedInvoices?: string[];
   version: number;
 }
 
@@ -46,6 +50,8 @@ export interface SubscriptionInput {
   planId: string;
   settings: SubscriptionSettings;
   carry?: SubscriptionCarry;
+  /** Signals received but not yet handled when the last run continued as new: handled first, in order. */
+  pending?: SubscriptionEvent[];
 }
 
 export interface SubscriptionView {
@@ -59,6 +65,7 @@ export interface SubscriptionView {
 
 export type SubscriptionEvent =
   | { type: 'invoicePaid'; invoiceId: string }
+  | { type: 'invoiceRefunded'; invoiceId: string }
   | { type: 'trialRequested' }
   | { type: 'grant'; days: number; by: number }
   | { type: 'setDays'; days: number; by: number }
@@ -68,6 +75,8 @@ export type SubscriptionEvent =
   | { type: 'resetTrial'; by: number };
 
 export const invoicePaidSignal = defineSignal<[{ invoiceId: string }]>('invoicePaid');
+/** From the refund workflow: the invoice's payment went back, so the period it bought is taken back (once). */
+export const invoiceRefundedSignal = defineSignal<[{ invoiceId: string }]>('invoiceRefunded');
 export const trialRequestedSignal = defineSignal('trialRequested');
 /** Admin `/activate <user> <days>`: adds days to the current period. */
 export const grantSignal = defineSignal<[{ days: number; by: number }]>('grant');
@@ -95,12 +104,17 @@ const acts = proxyActivities<ReturnType<typeof createActivities>>({
 
 export async function subscriptionWorkflow(input: SubscriptionInput): Promise<SubscriptionView> {
   const { userId, planId, settings } = input;
-  const events: SubscriptionEvent[] = [];
+  const events: SubscriptionEvent[] = [...(input.pending ?? [])];
   let carry: SubscriptionCarry | undefined = input.carry;
   let revoked = false;
+  /** A refund took back the whole remaining period: access ends now, without grace. */
+  let refundEnded = false;
 
   setHandler(invoicePaidSignal, ({ invoiceId }) => {
     events.push({ type: 'invoicePaid', invoiceId });
+  });
+  setHandler(invoiceRefundedSignal, ({ invoiceId }) => {
+    events.push({ type: 'invoiceRefunded', invoiceId });
   });
   setHandler(trialRequestedSignal, () => {
     events.push({ type: 'trialRequested' });
@@ -124,10 +138,11 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
     events.push({ type: 'resetTrial', ...args });
   });
 
-  const accessUntil = () => (carry ? carry.expiresAt + (revoked ? 0 : settings.gracePeriodMs) : 0);
+  const accessUntil = () => (carry ? carry.expiresAt + (revoked || refundEnded ? 0 : settings.gracePeriodMs) : 0);
   const status = (): SubscriptionStatus | 'none' => {
     if (!carry) return 'none';
     if (revoked) return 'revoked';
+    if (refundEnded) return 'expired';
     return statusAt(Date.now(), carry.expiresAt, settings.gracePeriodMs, carry.trial);
   };
   setHandler(subscriptionStateQuery, () => ({
@@ -181,6 +196,7 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
         accessGrantedAt: now,
         remindersSent: [],
         appliedInvoices: carry?.appliedInvoices ?? [],
+        ...(carry?.refundedInvoices ? { refundedInvoices: carry.refundedInvoices } : {}),
         version: carry?.version ?? 0,
       };
       await save();
@@ -215,6 +231,28 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
         );
         carry!.appliedInvoices = [...carry!.appliedInvoices, event.invoiceId].slice(-50);
         return renewed ? 'renewed' : undefined;
+      }
+      case 'invoiceRefunded': {
+        // Only an invoice this subscription applied, once: an older one's period is already over.
+        if (!carry || !carry.appliedInvoices.includes(event.invoiceId)) return undefined;
+        if ((carry.refundedInvoices ?? []).includes(event.invoiceId)) return undefined;
+        carry.refundedInvoices = [...(carry.refundedInvoices ?? []), event.invoiceId].slice(-50);
+        const shortened = carry.expiresAt - plan.durationMs;
+        log.info('refund takes back its period', { userId, planId, invoiceId: event.invoiceId, expiresAt: shortened });
+        if (shortened <= now) {
+          carry.expiresAt = Math.min(carry.expiresAt, now);
+          refundEnded = true;
+          return undefined;
+        }
+        carry = { ...carry, expiresAt: shortened, remindersSent: [] };
+        await save();
+        await acts.notifyUser({
+          key: `subscription:${userId}:${planId}:refund-shortened:${event.invoiceId}`,
+          userId,
+          message: 'subscription-refund-shortened',
+          vars: { plan: plan.title, expiresAt: shortened },
+        });
+        return undefined;
       }
       case 'trialRequested': {
         if (plan.trialMs <= 0) {
@@ -288,7 +326,7 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
     }
   };
 
-  const removeAccess = async (final: 'expired' | 'revoked') => {
+  const removeAccess = async (final: 'expired' | 'revoked', why: 'refund' | undefined = undefined) => {
     await acts.removeChannelAccess({ userId, planId, channelIds: plan.channelIds, dryRun: settings.removalDryRun });
     if (carry) {
       carry.version += 1;
@@ -307,9 +345,35 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
     await acts.notifyUser({
       key: `subscription:${userId}:${planId}:${final}:${carry?.accessGrantedAt ?? 0}`,
       userId,
-      message: final === 'revoked' ? 'subscription-revoked' : 'subscription-ended',
+      message:
+        final === 'revoked'
+          ? 'subscription-revoked'
+          : why === 'refund'
+            ? 'subscription-refund-ended'
+            : 'subscription-ended',
       vars: { plan: plan.title },
       buttons: [{ message: 'renew-button', callback: `plan:${planId}` }],
+    });
+  };
+
+  /**
+   * Keeps the history small however many signals arrive (e.g. join requests, admin grants): when the
+   * server suggests it, once no handler is running, the run continues as new with all its state and
+   * the signals not yet handled (the next run handles them first, in order). A signal that reaches
+   * the server during the hand-over makes it refuse the hand-over and deliver the signal here first,
+   * so none is lost.
+   */
+  const continueIfSuggested = async () => {
+    if (!workflowInfo().continueAsNewSuggested) return;
+    if (!patched('subscription-continue-as-new-suggested')) return;
+    await condition(allHandlersFinished);
+    const pending = events.splice(0);
+    await continueAsNew<typeof subscriptionWorkflow>({
+      userId,
+      planId,
+      settings,
+      carry,
+      ...(pending.length > 0 ? { pending } : {}),
     });
   };
 
@@ -319,13 +383,16 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
     let renewed = false;
     while (events.length > 0) {
       if ((await handle(events.shift()!)) === 'renewed') renewed = true;
-      if (revoked) break;
+      if (revoked || refundEnded) break;
+      if (events.length > 0) await continueIfSuggested();
     }
-    if (revoked) {
-      await removeAccess('revoked');
+    if (revoked || refundEnded) {
+      if (revoked) await removeAccess('revoked');
+      else await removeAccess('expired', 'refund');
       if (events.length === 0 || !carry) break;
       // Something arrived while removing (e.g. a payment): carry on with access ended.
       revoked = false;
+      refundEnded = false;
       carry.expiresAt = Math.min(carry.expiresAt, Date.now() - settings.gracePeriodMs);
       continue;
     }
@@ -337,6 +404,7 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
     }
     if (!carry) {
       // Started by a signal that gave no access (a refused trial, a join request): nothing to keep alive.
+      await continueIfSuggested();
       if (events.length === 0) await condition(() => events.length > 0, '1 minute');
       if (events.length === 0) return { userId, planId, status: 'none', trial: false };
       continue;
@@ -379,6 +447,7 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
       continue;
     }
     const nextAt = Math.min(...reminders, carry.expiresAt > now ? carry.expiresAt : Infinity, accessUntil());
+    await continueIfSuggested();
     await condition(() => events.length > 0, Math.max(nextAt - Date.now(), 1));
   }
   await condition(allHandlersFinished);

@@ -1,51 +1,45 @@
 /**
- * `POST /cryptocloud_webhook`: verify the postback's JWT, audit it, signal `invoice:<order_id>`, answer.
- * Anything forged, expired, malformed, oversized or for an unknown order gets a 4xx with the reason,
- * changes nothing but the audit trail, and never reaches a workflow.
+ * `POST /cryptocloud_webhook`: verify the postback's JWT, bind it to the invoice our order created,
+ * de-duplicate, audit, signal `invoice:<order_id>`, answer. A postback is only a hint: the workflow
+ * then asks the gateway about its own invoice, so nothing in the body is ever a source of money.
+ * Anything forged, malformed, for another invoice, oversized or for an unknown order gets a 4xx with
+ * the reason, changes nothing but the audit trail, and never reaches a workflow. Any bytes at all get
+ * an answer and an audit row (api/intake-audit.ts), never a 5xx.
  */
 import { WorkflowNotFoundError } from '@temporalio/client';
+import { and, eq } from 'drizzle-orm';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { INVOICE_ID_PATTERN, type GatewayStatus } from '../../domain/invoice';
-import { eq } from 'drizzle-orm';
-import { compareDecimal } from '../../domain/money';
-import { invoices, webhookEvents, WEBHOOK_OUTCOMES } from '../../infrastructure/db/schema';
-import { verifyPostbackToken } from '../../infrastructure/providers/cryptocloud';
+import { invoices, webhookClaims } from '../../infrastructure/db/schema';
+import { normaliseInvoiceId, verifyPostbackToken } from '../../infrastructure/providers/cryptocloud';
 import type { AppDeps } from '../app';
+import { createIntakeAudit, type IntakeOutcome } from '../intake-audit';
 
 export const CRYPTOCLOUD_WEBHOOK_PATH = '/cryptocloud_webhook';
 const PROVIDER = 'cryptocloud';
 const GATEWAY_STATUSES: ReadonlySet<string> = new Set(['created', 'partial', 'paid', 'overpaid', 'canceled']);
-const DECIMAL = /^\d+(\.\d+)?$/;
+const DECIMAL = /^\d{1,20}(\.\d{1,18})?$/;
+/** Ids as CryptoCloud writes them: 8 or so upper-case letters and digits, optionally with INV-. */
+const GATEWAY_INVOICE_ID = /^(INV-)?[A-Za-z0-9]{4,40}$/;
 
 interface Postback {
   token: string;
   orderId: string;
+  /** The gateway invoice id the body names, without INV-. */
   invoiceId: string;
   status: GatewayStatus;
+  /** What the body says arrived: informative only (audit, dedup), never money. */
   received: string;
 }
 
-type Outcome = (typeof WEBHOOK_OUTCOMES)[number];
-
 export const cryptocloudWebhookRoutes: FastifyPluginAsync<AppDeps> = async (app, { runtime, config }) => {
-  const audit = async (
-    request: FastifyRequest,
-    fields: { verified: boolean; outcome: Outcome; reason?: string; orderId?: string; dedupKey?: string },
-  ) => {
-    await runtime.db.insert(webhookEvents).values({
-      provider: PROVIDER,
-      ...fields,
-      remoteAddress: request.ip,
-      contentType: request.headers['content-type']?.slice(0, 100),
-      payload: typeof request.body === 'string' ? request.body : JSON.stringify(request.body ?? null),
-    });
-  };
+  const audit = createIntakeAudit(runtime.db, PROVIDER);
   const refuse = async (
     request: FastifyRequest,
     reply: FastifyReply,
     code: number,
     reason: string,
-    fields: { verified?: boolean; outcome?: Outcome; orderId?: string } = {},
+    fields: { verified?: boolean; outcome?: IntakeOutcome; orderId?: string } = {},
   ) => {
     await audit(request, {
       verified: fields.verified ?? false,
@@ -53,30 +47,82 @@ export const cryptocloudWebhookRoutes: FastifyPluginAsync<AppDeps> = async (app,
       reason,
       orderId: fields.orderId,
     });
-    request.log.warn({ reason, orderId: fields.orderId }, 'cryptocloud postback refused');
+    request.log.warn({ reason: reason.slice(0, 200) }, 'cryptocloud postback refused');
     return reply.code(code).send({ ok: false, error: reason });
   };
 
-  // Bodies refused before the handler (too large, unparsable) are audited too.
+  // This plugin parses its own bodies (encapsulated: other routes keep the app's parsers), so that
+  // whatever arrives reaches the handler as bytes and is audited there; only an oversized body is
+  // refused earlier, and the onError hook audits that one.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.api.maxBodyBytes }, (_request, body, done) =>
+    done(null, body),
+  );
   app.addHook('onError', async (request, _reply, error: Error & { statusCode?: number }) => {
-    if (request.routeOptions.url === CRYPTOCLOUD_WEBHOOK_PATH && (error.statusCode ?? 500) < 500) {
+    if (request.routeOptions.url === CRYPTOCLOUD_WEBHOOK_PATH && (error.statusCode ?? 500) < 500)
       await audit(request, { verified: false, outcome: 'rejected', reason: error.message.slice(0, 200) });
-    }
   });
 
   app.post(CRYPTOCLOUD_WEBHOOK_PATH, async (request, reply) => {
-    const parsed = parsePostback(request.body);
+    const decoded = decodeBody(request.headers['content-type'], request.body);
+    if (typeof decoded === 'string')
+      return refuse(request, reply, decoded.startsWith('unsupported') ? 415 : 400, decoded);
+    // Audit the decoded fields, not the bytes, from here on (the bytes are kept by payloadText either way).
+    const parsed = parsePostback(decoded);
     if (typeof parsed === 'string') return refuse(request, reply, 400, parsed);
     const verdict = await verifyPostbackToken(parsed.token, config.cryptocloud.secretKey);
-    if (!verdict.ok) return refuse(request, reply, 401, verdict.reason, { orderId: parsed.orderId });
-    if (!INVOICE_ID_PATTERN.test(parsed.orderId))
-      return refuse(request, reply, 404, `unknown order ${parsed.orderId}`, {
+    if (!verdict.ok) return refuse(request, reply, 401, verdict.reason);
+    const unknown = () =>
+      refuse(request, reply, 404, `unknown order ${parsed.orderId}`, {
         verified: true,
         outcome: 'unknown_order',
         orderId: parsed.orderId,
       });
+    if (!INVOICE_ID_PATTERN.test(parsed.orderId)) return unknown();
 
-    const dedupKey = `${parsed.invoiceId}:${parsed.status}:${parsed.received}`;
+    // Bind the postback to the gateway invoice our order's workflow created (a primary-key read).
+    const [invoice] = await runtime.db
+      .select({ providerInvoiceId: invoices.providerInvoiceId, status: invoices.status, provider: invoices.provider })
+      .from(invoices)
+      .where(eq(invoices.id, parsed.orderId));
+    if (!invoice || invoice.provider !== PROVIDER) return unknown();
+    if (!invoice.providerInvoiceId)
+      return refuse(request, reply, 409, `invoice ${parsed.orderId} has no gateway invoice recorded yet; retry`, {
+        verified: true,
+        outcome: 'not_ready',
+        orderId: parsed.orderId,
+      });
+    const ours = normaliseInvoiceId(invoice.providerInvoiceId);
+    if (normaliseInvoiceId(parsed.invoiceId) !== ours)
+      return refuse(request, reply, 409, `invoice_id does not belong to order ${parsed.orderId}`, {
+        verified: true,
+        outcome: 'mismatch',
+        orderId: parsed.orderId,
+      });
+    // The token's `id` claim: the sandbox signs the invoice id; what the real one holds is
+    // UNCONFIRMED, so it is compared whenever it has an invoice id's shape (README, "Payment rails").
+    if (
+      verdict.invoiceId !== undefined &&
+      GATEWAY_INVOICE_ID.test(verdict.invoiceId) &&
+      normaliseInvoiceId(verdict.invoiceId) !== ours
+    )
+      return refuse(request, reply, 409, `the token names another invoice than order ${parsed.orderId}`, {
+        verified: true,
+        outcome: 'mismatch',
+        orderId: parsed.orderId,
+      });
+
+    // De-duplicate before the workflow: a flood of repeats costs the workflow nothing.
+    const dedupKey = `${ours}:${parsed.status}:${parsed.received}`;
+    const claimed = await runtime.db
+      .insert(webhookClaims)
+      .values({ provider: PROVIDER, dedupKey, orderId: parsed.orderId })
+      .onConflictDoNothing()
+      .returning({ key: webhookClaims.dedupKey });
+    if (claimed.length === 0) {
+      await audit(request, { verified: true, outcome: 'duplicate', orderId: parsed.orderId, dedupKey });
+      return reply.code(200).send({ ok: true });
+    }
     try {
       await runtime.commands.reportPayment(parsed.orderId, {
         status: parsed.status,
@@ -84,39 +130,53 @@ export const cryptocloudWebhookRoutes: FastifyPluginAsync<AppDeps> = async (app,
         source: 'webhook',
       });
     } catch (error) {
-      if (!(error instanceof WorkflowNotFoundError)) throw error; // 5xx: CryptoCloud retries; nothing was recorded as accepted
-      const [invoice] = await runtime.db
-        .select({ status: invoices.status, received: invoices.amountReceived })
-        .from(invoices)
-        .where(eq(invoices.id, parsed.orderId));
-      if (!invoice)
-        return refuse(request, reply, 404, `unknown order ${parsed.orderId}`, {
-          verified: true,
-          outcome: 'unknown_order',
-          orderId: parsed.orderId,
-        });
+      if (!(error instanceof WorkflowNotFoundError)) {
+        // Release the claim so the gateway's retry of this 5xx is not taken for a duplicate.
+        await runtime.db
+          .delete(webhookClaims)
+          .where(and(eq(webhookClaims.provider, PROVIDER), eq(webhookClaims.dedupKey, dedupKey)));
+        throw error;
+      }
       // The invoice's workflow has ended (settled, or closed after its late-payment window). The
-      // report is kept in the audit trail; more money than recorded is for admins to look at.
-      const moreMoney = compareDecimal(parsed.received, invoice.received) > 0;
-      if (moreMoney)
-        request.log.warn(
-          { orderId: parsed.orderId, status: invoice.status, recorded: invoice.received, reported: parsed.received },
-          'postback reports money for a closed invoice',
-        );
+      // report is kept in the audit trail for admins; answered 200 so the gateway stops retrying.
+      request.log.warn({ orderId: parsed.orderId, status: invoice.status }, 'postback for a closed invoice');
       await audit(request, {
         verified: true,
         outcome: 'after_close',
         orderId: parsed.orderId,
         dedupKey,
-        reason: `invoice already ${invoice.status}${moreMoney ? `; reports ${parsed.received}, recorded ${invoice.received}` : ''}`,
+        reason: `invoice already ${invoice.status}; the postback says ${parsed.status} ${parsed.received}`,
       });
       return reply.code(200).send({ ok: true });
     }
-    // Repeats are harmless (the workflow ignores reports that do not move it forward).
     await audit(request, { verified: true, outcome: 'accepted', orderId: parsed.orderId, dedupKey });
     return reply.code(200).send({ ok: true });
   });
 };
+
+/** The body's fields from JSON or form encoding, or why not (a string starting "unsupported" is a 415). */
+export function decodeBody(contentType: unknown, body: unknown): unknown {
+  const type = typeof contentType === 'string' ? contentType.split(';')[0]!.trim().toLowerCase() : '';
+  const bytes = Buffer.isBuffer(body) ? body : Buffer.alloc(0);
+  if (bytes.length === 0) return 'the body is empty';
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes);
+  if (type === 'application/json' || type.endsWith('+json')) {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      return 'the body is not valid JSON';
+    }
+  }
+  if (type === 'application/x-www-form-urlencoded') {
+    const fields: Record<string, string | string[]> = {};
+    for (const [key, value] of new URLSearchParams(text)) {
+      const seen = fields[key];
+      fields[key] = seen === undefined ? value : Array.isArray(seen) ? [...seen, value] : [seen, value];
+    }
+    return fields;
+  }
+  return `unsupported content type "${type.slice(0, 60)}" (JSON or form expected)`;
+}
 
 /** The postback's fields, from JSON or form encoding (where invoice_info is a JSON string), or why not. */
 export function parsePostback(body: unknown): Postback | string {
@@ -126,27 +186,50 @@ export function parsePostback(body: unknown): Postback | string {
   const token = fields.token;
   const orderId = fields.order_id;
   const invoiceId = fields.invoice_id;
-  if (typeof token !== 'string' || token.length === 0) return 'token is missing';
+  if (typeof token !== 'string' || token.length === 0 || token.length > 4_000) return 'token is missing';
   if (typeof orderId !== 'string' || orderId.length === 0 || orderId.length > 100)
     return 'order_id is missing or too long';
-  if (typeof invoiceId !== 'string' || !/^[A-Za-z0-9-]{1,40}$/.test(invoiceId))
-    return 'invoice_id is missing or malformed';
-  let info: Record<string, unknown> = {};
+  if (typeof invoiceId !== 'string' || !GATEWAY_INVOICE_ID.test(invoiceId)) return 'invoice_id is missing or malformed';
+  if (fields.status !== undefined && fields.status !== 'success') return 'status must be "success"';
+  if (
+    fields.currency !== undefined &&
+    (typeof fields.currency !== 'string' || !/^[A-Z0-9_]{2,30}$/.test(fields.currency))
+  )
+    return 'currency is malformed';
+  if (
+    fields.amount_crypto !== undefined &&
+    !(
+      (typeof fields.amount_crypto === 'string' || typeof fields.amount_crypto === 'number') &&
+      DECIMAL.test(String(fields.amount_crypto))
+    )
+  )
+    return 'amount_crypto is not a decimal number';
+  let info: unknown = undefined;
   if (typeof fields.invoice_info === 'string') {
     try {
-      info = JSON.parse(fields.invoice_info) as Record<string, unknown>;
+      info = JSON.parse(fields.invoice_info) as unknown;
     } catch {
       return 'invoice_info is not valid JSON';
     }
-  } else if (fields.invoice_info && typeof fields.invoice_info === 'object') {
-    info = fields.invoice_info as Record<string, unknown>;
-  }
-  const status = typeof info.status === 'string' ? info.status : 'paid';
+  } else info = fields.invoice_info;
+  if (info === null || typeof info !== 'object' || Array.isArray(info)) return 'invoice_info is missing';
+  const details = info as Record<string, unknown>;
+  // A missing status is an error, never "paid".
+  if (typeof details.status !== 'string') return 'invoice_info.status is missing';
+  const status = details.status === 'cancelled' ? 'canceled' : details.status;
   if (!GATEWAY_STATUSES.has(status)) return `invoice_info.status "${status.slice(0, 20)}" is unknown`;
-  const rawReceived = info.received_usd ?? info.received ?? fields.amount_crypto ?? '0';
-  if (typeof rawReceived !== 'string' && typeof rawReceived !== 'number')
-    return 'the received amount is not a decimal number';
-  const received = String(rawReceived);
-  if (!DECIMAL.test(received)) return 'the received amount is not a decimal number';
-  return { token, orderId, invoiceId, status: status as GatewayStatus, received };
+  // Only for the audit and the de-duplication key (the workflow asks the gateway for money).
+  const received = details.received === undefined ? '0' : decimalText(details.received);
+  if (received === undefined) return 'invoice_info.received is not a decimal number';
+  return { token, orderId, invoiceId: normaliseInvoiceId(invoiceId), status: status as GatewayStatus, received };
+}
+
+/** A non-negative decimal as exact text (JSON numbers printed without exponent), or undefined. */
+function decimalText(value: unknown): string | undefined {
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value) || value < 0 || value > 1e15) return undefined;
+    const text = /e/i.test(String(value)) ? value.toFixed(18).replace(/\.?0+$/, '') : String(value);
+    return DECIMAL.test(text) ? text : undefined;
+  }
+  return typeof value === 'string' && DECIMAL.test(value) ? value : undefined;
 }

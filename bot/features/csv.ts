@@ -1,8 +1,19 @@
 /**
- * CSV for the admin exports (RFC 4180): fields with a comma, quote, CR or LF are quoted, quotes
- * doubled, lines end with CRLF. Rows are written to a temporary file as they come from a database
- * cursor, so an export of any size holds one batch in memory; a file (unlike a one-shot stream) can
- * be read again if Telegram asks the bot to retry the upload.
+ * CSV for the admin exports, written by csv-stringify (RFC 4180: fields with a comma, quote, CR or LF
+ * are quoted, quotes doubled; lines end with CRLF), with a UTF-8 byte order mark so spreadsheet apps
+ * read Cyrillic names as UTF-8, and safe to open: a cell starting with `=`, `+`, `-`, `@`, tab or CR
+ * (and their full-width forms) gets a leading `'` (OWASP's CSV injection recipe, csv-stringify's
+ * `escape_formulas`), so a spreadsheet shows it as text instead of evaluating it.
+ *
+ * The one exception: a cell of a column declared numeric (our own figures: amounts, counts,
+ * percentages) that is exactly a plain decimal number (`-1.50`, `12`). A spreadsheet reads such a
+ * cell as a number, not a formula (no operator follows the sign), so it stays readable and summable.
+ * Anything else in a numeric column, and every text column (names, usernames: user-supplied), is
+ * neutralised; "-1+1" is not a plain number.
+ *
+ * Rows are written to a temporary file as they come from a database cursor, so an export of any size
+ * holds one batch in memory; a file (unlike a one-shot stream) can be read again if Telegram asks the
+ * bot to retry the upload.
  */
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -10,79 +21,52 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { stringify, type Options } from 'csv-stringify';
+import { stringify as stringifySync } from 'csv-stringify/sync';
 
 export type CsvValue = string | number | bigint | boolean | Date | null | undefined;
 
-const NEEDS_QUOTES = /[",\r\n]/;
+/** A plain decimal number with an optional minus sign: what a spreadsheet reads as a number, never a formula. */
+export const PLAIN_NUMBER = /^-?\d+(?:\.\d+)?$/;
 
-export function csvField(value: CsvValue): string {
-  if (value === null || value === undefined) return '';
-  const text = value instanceof Date ? value.toISOString() : String(value);
-  return NEEDS_QUOTES.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+/** The csv-stringify options of every export; `numeric` holds the indexes of our own numeric columns. */
+export function csvOptions(numeric: ReadonlySet<number> = new Set()): Options {
+  return {
+    bom: true,
+    record_delimiter: '\r\n',
+    // Giving record_delimiter turns this off by default; a lone LF or CR in a field must still be quoted.
+    quote_record_delimiter: true,
+    escape_formulas: true,
+    cast: {
+      boolean: (value) => String(value),
+      date: (value) => value.toISOString(),
+      // Only a leading minus can make a plain number look like a formula; a per-field options object costs
+      // csv-stringify a normalisation per cell, so it is returned for exactly those cells.
+      string: (value, context) =>
+        value.startsWith('-') && numeric.has(context.index) && PLAIN_NUMBER.test(value)
+          ? { value, escape_formulas: false }
+          : value,
+    },
+  };
 }
 
-export function csvLine(values: readonly CsvValue[]): string {
-  return `${values.map(csvField).join(',')}\r\n`;
+/** Indexes of the named columns in the header (each must be there). */
+export function columnIndexes(header: readonly string[], names: readonly string[]): Set<number> {
+  return new Set(
+    names.map((name) => {
+      const index = header.indexOf(name);
+      if (index < 0) throw new Error(`no column ${name} in the CSV header`);
+      return index;
+    }),
+  );
 }
 
-/** The inverse of csvLine over a whole file: quoted fields may hold commas, quotes and line breaks. */
-export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  let i = 0;
-  const endField = () => {
-    row.push(field);
-    field = '';
-  };
-  const endRow = () => {
-    endField();
-    rows.push(row);
-    row = [];
-  };
-  while (i < text.length) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i += 2;
-        continue;
-      }
-      if (c === '"') {
-        quoted = false;
-        i += 1;
-        continue;
-      }
-      field += c;
-      i += 1;
-      continue;
-    }
-    if (c === '"' && field === '') {
-      quoted = true;
-      i += 1;
-      continue;
-    }
-    if (c === ',') {
-      endField();
-      i += 1;
-      continue;
-    }
-    if (c === '\r' && text[i + 1] === '\n') {
-      endRow();
-      i += 2;
-      continue;
-    }
-    if (c === '\n') {
-      endRow();
-      i += 1;
-      continue;
-    }
-    field += c;
-    i += 1;
-  }
-  if (field !== '' || row.length > 0) endRow();
-  return rows;
+/** A whole CSV document (BOM included) in memory: for small outputs and tests; exports use writeCsvFile. */
+export function toCsv(rows: ReadonlyArray<readonly CsvValue[]>, numeric?: ReadonlySet<number>): string {
+  return stringifySync(
+    rows.map((row) => [...row]),
+    csvOptions(numeric),
+  );
 }
 
 export interface CsvFile {
@@ -97,21 +81,23 @@ export async function writeCsvFile(
   fileName: string,
   header: readonly string[],
   batches: AsyncIterable<ReadonlyArray<readonly CsvValue[]>>,
+  options: { numeric?: readonly string[] } = {},
 ): Promise<CsvFile> {
+  const numeric = columnIndexes(header, options.numeric ?? []);
   const dir = await mkdtemp(join(tmpdir(), 'tgc-export-'));
   const path = join(dir, fileName);
   const remove = () => rm(dir, { recursive: true, force: true });
   let rows = 0;
-  async function* lines() {
-    yield csvLine(header);
+  async function* records() {
+    yield [...header];
     for await (const batch of batches) {
-      // One chunk per batch: few writes, and the stream's backpressure paces the cursor.
-      yield batch.map(csvLine).join('');
+      for (const row of batch) yield [...row];
       rows += batch.length;
     }
   }
   try {
-    await pipeline(Readable.from(lines()), createWriteStream(path));
+    // Object-mode records through the stringifier; the file stream's backpressure paces the cursor.
+    await pipeline(Readable.from(records()), stringify(csvOptions(numeric)), createWriteStream(path));
   } catch (error) {
     await remove();
     throw error;

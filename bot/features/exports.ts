@@ -4,6 +4,8 @@
  * so every field stays one value. Referrers: one row per referrer and currency of their ledger
  * accounts (one row with an empty currency and zero amounts when they have earned nothing yet).
  * Amounts are exact decimals from the ledger (`referrer:<id>:held|available|reserved`).
+ * Columns of our own figures are declared numeric, so a plain negative amount stays a number in a
+ * spreadsheet; names, usernames and every other text are neutralised against formulas (csv.ts).
  */
 import type postgres from 'postgres';
 import { fromMinor } from '../../domain/money';
@@ -30,6 +32,8 @@ export const USERS_HEADER = [
   'status',
   'expires_at',
 ] as const;
+/** Our own numbers (ids) among the users columns. */
+export const USERS_NUMERIC = ['id', 'referred_by'] as const;
 
 export const REFERRERS_HEADER = [
   'referrer_id',
@@ -39,6 +43,17 @@ export const REFERRERS_HEADER = [
   'referred_count',
   'paid_referrals',
   'currency',
+  'held',
+  'available',
+  'reserved',
+  'paid_out',
+] as const;
+/** Our own figures among the referrers columns: ids, the commission, counts and ledger amounts. */
+export const REFERRERS_NUMERIC = [
+  'referrer_id',
+  'commission_pct',
+  'referred_count',
+  'paid_referrals',
   'held',
   'available',
   'reserved',
@@ -95,6 +110,7 @@ export function exportUsers(sql: postgres.Sql): Promise<CsvFile> {
       r.status,
       r.expires_at,
     ]),
+    { numeric: USERS_NUMERIC },
   );
 }
 
@@ -153,6 +169,7 @@ export function exportReferrers(sql: postgres.Sql): Promise<CsvFile> {
         amount(r.paid_out),
       ];
     }),
+    { numeric: REFERRERS_NUMERIC },
   );
 }
 

@@ -4,12 +4,15 @@
  * request is declined here, and the user is told how to get access.
  */
 import { eq } from 'drizzle-orm';
-import { Composer, GrammyError } from 'grammy';
+import { Composer } from 'grammy';
+import { reportChannelProblem } from '../../activities/channel-health';
 import { plansGrantingChannel } from '../../activities/subscriptions';
+import { classifyTelegramError } from '../../infrastructure/providers/telegram';
 import { users } from '../../infrastructure/db/schema';
 import type { BotContext } from '../context';
 import { pickLocale } from '../i18n';
 import { showPlansKeyboard } from '../keyboards/plans';
+import { healthDeps } from './channel-health';
 
 export const joinRequests = new Composer<BotContext>();
 
@@ -28,9 +31,17 @@ joinRequests.on('chat_join_request', async (ctx) => {
   try {
     await ctx.declineChatJoinRequest(userId);
   } catch (error) {
-    // Already answered or withdrawn: nothing left to decline.
-    if (!(error instanceof GrammyError && error.error_code === 400)) throw error;
-    logger.info({ userId, chatId, description: error.description }, 'join request already handled');
+    const kind = classifyTelegramError(error, 'decline-join');
+    if (kind.kind === 'transient') throw error;
+    if (kind.kind === 'done') {
+      // Already answered or withdrawn: nothing left to decline.
+      logger.info({ userId, chatId, description: kind.description }, 'join request already handled');
+    } else if (kind.kind === 'channel') {
+      // The request stays pending (the user is not let in); admins are told the bot lacks its rights.
+      await reportChannelProblem(healthDeps(ctx), chatId, kind.reason, kind.description);
+    } else {
+      logger.error({ userId, chatId, description: kind.description }, 'join request decline refused');
+    }
     return;
   }
   // A bot may write to whoever asked to join; if they cannot be reached, the decline stands on its own.

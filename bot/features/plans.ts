@@ -8,7 +8,7 @@ import { Composer, InlineKeyboard } from 'grammy';
 import { formatMoney } from '../../domain/money';
 import type { Database } from '../../infrastructure/db/client';
 import { invoices, plans } from '../../infrastructure/db/schema';
-import { UnknownPlanError } from '../../infrastructure/temporal/commands';
+import { UnknownPlanError, UnsupportedCurrencyError } from '../../infrastructure/temporal/commands';
 import type { BotContext } from '../context';
 import { formatMoment } from '../i18n';
 import { payData, planData, plansListData, renewData } from '../keyboards/callback-data';
@@ -87,6 +87,10 @@ async function openInvoice(ctx: BotContext, planId: string): Promise<void> {
     ({ invoiceId } = await commands.openInvoice({ userId: user.id, planId }));
   } catch (error) {
     if (error instanceof UnknownPlanError) return planUnavailable(ctx);
+    if (error instanceof UnsupportedCurrencyError) {
+      logger.warn({ planId, err: error.message }, 'plan priced in a currency the gateway does not settle');
+      return planUnavailable(ctx);
+    }
     throw error;
   }
   logger.info({ userId: user.id, planId, invoiceId, reused: alreadyOpen?.id === invoiceId }, 'invoice requested');

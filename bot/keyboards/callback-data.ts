@@ -58,3 +58,11 @@ export const resolutionRefundData = callbackData('res:refund', ['invoiceId'] as 
 export const resolutionWriteoffData = callbackData('res:writeoff', ['invoiceId'] as const);
 export const resolutionRefundPaidData = callbackData('res:refundpaid', ['invoiceId'] as const);
 export const resolutionMenuData = callbackData('res:menu', ['invoiceId'] as const);
+/** The admin catalog flow (bot/features/plans-admin.ts). */
+export const newPlanChannelData = callbackData('np:ch', ['channelId'] as const);
+export const newPlanDoneData = callbackData('np:done', [] as const);
+export const newPlanCreateData = callbackData('np:create', [] as const);
+export const newPlanCancelData = callbackData('np:cancel', [] as const);
+export const catalogPlanData = callbackData('cat:plan', ['planId'] as const);
+export const catalogActionData = callbackData('cat:act', ['action', 'planId'] as const);
+export const catalogDetachData = callbackData('cat:detach', ['planId', 'channelId'] as const);

@@ -12,12 +12,15 @@ invoice-late-paid = ⚠️ Your payment arrived after the invoice had closed. It
 admin-invoice-overpaid = 💰 Invoice { $invoiceId } (user { $userId }) overpaid: { $received } { $currency } for { $amount }; extra { $extra }.
 admin-invoice-needs-review = 🔎 Invoice { $invoiceId } (user { $userId }) expired partly paid: { $received } of { $amount } { $currency }.
 admin-invoice-late-paid = 🔎 Invoice { $invoiceId } (user { $userId }) received { $received } { $currency } after it closed.
+admin-gateway-unreachable = ⚠️ Invoice { $invoiceId } (user { $userId }): the { $provider } status API has not answered for { $minutes } min; the invoice is re-checked, never settled blind.
 subscription-activated = 🎉 Your { $plan } subscription is active until { $expiresAt }. Your personal invite links are below: tap to request to join, and you are let in at once.
 subscription-trial-started = 🎁 Your { $plan } trial is active until { $expiresAt }. Your personal invite links are below.
 subscription-extended = 🔁 Your { $plan } subscription is extended until { $expiresAt }.
 subscription-reminder = ⏰ Your { $plan } subscription ends on { $expiresAt }. Renew now to keep access.
 subscription-grace = ⏳ Your { $plan } subscription has ended. You keep access until { $accessUntil }: renew before then.
 subscription-ended = 👋 Your { $plan } subscription has ended and your access was removed. You can subscribe again at any time.
+subscription-refund-shortened = ↩️ A payment for { $plan } was refunded, so the period it paid for was taken back: your subscription now ends on { $expiresAt }.
+subscription-refund-ended = ↩️ A payment for { $plan } was refunded, so the period it paid for was taken back: your subscription has ended and your access was removed. You can subscribe again at any time.
 subscription-revoked = 🚫 Your { $plan } subscription was ended by an admin.
 trial-not-offered = The { $plan } plan has no trial.
 trial-while-active = You already have access to { $plan }.
@@ -115,6 +118,9 @@ payout-requested = 🕓 Payout request { $payoutId } for { $amount } { $currency
 payout-approved = 👍 Payout { $payoutId } for { $amount } { $currency } was approved and will be sent soon.
 payout-paid = ✅ Payout { $payoutId }: { $amount } { $currency } was sent to { $wallet } ({ $network }). Transaction: { $txHash }
 payout-rejected = ✖️ Payout { $payoutId } for { $amount } { $currency } was rejected: { $reason }. The amount is back in your available balance.
+admin-channel-unhealthy = 🚨 The bot cannot manage channel “{ $channel }” ({ $channelId }): { $problem }. Give it back the admin rights “Ban users” and “Invite users via link”: until then expired members are not removed and join requests wait; removals are retried on their own.
+admin-channel-restored = ✅ The bot can manage channel “{ $channel }” ({ $channelId }) again; pending removals go ahead.
+admin-removal-refused = ⚠️ User { $userId } could not be removed from channel { $channelId }: { $problem }. Please remove them by hand.
 admin-payout-requested = 🏦 Payout request { $payoutId }: { $amount } { $currency } for user { $userId } to { $wallet } ({ $network }).
 admin-payout-reminder = ⏰ Payout request { $payoutId } ({ $amount } { $currency } for user { $userId }) is still waiting for a decision.
 admin-payout-reminder-unpaid = ⏰ Payout { $payoutId } ({ $amount } { $currency } to { $wallet }, { $network }) was approved but is not marked paid yet.
@@ -156,6 +162,7 @@ admin-help =
     /approve <payout_id> · /reject <payout_id> [reason] · /paid <payout_id> <tx_hash>
     /resolve <invoice_id> accept | credit <days> | balance | refund | writeoff <reason> · /refundpaid <invoice_id> <tx_hash> · /unresolved
     Without plan_id, the first plan of /plans is used.
+    /newplan: create a plan step by step · /catalog: change, price, stop selling plans, attach channels · /cancel
 admin-usage-activate = Usage: /activate <user_id> <days> [plan_id]: adds 1–3650 days (default plan: the first of /plans).
 admin-usage-edit = Usage: /edit <user_id> remove | setdays <days> [plan_id] | marktrial | resettrial (days 0–3650; 0 ends the subscription).
 admin-usage-export = Usage: /export (no arguments): all users as CSV.
@@ -188,10 +195,90 @@ admin-payout-rejected = ✖️ Payout { $payoutId } rejected ({ $reason }). The 
 admin-payout-paid = ✅ Payout { $payoutId } marked as paid ({ $txHash }).
 admin-payout-default-reason = declined by an admin
 admin-payout-unknown = ⚠️ There is no payout “{ $payoutId }”.
-admin-payout-cannot-approve = ⚠️ Payout { $payoutId } is { $status }: it cannot be approved.
-admin-payout-cannot-reject = ⚠️ Payout { $payoutId } is { $status }: it cannot be rejected.
-admin-payout-cannot-markPaid = ⚠️ Payout { $payoutId } is { $status }: it cannot be marked as paid.
+admin-payout-cannot-approve = ⚠️ Payout { $payoutId } is { $status }{ $decidedBy ->
+    [none] {""}
+   *[other] {""} (decided by { $decidedBy })
+  }: it cannot be approved.
+admin-payout-cannot-reject = ⚠️ Payout { $payoutId } is { $status }{ $decidedBy ->
+    [none] {""}
+   *[other] {""} (decided by { $decidedBy })
+  }: it cannot be rejected.
+admin-payout-cannot-markPaid = ⚠️ Payout { $payoutId } is { $status }{ $decidedBy ->
+    [none] {""}
+   *[other] {""} (decided by { $decidedBy })
+  }: it cannot be marked as paid.
 admin-payout-bad-hash = ⚠️ That is not a transaction hash on the network of payout { $payoutId } (TRC20: 64 hexadecimal digits; BEP20 and ERC20: 0x and 64 hexadecimal digits).
+
+# Admin: the catalog (/newplan, /catalog)
+plan-bad-id = ⚠️ “{ $given }” is not a plan id: 1–32 lowercase letters, digits or _, starting with a letter (like monthly or vip_30).
+plan-bad-title = ⚠️ A plan title has 1 to { $max } characters.
+plan-bad-duration = ⚠️ “{ $given }” is not a period length: a whole number above 0 of days (30 or 30d), hours (12h), minutes (90m) or seconds (45s), at most 3650 days.
+plan-bad-trial = ⚠️ “{ $given }” is not a trial length: 0 for no trial, or a length like 3d, 12h or 30m (at most 3650 days).
+plan-bad-currency = ⚠️ Unknown currency “{ $given }”: use one of { $currencies }.
+plan-bad-price = ⚠️ “{ $given }” is not a price: give a positive amount with at most 2 decimals and a currency, like 9.99 USD.
+plan-unknown = ⚠️ There is no plan “{ $planId }”.
+plan-exists = ⚠️ A plan with the id “{ $planId }” already exists: choose another id.
+plan-no-channels = ⚠️ A plan needs at least one channel.
+plan-nothing-to-edit = ⚠️ Nothing to change.
+plan-last-channel = ⚠️ That is the only channel of plan { $planId }: attach another one first.
+channel-not-found = ⚠️ Telegram does not know the channel { $channel }, or the bot is not in it. Add the bot to the channel as an administrator first.
+channel-not-a-channel = ⚠️ { $channel } is not a channel or supergroup.
+channel-bot-not-admin = ⚠️ The bot is not an administrator of “{ $channel }” (its status there: { $status }). Make it an administrator with these rights: { $rights }.
+channel-missing-rights = ⚠️ The bot is an administrator of “{ $channel }” but lacks these rights: { $rights }. Grant them in the channel's administrator settings.
+plan-admin-ask-id = 🆕 New plan. Send its id: 1–32 lowercase letters, digits or _ (like monthly). /cancel stops.
+plan-admin-ask-title = Send the plan's title, as subscribers will see it.
+plan-admin-ask-duration = Send the length of one paid period: 30 (days), 30d, 12h, 90m or 45s.
+plan-admin-ask-price = Send the price with its currency, like 9.99 USD (EUR and RUB work too).
+plan-admin-ask-trial = Send the free trial length (like 3d), or 0 for no trial.
+plan-admin-ask-channels =
+    Pick the channels this plan opens, or add one: forward a post from it, or send its @username or id (-100…). The bot must be an administrator there with the rights to invite users and ban members.
+    Picked: { $picked }
+plan-admin-ask-attach = Forward a post from the channel to attach, or send its @username or id (-100…).
+plan-admin-bad-channel-ref = ⚠️ That is no channel: forward a post from it, or send its @username or id (-100…).
+plan-admin-no-trial = no trial
+plan-admin-confirm =
+    Create this plan?
+    Id: { $id }
+    Title: { $title }
+    Period: { $duration }
+    Price: { $price }
+    Trial: { $trial }
+    Channels: { $channels }
+plan-admin-press-create = Press Create or Cancel under the summary.
+plan-admin-created = ✅ Plan { $title } ({ $id }) created and on sale.
+plan-admin-cancelled = Cancelled. Nothing was changed.
+plan-admin-no-flow = Nothing to cancel.
+plan-admin-stale = This button belongs to a finished flow: start again with /newplan or /catalog.
+plan-admin-checking = Checking the bot's rights…
+plan-admin-send-text = Send it as a text message.
+plan-admin-catalog = 🗂 Plans (⏸ = not on sale). Choose one to change it:
+plan-admin-catalog-empty = There are no plans yet: create one with /newplan.
+plan-admin-card =
+    { $title } ({ $id }): { $state }
+    Period: { $duration }
+    Price: { $price } (a change applies to new invoices only)
+    Trial: { $trial }
+    Channels: { $channels }
+plan-admin-state-active = on sale
+plan-admin-state-inactive = not on sale (running subscriptions go on)
+plan-admin-saved = ✅ Saved.
+plan-admin-price-saved = ✅ Price saved: new invoices use it; open invoices and running subscriptions keep theirs.
+plan-admin-attached = ✅ { $channel } attached: new subscribers get an invite to it.
+plan-admin-already-attached = ℹ️ { $channel } is already attached to this plan.
+plan-admin-detached = Channel detached.
+plan-admin-activated = ✅ { $title } is on sale again.
+plan-admin-deactivated = ⏸ { $title } is no longer on sale. Running subscriptions go on until they end.
+plan-admin-done-button = ✔️ Done
+plan-admin-cancel-button = ✖️ Cancel
+plan-admin-create-button = ✅ Create
+plan-admin-edit-title-button = ✏️ Title
+plan-admin-edit-duration-button = ⏱ Period
+plan-admin-edit-trial-button = 🎁 Trial
+plan-admin-edit-price-button = 💲 Price
+plan-admin-attach-button = ➕ Attach a channel
+plan-admin-detach-button = ➖ Detach { $channel }
+plan-admin-deactivate-button = ⏸ Stop selling
+plan-admin-activate-button = ▶️ Sell again
 
 # Admin resolutions (workflow resolution:<invoiceId>)
 admin-resolution-open =

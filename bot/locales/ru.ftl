@@ -12,12 +12,15 @@ invoice-late-paid = ⚠️ Оплата пришла после закрытия
 admin-invoice-overpaid = 💰 Счёт { $invoiceId } (пользователь { $userId }) переплачен: { $received } { $currency } за { $amount }; сверх { $extra }.
 admin-invoice-needs-review = 🔎 Счёт { $invoiceId } (пользователь { $userId }) истёк с частичной оплатой: { $received } из { $amount } { $currency }.
 admin-invoice-late-paid = 🔎 Счёт { $invoiceId } (пользователь { $userId }): получено { $received } { $currency } после закрытия.
+admin-gateway-unreachable = ⚠️ Счёт { $invoiceId } (пользователь { $userId }): API статусов { $provider } не отвечает { $minutes } мин; счёт перепроверяется, без подтверждения ничего не зачисляется.
 subscription-activated = 🎉 Подписка { $plan } активна до { $expiresAt }. Ваши личные ссылки ниже: отправьте заявку, и она будет одобрена сразу.
 subscription-trial-started = 🎁 Пробный период { $plan } активен до { $expiresAt }. Ваши личные ссылки ниже.
 subscription-extended = 🔁 Подписка { $plan } продлена до { $expiresAt }.
 subscription-reminder = ⏰ Подписка { $plan } заканчивается { $expiresAt }. Продлите, чтобы не потерять доступ.
 subscription-grace = ⏳ Подписка { $plan } закончилась. Доступ сохранится до { $accessUntil }: продлите до этого времени.
 subscription-ended = 👋 Подписка { $plan } закончилась, доступ закрыт. Оформить снова можно в любой момент.
+subscription-refund-shortened = ↩️ Платёж за { $plan } возвращён, оплаченный им период снят: подписка теперь действует до { $expiresAt }.
+subscription-refund-ended = ↩️ Платёж за { $plan } возвращён, оплаченный им период снят: подписка закончилась, доступ закрыт. Оформить снова можно в любой момент.
 subscription-revoked = 🚫 Подписка { $plan } отменена администратором.
 trial-not-offered = У тарифа { $plan } нет пробного периода.
 trial-while-active = У вас уже есть доступ к { $plan }.
@@ -119,6 +122,9 @@ payout-requested = 🕓 Заявка на вывод { $payoutId } на { $amoun
 payout-approved = 👍 Вывод { $payoutId } на { $amount } { $currency } одобрен и скоро будет отправлен.
 payout-paid = ✅ Вывод { $payoutId }: { $amount } { $currency } отправлено на { $wallet } ({ $network }). Транзакция: { $txHash }
 payout-rejected = ✖️ Заявка на вывод { $payoutId } на { $amount } { $currency } отклонена: { $reason }. Сумма возвращена на доступный баланс.
+admin-channel-unhealthy = 🚨 Бот не может управлять каналом «{ $channel }» ({ $channelId }): { $problem }. Верните ему права администратора «Блокировка пользователей» и «Пригласительные ссылки»: до тех пор истёкшие участники не удаляются, а заявки на вступление ждут; удаления повторяются сами.
+admin-channel-restored = ✅ Бот снова может управлять каналом «{ $channel }» ({ $channelId }); отложенные удаления продолжаются.
+admin-removal-refused = ⚠️ Пользователя { $userId } не удалось удалить из канала { $channelId }: { $problem }. Удалите его вручную.
 admin-payout-requested = 🏦 Заявка на вывод { $payoutId }: { $amount } { $currency } для пользователя { $userId } на { $wallet } ({ $network }).
 admin-payout-reminder = ⏰ Заявка на вывод { $payoutId } ({ $amount } { $currency } для пользователя { $userId }) всё ещё ждёт решения.
 admin-payout-reminder-unpaid = ⏰ Вывод { $payoutId } ({ $amount } { $currency } на { $wallet }, { $network }) одобрен, но ещё не отмечен как отправленный.
@@ -160,6 +166,7 @@ admin-help =
     /approve <payout_id> · /reject <payout_id> [причина] · /paid <payout_id> <tx_hash>
     /resolve <invoice_id> accept | credit <дни> | balance | refund | writeoff <причина> · /refundpaid <invoice_id> <tx_hash> · /unresolved
     Без plan_id используется первый тариф из /plans.
+    /newplan: создать тариф по шагам · /catalog: изменить тариф, цену, снять с продажи, подключить каналы · /cancel
 admin-usage-activate = Формат: /activate <user_id> <дни> [plan_id]: добавляет от 1 до 3650 дней (по умолчанию первый тариф из /plans).
 admin-usage-edit = Формат: /edit <user_id> remove | setdays <дни> [plan_id] | marktrial | resettrial (дни от 0 до 3650; 0 завершает подписку).
 admin-usage-export = Формат: /export (без аргументов): все пользователи в CSV.
@@ -192,10 +199,90 @@ admin-payout-rejected = ✖️ Выплата { $payoutId } отклонена (
 admin-payout-paid = ✅ Выплата { $payoutId } отмечена как отправленная ({ $txHash }).
 admin-payout-default-reason = отклонено администратором
 admin-payout-unknown = ⚠️ Выплаты «{ $payoutId }» нет.
-admin-payout-cannot-approve = ⚠️ Выплата { $payoutId } в состоянии { $status }: одобрить её нельзя.
-admin-payout-cannot-reject = ⚠️ Выплата { $payoutId } в состоянии { $status }: отклонить её нельзя.
-admin-payout-cannot-markPaid = ⚠️ Выплата { $payoutId } в состоянии { $status }: отметить её отправленной нельзя.
+admin-payout-cannot-approve = ⚠️ Выплата { $payoutId } в состоянии { $status }{ $decidedBy ->
+    [none] {""}
+   *[other] {""}, решение принял { $decidedBy }
+  }: одобрить её нельзя.
+admin-payout-cannot-reject = ⚠️ Выплата { $payoutId } в состоянии { $status }{ $decidedBy ->
+    [none] {""}
+   *[other] {""}, решение принял { $decidedBy }
+  }: отклонить её нельзя.
+admin-payout-cannot-markPaid = ⚠️ Выплата { $payoutId } в состоянии { $status }{ $decidedBy ->
+    [none] {""}
+   *[other] {""}, решение принял { $decidedBy }
+  }: отметить её отправленной нельзя.
 admin-payout-bad-hash = ⚠️ Это не хеш транзакции в сети выплаты { $payoutId } (TRC20: 64 шестнадцатеричные цифры; BEP20 и ERC20: 0x и 64 шестнадцатеричные цифры).
+
+# Admin: the catalog (/newplan, /catalog)
+plan-bad-id = ⚠️ «{ $given }» не подходит как id тарифа: 1–32 строчные латинские буквы, цифры или _, в начале буква (например monthly или vip_30).
+plan-bad-title = ⚠️ Название тарифа: от 1 до { $max } символов.
+plan-bad-duration = ⚠️ «{ $given }» не подходит как срок: целое число больше 0 дней (30 или 30d), часов (12h), минут (90m) или секунд (45s), не больше 3650 дней.
+plan-bad-trial = ⚠️ «{ $given }» не подходит как пробный период: 0 без пробного периода или срок вроде 3d, 12h, 30m (не больше 3650 дней).
+plan-bad-currency = ⚠️ Неизвестная валюта «{ $given }»: используйте одну из { $currencies }.
+plan-bad-price = ⚠️ «{ $given }» не подходит как цена: положительная сумма не больше чем с 2 знаками после точки и валюта, например 9.99 USD.
+plan-unknown = ⚠️ Тарифа «{ $planId }» нет.
+plan-exists = ⚠️ Тариф с id «{ $planId }» уже есть: выберите другой id.
+plan-no-channels = ⚠️ У тарифа должен быть хотя бы один канал.
+plan-nothing-to-edit = ⚠️ Нечего менять.
+plan-last-channel = ⚠️ Это единственный канал тарифа { $planId }: сначала подключите другой.
+channel-not-found = ⚠️ Telegram не знает канал { $channel } или бота в нём нет. Сначала добавьте бота в канал администратором.
+channel-not-a-channel = ⚠️ { $channel } — не канал и не супергруппа.
+channel-bot-not-admin = ⚠️ Бот не администратор в «{ $channel }» (его статус там: { $status }). Сделайте его администратором с правами: { $rights }.
+channel-missing-rights = ⚠️ Бот — администратор в «{ $channel }», но у него нет прав: { $rights }. Выдайте их в настройках администраторов канала.
+plan-admin-ask-id = 🆕 Новый тариф. Пришлите его id: 1–32 строчные латинские буквы, цифры или _ (например monthly). /cancel — отмена.
+plan-admin-ask-title = Пришлите название тарифа, как его увидят подписчики.
+plan-admin-ask-duration = Пришлите срок одного оплаченного периода: 30 (дней), 30d, 12h, 90m или 45s.
+plan-admin-ask-price = Пришлите цену с валютой, например 9.99 USD (подходят и EUR, RUB).
+plan-admin-ask-trial = Пришлите длину пробного периода (например 3d) или 0 без пробного периода.
+plan-admin-ask-channels =
+    Выберите каналы, которые открывает тариф, или добавьте канал: перешлите из него пост или пришлите его @username или id (-100…). Бот должен быть там администратором с правами приглашать пользователей и блокировать участников.
+    Выбрано: { $picked }
+plan-admin-ask-attach = Перешлите пост из канала, который нужно подключить, или пришлите его @username или id (-100…).
+plan-admin-bad-channel-ref = ⚠️ Это не канал: перешлите из него пост или пришлите его @username или id (-100…).
+plan-admin-no-trial = без пробного периода
+plan-admin-confirm =
+    Создать этот тариф?
+    Id: { $id }
+    Название: { $title }
+    Срок: { $duration }
+    Цена: { $price }
+    Пробный период: { $trial }
+    Каналы: { $channels }
+plan-admin-press-create = Нажмите «Создать» или «Отмена» под сводкой.
+plan-admin-created = ✅ Тариф { $title } ({ $id }) создан и продаётся.
+plan-admin-cancelled = Отменено. Ничего не изменено.
+plan-admin-no-flow = Отменять нечего.
+plan-admin-stale = Эта кнопка от завершённого диалога: начните заново с /newplan или /catalog.
+plan-admin-checking = Проверяю права бота…
+plan-admin-send-text = Пришлите это текстовым сообщением.
+plan-admin-catalog = 🗂 Тарифы (⏸ — не продаётся). Выберите, что изменить:
+plan-admin-catalog-empty = Тарифов пока нет: создайте тариф командой /newplan.
+plan-admin-card =
+    { $title } ({ $id }): { $state }
+    Срок: { $duration }
+    Цена: { $price } (изменение действует только для новых счетов)
+    Пробный период: { $trial }
+    Каналы: { $channels }
+plan-admin-state-active = продаётся
+plan-admin-state-inactive = не продаётся (действующие подписки продолжаются)
+plan-admin-saved = ✅ Сохранено.
+plan-admin-price-saved = ✅ Цена сохранена: её получат новые счета; открытые счета и действующие подписки остаются прежними.
+plan-admin-attached = ✅ { $channel } подключён: новые подписчики получат в него приглашение.
+plan-admin-already-attached = ℹ️ { $channel } уже подключён к этому тарифу.
+plan-admin-detached = Канал отключён.
+plan-admin-activated = ✅ { $title } снова продаётся.
+plan-admin-deactivated = ⏸ { $title } больше не продаётся. Действующие подписки продолжаются до конца срока.
+plan-admin-done-button = ✔️ Готово
+plan-admin-cancel-button = ✖️ Отмена
+plan-admin-create-button = ✅ Создать
+plan-admin-edit-title-button = ✏️ Название
+plan-admin-edit-duration-button = ⏱ Срок
+plan-admin-edit-trial-button = 🎁 Пробный период
+plan-admin-edit-price-button = 💲 Цена
+plan-admin-attach-button = ➕ Подключить канал
+plan-admin-detach-button = ➖ Отключить { $channel }
+plan-admin-deactivate-button = ⏸ Снять с продажи
+plan-admin-activate-button = ▶️ Вернуть в продажу
 
 # Решения администратора (процесс resolution:<invoiceId>)
 admin-resolution-open =

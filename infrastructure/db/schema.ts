@@ -67,9 +67,20 @@ export const plans = pgTable(
   ],
 );
 
+/** Why the bot cannot manage a channel right now (see infrastructure/providers/telegram.ts, ChannelProblem). */
+export const CHANNEL_PROBLEMS = ['no-rights', 'bot-removed', 'chat-not-found'] as const;
+
 export const channels = pgTable('channels', {
   id: telegramId().primaryKey(),
   title: text().notNull(),
+  /**
+   * Null while the bot can manage the channel. Set when it lost the rights it needs (my_chat_member, or
+   * a refused removal / link / join answer); admins are told once per outage, cleared when rights return.
+   */
+  healthProblem: text({ enum: CHANNEL_PROBLEMS }),
+  /** Telegram's words for the problem (or the rights the bot lacks). */
+  healthDetail: text(),
+  unhealthySince: timestamp({ withTimezone: true }),
   ...createdAt,
 });
 
@@ -177,6 +188,10 @@ export const invoices = pgTable(
   },
   (t) => [
     uniqueIndex('invoices_provider_invoice_idx').on(t.provider, t.providerInvoiceId),
+    // One open invoice per user and plan: a second concurrent open finds this row instead.
+    uniqueIndex('invoices_one_open_per_plan_idx')
+      .on(t.userId, t.planId)
+      .where(sql`${t.status} in ('creating', 'pending', 'partial')`),
     index('invoices_user_idx').on(t.userId, t.createdAt),
     index('invoices_status_idx').on(t.status),
     check('invoices_amount_positive', sql`${t.amountMinor} > 0`),
@@ -185,9 +200,19 @@ export const invoices = pgTable(
 
 /**
  * accepted: signalled to a running invoice workflow; after_close: for an invoice whose workflow has
- * ended (kept here, answered 200 so the gateway stops retrying); rejected / unknown_order: refused.
+ * ended (kept here, answered 200 so the gateway stops retrying); duplicate: a verified repeat of an
+ * event already signalled (answered 200, not signalled again); rejected / unknown_order /
+ * mismatch (signed, but not for the invoice our order created) / not_ready (retry later): refused.
  */
-export const WEBHOOK_OUTCOMES = ['accepted', 'after_close', 'rejected', 'unknown_order'] as const;
+export const WEBHOOK_OUTCOMES = [
+  'accepted',
+  'after_close',
+  'duplicate',
+  'rejected',
+  'unknown_order',
+  'mismatch',
+  'not_ready',
+] as const;
 
 /** Every webhook received, verified or not: the audit trail and the de-duplication record. */
 export const webhookEvents = pgTable(
@@ -211,6 +236,21 @@ export const webhookEvents = pgTable(
     index('webhook_events_order_idx').on(t.provider, t.orderId),
     index('webhook_events_dedup_idx').on(t.provider, t.dedupKey),
   ],
+);
+
+/**
+ * De-duplication claims of verified gateway events: the first postback with a key inserts it and is
+ * signalled; repeats find it. Released (deleted) when the signal fails, so the gateway's retry counts.
+ */
+export const webhookClaims = pgTable(
+  'webhook_claims',
+  {
+    provider: text().notNull(),
+    dedupKey: text().notNull(),
+    orderId: text().notNull(),
+    ...createdAt,
+  },
+  (t) => [primaryKey({ columns: [t.provider, t.dedupKey] })],
 );
 
 export const referrers = pgTable(

@@ -14,7 +14,6 @@ import {
   copyFileSync,
   existsSync,
   mkdirSync,
-  mkdtempSync,
   readFileSync,
   rmSync,
   symlinkSync,
@@ -22,12 +21,12 @@ import {
 } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../test/eventually';
+import { publicScratchDir } from '../../test/scratch';
 import { nginx as findNginx } from '../toolchain/tools';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -265,7 +264,9 @@ function canConnect(port: number): Promise<boolean> {
 
 describe('nginx in front of the api (shipped templates, Debian nginx)', () => {
   const nginxBinary = findNginx(() => {});
-  const dir = mkdtempSync(join(tmpdir(), 'tgc-nginx-'));
+  // nginx workers run as an unprivileged user when the test runs as root: everything they read
+  // (ACME webroot, temp folders) lives in a folder every user can reach, never in the checkout.
+  const dir = publicScratchDir('tgc-nginx-');
   const tlsDir = join(dir, 'tls');
   const acmeRoot = join(dir, 'acme');
   const accessLog = join(dir, 'tg-commerce.access.log');
@@ -284,11 +285,10 @@ describe('nginx in front of the api (shipped templates, Debian nginx)', () => {
 
   beforeAll(async () => {
     if (!nginxBinary) throw new Error('nginx is not installed (npm run setup installs nginx-light when run as root)');
-    // nginx workers run as an unprivileged user when the test runs as root: they must reach the
-    // ACME webroot and the temp directories.
-    chmodSync(dir, 0o755);
+    // Explicit modes, whatever the umask: the workers read the ACME webroot and use the temp folders.
     for (const path of [tlsDir, acmeRoot, join(dir, 'sites'), join(dir, 'prod-sites')])
       mkdirSync(path, { recursive: true });
+    chmodSync(acmeRoot, 0o755);
     for (const name of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) {
       mkdirSync(join(dir, 'temp', name), { recursive: true });
       chmodSync(join(dir, 'temp', name), 0o777);
@@ -545,8 +545,11 @@ describe('nginx in front of the api (shipped templates, Debian nginx)', () => {
     );
     expect(post.status).toBe(301);
 
-    mkdirSync(join(acmeRoot, '.well-known', 'acme-challenge'), { recursive: true });
+    mkdirSync(join(acmeRoot, '.well-known', 'acme-challenge'), { recursive: true, mode: 0o755 });
+    chmodSync(join(acmeRoot, '.well-known'), 0o755);
+    chmodSync(join(acmeRoot, '.well-known', 'acme-challenge'), 0o755);
     writeFileSync(join(acmeRoot, '.well-known', 'acme-challenge', 'token-abc'), 'token-abc.key-thumbprint');
+    chmodSync(join(acmeRoot, '.well-known', 'acme-challenge', 'token-abc'), 0o644);
     const challenge = expectReply(
       await plain({
         host: WEBHOOK_HOST,

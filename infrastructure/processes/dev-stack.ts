@@ -21,6 +21,7 @@ import {
   type RunningService,
 } from '../toolchain/services';
 import { cacheDir } from '../toolchain/tools';
+import { devStackSettings, writeDevStackFile } from './dev-stack-file';
 import { createRuntime, createWorkerActivities, type Runtime } from './runtime';
 
 /** Sandbox credentials: not secrets, they only open the local emulators. */
@@ -49,7 +50,13 @@ export interface DevStack {
  * nothing of the developer's own dev data is touched.
  */
 export async function startDevStack(
-  options: { env?: Record<string, string>; log?: (line: string) => void; ephemeral?: boolean } = {},
+  options: {
+    env?: Record<string, string>;
+    log?: (line: string) => void;
+    ephemeral?: boolean;
+    /** Leave the stack's settings in this file for the ops CLI (`npm run dev`: DEV_STACK_FILE). */
+    settingsFile?: string;
+  } = {},
 ): Promise<DevStack> {
   const log = options.log ?? ((line: string) => console.log(line));
   const services: RunningService[] = [];
@@ -138,6 +145,21 @@ export async function startDevStack(
       allowed_updates: [...BOT_ALLOWED_UPDATES],
     });
     await registerCommandMenu(bot);
+
+    if (options.settingsFile) {
+      try {
+        const remove = writeDevStackFile(
+          devStackSettings(config),
+          [`api ${apiUrl}`, `sandbox ${sandbox.url}`],
+          options.settingsFile,
+        );
+        // Stopped first (services stop in reverse): no tool is pointed at a stack on its way down.
+        services.push({ stop: async () => remove() });
+      } catch (error) {
+        // A read-only checkout still gets a running stack; only the ops CLI then needs DATABASE_URL.
+        log(`(could not write ${options.settingsFile}: ${error instanceof Error ? error.message : String(error)})`);
+      }
+    }
 
     log(`api          ${apiUrl}   (health: ${apiUrl}/health)`);
     log(`temporal     ${temporal.address}`);

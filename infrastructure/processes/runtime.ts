@@ -7,7 +7,7 @@ import { createDatabase } from '../db/client';
 import { createLogger, type Logger } from '../logger';
 import { countTelegramErrors, instrumentActivities, workerMetrics } from '../metrics';
 import { CryptoCloudClient } from '../providers/cryptocloud';
-import { installRetries } from '../providers/telegram';
+import { assertRetryBudgetFits, installRetries } from '../providers/telegram';
 import { connectTemporal } from '../temporal/client';
 import { createCommands } from '../temporal/commands';
 
@@ -37,6 +37,8 @@ export type Runtime = Awaited<ReturnType<typeof createRuntime>>;
 
 export function createWorkerActivities(runtime: Runtime) {
   const { config } = runtime;
+  // No Telegram activity may time out while auto-retry still holds its call (a second attempt would send again).
+  assertRetryBudgetFits(config);
   const i18n = createI18n();
   // Counted in the worker's own registry (served on WORKER_METRICS_PORT, see the README, "Operations").
   const metrics = workerMetrics();

@@ -1,6 +1,7 @@
 /** CryptoCloud API v2 client and postback verification (see EXTERNAL-APIS.md). */
 import { errors as joseErrors, jwtVerify } from 'jose';
 import type { GatewayStatus, PaymentReport } from '../../domain/invoice';
+import { addDecimal, compareDecimal, subtractDecimal } from '../../domain/money';
 import { GatewayRequestError, type PaymentGateway } from './payment-gateway';
 
 export interface CryptoCloudOptions {
@@ -15,7 +16,13 @@ interface CryptoCloudInvoice {
   uuid: string;
   status: string;
   order_id?: string;
+  /** Coins to pay (the invoice's cryptocurrency). */
   amount?: number | string;
+  amount_usd?: number | string;
+  /** The price in the invoice's fiat currency, as the merchant asked. */
+  amount_in_fiat?: number | string;
+  fiat_currency?: string;
+  /** Coins received. */
   received?: number | string;
   received_usd?: number | string;
   link?: string;
@@ -55,7 +62,7 @@ export class CryptoCloudClient implements PaymentGateway {
     if (!invoice) throw new GatewayRequestError(`CryptoCloud does not know invoice ${providerInvoiceId}`);
     const status = STATUSES[invoice.status];
     if (!status) throw new Error(`CryptoCloud invoice ${providerInvoiceId} has an unknown status "${invoice.status}"`);
-    return { status, received: decimal(invoice.received_usd ?? invoice.received ?? '0'), source: 'reconciliation' };
+    return receivedInPriceCurrency(providerInvoiceId, status, invoice);
   }
 
   async cancel(providerInvoiceId: string): Promise<void> {
@@ -89,6 +96,62 @@ export class CryptoCloudClient implements PaymentGateway {
     }
     return payload.result as T;
   }
+}
+
+/**
+ * What the gateway received, in the invoice's own price currency (fiat_currency), from the gateway's
+ * own figures; a coin amount is never compared with a fiat price. The rule:
+ * - the gateway's verdict decides the class: `created`/`canceled` with no coins → nothing received;
+ *   `paid` → exactly the price (`amount_in_fiat`); `partial` → less than the price; `overpaid` → more;
+ * - the figure is the price pro rata of the coins: amount_in_fiat × received / amount (the invoice's
+ *   own coin amount for that price, so its own rate), truncated to 8 decimals; for a USD price the
+ *   gateway's `received_usd` is used where it agrees with the verdict;
+ * - a figure that contradicts the verdict is clamped to it (partial stays below the price by at least
+ *   10^-8, overpaid above it), so the state machine's amount check and the gateway agree.
+ */
+export function receivedInPriceCurrency(
+  providerInvoiceId: string,
+  status: GatewayStatus,
+  invoice: Pick<CryptoCloudInvoice, 'amount' | 'amount_in_fiat' | 'fiat_currency' | 'received' | 'received_usd'>,
+): PaymentReport {
+  const currency = typeof invoice.fiat_currency === 'string' ? invoice.fiat_currency.toUpperCase() : undefined;
+  const coins = decimal(invoice.received ?? '0');
+  const report = (received: string): PaymentReport => ({ status, received, source: 'reconciliation', currency });
+  if (compareDecimal(coins, '0') <= 0 && status !== 'paid' && status !== 'overpaid') return report('0');
+  if (invoice.amount_in_fiat === undefined || invoice.amount === undefined)
+    throw new Error(`CryptoCloud invoice ${providerInvoiceId} has no amount_in_fiat/amount`);
+  const price = decimal(invoice.amount_in_fiat);
+  if (status === 'paid') return report(price);
+  const coinAmount = decimal(invoice.amount);
+  let figure =
+    currency === 'USD' && invoice.received_usd !== undefined
+      ? decimal(invoice.received_usd)
+      : proRata(price, coins, coinAmount);
+  const vsPrice = compareDecimal(figure, price);
+  if (status === 'overpaid' && vsPrice <= 0) figure = addDecimal(price, '0.00000001');
+  if (status !== 'overpaid' && vsPrice >= 0) figure = subtractDecimal(price, '0.00000001');
+  if (compareDecimal(figure, '0') < 0) figure = '0';
+  return report(figure);
+}
+
+/** price × part / whole, truncated to 8 decimals, exact (bigint). */
+function proRata(price: string, part: string, whole: string): string {
+  const SCALE = 8;
+  const units = (value: string) => {
+    const [w = '0', f = ''] = value.split('.');
+    return BigInt(w + f.slice(0, SCALE).padEnd(SCALE, '0'));
+  };
+  const wholeUnits = units(whole);
+  if (wholeUnits === 0n) throw new Error('CryptoCloud invoice amount is zero');
+  const result = (units(price) * units(part)) / wholeUnits;
+  const text = result.toString().padStart(SCALE + 1, '0');
+  const fraction = text.slice(-SCALE).replace(/0+$/, '');
+  return `${text.slice(0, -SCALE)}${fraction ? `.${fraction}` : ''}`;
+}
+
+/** CryptoCloud ids appear with and without the INV- prefix; compared without it, upper-case. */
+export function normaliseInvoiceId(id: string): string {
+  return id.trim().replace(/^INV-/i, '').toUpperCase();
 }
 
 /** Gateway numbers as exact decimal strings (a JSON number like 10.5 is printed as written). */

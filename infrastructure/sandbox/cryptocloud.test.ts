@@ -64,7 +64,14 @@ async function api(
     headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify(body),
   });
-  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+  const text = await response.text();
+  let json: Record<string, unknown> = {};
+  try {
+    json = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    // a fault's plain-text body
+  }
+  return { status: response.status, json };
 }
 
 async function createInvoice(amount: number | string = 10, orderId = 'order-1'): Promise<CryptoCloudInvoice> {
@@ -405,5 +412,59 @@ describe('pay page and control API', () => {
       invoices: CryptoCloudInvoice[];
     };
     expect(invoices.invoices.map((i) => i.uuid)).toEqual([invoice.uuid]);
+  });
+});
+
+describe('rates, faults and lag', () => {
+  const control = async (path: string, body: unknown = {}) => {
+    const response = await fetch(`${sandbox.url}/_sandbox/cryptocloud${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+  };
+
+  it('prices EUR and RUB invoices in coins at its rates; received_usd is the coins, amount_in_fiat the price', async () => {
+    const create = async (amount: string, currency: string) =>
+      (await api('/v2/invoice/create', { shop_id: SHOP_ID, amount, currency, order_id: `o-${currency}` })).json
+        .result as CryptoCloudInvoice;
+    expect(await create('10', 'EUR')).toMatchObject({ fiat_currency: 'EUR', amount_in_fiat: 10, amount: 10.8 });
+    expect(await create('1000', 'RUB')).toMatchObject({ fiat_currency: 'RUB', amount_in_fiat: 1000, amount: 11 });
+    expect((await api('/v2/invoice/create', { shop_id: SHOP_ID, amount: '10', currency: 'JPY' })).status).toBe(400);
+    expect(await control('/rates', { EUR: '1.1' })).toMatchObject({ status: 200, json: { rates: { EUR: '1.1' } } });
+    const eur = await create('10', 'EUR');
+    expect(eur.amount).toBe(11);
+    const { invoice } = await sandbox.cryptocloud.payPartially(eur.uuid, '5.5');
+    expect(invoice).toMatchObject({ status: 'partial', received: 5.5, received_usd: 5.5, amount_in_fiat: 10 });
+  });
+
+  it('fails the merchant API on demand (500, 429, 401, slow) and recovers', async () => {
+    const invoice = await createInvoice();
+    expect(await control('/faults', { mode: 'error', count: 1 })).toMatchObject({
+      json: { merchantApi: { mode: 'error', remaining: 1 } },
+    });
+    expect((await api('/v2/invoice/merchant/info', { uuids: [invoice.uuid] })).status).toBe(500);
+    expect((await api('/v2/invoice/merchant/info', { uuids: [invoice.uuid] })).status).toBe(200);
+    sandbox.cryptocloud.failMerchantApi('rate_limit');
+    expect((await api('/v2/invoice/merchant/info', { uuids: [invoice.uuid] })).status).toBe(429);
+    sandbox.cryptocloud.failMerchantApi('unauthorized');
+    expect((await api('/v2/invoice/merchant/info', { uuids: [invoice.uuid] })).status).toBe(401);
+    sandbox.cryptocloud.failMerchantApi('slow', { delayMs: 300 });
+    const started = Date.now();
+    expect((await api('/v2/invoice/merchant/info', { uuids: [invoice.uuid] })).status).toBe(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    expect(await control('/faults', { mode: 'none' })).toMatchObject({ json: { merchantApi: { mode: null } } });
+    expect((await api('/v2/invoice/merchant/info', { uuids: [invoice.uuid] })).status).toBe(200);
+  });
+
+  it('lags: merchant/info shows a payment only some time after its postback', async () => {
+    const invoice = await createInvoice();
+    await control('/faults', { statusLagMs: 5_000 });
+    await sandbox.cryptocloud.pay(invoice.uuid);
+    expect(received.at(-1)?.body).toMatchObject({ invoice_info: { status: 'paid' } });
+    expect((await info(invoice.uuid))[0]).toMatchObject({ status: 'created', received: 0 });
+    clock += 5_000;
+    expect((await info(invoice.uuid))[0]).toMatchObject({ status: 'paid', received: 10 });
   });
 });

@@ -2,9 +2,10 @@
  * What the edges (api, bot, ops CLI) and activities may ask of the workflows: start, signal and
  * query by business id. No business state changes here; workflows own them.
  */
+import { randomInt } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { and, count, eq, inArray } from 'drizzle-orm';
-import { invoiceIdFor, type PaymentReport } from '../../domain/invoice';
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { newInvoiceId, type PaymentReport } from '../../domain/invoice';
 import type { invoiceWorkflow, InvoiceView } from '../../workflows/invoice';
 import {
   cancelInvoiceSignal,
@@ -17,6 +18,7 @@ import type { subscriptionWorkflow, SubscriptionSettings, SubscriptionView } fro
 import {
   grantSignal,
   invoicePaidSignal,
+  invoiceRefundedSignal,
   joinRequestedSignal,
   markTrialSignal,
   resetTrialSignal,
@@ -34,15 +36,17 @@ import { createResolutionCommands } from './resolution-commands';
 export const invoiceWorkflowId = (invoiceId: string) => `invoice:${invoiceId}`;
 export const subscriptionWorkflowId = (userId: number, planId: string) => `subscription:${userId}:${planId}`;
 
-const CLOSED_INVOICE_STATUSES = [
-  'paid',
-  'overpaid',
-  'expired',
-  'cancelled',
-  'needs_review',
-  'late_paid',
-  'refunded',
-] as const;
+/** The statuses the partial unique index `invoices_one_open_per_plan_idx` covers. */
+const OPEN_INVOICE_STATUSES = ['creating', 'pending', 'partial'] as const;
+
+export class UnsupportedCurrencyError extends Error {
+  constructor(planId: string, currency: string, supported: string[]) {
+    super(
+      `Plan "${planId}" is priced in ${currency}, which the gateway is not configured to settle (CRYPTOCLOUD_CURRENCIES=${supported.join(',')})`,
+    );
+    this.name = 'UnsupportedCurrencyError';
+  }
+}
 
 export class UnknownPlanError extends Error {
   constructor(planId: string) {
@@ -62,10 +66,51 @@ export function subscriptionSettings(config: Pick<Config, 'subscription'>): Subs
 export function createCommands(deps: {
   client: Client;
   db: Database;
-  config: Pick<Config, 'temporal' | 'invoice' | 'subscription' | 'referral' | 'payout' | 'resolution'>;
+  config: Pick<Config, 'temporal' | 'invoice' | 'subscription' | 'referral' | 'payout' | 'cryptocloud' | 'resolution'>;
 }) {
   const { client, db, config } = deps;
   const taskQueue = config.temporal.taskQueue;
+
+  /** The open invoice row of user + plan, or a new one with a fresh random id (race-safe by the partial index). */
+  async function openInvoiceRow(userId: number, planId: string, priceMinor: bigint, currency: string) {
+    const openRow = () =>
+      db
+        .select({ id: invoices.id })
+        .from(invoices)
+        .where(
+          and(
+            eq(invoices.userId, userId),
+            eq(invoices.planId, planId),
+            inArray(invoices.status, [...OPEN_INVOICE_STATUSES]),
+          ),
+        )
+        .limit(1);
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const [found] = await openRow();
+      if (found) return found.id;
+      const id = newInvoiceId(userId, planId, () => randomInt(0, 36) / 36);
+      const inserted = await db
+        .insert(invoices)
+        .values({
+          id,
+          userId,
+          purpose: 'subscription',
+          planId,
+          provider: 'cryptocloud',
+          amountMinor: priceMinor,
+          currency,
+          status: 'creating',
+          // The workflow sets the real expiry when it creates the gateway invoice.
+          expiresAt: new Date(Date.now() + config.invoice.ttlMs),
+          statusHistory: [{ status: 'creating', at: new Date().toISOString(), source: 'open-invoice' }],
+        })
+        .onConflictDoNothing()
+        .returning({ id: invoices.id });
+      if (inserted[0]) return inserted[0].id;
+      // Another tap inserted the open row first: take that one.
+    }
+    throw new Error(`could not open an invoice for user ${userId} and plan ${planId}`);
+  }
 
   /** Signal the subscription entity, starting it when it is not running (signal-with-start). */
   async function toSubscription(userId: number, planId: string, signal: { name: string }, args: unknown[]) {
@@ -105,8 +150,10 @@ export function createCommands(deps: {
     ...createResolutionCommands(deps),
 
     /**
-     * The user's open invoice for this plan, or a new one. One open invoice per user and plan follows
-     * from the workflow id: while one is payable, its id is the one this computes.
+     * The user's open invoice for this plan, or a new one. The edge looks up the open invoice row
+     * (creating/pending/partial) for user + plan, else inserts one with a fresh random id; a partial
+     * unique index over the open statuses makes two concurrent taps meet on one row (the loser
+     * re-selects). Then `invoice:<id>` is started with USE_EXISTING, so both get the same workflow.
      */
     async openInvoice({
       userId,
@@ -120,18 +167,11 @@ export function createCommands(deps: {
         .from(plans)
         .where(and(eq(plans.id, planId), eq(plans.active, true)));
       if (!plan) throw new UnknownPlanError(planId);
+      const currency = plan.currency.toUpperCase();
+      if (!config.cryptocloud.currencies.includes(currency))
+        throw new UnsupportedCurrencyError(planId, currency, config.cryptocloud.currencies);
       for (let attempt = 0; ; attempt++) {
-        const [closed] = await db
-          .select({ n: count() })
-          .from(invoices)
-          .where(
-            and(
-              eq(invoices.userId, userId),
-              eq(invoices.planId, planId),
-              inArray(invoices.status, [...CLOSED_INVOICE_STATUSES]),
-            ),
-          );
-        const invoiceId = invoiceIdFor(userId, planId, (closed?.n ?? 0) + attempt);
+        const invoiceId = await openInvoiceRow(userId, planId, plan.priceMinor, plan.currency);
         const workflowId = invoiceWorkflowId(invoiceId);
         try {
           await client.workflow.start<typeof invoiceWorkflow>('invoiceWorkflow', {
@@ -151,6 +191,8 @@ export function createCommands(deps: {
                 reconcileAtMs: config.invoice.reconcileAtMs,
                 reconcileEveryMs: config.invoice.reconcileEveryMs,
                 latePaymentWindowMs: config.invoice.latePaymentWindowMs,
+                recheckBackoffMs: config.invoice.recheckBackoffMs,
+                gatewayOutageAlertMs: config.invoice.gatewayOutageAlertMs,
               },
             ],
             typedSearchAttributes: [
@@ -162,9 +204,17 @@ export function createCommands(deps: {
           });
           return { invoiceId, workflowId };
         } catch (error) {
-          // That id belonged to an invoice that has just closed: take the next one.
-          if (error instanceof WorkflowExecutionAlreadyStartedError && attempt < 3) continue;
-          throw error;
+          // The row still reads open but its workflow has ended (it failed before recording a state):
+          // close the row so the next attempt opens a fresh invoice.
+          if (!(error instanceof WorkflowExecutionAlreadyStartedError) || attempt >= 3) throw error;
+          await db
+            .update(invoices)
+            .set({
+              status: 'cancelled',
+              updatedAt: new Date(),
+              statusHistory: sql`${invoices.statusHistory} || ${JSON.stringify([{ status: 'cancelled', at: new Date().toISOString(), source: 'open-invoice', note: 'workflow had ended' }])}::jsonb`,
+            })
+            .where(and(eq(invoices.id, invoiceId), inArray(invoices.status, [...OPEN_INVOICE_STATUSES])));
         }
       }
     },
@@ -180,6 +230,9 @@ export function createCommands(deps: {
 
     invoicePaid: (userId: number, planId: string, invoiceId: string) =>
       toSubscription(userId, planId, invoicePaidSignal, [{ invoiceId }]),
+    /** The refund of a paid invoice into its subscription, if one runs (else its period is already over). */
+    invoiceRefunded: (userId: number, planId: string, invoiceId: string) =>
+      toRunningSubscription(userId, planId, invoiceRefundedSignal, [{ invoiceId }]),
     requestTrial: (userId: number, planId: string) => toSubscription(userId, planId, trialRequestedSignal, []),
     grant: (userId: number, planId: string, days: number, by: number) =>
       toSubscription(userId, planId, grantSignal, [{ days, by }]),

@@ -2,16 +2,17 @@
  * Commands for referral commissions, refunds, payouts and message replays, merged into `Commands`
  * (see commands.ts). Like the rest: validate, then start, signal, update or query a workflow.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import {
+  ApplicationFailure,
   WithStartWorkflowOperation,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
   type Client,
 } from '@temporalio/client';
 import { eq } from 'drizzle-orm';
 import {
-  payoutActionAllowed,
   PayoutRequestError,
   validatePayoutRequest,
   validateTxHash,
@@ -24,18 +25,25 @@ import {
   type commissionWorkflow,
   type CommissionView,
 } from '../../workflows/commission';
+import type { PayoutDecision } from '../../activities/payouts';
 import {
-  approvePayoutSignal,
-  markPayoutPaidSignal,
+  PAYOUT_DECISION_REFUSED,
   payoutAcceptedUpdate,
+  payoutDecisionUpdate,
   payoutStateQuery,
-  rejectPayoutSignal,
+  type PayoutDecisionOutcome,
+  type PayoutDecisionRefusal,
   type PayoutOutcome,
   type payoutWorkflow,
   type PayoutView,
 } from '../../workflows/payout';
 import type { RedeliveryResult, redeliveryWorkflow } from '../../workflows/redelivery';
-import type { InvoiceRefundResult, invoiceRefundWorkflow } from '../../workflows/refund';
+import {
+  INVOICE_ALREADY_REFUNDED,
+  refundInvoiceUpdate,
+  type InvoiceRefundResult,
+  type invoiceRefundWorkflow,
+} from '../../workflows/refund';
 import { InvoiceId, ProcessStatus, TelegramUserId } from '../../workflows/search-attributes';
 import type { Config } from '../config';
 import type { Database } from '../db/client';
@@ -67,10 +75,16 @@ export class UnknownPayoutError extends Error {
     this.name = 'UnknownPayoutError';
   }
 }
+/** A decision the payout's state did not allow: says the state and which admin decided it. */
 export class PayoutActionError extends Error {
-  constructor(payoutId: string, status: string, action: 'approve' | 'reject' | 'markPaid') {
+  constructor(
+    readonly payoutId: string,
+    readonly status: string,
+    readonly action: 'approve' | 'reject' | 'markPaid',
+    readonly decidedBy?: number,
+  ) {
     super(
-      `Payout ${payoutId} is ${status}: it cannot be ${{ approve: 'approved', reject: 'rejected', markPaid: 'marked paid' }[action]}`,
+      `Payout ${payoutId} is ${status}${decidedBy !== undefined ? ` (decided by ${decidedBy})` : ''}: it cannot be ${{ approve: 'approved', reject: 'rejected', markPaid: 'marked paid' }[action]}`,
     );
     this.name = 'PayoutActionError';
   }
@@ -108,21 +122,30 @@ export function createMoneyCommands(deps: { client: Client; db: Database; config
     }
   }
 
-  async function decide(
-    payoutId: string,
-    action: 'approve' | 'reject' | 'markPaid',
-    send: () => Promise<void>,
-  ): Promise<void> {
+  /**
+   * Sends the decision as an update and answers with what really happened: the outcome once the
+   * workflow has applied it, or PayoutActionError with the state someone else's decision left.
+   */
+  async function decide(payoutId: string, decision: PayoutDecision): Promise<PayoutDecisionOutcome> {
     if (!PAYOUT_ID.test(payoutId)) throw new UnknownPayoutError(payoutId);
-    const view = await payoutView(payoutId);
-    if (view.status === 'reserving' || view.status === 'refused' || !payoutActionAllowed(view.status, action))
-      throw new PayoutActionError(payoutId, view.status, action);
     try {
-      await send();
+      return await client.workflow
+        .getHandle(payoutWorkflowId(payoutId))
+        .executeUpdate(payoutDecisionUpdate, { args: [decision] });
     } catch (error) {
-      // Closed between the check and the signal: someone else decided first.
-      if (error instanceof WorkflowNotFoundError)
-        throw new PayoutActionError(payoutId, (await payoutView(payoutId)).status, action);
+      if (error instanceof WorkflowUpdateFailedError) {
+        const cause = error.cause;
+        if (cause instanceof ApplicationFailure && cause.type === PAYOUT_DECISION_REFUSED) {
+          const refusal = cause.details?.[0] as PayoutDecisionRefusal | undefined;
+          if (refusal) throw new PayoutActionError(payoutId, refusal.status, decision.action, refusal.decidedBy);
+        }
+        throw error;
+      }
+      // Ended (decided) before this update reached it, or never existed: the state says which.
+      if (error instanceof WorkflowNotFoundError) {
+        const view = await payoutView(payoutId);
+        throw new PayoutActionError(payoutId, view.status, decision.action, view.decidedBy);
+      }
       throw error;
     }
   }
@@ -178,30 +201,48 @@ export function createMoneyCommands(deps: { client: Client; db: Database; config
 
     /**
      * Admin/ops: the invoice's payment went back to the buyer. Marks it refunded and reverses the
-     * referrer's commission, through `refund:<invoiceId>`; waits for it. Refunding twice is a no-op.
+     * referrer's commission, through `refund:<invoiceId>` (update-with-start); waits for it. Refunding twice
+     * is a no-op, and the second caller is told so (`alreadyRefunded`, `refundedBy`), even when both ask at once.
      */
     async refundInvoice(invoiceId: string, by: string, reason?: string): Promise<InvoiceRefundResult> {
       const [row] = await db.select({ status: invoices.status }).from(invoices).where(eq(invoices.id, invoiceId));
       if (!row) throw new UnknownInvoiceError(invoiceId);
       if (!REFUNDABLE.has(row.status)) throw new InvoiceNotRefundableError(invoiceId, row.status);
-      const handle = client.workflow.getHandle<typeof invoiceRefundWorkflow>(refundWorkflowId(invoiceId));
+      const workflowId = refundWorkflowId(invoiceId);
+      const requestId = randomUUID();
+      const start = new WithStartWorkflowOperation<typeof invoiceRefundWorkflow>('invoiceRefundWorkflow', {
+        workflowId,
+        taskQueue,
+        args: [{ invoiceId, by, reason, requestId }],
+        // A request while the refund runs joins it (and is told whose refund it was).
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        // A refund that failed (e.g. a bug fixed since) may be asked again; a completed one not.
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+        typedSearchAttributes: [
+          { key: InvoiceId, value: invoiceId },
+          { key: ProcessStatus, value: 'refunding' },
+        ],
+      });
       try {
-        await client.workflow.start<typeof invoiceRefundWorkflow>('invoiceRefundWorkflow', {
-          workflowId: refundWorkflowId(invoiceId),
-          taskQueue,
-          args: [{ invoiceId, by, reason }],
-          workflowIdConflictPolicy: 'USE_EXISTING',
-          // A refund that failed (e.g. a bug fixed since) may be asked again; a completed one not.
-          workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-          typedSearchAttributes: [
-            { key: InvoiceId, value: invoiceId },
-            { key: ProcessStatus, value: 'refunding' },
-          ],
+        return await client.workflow.executeUpdateWithStart(refundInvoiceUpdate, {
+          args: [{ by, requestId }],
+          startWorkflowOperation: start,
         });
       } catch (error) {
-        if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+        if (error instanceof WorkflowUpdateFailedError) {
+          const cause = error.cause;
+          if (cause instanceof ApplicationFailure && cause.type === INVOICE_ALREADY_REFUNDED && cause.details?.[0])
+            return cause.details[0] as InvoiceRefundResult;
+          throw error;
+        }
+        // The refund has completed already: its result says who asked for it.
+        const done = await client.workflow
+          .getHandle<typeof invoiceRefundWorkflow>(workflowId)
+          .result()
+          .catch(() => undefined);
+        if (!done) throw error;
+        return { ...done, alreadyRefunded: true };
       }
-      return handle.result();
     },
 
     /**
@@ -252,23 +293,15 @@ export function createMoneyCommands(deps: { client: Client; db: Database; config
     },
 
     payoutState: payoutView,
-    approvePayout: (payoutId: string, by: number) =>
-      decide(payoutId, 'approve', () =>
-        client.workflow.getHandle(payoutWorkflowId(payoutId)).signal(approvePayoutSignal, { by }),
-      ),
+    approvePayout: (payoutId: string, by: number) => decide(payoutId, { action: 'approve', by }),
     rejectPayout: (payoutId: string, by: number, reason: string) =>
-      decide(payoutId, 'reject', () =>
-        client.workflow
-          .getHandle(payoutWorkflowId(payoutId))
-          .signal(rejectPayoutSignal, { by, reason: reason.trim().slice(0, 500) || 'no reason given' }),
-      ),
-    async markPayoutPaid(payoutId: string, by: number, txHash: string): Promise<void> {
+      decide(payoutId, { action: 'reject', by, reason: reason.trim().slice(0, 500) || 'no reason given' }),
+    async markPayoutPaid(payoutId: string, by: number, txHash: string): Promise<PayoutDecisionOutcome> {
+      if (!PAYOUT_ID.test(payoutId)) throw new UnknownPayoutError(payoutId);
       const view = await payoutView(payoutId);
       const hash = validateTxHash(view.network as PayoutNetwork, txHash);
       if (typeof hash !== 'string') throw new PayoutRequestError(hash);
-      await decide(payoutId, 'markPaid', () =>
-        client.workflow.getHandle(payoutWorkflowId(payoutId)).signal(markPayoutPaidSignal, { by, txHash: hash }),
-      );
+      return decide(payoutId, { action: 'markPaid', by, txHash: hash });
     },
 
     /**

@@ -86,11 +86,26 @@ export interface TemporalDevServer extends RunningService {
 
 /** `temporal server start-dev` with the product's search attributes registered from the start. */
 export async function startTemporalDevServer(
-  options: { port?: number; uiPort?: number; dbFile?: string; headless?: boolean; quiet?: boolean } = {},
+  options: {
+    port?: number;
+    uiPort?: number;
+    dbFile?: string;
+    headless?: boolean;
+    quiet?: boolean;
+    /**
+     * Server dynamic config, e.g. `{ 'limit.historyCount.suggestContinueAsNew': 300 }` so tests see
+     * continue-as-new suggested after a few hundred events instead of 4096.
+     */
+    dynamicConfig?: Record<string, string | number | boolean>;
+  } = {},
 ): Promise<TemporalDevServer> {
   const cli = temporalCli();
   const port = options.port ?? (await freePort());
-  if (!cli) return startTemporalFromSdk(port);
+  const dynamicConfig = Object.entries(options.dynamicConfig ?? {}).flatMap(([key, value]) => [
+    '--dynamic-config-value',
+    `${key}=${typeof value === 'string' ? JSON.stringify(value) : String(value)}`,
+  ]);
+  if (!cli) return startTemporalFromSdk(port, dynamicConfig);
   const uiPort = options.uiPort ?? (await freePort());
   const args = [
     'server',
@@ -107,7 +122,7 @@ export async function startTemporalDevServer(
   args.push('--http-port', String(await freePort()), '--metrics-port', String(await freePort()));
   if (options.dbFile) args.push('--db-filename', options.dbFile);
   // Longer-than-default visibility cache off, so list queries see new workflows at once in tests.
-  args.push('--dynamic-config-value', 'system.forceSearchAttributesCacheRefreshOnRead=true');
+  args.push('--dynamic-config-value', 'system.forceSearchAttributesCacheRefreshOnRead=true', ...dynamicConfig);
   const child = spawnLogged(cli, args, 'temporal dev server', options.quiet ?? true);
   await waitFor('temporal dev server', () => portIsOpen(port), child, 60_000);
   return {
@@ -118,10 +133,10 @@ export async function startTemporalDevServer(
 }
 
 /** Where no CLI can be found or built, the SDK downloads its own dev server (needs the internet). */
-async function startTemporalFromSdk(port: number): Promise<TemporalDevServer> {
+async function startTemporalFromSdk(port: number, extraArgs: string[] = []): Promise<TemporalDevServer> {
   const { TestWorkflowEnvironment } = await import('@temporalio/testing');
   const env = await TestWorkflowEnvironment.createLocal({
-    server: { ip: '127.0.0.1', port, extraArgs: searchAttributeFlags() },
+    server: { ip: '127.0.0.1', port, extraArgs: [...searchAttributeFlags(), ...extraArgs] },
   });
   return { address: `127.0.0.1:${port}`, uiUrl: undefined, stop: () => env.teardown() };
 }

@@ -7,7 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareDecimal } from '../../domain/money';
 import { invoices, ledgerEntries, outboxMessages, subscriptions, webhookEvents } from '../../infrastructure/db/schema';
 import { signCryptoCloudPostback } from '../../infrastructure/sandbox/cryptocloud';
+import { invoiceWorkflowId, subscriptionWorkflowId } from '../../infrastructure/temporal/commands';
 import { eventually, startStack, TEST_SECRETS, type Stack } from '../harness';
+import { workflowsSettled } from '../settled';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -117,7 +119,11 @@ describe('subscription paid through CryptoCloud', () => {
       async () =>
         (await stack.runtime.db.select().from(webhookEvents).where(eq(webhookEvents.orderId, invoiceId))).length >= 5,
     );
-    await new Promise((r) => setTimeout(r, 1500)); // room for any wrong second activation to show up
+    // Any wrong second activation would come from these two workflows: wait until they are idle.
+    await workflowsSettled(stack.runtime.temporal.client, [
+      invoiceWorkflowId(invoiceId),
+      subscriptionWorkflowId(userId, planId),
+    ]);
     expect(textsTo(userId).filter((t) => /subscription is active/.test(t))).toHaveLength(1);
     expect(textsTo(userId).filter((t) => /Payment of 10\.00 USD received/.test(t))).toHaveLength(1);
     expect(
@@ -156,8 +162,12 @@ describe('subscription paid through CryptoCloud', () => {
       .where(eq(webhookEvents.orderId, invoiceId))
       .orderBy(desc(webhookEvents.id))
       .limit(1);
-    expect(audited).toMatchObject({ verified: true, outcome: 'after_close' });
-    await new Promise((r) => setTimeout(r, 1500));
+    // The same event was signalled once already: de-duplicated before the workflow, still audited.
+    expect(audited).toMatchObject({ verified: true, outcome: 'duplicate' });
+    await workflowsSettled(stack.runtime.temporal.client, [
+      invoiceWorkflowId(invoiceId),
+      subscriptionWorkflowId(userId, planId),
+    ]);
     expect((await invoiceRow(invoiceId))?.status).toBe('paid');
     expect(stack.sandbox.telegram.messagesTo(userId)).toHaveLength(messagesBefore);
     expect(await ledgerFor(invoiceId)).toHaveLength(2);

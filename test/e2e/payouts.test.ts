@@ -14,11 +14,17 @@ import { assertLedgerInvariant, balancesOf, fundReferrer } from '../ledger';
 const TRON = 'TNPeeaaFB7K9cmo4uQpcU32zGK8G1NYqeL';
 const BSC = '0x52908400098527886E0F7030069857D2E4169EE7';
 const ADMIN_ID = 700_000_000 + Math.floor(Math.random() * 99_999_999);
+const OTHER_ADMIN_ID = ADMIN_ID + 1;
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack({ ADMIN_IDS: String(ADMIN_ID), PAYOUT_REMINDER_EVERY: '3s', PAYOUT_MINIMUM_MINOR: '500' });
+  stack = await startStack({
+    ADMIN_IDS: `${ADMIN_ID},${OTHER_ADMIN_ID}`,
+    PAYOUT_REMINDER_EVERY: '3s',
+    PAYOUT_MINIMUM_MINOR: '500',
+  });
   await stack.addUser(ADMIN_ID);
+  await stack.addUser(OTHER_ADMIN_ID);
 });
 afterAll(async () => {
   await stack?.stop();
@@ -105,7 +111,7 @@ describe('payout requests', () => {
     );
     await expect(stack.runtime.commands.approvePayout(outcome.payoutId, ADMIN_ID)).rejects.toThrow(PayoutActionError);
     await expect(stack.runtime.commands.approvePayout(outcome.payoutId, ADMIN_ID)).rejects.toThrow(
-      `Payout ${outcome.payoutId} is rejected: it cannot be approved`,
+      `Payout ${outcome.payoutId} is rejected (decided by ${ADMIN_ID}): it cannot be approved`,
     );
     // The balance is spendable again.
     expect((await request(userId, 1200n)).accepted).toBe(true);
@@ -124,7 +130,7 @@ describe('payout requests', () => {
       (m.text ?? '').includes(`Payout ${payoutId} for 20.00 USD was approved`),
     );
     await expect(stack.runtime.commands.approvePayout(payoutId, ADMIN_ID)).rejects.toThrow(
-      /is approved: it cannot be approved/,
+      /is approved \(decided by \d+\): it cannot be approved/,
     );
 
     await expect(stack.runtime.commands.markPayoutPaid(payoutId, ADMIN_ID, 'not-a-hash')).rejects.toThrow(
@@ -143,7 +149,7 @@ describe('payout requests', () => {
     await stack.sandbox.telegram.waitForMessage(userId, (m) => (m.text ?? '').includes(`Transaction: ${txHash}`));
     expect((await stack.runtime.commands.payoutState(payoutId)).status).toBe('paid');
     await expect(stack.runtime.commands.rejectPayout(payoutId, ADMIN_ID, 'too late')).rejects.toThrow(
-      /is paid: it cannot be rejected/,
+      /is paid \(decided by \d+\): it cannot be rejected/,
     );
     expect(
       (
@@ -194,5 +200,116 @@ describe('payout requests', () => {
     );
     expect(await balancesOf(stack.runtime.db, userId)).toEqual({ held: 0n, available: 10_000n, reserved: 0n });
     await expect(stack.runtime.commands.approvePayout('no-such-payout', ADMIN_ID)).rejects.toThrow(UnknownPayoutError);
+  });
+});
+
+describe('two admins deciding the same payout at once', () => {
+  const settled = <T>(p: Promise<T>) =>
+    p.then(
+      (value) => ({ ok: true as const, value }),
+      (error: unknown) => ({ ok: false as const, error }),
+    );
+  const ledgerRows = (payoutId: string) =>
+    stack.runtime.db
+      .select()
+      .from(ledgerEntries)
+      .where(like(ledgerEntries.transactionKey, `payout:${payoutId}:%`));
+
+  it('approve twice, then reject and mark paid together: one decision each time, the other admin told the truth', async () => {
+    for (let round = 0; round < 2; round++) {
+      const userId = await referrerWith(1000n);
+      const { payoutId, accepted } = await request(userId, 1000n);
+      expect(accepted).toBe(true);
+
+      const approvals = await Promise.all([
+        settled(stack.runtime.commands.approvePayout(payoutId, ADMIN_ID)),
+        settled(stack.runtime.commands.approvePayout(payoutId, OTHER_ADMIN_ID)),
+      ]);
+      const approved = approvals.flatMap((r) => (r.ok ? [r.value] : []));
+      const refused = approvals.flatMap((r) => (r.ok ? [] : [r.error]));
+      expect(approved).toHaveLength(1);
+      expect(approved[0]).toMatchObject({ payoutId, status: 'approved' });
+      const approver = approved[0]!.decidedBy;
+      expect(refused[0]).toBeInstanceOf(PayoutActionError);
+      expect((refused[0] as Error).message).toBe(
+        `Payout ${payoutId} is approved (decided by ${approver}): it cannot be approved`,
+      );
+      // Answered once applied: the read model already says so.
+      expect(await payoutRow(payoutId)).toMatchObject({ status: 'approved', decidedBy: approver });
+
+      // Reject and mark paid are both final: exactly one of them happens.
+      const txHash = 'ab'.repeat(32);
+      const [reject, paid] = await Promise.all([
+        settled(stack.runtime.commands.rejectPayout(payoutId, ADMIN_ID, 'duplicate request')),
+        settled(stack.runtime.commands.markPayoutPaid(payoutId, OTHER_ADMIN_ID, txHash)),
+      ]);
+      expect([reject.ok, paid.ok].filter(Boolean)).toHaveLength(1);
+      const release = (await ledgerRows(payoutId)).filter((e) => e.transactionKey.endsWith(':release'));
+      const sent = (await ledgerRows(payoutId)).filter((e) => e.account === 'gateway:payouts');
+      if (reject.ok) {
+        expect(reject.value).toEqual({
+          payoutId,
+          status: 'rejected',
+          decidedBy: ADMIN_ID,
+          reason: 'duplicate request',
+        });
+        expect(!paid.ok && paid.error).toBeInstanceOf(PayoutActionError);
+        expect(!paid.ok && (paid.error as Error).message).toBe(
+          `Payout ${payoutId} is rejected (decided by ${ADMIN_ID}): it cannot be marked paid`,
+        );
+        expect(await payoutRow(payoutId)).toMatchObject({ status: 'rejected', decidedBy: ADMIN_ID });
+        expect(await balancesOf(stack.runtime.db, userId)).toEqual({ held: 0n, available: 1000n, reserved: 0n });
+        expect(release).toHaveLength(2);
+        expect(sent).toHaveLength(0);
+      } else {
+        expect(paid.ok && paid.value).toEqual({ payoutId, status: 'paid', decidedBy: OTHER_ADMIN_ID, txHash });
+        expect(reject.error).toBeInstanceOf(PayoutActionError);
+        expect((reject.error as Error).message).toBe(
+          `Payout ${payoutId} is paid (decided by ${OTHER_ADMIN_ID}): it cannot be rejected`,
+        );
+        expect(await payoutRow(payoutId)).toMatchObject({ status: 'paid', decidedBy: OTHER_ADMIN_ID, txHash });
+        expect(await balancesOf(stack.runtime.db, userId)).toEqual({ held: 0n, available: 0n, reserved: 0n });
+        expect(release).toHaveLength(0);
+        expect(sent.map((e) => e.amountMinor)).toEqual([-1000n]);
+      }
+    }
+    await assertLedgerInvariant(stack.runtime.db);
+  });
+
+  it('marked paid twice at once: one payment recorded, the second admin is told it is already paid', async () => {
+    const userId = await referrerWith(1500n);
+    const { payoutId, accepted } = await request(userId, 1500n);
+    expect(accepted).toBe(true);
+    const first = 'cd'.repeat(32);
+    const second = 'ef'.repeat(32);
+    const results = await Promise.all([
+      settled(stack.runtime.commands.markPayoutPaid(payoutId, ADMIN_ID, first)),
+      settled(stack.runtime.commands.markPayoutPaid(payoutId, OTHER_ADMIN_ID, second)),
+    ]);
+    const won = results.filter((r) => r.ok);
+    const lost = results.filter((r) => !r.ok);
+    expect(won).toHaveLength(1);
+    expect(lost).toHaveLength(1);
+    const winner = won[0]!.value;
+    expect(winner).toMatchObject({ payoutId, status: 'paid' });
+    const winnerHash = winner.decidedBy === ADMIN_ID ? first : second;
+    expect(winner.txHash).toBe(winnerHash);
+    expect(lost[0]!.error).toBeInstanceOf(PayoutActionError);
+    expect(lost[0]!.error).toMatchObject({ status: 'paid', decidedBy: winner.decidedBy });
+    // The row already says paid with the winner's hash when the answer arrives.
+    expect(await payoutRow(payoutId)).toMatchObject({
+      status: 'paid',
+      txHash: winnerHash,
+      decidedBy: winner.decidedBy,
+    });
+    // The money left once.
+    expect(await balancesOf(stack.runtime.db, userId)).toEqual({ held: 0n, available: 0n, reserved: 0n });
+    const paid = (await ledgerRows(payoutId)).filter((e) => e.account === 'gateway:payouts');
+    expect(paid.map((e) => e.amountMinor)).toEqual([-1500n]);
+    // A late decision on the ended workflow gets the same truth.
+    await expect(stack.runtime.commands.approvePayout(payoutId, OTHER_ADMIN_ID)).rejects.toThrow(
+      `Payout ${payoutId} is paid (decided by ${winner.decidedBy}): it cannot be approved`,
+    );
+    await assertLedgerInvariant(stack.runtime.db);
   });
 });

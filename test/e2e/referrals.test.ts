@@ -162,7 +162,13 @@ describe('referral commissions with a long hold', () => {
     expect(await balancesOf(stack.runtime.db, referrerId)).toEqual({ held: 200n, available: 0n, reserved: 0n });
 
     const result = await stack.runtime.commands.refundInvoice(invoiceId, 'ops', 'customer asked');
-    expect(result).toEqual({ invoiceId, alreadyRefunded: false, commissionReversed: true });
+    expect(result).toEqual({
+      invoiceId,
+      alreadyRefunded: false,
+      commissionReversed: true,
+      subscriptionShortened: true,
+      refundedBy: 'ops',
+    });
     const commission = await stack.runtime.temporal.client.workflow
       .getHandle<typeof commissionWorkflow>(`commission:${invoiceId}`)
       .result();
@@ -187,8 +193,11 @@ describe('referral commissions with a long hold', () => {
       .where(and(eq(ledgerEntries.transactionKey, `invoice:${invoiceId}:refund`)));
     expect(refund.find((e) => e.account === 'gateway:cryptocloud')?.amountMinor).toBe(-1000n);
 
-    // Twice is once.
-    expect(await stack.runtime.commands.refundInvoice(invoiceId, 'ops')).toMatchObject({ alreadyRefunded: false });
+    // Twice is once, and the second caller is told so.
+    expect(await stack.runtime.commands.refundInvoice(invoiceId, '4242')).toMatchObject({
+      alreadyRefunded: true,
+      refundedBy: 'ops',
+    });
     expect(
       await stack.runtime.db
         .select()

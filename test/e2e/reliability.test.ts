@@ -3,11 +3,14 @@
  * join requests from strangers, and a removed member who pays again.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { and, eq } from 'drizzle-orm';
 import { Api } from 'grammy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { outboxMessages, subscriptions, users } from '../../infrastructure/db/schema';
+import { invoiceWorkflowId, subscriptionWorkflowId } from '../../infrastructure/temporal/commands';
 import { eventually, startStack, testEnv, type Stack } from '../harness';
+import { workflowsSettled } from '../settled';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -47,7 +50,11 @@ function spawnWorker(): ChildProcess {
       TEMPORAL_TASK_QUEUE: stack.config.temporal.taskQueue,
     }),
   };
-  return spawn(process.execPath, ['--import', 'tsx', 'infrastructure/processes/worker.ts'], { env, stdio: 'ignore' });
+  return spawn(process.execPath, ['--import', 'tsx', 'infrastructure/processes/worker.ts'], {
+    cwd: fileURLToPath(new URL('../..', import.meta.url)),
+    env,
+    stdio: 'ignore',
+  });
 }
 
 describe('reliability', () => {
@@ -55,7 +62,7 @@ describe('reliability', () => {
     await stack.stopWorker();
     let child = spawnWorker();
     try {
-      const { userId, invoiceId } = await payingUser();
+      const { userId, invoiceId, planId } = await payingUser();
       // Hold the invite-link call so the kill lands after the payment is recorded and before the invite.
       stack.sandbox.telegram.injectFault({ method: 'createChatInviteLink', fault: { kind: 'slow', delayMs: 4000 } });
       await stack.sandbox.cryptocloud.pay(invoiceId);
@@ -66,7 +73,10 @@ describe('reliability', () => {
 
       child = spawnWorker();
       await stack.sandbox.telegram.waitForMessage(userId, (m) => /subscription is active/.test(m.text ?? ''), 45_000);
-      await new Promise((r) => setTimeout(r, 1500));
+      await workflowsSettled(stack.runtime.temporal.client, [
+        invoiceWorkflowId(invoiceId),
+        subscriptionWorkflowId(userId, planId),
+      ]);
       expect(activations(userId)).toHaveLength(1);
     } finally {
       child.kill('SIGTERM');
@@ -116,7 +126,11 @@ describe('reliability', () => {
       ),
     );
     expect(activationDm.status).toBe('blocked');
-    await new Promise((r) => setTimeout(r, 2000));
+    // Nothing in flight any more that could try again.
+    await workflowsSettled(stack.runtime.temporal.client, [
+      invoiceWorkflowId(invoiceId),
+      subscriptionWorkflowId(userId, planId),
+    ]);
     const attempts = stack.sandbox.telegram.calls('sendMessage').filter((c) => c.params.chat_id === userId);
     // One attempt per distinct message (invoice, payment, invite), none repeated.
     expect(attempts.length).toBeLessThanOrEqual(3);

@@ -1,11 +1,15 @@
-/** The Bot API endpoint `/bot<token>/<method>`: parameter reading, faults, dispatch to the area tables, recording. */
+/**
+ * The Bot API endpoint `/bot<token>/<method>`: parameter reading, faults, dispatch to the area tables, recording;
+ * and the file download route `/file/bot<token>/<file_path>` (files.ts).
+ */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { applyFault } from './faults';
 import { ParamReader, describeParams, readParams } from './params';
 import { CallContext, Described, Handler, MethodTable, Params, SandboxState, TOKEN_RE, Upload } from './state';
 import { BotAnswer, TelegramApiError, TelegramCall } from './types';
+import { chatInfoMethods } from './chat-info';
 import { chatMethods } from './chats';
-import { fileMethods } from './files';
+import { fileMethods, serveFile } from './files';
 import { inviteLinkMethods } from './invite-links';
 import { messageMethods } from './messages';
 import { webhookMethods } from './webhook';
@@ -32,6 +36,10 @@ export function registerBotApi(s: SandboxState, app: FastifyInstance): void {
     },
     handler: (request, reply) => handleHttp(s, request, reply),
   });
+  // File downloads, as getFile's file_path says: `<apiRoot>/file/bot<token>/<file_path>` (GET, and HEAD).
+  app.get<{ Params: { token: string; '*': string } }>('/file/bot:token/*', (request, reply) =>
+    serveFile(s, request.params.token, request.params['*'], reply),
+  );
 }
 
 export async function handleHttp(
@@ -79,6 +87,7 @@ export async function execute(
   signal: AbortSignal,
 ): Promise<BotAnswer> {
   const entry = s.handlers.get(method.toLowerCase());
+  s.lastToken = token;
   const call: TelegramCall = {
     seq: ++s.callSeq,
     method: entry?.name ?? method,
@@ -135,6 +144,7 @@ export function buildHandlers(s: SandboxState): Map<string, { name: string; hand
     ...fileMethods(s),
     ...inviteLinkMethods(s),
     ...chatMethods(s),
+    ...chatInfoMethods(s),
     ...webhookMethods(s),
   };
   return new Map(Object.entries(table).map(([name, handle]) => [name.toLowerCase(), { name, handle }]));

@@ -1,7 +1,7 @@
 /** Chats and members: getChatMember, ban/unban, chat_member updates, users leaving. */
 import type { ChatMember, ChatMemberUpdated, Update, User } from 'grammy/types';
-import { CallContext, ChatRecord, MemberState, MethodTable, SandboxState } from './state';
-import { BAD_REQUEST, MemberStatus, TelegramSandboxError, UserInput } from './types';
+import { CallContext, ChatRecord, MemberState, MethodTable, SandboxState, fullAdminRights } from './state';
+import { AdminRights, BAD_REQUEST, BotRightsChange, MemberStatus, TelegramSandboxError, UserInput } from './types';
 import { enqueue } from './webhook';
 
 export function isInside(status: MemberStatus): boolean {
@@ -12,7 +12,7 @@ export function isInside(status: MemberStatus): boolean {
 export function removableMember(s: SandboxState, ctx: CallContext) {
   const chat = s.resolveChat(ctx.p.chatId());
   if (chat.type === 'private') throw BAD_REQUEST("can't remove members from private chats");
-  s.assertCanManage(chat, 'not enough rights to restrict/ban chat member');
+  s.assertCanManage(chat, 'not enough rights to restrict/unrestrict chat member', 'can_restrict_members');
   const userId = ctx.p.userId();
   const user = s.users.get(userId);
   if (!user) throw BAD_REQUEST('PARTICIPANT_ID_INVALID');
@@ -51,11 +51,7 @@ export function unbanChatMember(s: SandboxState, ctx: CallContext): true {
 export function getChatMember(s: SandboxState, ctx: CallContext): ChatMember {
   const chat = s.resolveChat(ctx.p.chatId());
   const userId = ctx.p.userId();
-  if (userId === ctx.bot.id)
-    return wireMember(s, chat, s.botAsUser(ctx.bot), {
-      status: chat.type === 'private' ? 'member' : chat.botStatus,
-      untilDate: 0,
-    });
+  if (userId === ctx.bot.id) return botMember(s, chat, s.botAsUser(ctx.bot));
   const user = s.users.get(userId);
   if (!user) throw BAD_REQUEST('user not found');
   if (chat.type === 'private') {
@@ -97,7 +93,58 @@ export function leaveChat(s: SandboxState, input: { from: UserInput; chatId: num
   return chatMemberUpdate(s, chat, record.user, record.user, old, next);
 }
 
-export function wireMember(s: SandboxState, chat: ChatRecord, user: User, state: MemberState): ChatMember {
+/** The bot's own membership as getChatMember and my_chat_member show it: its status and its real rights. */
+export function botMember(s: SandboxState, chat: ChatRecord, bot: User): ChatMember {
+  if (chat.type === 'private') return wireMember(s, chat, bot, { status: 'member', untilDate: 0 });
+  return wireMember(s, chat, bot, { status: chat.botStatus, untilDate: 0 }, chat.botRights);
+}
+
+/**
+ * The owner changes the bot's status or rights in a channel: a `my_chat_member` update, as Telegram
+ * sends one on every such change. No update when nothing the bot can see changed.
+ */
+export function setBotRights(s: SandboxState, chatId: number, change: BotRightsChange): Update | undefined {
+  const chat = s.requireChannel(chatId);
+  if (change.status !== undefined && !['administrator', 'member', 'left', 'kicked'].includes(change.status))
+    throw new TelegramSandboxError('status must be one of administrator, member, left, kicked');
+  for (const [name, value] of Object.entries(change.rights ?? {})) {
+    if (!(name in fullAdminRights(chat.type)) || typeof value !== 'boolean')
+      throw new TelegramSandboxError(`unknown right ${name} (or not a boolean) for a ${chat.type}`);
+  }
+  const actor: User = change.by
+    ? s.ensureUser(change.by).user
+    : { id: CHANNEL_OWNER_ID, is_bot: false, first_name: 'Channel owner' };
+  const bot = s.botAsUser(s.currentBot());
+  const before = botMember(s, chat, bot);
+  const status = change.status ?? chat.botStatus;
+  // Promoting the bot again starts from the rights it is given now (or all of them).
+  chat.botRights =
+    status === 'administrator' && chat.botStatus !== 'administrator'
+      ? { ...fullAdminRights(chat.type), ...change.rights }
+      : { ...chat.botRights, ...change.rights };
+  chat.botStatus = status;
+  const after = botMember(s, chat, bot);
+  if (JSON.stringify(before) === JSON.stringify(after)) return undefined;
+  const payload = {
+    chat: s.wireChat(chat),
+    from: actor,
+    date: s.unixNow(),
+    old_chat_member: before,
+    new_chat_member: after,
+  } as ChatMemberUpdated;
+  return enqueue(s, { my_chat_member: payload });
+}
+
+/** Who changes the bot's rights when the test does not say (a user id no test user gets). */
+export const CHANNEL_OWNER_ID = 777_000_001;
+
+export function wireMember(
+  s: SandboxState,
+  chat: ChatRecord,
+  user: User,
+  state: MemberState,
+  rights: AdminRights = fullAdminRights(chat.type),
+): ChatMember {
   switch (state.status) {
     case 'creator':
       return { status: 'creator', user, is_anonymous: false };
@@ -107,20 +154,8 @@ export function wireMember(s: SandboxState, chat: ChatRecord, user: User, state:
         user,
         can_be_edited: false,
         is_anonymous: false,
-        can_manage_chat: true,
-        can_delete_messages: true,
-        can_manage_video_chats: true,
-        can_restrict_members: true,
-        can_promote_members: false,
-        can_change_info: true,
-        can_invite_users: true,
-        can_post_stories: true,
-        can_edit_stories: true,
-        can_delete_stories: true,
+        ...rights,
         can_send_welcome_messages: false,
-        ...(chat.type === 'channel'
-          ? { can_post_messages: true, can_edit_messages: true }
-          : { can_pin_messages: true }),
       };
     case 'kicked':
       return { status: 'kicked', user, until_date: state.untilDate };

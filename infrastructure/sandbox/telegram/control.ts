@@ -2,7 +2,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { TelegramSandbox } from './sandbox';
 import { SandboxState } from './state';
-import { FaultSpec, MemberStatus, TelegramSandboxError, UserInput } from './types';
+import { BotRightsChange, FaultSpec, MemberStatus, TelegramSandboxError, UserInput } from './types';
 import { getWebhookInfo } from './webhook';
 
 export function registerControl(app: FastifyInstance, sandbox: TelegramSandbox, s: SandboxState): void {
@@ -62,6 +62,16 @@ export function registerControl(app: FastifyInstance, sandbox: TelegramSandbox, 
         body.until_date ?? 0,
       );
       return { status: sandbox.member(toId(request.params.chatId), userId) };
+    }),
+  );
+  app.get<{ Params: { chatId: string } }>(`${base}/chats/:chatId/bot`, async (request, reply) =>
+    guard(reply, () => ({ member: sandbox.botMember(toId(request.params.chatId)) })),
+  );
+  app.put<{ Params: { chatId: string }; Body: BotRightsChange }>(`${base}/chats/:chatId/bot`, async (request, reply) =>
+    guard(reply, () => {
+      const chatId = toId(request.params.chatId);
+      const update = sandbox.setBotRights(chatId, bodyOf(request));
+      return { update: update ?? null, member: sandbox.botMember(chatId) };
     }),
   );
   app.get<{ Params: { chatId: string } }>(`${base}/chats/:chatId/invite-links`, async (request, reply) =>

@@ -1,14 +1,20 @@
-/** Files: sendPhoto/sendDocument with uploads, URLs Telegram fetches, and file_ids; stored file bytes. */
-import type { Message } from 'grammy/types';
+/**
+ * Files: sendPhoto/sendDocument with uploads, URLs Telegram fetches, and file_ids; stored file bytes;
+ * getFile and the download route `/file/bot<token>/<file_path>`, so anything the bot sent can be read back.
+ */
+import type { FastifyReply } from 'fastify';
+import type { File, Message } from 'grammy/types';
 import { formatText, readReplyMarkup } from './formatting';
 import { storeOutgoing } from './messages';
-import { CallContext, MethodTable, SandboxState, StoredFile, randomToken } from './state';
+import { CallContext, MethodTable, SandboxState, StoredFile, TOKEN_RE, randomToken } from './state';
 import { BAD_REQUEST, SentFile, TelegramApiError } from './types';
 
 export const MAX_DOCUMENT_BYTES = 50 * 1024 * 1024;
 export const MAX_PHOTO_BYTES = 10 * 1024 * 1024;
 export const MAX_URL_DOCUMENT_BYTES = 20 * 1024 * 1024;
 export const MAX_URL_PHOTO_BYTES = 5 * 1024 * 1024;
+/** Bots download files of up to 20 MB; getFile refuses bigger ones (`file is too big`). */
+export const MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024;
 
 export const MIME_BY_EXTENSION: Record<string, string> = {
   pdf: 'application/pdf',
@@ -207,10 +213,76 @@ export function photoSizes(s: SandboxState, file: StoredFile): Array<Record<stri
   ];
 }
 
+// ---- getFile and downloads ----
+
+interface FilePaths {
+  next: number;
+  /** `<botId>|<file_path>` → the file and the bot it was handed to. */
+  byPath: Map<string, StoredFile>;
+  /** `<botId>|<file_id>` → its file_path (asking again gives the same path). */
+  byFile: Map<string, string>;
+}
+
+/**
+ * File paths by the state's `files` map: reset() replaces that map, so paths are forgotten together with
+ * the files, without a field in SandboxState.
+ */
+const pathTables = new WeakMap<Map<string, StoredFile>, FilePaths>();
+
+function pathsOf(s: SandboxState): FilePaths {
+  let paths = pathTables.get(s.files);
+  if (!paths) {
+    paths = { next: 0, byPath: new Map(), byFile: new Map() };
+    pathTables.set(s.files, paths);
+  }
+  return paths;
+}
+
+/** getFile: `{file_id, file_unique_id, file_size, file_path}`; the path is per bot, like `documents/file_0.csv`. */
+export function getFile(s: SandboxState, ctx: CallContext): File {
+  const fileId = ctx.p.string('file_id');
+  const file = fileId ? s.files.get(fileId) : undefined;
+  if (!fileId || !file) throw BAD_REQUEST('invalid file_id');
+  if (file.file_size > MAX_DOWNLOAD_BYTES) throw BAD_REQUEST('file is too big');
+  const paths = pathsOf(s);
+  const key = `${ctx.bot.id}|${fileId}`;
+  let filePath = paths.byFile.get(key);
+  if (!filePath) {
+    const photo = fileId.startsWith('AgAC');
+    const extension = photo ? 'jpg' : /\.([A-Za-z0-9]{1,10})$/.exec(file.file_name ?? '')?.[1]?.toLowerCase();
+    filePath = `${photo ? 'photos' : 'documents'}/file_${paths.next++}${extension ? `.${extension}` : ''}`;
+    paths.byFile.set(key, filePath);
+    paths.byPath.set(`${ctx.bot.id}|${filePath}`, file);
+  }
+  return { file_id: fileId, file_unique_id: file.file_unique_id, file_size: file.file_size, file_path: filePath };
+}
+
+/**
+ * `GET /file/bot<token>/<file_path>`: the bytes of a file whose path getFile gave to this bot. A malformed
+ * token → 401 Unauthorized; a path this bot was not given (another bot id, unknown, after reset) → 404.
+ */
+export async function serveFile(s: SandboxState, token: string, filePath: string, reply: FastifyReply): Promise<void> {
+  if (!TOKEN_RE.test(token)) {
+    await reply.code(401).send({ ok: false, error_code: 401, description: 'Unauthorized' });
+    return;
+  }
+  const file = pathsOf(s).byPath.get(`${s.botUser(token).id}|${filePath}`);
+  if (!file) {
+    await reply.code(404).send({ ok: false, error_code: 404, description: 'Not Found' });
+    return;
+  }
+  await reply
+    .code(200)
+    .header('content-type', file.mime_type ?? 'application/octet-stream')
+    .header('content-length', String(file.content.length))
+    .send(file.content);
+}
+
 /** Bot API methods of this area. */
 export function fileMethods(s: SandboxState): MethodTable {
   return {
     sendPhoto: (ctx) => sendMedia(s, ctx, 'photo'),
     sendDocument: (ctx) => sendMedia(s, ctx, 'document'),
+    getFile: (ctx) => getFile(s, ctx),
   };
 }

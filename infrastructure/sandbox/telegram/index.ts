@@ -7,7 +7,10 @@ export { formatText } from './formatting';
 export { TelegramApiError, TelegramSandboxError } from './types';
 export type {
   ActiveFault,
+  AdminRights,
   BotAnswer,
+  BotRightsChange,
+  BotStatus,
   CallbackAnswer,
   FaultSpec,
   InviteLinkInfo,

@@ -7,7 +7,7 @@ import { enqueue } from './webhook';
 
 export function createChatInviteLink(s: SandboxState, ctx: CallContext): ChatInviteLink {
   const chat = s.resolveChat(ctx.p.chatId());
-  s.assertCanManage(chat, 'not enough rights to manage chat invite link');
+  s.assertCanManage(chat, 'not enough rights to manage chat invite link', 'can_invite_users');
   const name = ctx.p.string('name');
   if (name !== undefined && [...name].length > 32) throw BAD_REQUEST('invite link name is too long');
   const expireDate = ctx.p.integer('expire_date');
@@ -36,7 +36,7 @@ export function createChatInviteLink(s: SandboxState, ctx: CallContext): ChatInv
 
 export function revokeChatInviteLink(s: SandboxState, ctx: CallContext): ChatInviteLink {
   const chat = s.resolveChat(ctx.p.chatId());
-  s.assertCanManage(chat, 'not enough rights to manage chat invite link');
+  s.assertCanManage(chat, 'not enough rights to manage chat invite link', 'can_invite_users');
   const url = ctx.p.string('invite_link');
   const link = url ? s.links.get(url) : undefined;
   if (!link || link.chatId !== chat.id) throw BAD_REQUEST('INVITE_HASH_EXPIRED');
@@ -46,7 +46,7 @@ export function revokeChatInviteLink(s: SandboxState, ctx: CallContext): ChatInv
 
 export function answerJoinRequest(s: SandboxState, ctx: CallContext, approve: boolean): true {
   const chat = s.resolveChat(ctx.p.chatId());
-  s.assertCanManage(chat, 'not enough rights to manage join requests');
+  s.assertCanManage(chat, 'CHAT_ADMIN_REQUIRED', 'can_invite_users');
   const userId = ctx.p.userId();
   const state = s.memberState(chat, userId);
   if (approve && isInside(state.status)) throw BAD_REQUEST('USER_ALREADY_PARTICIPANT');

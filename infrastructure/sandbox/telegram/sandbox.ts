@@ -6,24 +6,28 @@
  * injects faults on demand. One sandbox emulates one bot: any well-formed token acts on the same state.
  *
  * Layout: this class is the public face; all state lives in one SandboxState (state.ts) that the area
- * modules act on: api.ts (the /bot<token>/<method> endpoint and dispatch), messages.ts, files.ts,
+ * modules act on: api.ts (the /bot<token>/<method> endpoint and dispatch, and /file/bot<token>/<path>
+ * downloads), messages.ts, files.ts (uploads, getFile),
  * chats.ts, invite-links.ts, webhook.ts (update delivery), faults.ts, with params.ts and formatting.ts
  * for reading parameters and checking parse_mode / reply markup, and control.ts for `/_sandbox/telegram`.
  * A new Bot API area (payments.ts, say) exports its `MethodTable` and is added in api.ts buildHandlers.
  */
 import { EventEmitter } from 'node:events';
 import type { FastifyInstance } from 'fastify';
-import type { BotCommand, Chat, Update, User } from 'grammy/types';
+import type { BotCommand, Chat, ChatMember, Update, User } from 'grammy/types';
 import { buildHandlers, registerBotApi } from './api';
-import { leaveChat } from './chats';
+import { botMember, leaveChat, setBotRights } from './chats';
 import { registerControl } from './control';
 import { clearFaults, faults, injectFault } from './faults';
 import { storeFile } from './files';
 import { inviteLinks, joinByLink, joinRequests, requestJoin } from './invite-links';
 import { pressButton, sendText } from './messages';
-import { ChatRecord, SandboxState } from './state';
+import { ChatRecord, SandboxState, fullAdminRights } from './state';
 import {
   ActiveFault,
+  AdminRights,
+  BotRightsChange,
+  BotStatus,
   CallbackAnswer,
   FaultSpec,
   InviteLinkInfo,
@@ -50,13 +54,14 @@ export class TelegramSandbox {
 
   // ---- Scenario set-up -----------------------------------------------------------------------
 
-  /** Registers a channel (or supergroup) where the bot is an administrator unless told otherwise. */
+  /** Registers a channel (or supergroup) where the bot is an administrator with every right unless told otherwise. */
   addChannel(input: {
     id: number;
     title: string;
     username?: string;
     type?: 'channel' | 'supergroup';
-    botStatus?: 'administrator' | 'member' | 'left';
+    botStatus?: BotStatus;
+    botRights?: Partial<AdminRights>;
   }): Chat {
     if (!Number.isSafeInteger(input.id) || input.id >= 0) {
       throw new TelegramSandboxError(`channel id must be a negative integer like -1001234567890, got ${input.id}`);
@@ -66,6 +71,7 @@ export class TelegramSandbox {
       title: input.title,
       username: input.username?.replace(/^@/, ''),
       botStatus: input.botStatus ?? 'administrator',
+      botRights: { ...fullAdminRights(input.type ?? 'channel'), ...input.botRights },
     };
     this.s.chats.set(chat.id, chat);
     return this.s.wireChat(chat);
@@ -92,6 +98,21 @@ export class TelegramSandbox {
     const chat = this.s.requireChannel(chatId);
     const record = typeof user === 'number' ? this.s.requireUser(user) : this.s.ensureUser(user);
     chat.members.set(record.user.id, { status, untilDate });
+  }
+
+  /**
+   * The owner changes the bot's status (`administrator`, `member`, `left`, `kicked`) or some of its
+   * administrator rights in a channel. Telegram then sends the bot a `my_chat_member` update (returned;
+   * undefined when nothing changed), and the methods that need a right refuse with Telegram's errors.
+   */
+  setBotRights(chatId: number, change: BotRightsChange): Update | undefined {
+    return setBotRights(this.s, chatId, change);
+  }
+
+  /** The bot's own membership in a chat, as getChatMember answers it (status and rights). */
+  botMember(chatId: number): ChatMember {
+    const chat = this.s.requireChannel(chatId);
+    return botMember(this.s, chat, this.s.botAsUser(this.s.currentBot()));
   }
 
   // ---- Observation ---------------------------------------------------------------------------

@@ -5,7 +5,9 @@ import type { BotCommand, Chat, Message, User, UserFromGetMe } from 'grammy/type
 import { ParamReader } from './params';
 import {
   ActiveFault,
+  AdminRights,
   BAD_REQUEST,
+  BotStatus,
   CallbackAnswer,
   FORBIDDEN,
   MemberStatus,
@@ -105,7 +107,9 @@ export interface ChatRecord {
   username?: string;
   userId?: number;
   /** The bot's own status in a channel or group. */
-  botStatus: 'administrator' | 'member' | 'left';
+  botStatus: BotStatus;
+  /** The bot's administrator rights there (what getChatMember and my_chat_member show while it is an admin). */
+  botRights: AdminRights;
   nextMessageId: number;
   messages: Map<number, StoredMessage>;
   members: Map<number, MemberState>;
@@ -132,6 +136,23 @@ export interface WebhookState {
   maxConnections: number;
   lastErrorDate?: number;
   lastErrorMessage?: string;
+}
+
+/** Every right a bot administrator can hold in this kind of chat (the default for a registered channel). */
+export function fullAdminRights(type: ChatRecord['type']): AdminRights {
+  return {
+    can_manage_chat: true,
+    can_delete_messages: true,
+    can_manage_video_chats: true,
+    can_restrict_members: true,
+    can_promote_members: false,
+    can_change_info: true,
+    can_invite_users: true,
+    can_post_stories: true,
+    can_edit_stories: true,
+    can_delete_stories: true,
+    ...(type === 'channel' ? { can_post_messages: true, can_edit_messages: true } : { can_pin_messages: true }),
+  };
 }
 
 export const TOKEN_RE = /^(\d+):[A-Za-z0-9_-]+$/;
@@ -171,6 +192,8 @@ export class SandboxState {
   faultList: ActiveFault[] = [];
   faultSeq = 0;
   activePoll: { supersede: () => void } | undefined;
+  /** The token of the latest Bot API call. */
+  lastToken: string | undefined;
   pumping = false;
   /** Aborted on reset/shutdown: stops webhook retries and long polls. */
   lifetime = new AbortController();
@@ -184,6 +207,12 @@ export class SandboxState {
     this.maxRecordedCalls = options.maxRecordedCalls ?? 10_000;
     this.now = options.now ?? Date.now;
     this.events.setMaxListeners(0);
+  }
+
+  /** The bot that called the Bot API last (updates about the bot itself name it). */
+  currentBot(): UserFromGetMe {
+    if (!this.lastToken) throw new TelegramSandboxError('no bot has called the Bot API yet', 409);
+    return this.botUser(this.lastToken);
   }
 
   botUser(token: string): UserFromGetMe {
@@ -253,6 +282,7 @@ export class SandboxState {
       id,
       type,
       botStatus: 'administrator',
+      botRights: fullAdminRights(type),
       nextMessageId: 1,
       messages: new Map(),
       members: new Map(),
@@ -294,15 +324,22 @@ export class SandboxState {
         throw FORBIDDEN("bot can't initiate conversation with a user");
       return;
     }
-    if (chat.botStatus === 'left') throw FORBIDDEN(`bot is not a member of the ${chat.type} chat`);
-    if (chat.type === 'channel' && chat.botStatus !== 'administrator')
+    this.assertInside(chat);
+    if (chat.type === 'channel' && (chat.botStatus !== 'administrator' || chat.botRights.can_post_messages === false))
       throw BAD_REQUEST('need administrator rights in the channel chat');
   }
 
-  assertCanManage(chat: ChatRecord, missingRights: string): void {
-    if (chat.type === 'private') throw BAD_REQUEST('method is available for supergroup and channel chats only');
+  /** A bot removed from a chat gets Telegram's 403 for it. */
+  assertInside(chat: ChatRecord): void {
+    if (chat.botStatus === 'kicked') throw FORBIDDEN(`bot was kicked from the ${chat.type} chat`);
     if (chat.botStatus === 'left') throw FORBIDDEN(`bot is not a member of the ${chat.type} chat`);
-    if (chat.botStatus !== 'administrator') throw BAD_REQUEST(missingRights);
+  }
+
+  /** Admin-only methods: the bot must be an administrator holding `right` there, else `missingRights`. */
+  assertCanManage(chat: ChatRecord, missingRights: string, right: keyof AdminRights): void {
+    if (chat.type === 'private') throw BAD_REQUEST('method is available for supergroup and channel chats only');
+    this.assertInside(chat);
+    if (chat.botStatus !== 'administrator' || !chat.botRights[right]) throw BAD_REQUEST(missingRights);
   }
 
   memberState(chat: ChatRecord, userId: number): MemberState {

@@ -41,6 +41,14 @@ function newBot(timeoutSeconds?: number): Bot {
   return bot;
 }
 
+async function eventually(check: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 async function rejection(promise: Promise<unknown>): Promise<GrammyError> {
   const error = await promise.then(
     () => undefined,
@@ -308,6 +316,101 @@ describe('invite links, join requests and membership', () => {
   });
 });
 
+describe("the bot's own rights in a channel", () => {
+  const control = (path: string, method = 'GET', body?: unknown) =>
+    fetch(`${sandbox.url}/_sandbox/telegram${path}`, {
+      method,
+      ...(body ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}),
+    }).then(async (response) => ({
+      status: response.status,
+      json: (await response.json()) as { member?: Record<string, unknown> },
+    }));
+
+  it('changes them from the control API, tells the bot with my_chat_member, and enforces them', async () => {
+    const bot = newBot();
+    const seen: Array<{ old: string; now: string; restrict?: boolean; invite?: boolean; from: number }> = [];
+    bot.on('my_chat_member', (ctx) => {
+      const now = ctx.myChatMember.new_chat_member;
+      seen.push({
+        old: ctx.myChatMember.old_chat_member.status,
+        now: now.status,
+        ...(now.status === 'administrator' ? { restrict: now.can_restrict_members, invite: now.can_invite_users } : {}),
+        from: ctx.myChatMember.from.id,
+      });
+    });
+    void bot.start({ timeout: 30 });
+    sandbox.telegram.setMember(CHANNEL, alice, 'member');
+    const link = await bot.api.createChatInviteLink(CHANNEL, { creates_join_request: true });
+
+    // The owner takes away "ban users": bans and unbans fail with Telegram's own description.
+    const changed = await control(`/chats/${CHANNEL}/bot`, 'PUT', {
+      rights: { can_restrict_members: false },
+      by: alice,
+    });
+    expect(changed.status).toBe(200);
+    expect(changed.json.member).toMatchObject({ status: 'administrator', can_restrict_members: false });
+    expect(await bot.api.getChatMember(CHANNEL, 4242)).toMatchObject({
+      status: 'administrator',
+      can_restrict_members: false,
+      can_invite_users: true,
+    });
+    expect(await rejection(bot.api.banChatMember(CHANNEL, alice.id))).toMatchObject({
+      error_code: 400,
+      description: 'Bad Request: not enough rights to restrict/unrestrict chat member',
+    });
+    expect((await rejection(bot.api.unbanChatMember(CHANNEL, alice.id))).description).toBe(
+      'Bad Request: not enough rights to restrict/unrestrict chat member',
+    );
+    expect(sandbox.telegram.member(CHANNEL, alice.id)).toBe('member');
+
+    // Without "invite users": no links, no answers to join requests.
+    sandbox.telegram.setBotRights(CHANNEL, { rights: { can_invite_users: false } });
+    expect((await rejection(bot.api.createChatInviteLink(CHANNEL, {}))).description).toBe(
+      'Bad Request: not enough rights to manage chat invite link',
+    );
+    expect((await rejection(bot.api.revokeChatInviteLink(CHANNEL, link.invite_link))).description).toBe(
+      'Bad Request: not enough rights to manage chat invite link',
+    );
+    sandbox.telegram.requestJoin({ from: bob, chatId: CHANNEL, inviteLink: link.invite_link });
+    expect((await rejection(bot.api.approveChatJoinRequest(CHANNEL, bob.id))).description).toBe(
+      'Bad Request: CHAT_ADMIN_REQUIRED',
+    );
+
+    // Kicked: every channel method answers 403.
+    sandbox.telegram.setBotRights(CHANNEL, { status: 'kicked' });
+    expect(await rejection(bot.api.banChatMember(CHANNEL, alice.id))).toMatchObject({
+      error_code: 403,
+      description: 'Forbidden: bot was kicked from the channel chat',
+    });
+    expect((await rejection(bot.api.declineChatJoinRequest(CHANNEL, bob.id))).error_code).toBe(403);
+
+    // Promoted again: all rights back, and the pending request can be answered.
+    sandbox.telegram.setBotRights(CHANNEL, { status: 'administrator' });
+    expect(sandbox.telegram.botMember(CHANNEL)).toMatchObject({ can_restrict_members: true, can_invite_users: true });
+    await bot.api.approveChatJoinRequest(CHANNEL, bob.id);
+    await bot.api.banChatMember(CHANNEL, alice.id);
+    expect(sandbox.telegram.member(CHANNEL, alice.id)).toBe('kicked');
+    // Nothing visible changes: no update.
+    expect(sandbox.telegram.setBotRights(CHANNEL, { rights: { can_invite_users: true } })).toBeUndefined();
+
+    await eventually(() => seen.length === 4);
+    await bot.stop();
+    expect(seen).toEqual([
+      { old: 'administrator', now: 'administrator', restrict: false, invite: true, from: alice.id },
+      { old: 'administrator', now: 'administrator', restrict: false, invite: false, from: 777_000_001 },
+      { old: 'administrator', now: 'kicked', from: 777_000_001 },
+      { old: 'kicked', now: 'administrator', restrict: true, invite: true, from: 777_000_001 },
+    ]);
+  });
+
+  it('refuses unknown rights and statuses', async () => {
+    await newBot().api.getMe();
+    expect((await control(`/chats/${CHANNEL}/bot`, 'PUT', { rights: { can_fly: true } })).status).toBe(400);
+    expect((await control(`/chats/${CHANNEL}/bot`, 'PUT', { status: 'creator' })).status).toBe(400);
+    expect((await control(`/chats/${CHANNEL}/bot`)).json.member).toMatchObject({ status: 'administrator' });
+  });
+});
+
 describe('update delivery', () => {
   it('delivers injected text to a long-polling bot and confirms it by offset', async () => {
     const bot = newBot();
@@ -438,6 +541,56 @@ describe('files', () => {
     expect(
       (await rejection(bot.api.sendPhoto(alice.id, new InputFile(Buffer.from('not an image'), 'x.png')))).description,
     ).toBe('Bad Request: IMAGE_PROCESS_FAILED');
+  });
+
+  it('getFile gives a file_path the bot downloads from /file/bot<token>/<file_path>, like Telegram', async () => {
+    const bot = newBot();
+    sandbox.telegram.sendText({ from: alice, text: '/start' });
+    const content = Buffer.from('\uFEFFid,name\r\n1,Иван\r\n', 'utf8');
+    const sent = await bot.api.sendDocument(alice.id, new InputFile(content, 'users.csv'));
+    const file = await bot.api.getFile(sent.document.file_id);
+    expect(Object.keys(file).sort()).toEqual(['file_id', 'file_path', 'file_size', 'file_unique_id']);
+    expect(file).toMatchObject({
+      file_id: sent.document.file_id,
+      file_unique_id: sent.document.file_unique_id,
+      file_size: content.length,
+    });
+    expect(file.file_path).toMatch(/^documents\/file_\d+\.csv$/);
+    expect((await bot.api.getFile(sent.document.file_id)).file_path).toBe(file.file_path);
+    const url = (token: string, path = file.file_path!) => `${sandbox.url}/file/bot${token}/${path}`;
+    const download = await fetch(url(TOKEN));
+    expect(download.status).toBe(200);
+    expect(download.headers.get('content-type')).toMatch(/^text\/csv/);
+    expect(Buffer.from(await download.arrayBuffer()).equals(content)).toBe(true);
+
+    const photo = await bot.api.sendPhoto(
+      alice.id,
+      new InputFile(
+        Buffer.from(
+          'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+          'base64',
+        ),
+        'pixel.png',
+      ),
+    );
+    expect((await bot.api.getFile(photo.photo.at(-1)!.file_id)).file_path).toMatch(/^photos\/file_\d+\.jpg$/);
+
+    // A malformed token → 401; another bot's token or a path never handed out → 404.
+    const bad = await fetch(url('not-a-token'));
+    expect(bad.status).toBe(401);
+    expect(await bad.json()).toEqual({ ok: false, error_code: 401, description: 'Unauthorized' });
+    for (const wrong of [url('4343:other-bot'), url(TOKEN, 'documents/file_999.csv')]) {
+      const missing = await fetch(wrong);
+      expect(missing.status).toBe(404);
+      expect(await missing.json()).toEqual({ ok: false, error_code: 404, description: 'Not Found' });
+    }
+    expect((await rejection(bot.api.getFile('no-such-file-id'))).description).toBe('Bad Request: invalid file_id');
+    const big = sandbox.telegram.uploadFile({ content: Buffer.alloc(20 * 1024 * 1024 + 1), file_name: 'big.zip' });
+    expect((await rejection(bot.api.getFile(big))).description).toBe('Bad Request: file is too big');
+    expect(sandbox.telegram.calls('getFile').map((c) => c.ok)).toEqual([true, true, true, false, false]);
+
+    sandbox.telegram.reset();
+    expect((await fetch(url(TOKEN))).status).toBe(404);
   });
 });
 

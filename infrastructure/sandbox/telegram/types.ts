@@ -38,6 +38,34 @@ export interface UserInput {
 }
 
 export type MemberStatus = 'creator' | 'administrator' | 'member' | 'restricted' | 'left' | 'kicked';
+
+/** The bot's own status in a channel or group (a bot is never its creator). */
+export type BotStatus = 'administrator' | 'member' | 'left' | 'kicked';
+
+/** An administrator's rights, as ChatMemberAdministrator carries them (channel-only and group-only ones optional). */
+export interface AdminRights {
+  can_manage_chat: boolean;
+  can_delete_messages: boolean;
+  can_manage_video_chats: boolean;
+  can_restrict_members: boolean;
+  can_promote_members: boolean;
+  can_change_info: boolean;
+  can_invite_users: boolean;
+  can_post_stories: boolean;
+  can_edit_stories: boolean;
+  can_delete_stories: boolean;
+  can_post_messages?: boolean;
+  can_edit_messages?: boolean;
+  can_pin_messages?: boolean;
+}
+
+/** What `setBotRights` changes: the bot's status, some of its rights, and who changed them. */
+export interface BotRightsChange {
+  status?: BotStatus;
+  rights?: Partial<AdminRights>;
+  /** The admin who made the change (the my_chat_member update's `from`); a channel owner by default. */
+  by?: UserInput;
+}
 export type ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | ForceReply;
 
 export interface TelegramCall {

@@ -1,234 +1,54 @@
 /**
  * CryptoCloud API v2 emulator: invoice create / merchant info / cancel with the real paths, headers
  * and bodies, a hosted pay page, and postbacks signed like the real ones (HS256 JWT with the project
- * secret). Payments are driven from tests, the control API or the pay page; 1 USD = 1 USDT, no fees.
+ * secret). Payments are driven from tests, the control API or the pay page. Prices may be in USD,
+ * EUR or RUB; the coin amount is the price at the sandbox's rates (stablecoins = 1 USD, 1 EUR =
+ * 1.08 USD, 1 RUB = 0.011 USD, settable), so coin amounts differ from fiat ones, as on the real
+ * gateway; no fees. The merchant API can be made to fail (5xx, 429, 401, slow) and its status to lag
+ * behind the postbacks, from tests or the control API.
  * Money is held as BigInt counts of 10^-8 units; the wire carries JSON numbers, as the real API does.
  */
 import { EventEmitter } from 'node:events';
-import { randomInt } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { SignJWT } from 'jose';
-
-// ---------------------------------------------------------------------------------------------
-// Public types
-
-export interface CryptoCloudSandboxOptions {
-  apiKey: string;
-  /** The project SECRET KEY that signs postback tokens. */
-  secretKey: string;
-  shopId: string;
-  /** Where postbacks go (the project's notification URL); none = postbacks are recorded, not sent. */
-  notifyUrl?: string;
-  /** Postback body encoding, a project setting on the real dashboard (default json). */
-  postbackEncoding?: PostbackEncoding;
-  /** Base of the hosted pay page links (default: the sandbox's own URL, set by the server). */
-  publicUrl?: string;
-  projectName?: string;
-  /** Invoice lifetime when the request has no add_fields.time_to_pay (default 24 h). */
-  defaultTimeToPayMs?: number;
-  /** How long one postback POST may take (default 10 s). */
-  postbackTimeoutMs?: number;
-  /** Clock for created/expiry dates (default `Date.now`). */
-  now?: () => number;
-}
-
-export type PostbackEncoding = 'json' | 'form';
-export type InvoiceStatus = 'created' | 'paid' | 'partial' | 'overpaid' | 'canceled';
-
-export interface CryptoCloudCurrency {
-  id: number;
-  code: string;
-  fullcode: string;
-  network: { code: string; id: number; icon: string; fullname: string };
-  name: string;
-  is_email_required: boolean;
-  stablecoin: boolean;
-  icon_base: string;
-  icon_network: string;
-  icon_qr: string;
-  order: number;
-}
-
-/** The invoice object as merchant/info, invoice/create and postbacks' invoice_info carry it. */
-export interface CryptoCloudInvoice {
-  uuid: string;
-  created: string;
-  address: string;
-  expiry_date: string;
-  side_commission: 'client';
-  side_commission_cc: 'client';
-  amount: number;
-  amount_usd: number;
-  amount_in_fiat: number;
-  fee: number;
-  fee_usd: number;
-  service_fee: number;
-  service_fee_usd: number;
-  received: number;
-  received_usd: number;
-  type_payments: 'crypto';
-  fiat_currency: string;
-  status: InvoiceStatus;
-  is_email_required: boolean;
-  link: string;
-  invoice_id: null;
-  order_id: string | null;
-  email: string | null;
-  currency: CryptoCloudCurrency;
-  project: { id: number; name: string; fail: string | null; success: string | null; logo: null };
-  test_mode: true;
-}
-
-export interface PaymentRecord {
-  kind: 'pay' | 'partial' | 'overpay';
-  /** Exact decimal string. */
-  amount: string;
-  at: number;
-  /** The invoice was no longer open (canceled or expired) when the funds arrived. */
-  late: boolean;
-}
-
-export interface PostbackDelivery {
-  seq: number;
-  /** Invoice id without the INV- prefix. */
-  invoiceId: string;
-  orderId: string | null;
-  reason: 'payment' | 'resend';
-  url: string | null;
-  encoding: PostbackEncoding;
-  /** The fields as sent (form bodies: the string values). */
-  body: Record<string, unknown>;
-  /** dropPostbacks swallowed it: recorded, never sent. */
-  dropped: boolean;
-  /** 1..n when repeatPostbacks(n) sends copies. */
-  copy: number;
-  at: number;
-  status?: number;
-  responseBody?: string;
-  error?: string;
-  durationMs?: number;
-}
-
-export interface PaymentOutcome {
-  invoice: CryptoCloudInvoice;
-  postbacks: PostbackDelivery[];
-}
-
-export interface CryptoCloudSettings {
-  notifyUrl: string | null;
-  encoding: PostbackEncoding;
-  /** Postbacks still to be dropped. */
-  drop: number;
-  /** Copies sent of each postback. */
-  repeat: number;
-}
-
-/** Invalid use of the control API (unknown invoice, bad amount...). */
-export class CryptoCloudSandboxError extends Error {
-  constructor(
-    message: string,
-    readonly statusCode = 400,
-  ) {
-    super(message);
-    this.name = 'CryptoCloudSandboxError';
-  }
-}
-
-/**
- * Signs a postback token the way CryptoCloud does: HS256 with the project secret, claims `{id, exp}`
- * (exp defaults to 5 minutes from now). Tests use it to forge tokens with a wrong secret.
- */
-export async function signCryptoCloudPostback(
-  claims: { id: string; exp?: number } & Record<string, unknown>,
-  secret: string,
-): Promise<string> {
-  const payload = { ...claims, exp: claims.exp ?? Math.floor(Date.now() / 1000) + 300 };
-  return new SignJWT(payload).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(new TextEncoder().encode(secret));
-}
-
-// ---------------------------------------------------------------------------------------------
-// Exact decimals
-
-const SCALE = 8;
-const UNIT = 10n ** BigInt(SCALE);
-
-/** Parses a non-negative decimal (string, or a JSON number's shortest text) into 10^-8 units. */
-function parseAmount(value: unknown): bigint | undefined {
-  const text =
-    typeof value === 'number'
-      ? Number.isFinite(value)
-        ? String(value)
-        : ''
-      : typeof value === 'string'
-        ? value.trim()
-        : '';
-  const match = /^(\d{1,15})(?:\.(\d{1,8}))?$/.exec(text);
-  if (!match) return undefined;
-  return BigInt(match[1] ?? '0') * UNIT + BigInt((match[2] ?? '').padEnd(SCALE, '0'));
-}
-
-function formatAmount(units: bigint): string {
-  const whole = units / UNIT;
-  const fraction = (units % UNIT).toString().padStart(SCALE, '0').replace(/0+$/, '');
-  return fraction ? `${whole}.${fraction}` : `${whole}`;
-}
-
-/** JSON number for the wire; exact because the text has at most 15+8 digits of a decimal we formatted. */
-function wireNumber(units: bigint): number {
-  return Number(formatAmount(units));
-}
-
-// ---------------------------------------------------------------------------------------------
-// Currencies: stablecoins only, each worth 1 USD.
-
-const icon = (name: string) => `https://cdn.cryptocloud.plus/currency/icons/main/${name}.svg`;
-const NETWORKS: Record<string, { id: number; code: string; fullname: string }> = {
-  TRC20: { id: 4, code: 'TRC20', fullname: 'Tron' },
-  ERC20: { id: 2, code: 'ERC20', fullname: 'Ethereum' },
-  BSC: { id: 5, code: 'BSC', fullname: 'BNB Smart Chain' },
-  TON: { id: 9, code: 'TON', fullname: 'The Open Network' },
-  SOL: { id: 10, code: 'SOL', fullname: 'Solana' },
-};
-const STABLECOINS = [
-  'USDT_TRC20',
-  'USDT_ERC20',
-  'USDT_BSC',
-  'USDT_TON',
-  'USDT_SOL',
-  'USDC_ERC20',
-  'USDC_BSC',
-  'USDC_SOL',
-];
-const DEFAULT_CRYPTO = 'USDT_TRC20';
-const FIAT = new Set(['USD']);
-
-function currencyInfo(fullcode: string, order: number): CryptoCloudCurrency {
-  const [code = 'USDT', networkCode = 'TRC20'] = fullcode.split('_');
-  const network = NETWORKS[networkCode] ?? { id: 0, code: networkCode, fullname: networkCode };
-  return {
-    id: 4 + order,
-    code,
-    fullcode,
-    network: { ...network, icon: icon(network.code.toLowerCase()) },
-    name: code === 'USDT' ? 'Tether' : 'USD Coin',
-    is_email_required: false,
-    stablecoin: true,
-    icon_base: icon(code.toLowerCase()),
-    icon_network: `https://cdn.cryptocloud.plus/icons-currency/${code}-${network.code}.svg`,
-    icon_qr: `https://cdn.cryptocloud.plus/currency/icons/stroke/${code.toLowerCase()}.svg`,
-    order: order + 1,
-  };
-}
-
-function fakeAddress(fullcode: string): string {
-  const base58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
-  const pick = (alphabet: string, length: number) =>
-    Array.from({ length }, () => alphabet[randomInt(alphabet.length)]).join('');
-  if (fullcode.endsWith('_TRC20')) return `T${pick(base58, 33)}`;
-  if (fullcode.endsWith('_ERC20') || fullcode.endsWith('_BSC')) return `0x${pick('0123456789abcdef', 40)}`;
-  if (fullcode.endsWith('_TON')) return `UQ${pick(`${base58}-_`, 46)}`;
-  return pick(base58, 44);
-}
+import {
+  currencyInfo,
+  DEFAULT_RATES,
+  fakeAddress,
+  formatAmount,
+  parseAmount,
+  STABLECOINS,
+  UNIT,
+  wireNumber,
+  type MerchantFault,
+  type MerchantFaultSettings,
+} from './amounts';
+import { payPage, payPageNotFound } from './pay-page';
+import { formFields, signCryptoCloudPostback } from './postbacks';
+import {
+  assertHttpUrl,
+  gatewayDate,
+  nonNegativeInteger,
+  objectBody,
+  pickCryptocurrency,
+  randomInvoiceId,
+  readAddFields,
+  readUuids,
+  requireAmount,
+  scalar,
+  timeToPayMs,
+} from './requests';
+import {
+  CryptoCloudSandboxError,
+  CryptoCloudValidationError,
+  type CryptoCloudInvoice,
+  type CryptoCloudSandboxOptions,
+  type CryptoCloudSettings,
+  type InvoiceStatus,
+  type PaymentOutcome,
+  type PaymentRecord,
+  type PostbackDelivery,
+  type PostbackEncoding,
+} from './types';
 
 // ---------------------------------------------------------------------------------------------
 // State
@@ -239,7 +59,12 @@ interface InvoiceRecord {
   orderId: string | null;
   email: string | null;
   fiatCurrency: string;
+  /** The price in fiat (10^-8 units). */
+  fiatAmount: bigint;
+  /** Coins to pay (10^-8 units), from the price at the rate of creation. */
   amount: bigint;
+  /** While the status API lags: what it still shows, until `until`. */
+  lag?: { until: number; shown: CryptoCloudInvoice };
   crypto: string;
   address: string;
   locale: string;
@@ -248,11 +73,6 @@ interface InvoiceRecord {
   status: InvoiceStatus;
   received: bigint;
   payments: PaymentRecord[];
-}
-
-/** A request the real API would refuse with `{status: "error", result: {validate_error}}`. */
-export class CryptoCloudValidationError extends Error {
-  override name = 'CryptoCloudValidationError';
 }
 
 export class CryptoCloudSandbox {
@@ -269,6 +89,9 @@ export class CryptoCloudSandbox {
   private encoding: PostbackEncoding;
   private dropNext = 0;
   private repeat = 1;
+  private rates: Record<string, bigint> = { ...DEFAULT_RATES };
+  private fault: MerchantFaultSettings = { mode: null, delayMs: 30_000, remaining: null };
+  private statusLagMs = 0;
   private invoiceMap = new Map<string, InvoiceRecord>();
   private deliveries: PostbackDelivery[] = [];
   private postbackSeq = 0;
@@ -316,6 +139,37 @@ export class CryptoCloudSandbox {
     const value = nonNegativeInteger(count, 'repeat');
     if (value < 1) throw new CryptoCloudSandboxError('repeat must be at least 1');
     this.repeat = value;
+  }
+
+  /**
+   * Makes the merchant API fail: every request (or the next `count`) answers 500, 429 or 401, or
+   * answers only after `delayMs` (`slow`). `null` restores normal answers.
+   */
+  failMerchantApi(mode: MerchantFault | null, options: { delayMs?: number; count?: number } = {}): void {
+    if (mode !== null && !['error', 'rate_limit', 'unauthorized', 'slow'].includes(mode))
+      throw new CryptoCloudSandboxError('mode must be error, rate_limit, unauthorized, slow or null');
+    this.fault = {
+      mode,
+      delayMs: options.delayMs === undefined ? 30_000 : nonNegativeInteger(options.delayMs, 'delayMs'),
+      remaining: options.count === undefined ? null : nonNegativeInteger(options.count, 'count'),
+    };
+  }
+
+  merchantFault(): MerchantFaultSettings {
+    return { ...this.fault };
+  }
+
+  /** The status API shows a payment only `ms` after its postback went out (0 = at once). */
+  lagStatus(ms: number): void {
+    this.statusLagMs = nonNegativeInteger(ms, 'lagMs');
+  }
+
+  /** Sets the USD value of one unit of a fiat currency (a decimal string), for invoices created from now on. */
+  setRate(currency: string, usd: string): void {
+    const value = parseAmount(usd);
+    if (!/^[A-Z]{3}$/.test(currency) || value === undefined || value <= 0n)
+      throw new CryptoCloudSandboxError('a rate needs a 3-letter currency and a positive decimal');
+    this.rates[currency] = value;
   }
 
   settings(): CryptoCloudSettings {
@@ -379,8 +233,11 @@ export class CryptoCloudSandbox {
     const amount = parseAmount(body.amount);
     if (amount === undefined || amount <= 0n) throw new CryptoCloudValidationError('amount must be a positive number');
     const fiat = (scalar(body.currency, 'currency') ?? 'USD').toUpperCase();
-    if (!FIAT.has(fiat))
-      throw new CryptoCloudValidationError(`currency ${fiat} is not supported by the sandbox (USD only)`);
+    const rate = this.rates[fiat];
+    if (rate === undefined)
+      throw new CryptoCloudValidationError(
+        `currency ${fiat} is not supported by the sandbox (${Object.keys(this.rates).join(', ')})`,
+      );
     const fields = readAddFields(body.add_fields);
     const crypto = pickCryptocurrency(fields);
     const ttl = timeToPayMs(fields.time_to_pay) ?? this.defaultTimeToPayMs;
@@ -398,7 +255,9 @@ export class CryptoCloudSandbox {
       orderId,
       email,
       fiatCurrency: fiat,
-      amount,
+      fiatAmount: amount,
+      // Coins at the rate (stablecoin = 1 USD), rounded up to 10^-8 so the price is always covered.
+      amount: (amount * rate + UNIT - 1n) / UNIT,
       crypto,
       address: fakeAddress(crypto),
       locale,
@@ -489,6 +348,9 @@ export class CryptoCloudSandbox {
     this.lastPostback = undefined;
     this.dropNext = 0;
     this.repeat = 1;
+    this.rates = { ...DEFAULT_RATES };
+    this.fault = { mode: null, delayMs: 30_000, remaining: null };
+    this.statusLagMs = 0;
   }
 
   shutdown(): void {
@@ -518,6 +380,7 @@ export class CryptoCloudSandbox {
 
   private async receive(record: InvoiceRecord, amount: bigint, kind: PaymentRecord['kind']): Promise<PaymentOutcome> {
     const late = record.status === 'canceled';
+    if (this.statusLagMs > 0) record.lag = { until: this.now() + this.statusLagMs, shown: this.wire(record) };
     record.received += amount;
     record.payments.push({ kind, amount: formatAmount(amount), at: this.now(), late });
     record.status =
@@ -608,7 +471,7 @@ export class CryptoCloudSandbox {
       side_commission_cc: 'client',
       amount: wireNumber(record.amount),
       amount_usd: wireNumber(record.amount),
-      amount_in_fiat: wireNumber(record.amount),
+      amount_in_fiat: wireNumber(record.fiatAmount),
       fee: 0,
       fee_usd: 0,
       service_fee: 0,
@@ -634,7 +497,7 @@ export class CryptoCloudSandbox {
   /** Registers the merchant API, the hosted pay page and the control routes. */
   register(app: FastifyInstance): void {
     app.post<{ Querystring: { locale?: string } }>('/v2/invoice/create', async (request, reply) => {
-      if (!this.authorize(request, reply)) return reply;
+      if ((await this.faulted(reply)) || !this.authorize(request, reply)) return reply;
       return this.merchantCall(reply, () => {
         const locale = request.query.locale === 'ru' ? 'ru' : 'en';
         return { status: 'success', result: this.createInvoice(objectBody(request.body), locale) };
@@ -642,20 +505,23 @@ export class CryptoCloudSandbox {
     });
 
     app.post('/v2/invoice/merchant/info', async (request, reply) => {
-      if (!this.authorize(request, reply)) return reply;
+      if ((await this.faulted(reply)) || !this.authorize(request, reply)) return reply;
       return this.merchantCall(reply, () => {
         const uuids = readUuids(objectBody(request.body).uuids);
         // Unknown ids are left out of the result (UNCONFIRMED how the real API treats them).
         const result = uuids.flatMap((uuid) => {
           const record = this.find(uuid, false);
-          return record ? [this.wire(record)] : [];
+          if (!record) return [];
+          if (record.lag && this.now() < record.lag.until) return [record.lag.shown];
+          record.lag = undefined;
+          return [this.wire(record)];
         });
         return { status: 'success', result };
       });
     });
 
     app.post('/v2/invoice/merchant/canceled', async (request, reply) => {
-      if (!this.authorize(request, reply)) return reply;
+      if ((await this.faulted(reply)) || !this.authorize(request, reply)) return reply;
       return this.merchantCall(reply, () => {
         const uuid = objectBody(request.body).uuid;
         if (typeof uuid !== 'string' || !uuid) throw new CryptoCloudValidationError('uuid is required');
@@ -672,6 +538,25 @@ export class CryptoCloudSandbox {
     });
 
     this.registerControl(app);
+  }
+
+  /** A switched-on merchant fault answers instead of the API (true when it did). */
+  private async faulted(reply: FastifyReply): Promise<boolean> {
+    const fault = this.fault;
+    if (fault.mode === null) return false;
+    if (fault.remaining !== null) {
+      if (fault.remaining <= 0) return false;
+      fault.remaining -= 1;
+    }
+    if (fault.mode === 'slow') {
+      await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+      return false;
+    }
+    if (fault.mode === 'error') void reply.code(500).send('Internal Server Error');
+    else if (fault.mode === 'rate_limit')
+      void reply.code(429).header('retry-after', '1').send({ detail: 'Request was throttled.' });
+    else void reply.code(401).send({ detail: 'Invalid token.' });
+    return true;
   }
 
   private authorize(request: FastifyRequest, reply: FastifyReply): boolean {
@@ -757,199 +642,30 @@ export class CryptoCloudSandbox {
         return this.settings();
       }),
     );
+    app.get(`${base}/faults`, async () => ({ merchantApi: this.merchantFault(), statusLagMs: this.statusLagMs }));
+    app.post(`${base}/faults`, async (request: IdRequest, reply) =>
+      respond(request, reply, (body) => {
+        if ('mode' in body) {
+          const mode =
+            body.mode === null || body.mode === '' || body.mode === 'none' ? null : scalar(body.mode, 'mode');
+          this.failMerchantApi(mode as MerchantFault | null, {
+            delayMs: body.delayMs === undefined ? undefined : Number(body.delayMs),
+            count: body.count === undefined || body.count === null ? undefined : Number(body.count),
+          });
+        }
+        if (body.statusLagMs !== undefined) this.lagStatus(Number(body.statusLagMs));
+        return { merchantApi: this.merchantFault(), statusLagMs: this.statusLagMs };
+      }),
+    );
+    app.post(`${base}/rates`, async (request: IdRequest, reply) =>
+      respond(request, reply, (body) => {
+        for (const [currency, usd] of Object.entries(body)) this.setRate(currency, String(usd));
+        return { rates: Object.fromEntries(Object.entries(this.rates).map(([c, v]) => [c, formatAmount(v)])) };
+      }),
+    );
     app.get(`${base}/postbacks`, async () => ({ postbacks: this.postbacks() }));
     app.post(`${base}/postbacks/resend`, async (request: IdRequest, reply) =>
       respond(request, reply, async () => ({ postbacks: await this.resendLastPostback() })),
     );
   }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Request helpers
-
-function objectBody(body: unknown): Record<string, unknown> {
-  if (!body || typeof body !== 'object' || Array.isArray(body))
-    throw new CryptoCloudValidationError('request body must be a JSON object or a form');
-  return body as Record<string, unknown>;
-}
-
-interface AddFields {
-  time_to_pay?: unknown;
-  available_currencies?: unknown;
-  cryptocurrency?: unknown;
-}
-
-function readAddFields(value: unknown): AddFields {
-  if (value === undefined || value === null || value === '') return {};
-  // Form bodies can only carry it as a JSON string.
-  if (typeof value === 'string') {
-    try {
-      return readAddFields(JSON.parse(value));
-    } catch {
-      throw new CryptoCloudValidationError('add_fields must be an object');
-    }
-  }
-  if (typeof value !== 'object' || Array.isArray(value))
-    throw new CryptoCloudValidationError('add_fields must be an object');
-  return value;
-}
-
-function pickCryptocurrency(fields: AddFields): string {
-  if (fields.cryptocurrency !== undefined) {
-    const wanted = (scalar(fields.cryptocurrency, 'cryptocurrency') ?? '').toUpperCase();
-    if (!STABLECOINS.includes(wanted))
-      throw new CryptoCloudValidationError(
-        `cryptocurrency ${wanted} is not supported by the sandbox (stablecoins only: ${STABLECOINS.join(', ')})`,
-      );
-    return wanted;
-  }
-  if (fields.available_currencies !== undefined) {
-    if (!Array.isArray(fields.available_currencies))
-      throw new CryptoCloudValidationError('available_currencies must be a list');
-    const offered = fields.available_currencies.map((c) => (scalar(c, 'available_currencies') ?? '').toUpperCase());
-    const usable = offered.find((c) => STABLECOINS.includes(c));
-    if (!usable)
-      throw new CryptoCloudValidationError(
-        `none of available_currencies is supported by the sandbox (stablecoins only: ${STABLECOINS.join(', ')})`,
-      );
-    return usable;
-  }
-  return DEFAULT_CRYPTO;
-}
-
-function timeToPayMs(value: unknown): number | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'object' || Array.isArray(value))
-    throw new CryptoCloudValidationError('time_to_pay must be {hours, minutes}');
-  const { hours = 0, minutes = 0 } = value as { hours?: unknown; minutes?: unknown };
-  const h = Number(hours);
-  const m = Number(minutes);
-  if (!Number.isInteger(h) || !Number.isInteger(m) || h < 0 || m < 0 || m > 59 || h > 48) {
-    throw new CryptoCloudValidationError('time_to_pay: hours must be 0-48 and minutes 0-59');
-  }
-  const total = (h * 60 + m) * 60_000;
-  if (total <= 0) throw new CryptoCloudValidationError('time_to_pay must be at least 1 minute');
-  return total;
-}
-
-function readUuids(raw: unknown): string[] {
-  // A form body carries one id as a plain string, several as repeated fields (or a JSON list).
-  const value = typeof raw === 'string' ? (raw.trim().startsWith('[') ? parseJsonList(raw) : [raw]) : raw;
-  if (value === undefined || value === null) throw new CryptoCloudValidationError('uuids is required');
-  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string'))
-    throw new CryptoCloudValidationError('uuids must be a list of strings');
-  if (value.length === 0) throw new CryptoCloudValidationError('uuids is required');
-  if (value.length > 100) throw new CryptoCloudValidationError('Maximum 100 uuids per request');
-  return value;
-}
-
-/** A string or number field as text; empty and null mean absent; anything else is a validation error. */
-function scalar(value: unknown, name: string): string | undefined {
-  if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  throw new CryptoCloudValidationError(`${name} must be a string`);
-}
-
-function parseJsonList(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw new CryptoCloudValidationError('uuids must be a list of strings');
-  }
-}
-
-function requireAmount(text: string): bigint {
-  const amount = parseAmount(text);
-  if (amount === undefined || amount <= 0n)
-    throw new CryptoCloudSandboxError(`"${text}" is not a positive decimal amount (up to 8 decimals)`);
-  return amount;
-}
-
-function nonNegativeInteger(value: number, name: string): number {
-  if (!Number.isSafeInteger(value) || value < 0)
-    throw new CryptoCloudSandboxError(`${name} must be a non-negative integer`);
-  return value;
-}
-
-function assertHttpUrl(url: string): void {
-  if (url === '') return;
-  try {
-    const parsed = new URL(url);
-    if (parsed.protocol === 'http:' || parsed.protocol === 'https:') return;
-  } catch {
-    // fall through
-  }
-  throw new CryptoCloudSandboxError(`notifyUrl must be an http(s) URL, got "${url}"`);
-}
-
-function formFields(fields: Record<string, unknown>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(fields)) {
-    if (value === null || value === undefined) continue;
-    out[key] = typeof value === 'string' ? value : JSON.stringify(value);
-  }
-  return out;
-}
-
-function randomInvoiceId(): string {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
-  return Array.from({ length: 8 }, () => alphabet[randomInt(alphabet.length)]).join('');
-}
-
-/** `YYYY-MM-DD HH:MM:SS.ffffff` in UTC, as the gateway writes dates. */
-function gatewayDate(ms: number): string {
-  const iso = new Date(ms).toISOString();
-  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}.${iso.slice(20, 23)}000`;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Hosted pay page
-
-function escapeHtml(value: unknown): string {
-  return String(value).replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
-}
-
-function payPage(invoice: CryptoCloudInvoice, payments: PaymentRecord[]): string {
-  const id = invoice.uuid.replace(/^INV-/, '');
-  const action = (path: string) => `/_sandbox/cryptocloud/invoices/${encodeURIComponent(id)}/${path}`;
-  const redirect = `<input type="hidden" name="redirect" value="/pay/${escapeHtml(id)}">`;
-  const missing = formatAmount((parseAmount(invoice.amount) ?? 0n) - (parseAmount(invoice.received) ?? 0n));
-  const rows = payments
-    .map(
-      (p) =>
-        `<li>${escapeHtml(p.kind)} ${escapeHtml(p.amount)} ${escapeHtml(invoice.currency.code)}${p.late ? ' (late)' : ''}</li>`,
-    )
-    .join('');
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Pay ${escapeHtml(invoice.uuid)} — CryptoCloud sandbox</title>
-<style>body{font-family:system-ui,sans-serif;max-width:34rem;margin:2rem auto;padding:0 1rem;color:#222}
-dl{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem}dt{color:#666}form{display:inline-block;margin:.3rem .3rem 0 0}
-button{padding:.5rem .9rem;font-size:1rem;cursor:pointer}input[type=text]{width:6rem;padding:.45rem}.status{font-weight:bold}
-.note{color:#777;font-size:.85rem;margin-top:2rem}</style></head>
-<body>
-<h1>CryptoCloud sandbox</h1>
-<p>Test invoice — no real funds move.</p>
-<dl>
-<dt>Invoice</dt><dd>${escapeHtml(invoice.uuid)}</dd>
-<dt>Order</dt><dd>${escapeHtml(invoice.order_id ?? '—')}</dd>
-<dt>Amount</dt><dd>${escapeHtml(invoice.amount)} ${escapeHtml(invoice.currency.fullcode)} (${escapeHtml(invoice.amount_in_fiat)} ${escapeHtml(invoice.fiat_currency)})</dd>
-<dt>Received</dt><dd>${escapeHtml(invoice.received)} ${escapeHtml(invoice.currency.code)}</dd>
-<dt>Status</dt><dd class="status" id="status">${escapeHtml(invoice.status)}</dd>
-<dt>Expires</dt><dd>${escapeHtml(invoice.expiry_date)} UTC</dd>
-<dt>Address</dt><dd><code>${escapeHtml(invoice.address)}</code></dd>
-</dl>
-${rows ? `<h2>Payments</h2><ul>${rows}</ul>` : ''}
-<h2>Simulate</h2>
-<form method="post" action="${action('pay')}">${redirect}<button type="submit">Pay in full${missing !== '0' && !missing.startsWith('-') ? ` (${escapeHtml(missing)})` : ''}</button></form>
-<form method="post" action="${action('partial')}">${redirect}<input type="text" name="amount" placeholder="amount" aria-label="partial amount"><button type="submit">Pay partially</button></form>
-<form method="post" action="${action('overpay')}">${redirect}<input type="text" name="extra" placeholder="extra" aria-label="extra amount"><button type="submit">Overpay</button></form>
-<form method="post" action="${action('expire')}">${redirect}<button type="submit">Let it expire</button></form>
-<p class="note">Each payment sends a signed postback to the configured notification URL.</p>
-</body></html>`;
-}
-
-function payPageNotFound(id: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Invoice not found</title></head><body><h1>Invoice ${escapeHtml(id)} not found</h1></body></html>`;
 }

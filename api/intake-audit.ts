@@ -1,0 +1,61 @@
+/**
+ * "Audit whatever arrived": one row in webhook_events for every request to a payment intake route,
+ * whatever its bytes. PostgreSQL text refuses U+0000 (and the driver would choke on unpaired
+ * surrogates), so every text that came from outside is made storable first: NUL and other control
+ * characters except tab/newline are written as `\u00XX` escapes, unpaired surrogates as `\uD8XX`.
+ * Invalid UTF-8 has already become U+FFFD when the body was decoded. Shared by every gateway route.
+ */
+import type { FastifyRequest } from 'fastify';
+import type { Database } from '../infrastructure/db/client';
+import { webhookEvents, type WEBHOOK_OUTCOMES } from '../infrastructure/db/schema';
+
+export type IntakeOutcome = (typeof WEBHOOK_OUTCOMES)[number];
+
+export interface IntakeAuditFields {
+  verified: boolean;
+  outcome: IntakeOutcome;
+  reason?: string;
+  orderId?: string;
+  dedupKey?: string;
+}
+
+/** Longest payload text kept (the server's body limit bounds it anyway). */
+const MAX_PAYLOAD_CHARS = 256_000;
+
+/** Any text made safe for a PostgreSQL text column, without losing what it said. */
+export function storableText(value: string, maxChars = MAX_PAYLOAD_CHARS): string {
+  // eslint-disable-next-line no-control-regex
+  const escaped = value.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]|[\ud800-\udfff]/gu, (ch) =>
+    ch.length === 1 ? `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}` : ch,
+  );
+  // With the u flag, paired surrogates match as one two-unit character and are kept; lone ones are escaped.
+  return escaped.length > maxChars ? `${escaped.slice(0, maxChars)}…[truncated]` : escaped;
+}
+
+/** The body as text: strings as received, anything parsed as JSON (which escapes control characters itself). */
+export function payloadText(body: unknown): string {
+  if (typeof body === 'string') return storableText(body);
+  if (Buffer.isBuffer(body)) return storableText(body.toString('utf8'));
+  try {
+    return storableText(JSON.stringify(body ?? null) ?? 'null');
+  } catch {
+    return '[unserialisable body]';
+  }
+}
+
+export function createIntakeAudit(db: Database, provider: string) {
+  return async (request: FastifyRequest, fields: IntakeAuditFields): Promise<void> => {
+    const contentType = request.headers['content-type'];
+    await db.insert(webhookEvents).values({
+      provider,
+      verified: fields.verified,
+      outcome: fields.outcome,
+      reason: fields.reason === undefined ? undefined : storableText(fields.reason, 500),
+      orderId: fields.orderId === undefined ? undefined : storableText(fields.orderId, 200),
+      dedupKey: fields.dedupKey === undefined ? undefined : storableText(fields.dedupKey, 300),
+      remoteAddress: request.ip,
+      contentType: typeof contentType === 'string' ? storableText(contentType, 100) : undefined,
+      payload: payloadText(request.body),
+    });
+  };
+}
