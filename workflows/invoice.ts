@@ -26,7 +26,7 @@ import {
   type InvoiceState,
   type PaymentReport,
 } from '../domain/invoice';
-import { compareDecimal, fromMinor, padDecimal } from '../domain/money';
+import { compareDecimal, fromMinor, padDecimal, subtractDecimal } from '../domain/money';
 import { ProcessStatus } from './search-attributes';
 
 export interface InvoiceInput {
@@ -83,6 +83,7 @@ const {
   notifyAdmins,
   deliverPaidInvoice,
   startReferralCommission,
+  openResolution,
 } = proxyActivities<ReturnType<typeof createActivities>>({
   startToCloseTimeout: '30 seconds',
   retry: {
@@ -164,7 +165,37 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceResul
       currency: input.currency,
       provider: input.provider,
     });
-    await announce(input, next, amountDue, gateway.payUrl);
+    if (resolutions) await handOver(next);
+    await announce(input, next, amountDue, gateway.payUrl, resolutions);
+  };
+
+  /** The received total when the invoice closed unpaid: what arrives above it is late money. */
+  let closedUnpaidWith: string | undefined;
+  /**
+   * Since `admin-resolution`: money this invoice cannot settle goes to `resolution:<invoiceId>` (after
+   * recordInvoiceState has posted it), which alerts the admins with the actions that settle it. A
+   * repeat is a no-op there (keyed by kind and total); a larger late total is new money.
+   */
+  const handOver = async (next: InvoiceProgress) => {
+    if (next.state === 'expired' || next.state === 'cancelled' || next.state === 'needs_review')
+      closedUnpaidWith = next.received;
+    const handed =
+      next.state === 'needs_review'
+        ? { kind: 'partial' as const, amount: next.received }
+        : next.state === 'late_paid'
+          ? { kind: 'late' as const, amount: subtractDecimal(next.received, closedUnpaidWith ?? '0') }
+          : next.state === 'overpaid'
+            ? { kind: 'overpaid' as const, amount: overpayment(next.received, amountDue) ?? '0' }
+            : undefined;
+    if (!handed) return;
+    await openResolution({
+      invoiceId: input.invoiceId,
+      userId: input.userId,
+      planId: input.planId,
+      ...handed,
+      currency: input.currency,
+      provider: input.provider,
+    });
   };
 
   const consider = async (report: PaymentReport) => {
@@ -176,6 +207,9 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceResul
   // Since `postback-trust`: the unsigned body is never money; a failed check or an unconfirmed
   // signed report is re-checked on a short backoff, and a long outage is told to admins once.
   const trusted = patched('postback-trust');
+  // Since `admin-resolution`: needs_review, late_paid and overpaid money is handed to the resolution
+  // workflow, which tells the admins (with the actions); the invoice's own admin notices for them are gone.
+  const resolutions = patched('admin-resolution');
   const backoff = input.recheckBackoffMs ?? [2_000, 5_000, 15_000, 60_000];
   let recheckStep = 0;
   let recheckAt: number | undefined;
@@ -322,8 +356,17 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceResul
   return { invoiceId: input.invoiceId, state: progress.state, received: progress.received };
 }
 
-/** Tells the user (and admins where needed) what a transition means for them; each message once. */
-async function announce(input: InvoiceInput, next: InvoiceProgress, amountDue: string, payUrl: string): Promise<void> {
+/**
+ * Tells the user (and admins where needed) what a transition means for them; each message once.
+ * `resolutions`: the resolution workflow alerts the admins about needs_review, late_paid and overpaid.
+ */
+async function announce(
+  input: InvoiceInput,
+  next: InvoiceProgress,
+  amountDue: string,
+  payUrl: string,
+  resolutions: boolean,
+): Promise<void> {
   const key = `${input.invoiceId}:${next.state}:${next.received}`;
   const money = (value: string) => padDecimal(value, input.currency);
   const vars = {
@@ -350,7 +393,7 @@ async function announce(input: InvoiceInput, next: InvoiceProgress, amountDue: s
         message: next.state === 'paid' ? 'invoice-paid' : 'invoice-overpaid',
         vars: { ...vars, extra: money(overpayment(next.received, amountDue) ?? '0') },
       });
-      if (next.state === 'overpaid')
+      if (next.state === 'overpaid' && !resolutions)
         await notifyAdmins({
           key,
           message: 'admin-invoice-overpaid',
@@ -370,11 +413,13 @@ async function announce(input: InvoiceInput, next: InvoiceProgress, amountDue: s
         message: 'invoice-needs-review',
         vars: { ...vars, missing: money(missingAmount(next.received, amountDue)) },
       });
-      await notifyAdmins({ key, message: 'admin-invoice-needs-review', vars: { ...vars, userId: input.userId } });
+      if (!resolutions)
+        await notifyAdmins({ key, message: 'admin-invoice-needs-review', vars: { ...vars, userId: input.userId } });
       return;
     case 'late_paid':
       await notifyUser({ key, userId: input.userId, message: 'invoice-late-paid', vars });
-      await notifyAdmins({ key, message: 'admin-invoice-late-paid', vars: { ...vars, userId: input.userId } });
+      if (!resolutions)
+        await notifyAdmins({ key, message: 'admin-invoice-late-paid', vars: { ...vars, userId: input.userId } });
       return;
     case 'pending':
       return;

@@ -4,18 +4,17 @@
  * subscription effect, the ledger after each, and two admins deciding at once. Real Temporal dev
  * server and PostgreSQL; Telegram sandbox over HTTP.
  *
- * Cases are opened the way the invoice workflow does: its ledger posting of the money (as
- * activities/invoices.ts records needs_review, late_paid and overpaid), then `openResolution`.
+ * Each case comes from a real invoice paid through the CryptoCloud sandbox (partly then expired,
+ * after expiry, above the price): the invoice workflow posts the money and hands it over.
  */
 import { randomUUID } from 'node:crypto';
 import { and, eq, like } from 'drizzle-orm';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { owedOn } from '../../activities/balances';
-import { post } from '../../activities/ledger';
 import { accounts } from '../../domain/ledger';
 import type { ResolutionKind } from '../../domain/resolution';
-import { auditLog, ledgerEntries, subscriptions } from '../../infrastructure/db/schema';
+import { auditLog, invoices, ledgerEntries, subscriptions } from '../../infrastructure/db/schema';
 import type { SentMessage, UserInput } from '../../infrastructure/sandbox/telegram';
 import {
   ResolutionRefusedError,
@@ -39,7 +38,15 @@ const TX_HASH = `0x${'c3'.repeat(32)}`;
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack({ ADMIN_IDS: `${ADMIN_A.id},${ADMIN_B.id}`, RESOLUTION_REMINDER_EVERY: '4s' });
+  stack = await startStack({
+    ADMIN_IDS: `${ADMIN_A.id},${ADMIN_B.id}`,
+    RESOLUTION_REMINDER_EVERY: '4s',
+    // Invoices close fast, so partial and late cases happen within seconds.
+    INVOICE_TTL: '3s',
+    INVOICE_RECONCILE_SCHEDULE: '1s',
+    INVOICE_RECONCILE_EVERY: '2s',
+    INVOICE_LATE_PAYMENT_WINDOW: '20s',
+  });
   for (const a of [ADMIN_A, ADMIN_B]) {
     await stack.addUser(a.id);
     stack.sandbox.telegram.addUser(a, { startedBot: true });
@@ -71,46 +78,43 @@ async function ops(...argv: string[]) {
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
-const SOURCE: Record<ResolutionKind, (userId: number) => string> = {
-  partial: (userId) => accounts.userUnapplied(userId),
-  late: () => accounts.latePayments(),
-  overpaid: (userId) => accounts.userOverpayment(userId),
-};
+const decimal = (minor: bigint) => (Number(minor) / 100).toFixed(2);
+const invoiceStatus = async (invoiceId: string) =>
+  (await db().select({ status: invoices.status }).from(invoices).where(eq(invoices.id, invoiceId)))[0]?.status;
 
-/** A user with an invoice whose money the invoice could not settle: posted and handed over as the invoice does. */
+/**
+ * A user with a real invoice (price 10.00 USD) whose money the invoice cannot settle, produced through
+ * the CryptoCloud sandbox: partial — part paid, then expiry (needs_review); late — paid after it
+ * expired unpaid (late_paid); overpaid — paid above the price. The invoice workflow hands it over.
+ */
 async function openCase(kind: ResolutionKind, amountMinor: bigint, options: { durationSeconds?: number } = {}) {
   const { planId } = await stack.createPlan({ priceMinor: 1000n, durationSeconds: options.durationSeconds ?? 3600 });
   const userId = stack.newUserId();
   await stack.addUser(userId);
-  const invoiceId = `${userId}-${planId}-1`;
-  await handOver({ invoiceId, userId, planId }, kind, amountMinor);
+  const { invoiceId } = await commands().openInvoice({ userId, planId });
+  await eventually('the gateway invoice', () => stack.sandbox.cryptocloud.invoice(invoiceId));
+  const cc = stack.sandbox.cryptocloud;
+  switch (kind) {
+    case 'partial':
+      await cc.payPartially(invoiceId, decimal(amountMinor));
+      break;
+    case 'late':
+      await eventually(
+        'the invoice expired unpaid',
+        async () => (await invoiceStatus(invoiceId)) === 'expired',
+        20_000,
+      );
+      await cc.pay(invoiceId, { amount: decimal(amountMinor) });
+      break;
+    case 'overpaid':
+      await cc.overpay(invoiceId, decimal(amountMinor));
+      break;
+  }
+  const state = { partial: 'needs_review', late: 'late_paid', overpaid: 'overpaid' }[kind];
+  await eventually(`the invoice ${state}`, async () => (await invoiceStatus(invoiceId)) === state, 20_000);
+  // The invoice records its state first, then hands the money over.
+  await eventually('the resolution case open', async () => (await statusOf(invoiceId)) === 'open');
   return { userId, planId, invoiceId };
-}
-
-async function handOver(
-  c: { invoiceId: string; userId: number; planId: string },
-  kind: ResolutionKind,
-  totalMinor: bigint,
-  alreadyMinor = 0n,
-) {
-  await post(db(), {
-    key: `invoice:${c.invoiceId}:${kind}:${totalMinor}`,
-    kind: `test-${kind}`,
-    currency: 'USD',
-    legs: [
-      { account: accounts.gateway('cryptocloud'), amountMinor: totalMinor - alreadyMinor },
-      { account: SOURCE[kind](c.userId), amountMinor: alreadyMinor - totalMinor },
-    ],
-  });
-  await commands().openResolution({
-    invoiceId: c.invoiceId,
-    userId: c.userId,
-    planId: c.planId,
-    kind,
-    amount: (Number(totalMinor) / 100).toFixed(2),
-    currency: 'USD',
-    provider: 'cryptocloud',
-  });
 }
 
 /** What an account holds for this invoice and its resolution (credit positive). */
@@ -304,6 +308,38 @@ describe('admin resolutions', () => {
     await assertLedgerInvariant(db());
   });
 
+  it('a late payment on a partly paid invoice joins its case; accepting takes all of it', async () => {
+    const { userId, planId, invoiceId } = await openCase('partial', 400n);
+    const first = await alertTo(ADMIN_A.id, invoiceId);
+    await stack.sandbox.cryptocloud.pay(invoiceId, { amount: '6.00' });
+    const second = await tg().waitForMessage(
+      ADMIN_A.id,
+      (m) =>
+        m.message_id > first.message_id &&
+        /10\.00 USD arrived that the invoice could not settle \(partial\+late\)/.test(m.text ?? ''),
+    );
+    expect(callbackDataOf(second)).toContain(`res:accept:${invoiceId}`);
+    expect(await invoiceStatus(invoiceId)).toBe('late_paid');
+    const reply = await say(ADMIN_A, `/resolve ${invoiceId} accept`, textMatches(/accepted as paid|already/));
+    expect(reply.text).toContain('10.00 USD accepted as paid');
+    expect((await resolutionEntries(invoiceId)).map((e) => [e.account, e.amountMinor]).sort()).toEqual(
+      [
+        [accounts.userUnapplied(userId), 400n],
+        [accounts.latePayments(), 600n],
+        [accounts.revenue('subscriptions'), -1000n],
+      ].sort(),
+    );
+    expect(await heldOn(accounts.userUnapplied(userId), invoiceId)).toBe(0n);
+    expect(await heldOn(accounts.latePayments(), invoiceId)).toBe(0n);
+    await eventually(
+      'the subscription active',
+      async () => (await commands().subscriptionState(userId, planId))?.status === 'active',
+    );
+    // Both alerts lost their buttons.
+    for (const alert of [first, second]) expect(callbackDataOf(current(ADMIN_A.id, alert))).toEqual([]);
+    await assertLedgerInvariant(db());
+  });
+
   it('two admins deciding at once: one decision, the other is told what was decided', async () => {
     const { userId, invoiceId } = await openCase('partial', 600n);
     await alertTo(ADMIN_A.id, invoiceId);
@@ -361,9 +397,10 @@ describe('admin resolutions', () => {
     const c = await openCase('late', 200n);
     const first = await alertTo(ADMIN_A.id, c.invoiceId);
     expect(first.text).toContain('2.00 USD arrived');
-    // The same hand-over again is nothing new; more money is, and the admins see the new total.
-    await commands().openResolution({ ...c, kind: 'late', amount: '2.00', currency: 'USD', provider: 'cryptocloud' });
-    await handOver(c, 'late', 500n, 200n);
+    // The same hand-over again (e.g. a retried activity) is nothing new; more money is, and the admins see the new total.
+    const reported = (await commands().resolutionState(c.invoiceId))!.reported.late!;
+    await commands().openResolution({ ...c, kind: 'late', amount: reported, currency: 'USD', provider: 'cryptocloud' });
+    await stack.sandbox.cryptocloud.pay(c.invoiceId, { amount: '3.00' });
     const second = await tg().waitForMessage(
       ADMIN_A.id,
       (m) =>
