@@ -126,7 +126,7 @@ export function createInvoiceActivities(deps: ActivityDeps) {
 
     /** Hands a settled invoice to what it paid for: the subscription entity (started if needed). */
     async deliverPaidInvoice(input: { invoiceId: string; userId: number; planId: string; paidAt: number }) {
-      await deps.commands.invoicePaid(input.userId, input.planId, input.invoiceId);
+      await deps.workflows.invoicePaid(input.userId, input.planId, input.invoiceId);
     },
   };
 }

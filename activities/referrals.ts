@@ -94,7 +94,7 @@ export function createReferralActivities(deps: ActivityDeps) {
     }): Promise<{ started: boolean; reason?: string }> {
       const found = await eligibility(db, invoiceId);
       if (!found.eligible) return { started: false, reason: found.why };
-      await deps.commands.startCommission(invoiceId, found.userId, found.referrerId);
+      await deps.workflows.startCommission(invoiceId, found.userId, found.referrerId);
       return { started: true };
     },
 
@@ -271,7 +271,7 @@ export function createReferralActivities(deps: ActivityDeps) {
         .leftJoin(referralCommissions, eq(referralCommissions.invoiceId, invoices.id))
         .where(eq(invoices.id, invoiceId));
       if (!row || (row.recorded === null && row.referredBy === null)) return { signalled: false };
-      await deps.commands.refundCommission(invoiceId, by);
+      await deps.workflows.refundCommission(invoiceId, by);
       return { signalled: true };
     },
   };

@@ -48,7 +48,7 @@ export function createSubscriptionActivities(deps: ActivityDeps) {
         .from(invoices)
         .where(eq(invoices.id, invoiceId));
       if (!invoice?.planId) return { signalled: false };
-      return { signalled: await deps.commands.invoiceRefunded(invoice.userId, invoice.planId, invoiceId) };
+      return { signalled: await deps.workflows.invoiceRefunded(invoice.userId, invoice.planId, invoiceId) };
     },
 
     /** Once per user, ever: the first caller wins atomically. */
