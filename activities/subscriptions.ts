@@ -1,7 +1,7 @@
 /** Side effects of the subscription workflow: plans, trials, the read model and channel access. */
 import { ApplicationFailure } from '@temporalio/activity';
 import { and, eq, gt, inArray, isNotNull, isNull, lt, ne, or, sql } from 'drizzle-orm';
-import type { SubscriptionStatus } from '../domain/subscription';
+import { STATUSES_WITH_ACCESS, type SubscriptionStatus } from '../domain/subscription';
 import {
   channels,
   invoices,
@@ -15,8 +15,6 @@ import { classifyTelegramError, withActivitySignal } from '../infrastructure/pro
 import { failOnChannelProblem, reportChannelHealthy } from './channel-health';
 import type { ActivityDeps } from './deps';
 import { createNotificationActivities } from './notifications';
-
-const WITH_ACCESS = ['trial', 'active', 'grace'] as const;
 
 export function createSubscriptionActivities(deps: ActivityDeps) {
   const { db, telegram, logger } = deps;
@@ -222,7 +220,7 @@ export function createSubscriptionActivities(deps: ActivityDeps) {
               eq(subscriptions.userId, userId),
               ne(subscriptions.planId, planId),
               eq(planChannels.channelId, channelId),
-              inArray(subscriptions.status, [...WITH_ACCESS]),
+              inArray(subscriptions.status, [...STATUSES_WITH_ACCESS]),
               gt(subscriptions.accessUntil, new Date()),
             ),
           );
@@ -312,7 +310,7 @@ export async function plansGrantingChannel(
       and(
         eq(subscriptions.userId, userId),
         eq(planChannels.channelId, channelId),
-        inArray(subscriptions.status, [...WITH_ACCESS]),
+        inArray(subscriptions.status, [...STATUSES_WITH_ACCESS]),
         gt(subscriptions.accessUntil, sql`now()`),
       ),
     );
