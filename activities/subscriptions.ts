@@ -1,6 +1,6 @@
 /** Side effects of the subscription workflow: plans, trials, the read model and channel access. */
 import { ApplicationFailure } from '@temporalio/activity';
-import { and, eq, gt, inArray, isNotNull, isNull, lt, ne, or, sql } from 'drizzle-orm';
+import { and, eq, gt, inArray, isNotNull, isNull, lt, ne, or } from 'drizzle-orm';
 import { STATUSES_WITH_ACCESS, type SubscriptionStatus } from '../domain/subscription';
 import {
   channels,
@@ -294,25 +294,4 @@ export function createSubscriptionActivities(deps: ActivityDeps) {
       return { removed, dryRun };
     },
   };
-}
-
-/** For the bot's join-request handling: plans of this user with access that cover the channel. */
-export async function plansGrantingChannel(
-  db: ActivityDeps['db'],
-  userId: number,
-  channelId: number,
-): Promise<string[]> {
-  const rows = await db
-    .select({ planId: subscriptions.planId })
-    .from(subscriptions)
-    .innerJoin(planChannels, eq(planChannels.planId, subscriptions.planId))
-    .where(
-      and(
-        eq(subscriptions.userId, userId),
-        eq(planChannels.channelId, channelId),
-        inArray(subscriptions.status, [...STATUSES_WITH_ACCESS]),
-        gt(subscriptions.accessUntil, sql`now()`),
-      ),
-    );
-  return rows.map((r) => r.planId);
 }

@@ -8,7 +8,7 @@
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
 import { and, desc, eq, isNotNull, like, ne, or } from 'drizzle-orm';
 import { Api } from 'grammy';
-import { referrerBalances } from '../activities/balances';
+import { referrerBalances } from '../infrastructure/read-models/balances';
 import { INVOICE_ID_PATTERN, OPEN_FOR_PAYMENT_STATES } from '../domain/invoice';
 import { formatDuration, parseDuration } from '../domain/duration';
 import { formatMoney, fromMinor } from '../domain/money';

@@ -10,7 +10,7 @@
  */
 import { and, count, countDistinct, eq, inArray, sql } from 'drizzle-orm';
 import { Composer } from 'grammy';
-import { referrerBalances } from '../../activities/balances';
+import { referrerBalances } from '../../infrastructure/read-models/balances';
 import { SETTLED_INVOICE_STATES } from '../../domain/invoice';
 import { accounts } from '../../domain/ledger';
 import { formatMoney, toMinor } from '../../domain/money';
