@@ -54,6 +54,55 @@ export default tseslint.config(
       ],
     },
   },
+  // Layers (README, "Architecture"): each block names what its layer may not import.
+  {
+    files: ['domain/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^\\.\\./', message: 'domain/ is pure: it imports nothing outside domain/.' }] },
+      ],
+    },
+  },
+  {
+    files: ['activities/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '(^|/)(infrastructure/temporal|workflows)(/|$)',
+              message: 'Activities reach workflows only through the WorkflowPort in activities/deps.ts.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['bot/**/*.ts', 'api/**/*.ts', 'ops/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              // activities/channel-health is the one shared write: the bot records outages it sees itself.
+              regex: '(^|/)activities(/(?!channel-health$|deps$)|$)',
+              message: 'The edges read through infrastructure/read-models/ and act through commands, not activities/.',
+            },
+            {
+              regex: '(^|/)activities/deps$',
+              allowTypeImports: true,
+              message: "Only the type of the activities' inputs may be imported from activities/deps.",
+            },
+          ],
+        },
+      ],
+    },
+  },
   prettierConfig,
   {
     files: ['**/*.test.ts', 'test/**/*.ts'],

@@ -3,15 +3,30 @@ import type { Translate } from '../bot/i18n';
 import type { Database } from '../infrastructure/db/client';
 import type { Logger } from '../infrastructure/logger';
 import type { PaymentGateway } from '../infrastructure/providers/payment-gateway';
-import type { Commands } from '../infrastructure/temporal/commands';
+
+/**
+ * The only way activities reach other workflows: start or signal them by business id. The worker passes
+ * the real commands (infrastructure/temporal/commands.ts, structurally compatible), so activities never
+ * import Temporal client code nor workflows/.
+ */
+export interface WorkflowPort {
+  /** A paid invoice into its subscription (started when none runs). */
+  invoicePaid(userId: number, planId: string, invoiceId: string): Promise<void>;
+  /** A refunded paid invoice into its running subscription; false when none runs. */
+  invoiceRefunded(userId: number, planId: string, invoiceId: string): Promise<boolean>;
+  /** Starts the referral commission of a paid invoice (once per invoice). */
+  startCommission(invoiceId: string, payerId: number, referrerId: number): Promise<void>;
+  /** Takes back the commission of a refunded invoice. */
+  refundCommission(invoiceId: string, by: string): Promise<void>;
+}
 
 /** Everything activities touch, passed in: the worker gives real ones, tests may give their own. */
 export interface ActivityDeps {
   db: Database;
   telegram: Api;
   gateways: Record<string, PaymentGateway>;
-  /** To signal other workflows (e.g. a paid invoice into its subscription). */
-  commands: Commands;
+  /** To start or signal other workflows (e.g. a paid invoice into its subscription). */
+  workflows: WorkflowPort;
   translate: Translate;
   adminIds: number[];
   logger: Logger;

@@ -4,7 +4,8 @@ import { and, eq, ne, or, sql } from 'drizzle-orm';
 import type { InvoiceState, PaymentReport } from '../domain/invoice';
 import { accounts } from '../domain/ledger';
 import { fromMinor, minorDigits, toMinor } from '../domain/money';
-import { invoices, ledgerEntries, type InvoiceStatus } from '../infrastructure/db/schema';
+import type { InvoiceStatus } from '../domain/invoice';
+import { invoices, ledgerEntries } from '../infrastructure/db/schema';
 import { GatewayRequestError } from '../infrastructure/providers/payment-gateway';
 import type { ActivityDeps } from './deps';
 import { post } from './ledger';
@@ -126,7 +127,7 @@ export function createInvoiceActivities(deps: ActivityDeps) {
 
     /** Hands a settled invoice to what it paid for: the subscription entity (started if needed). */
     async deliverPaidInvoice(input: { invoiceId: string; userId: number; planId: string; paidAt: number }) {
-      await deps.commands.invoicePaid(input.userId, input.planId, input.invoiceId);
+      await deps.workflows.invoicePaid(input.userId, input.planId, input.invoiceId);
     },
   };
 }

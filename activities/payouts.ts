@@ -16,7 +16,8 @@ import {
   type PayoutStatus,
 } from '../domain/payout';
 import { auditLog, ledgerEntries, payoutRequests } from '../infrastructure/db/schema';
-import { lockAccount, owedOn } from './balances';
+import { owedOn } from '../infrastructure/read-models/balances';
+import { lockAccount } from './balances';
 import type { ActivityDeps } from './deps';
 import { post } from './ledger';
 

@@ -4,6 +4,7 @@
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import { and, eq, inArray, sql } from 'drizzle-orm';
+import { isSettledStatus, SETTLED_INVOICE_STATES } from '../domain/invoice';
 import { accounts } from '../domain/ledger';
 import { fromMinor } from '../domain/money';
 import { commissionOn, heldPosting, releasePosting, reversalPosting, type CommissionStatus } from '../domain/referral';
@@ -26,8 +27,6 @@ export interface CommissionFacts {
   /** The invoice was refunded before this run could receive the refund signal. */
   invoiceRefunded: boolean;
 }
-
-const SETTLED_STATUSES = ['paid', 'overpaid'] as const;
 
 export function createReferralActivities(deps: ActivityDeps) {
   const { db } = deps;
@@ -94,7 +93,7 @@ export function createReferralActivities(deps: ActivityDeps) {
     }): Promise<{ started: boolean; reason?: string }> {
       const found = await eligibility(db, invoiceId);
       if (!found.eligible) return { started: false, reason: found.why };
-      await deps.commands.startCommission(invoiceId, found.userId, found.referrerId);
+      await deps.workflows.startCommission(invoiceId, found.userId, found.referrerId);
       return { started: true };
     },
 
@@ -117,7 +116,7 @@ export function createReferralActivities(deps: ActivityDeps) {
           .from(referralCommissions)
           .where(eq(referralCommissions.invoiceId, invoiceId));
         if (existing) return factsOf(existing, refunded);
-        if (!invoice || !(SETTLED_STATUSES as readonly string[]).includes(invoice.status)) return null; // unpaid, or refunded before anything was earned
+        if (!invoice || !isSettledStatus(invoice.status)) return null; // unpaid, or refunded before anything was earned
         const found = await eligibility(tx, invoiceId);
         if (!found.eligible) return null;
         const now = new Date();
@@ -218,7 +217,7 @@ export function createReferralActivities(deps: ActivityDeps) {
             updatedAt: now,
             statusHistory: sql`${invoices.statusHistory} || ${JSON.stringify([{ status: 'refunded', at: now.toISOString(), source: `refund:${by}`, note: reason }])}::jsonb`,
           })
-          .where(and(eq(invoices.id, invoiceId), inArray(invoices.status, [...SETTLED_STATUSES])))
+          .where(and(eq(invoices.id, invoiceId), inArray(invoices.status, [...SETTLED_INVOICE_STATES])))
           .returning();
         const row = updated ?? (await tx.select().from(invoices).where(eq(invoices.id, invoiceId)))[0];
         if (!row) throw ApplicationFailure.nonRetryable(`Invoice ${invoiceId} does not exist`, 'InvalidRequest');
@@ -271,7 +270,7 @@ export function createReferralActivities(deps: ActivityDeps) {
         .leftJoin(referralCommissions, eq(referralCommissions.invoiceId, invoices.id))
         .where(eq(invoices.id, invoiceId));
       if (!row || (row.recorded === null && row.referredBy === null)) return { signalled: false };
-      await deps.commands.refundCommission(invoiceId, by);
+      await deps.workflows.refundCommission(invoiceId, by);
       return { signalled: true };
     },
   };

@@ -13,7 +13,7 @@ import { createDatabase } from '../infrastructure/db/client';
 import { channels, inviteLinks, planChannels, plans, users } from '../infrastructure/db/schema';
 import { createLogger } from '../infrastructure/logger';
 import { startSandbox, type Sandbox } from '../infrastructure/sandbox/server';
-import type { Commands } from '../infrastructure/temporal/commands';
+import type { WorkflowPort } from './deps';
 import { createActivities } from './index';
 
 const ADMIN = 1_900_000_001;
@@ -31,7 +31,7 @@ beforeAll(async () => {
     db: database.db,
     telegram,
     gateways: {},
-    commands: {} as Commands,
+    workflows: {} as WorkflowPort,
     translate: (locale, key, vars) => i18n.t(locale, key, vars),
     adminIds: [ADMIN],
     logger: createLogger('silent'),

@@ -1,7 +1,7 @@
 /** Side effects of the subscription workflow: plans, trials, the read model and channel access. */
 import { ApplicationFailure } from '@temporalio/activity';
-import { and, eq, gt, inArray, isNotNull, isNull, lt, ne, or, sql } from 'drizzle-orm';
-import type { SubscriptionStatus } from '../domain/subscription';
+import { and, eq, gt, inArray, isNotNull, isNull, lt, ne, or } from 'drizzle-orm';
+import { STATUSES_WITH_ACCESS, type SubscriptionStatus } from '../domain/subscription';
 import {
   channels,
   invoices,
@@ -15,8 +15,6 @@ import { classifyTelegramError, withActivitySignal } from '../infrastructure/pro
 import { failOnChannelProblem, reportChannelHealthy } from './channel-health';
 import type { ActivityDeps } from './deps';
 import { createNotificationActivities } from './notifications';
-
-const WITH_ACCESS = ['trial', 'active', 'grace'] as const;
 
 export function createSubscriptionActivities(deps: ActivityDeps) {
   const { db, telegram, logger } = deps;
@@ -48,7 +46,7 @@ export function createSubscriptionActivities(deps: ActivityDeps) {
         .from(invoices)
         .where(eq(invoices.id, invoiceId));
       if (!invoice?.planId) return { signalled: false };
-      return { signalled: await deps.commands.invoiceRefunded(invoice.userId, invoice.planId, invoiceId) };
+      return { signalled: await deps.workflows.invoiceRefunded(invoice.userId, invoice.planId, invoiceId) };
     },
 
     /** Once per user, ever: the first caller wins atomically. */
@@ -222,7 +220,7 @@ export function createSubscriptionActivities(deps: ActivityDeps) {
               eq(subscriptions.userId, userId),
               ne(subscriptions.planId, planId),
               eq(planChannels.channelId, channelId),
-              inArray(subscriptions.status, [...WITH_ACCESS]),
+              inArray(subscriptions.status, [...STATUSES_WITH_ACCESS]),
               gt(subscriptions.accessUntil, new Date()),
             ),
           );
@@ -296,25 +294,4 @@ export function createSubscriptionActivities(deps: ActivityDeps) {
       return { removed, dryRun };
     },
   };
-}
-
-/** For the bot's join-request handling: plans of this user with access that cover the channel. */
-export async function plansGrantingChannel(
-  db: ActivityDeps['db'],
-  userId: number,
-  channelId: number,
-): Promise<string[]> {
-  const rows = await db
-    .select({ planId: subscriptions.planId })
-    .from(subscriptions)
-    .innerJoin(planChannels, eq(planChannels.planId, subscriptions.planId))
-    .where(
-      and(
-        eq(subscriptions.userId, userId),
-        eq(planChannels.channelId, channelId),
-        inArray(subscriptions.status, [...WITH_ACCESS]),
-        gt(subscriptions.accessUntil, sql`now()`),
-      ),
-    );
-  return rows.map((r) => r.planId);
 }

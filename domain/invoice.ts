@@ -5,7 +5,8 @@
 import { compareDecimal, subtractDecimal } from './money';
 
 /** What a gateway says about an invoice, normalised. Amounts are exact decimal strings in the invoice currency. */
-export type GatewayStatus = 'created' | 'partial' | 'paid' | 'overpaid' | 'canceled';
+export const GATEWAY_STATUSES = ['created', 'partial', 'paid', 'overpaid', 'canceled'] as const;
+export type GatewayStatus = (typeof GATEWAY_STATUSES)[number];
 
 export interface PaymentReport {
   status: GatewayStatus;
@@ -29,7 +30,11 @@ export type InvoiceState =
   /** Funds arrived after the invoice closed: recorded and reported to admins, nothing activated. */
   | 'late_paid';
 
-export const SETTLED: ReadonlySet<InvoiceState> = new Set(['paid', 'overpaid']);
+/** Still waiting for money: the invoice workflow is running (its ProcessStatus search attribute). */
+export const OPEN_FOR_PAYMENT_STATES = ['pending', 'partial'] as const satisfies readonly InvoiceState[];
+/** Paid in full (or more): what activates a subscription and earns a referral commission. */
+export const SETTLED_INVOICE_STATES = ['paid', 'overpaid'] as const satisfies readonly InvoiceState[];
+export const SETTLED: ReadonlySet<InvoiceState> = new Set(SETTLED_INVOICE_STATES);
 export const CLOSED_FOR_PAYMENT: ReadonlySet<InvoiceState> = new Set([
   'paid',
   'overpaid',
@@ -38,6 +43,32 @@ export const CLOSED_FOR_PAYMENT: ReadonlySet<InvoiceState> = new Set([
   'needs_review',
   'late_paid',
 ]);
+
+/**
+ * Every status an invoice row can have: the workflow's states, plus `creating` (the row exists, the
+ * gateway has not answered yet) and `refunded`.
+ */
+export const INVOICE_STATUSES = [
+  'creating',
+  'pending',
+  'partial',
+  'paid',
+  'overpaid',
+  'expired',
+  'cancelled',
+  'late_paid',
+  'needs_review',
+  'refunded',
+] as const satisfies readonly (InvoiceState | 'creating' | 'refunded')[];
+export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
+
+/** Rows that can still be paid: at most one per user and plan (a unique partial index), reused by a new open. */
+export const OPEN_INVOICE_STATES = ['creating', ...OPEN_FOR_PAYMENT_STATES] as const satisfies readonly InvoiceStatus[];
+/** Rows a refund may be recorded for (again: a repeated refund is answered, not refused). */
+export const REFUNDABLE_INVOICE_STATES = ['paid', 'overpaid', 'refunded'] as const satisfies readonly InvoiceStatus[];
+export const REFUNDABLE: ReadonlySet<string> = new Set(REFUNDABLE_INVOICE_STATES);
+/** Whether a stored status (any string) is settled. */
+export const isSettledStatus = (status: string): boolean => (SETTLED as ReadonlySet<string>).has(status);
 
 export interface InvoiceProgress {
   state: InvoiceState;

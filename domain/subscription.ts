@@ -1,6 +1,10 @@
 /** Rules of a subscription period, shared by the workflow, the read model and the bot. */
 
-export type SubscriptionStatus = 'trial' | 'active' | 'grace' | 'expired' | 'revoked';
+export const SUBSCRIPTION_STATUSES = ['trial', 'active', 'grace', 'expired', 'revoked'] as const;
+export type SubscriptionStatus = (typeof SUBSCRIPTION_STATUSES)[number];
+/** The statuses in which the member keeps the plan's channels (for drizzle `inArray`). */
+export const STATUSES_WITH_ACCESS = ['trial', 'active', 'grace'] as const satisfies readonly SubscriptionStatus[];
+const WITH_ACCESS: ReadonlySet<string> = new Set(STATUSES_WITH_ACCESS);
 
 /** A renewal while access lasts extends from the current expiry; otherwise from now. */
 export function renewedExpiry(currentExpiry: number | undefined, now: number, durationMs: number): number {
@@ -16,7 +20,7 @@ export function statusAt(now: number, expiresAt: number, graceMs: number, trial:
 }
 
 export function hasAccess(status: SubscriptionStatus): boolean {
-  return status === 'trial' || status === 'active' || status === 'grace';
+  return WITH_ACCESS.has(status);
 }
 
 /** Reminder moments still ahead, latest offset first (e.g. 3 days before, then 1 day before). */

@@ -8,8 +8,8 @@
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
 import { and, desc, eq, isNotNull, like, ne, or } from 'drizzle-orm';
 import { Api } from 'grammy';
-import { referrerBalances } from '../activities/balances';
-import { INVOICE_ID_PATTERN } from '../domain/invoice';
+import { referrerBalances } from '../infrastructure/read-models/balances';
+import { INVOICE_ID_PATTERN, OPEN_FOR_PAYMENT_STATES } from '../domain/invoice';
 import { formatDuration, parseDuration } from '../domain/duration';
 import { formatMoney, fromMinor } from '../domain/money';
 import {
@@ -118,10 +118,12 @@ async function listWorkflows(deps: OpsDeps, query: string, limit: number): Promi
   return rows;
 }
 
+const OPEN_FOR_PAYMENT = OPEN_FOR_PAYMENT_STATES.map((state) => `'${state}'`).join(', ');
+
 /** The Temporal UI / CLI queries behind the commands (also in the README, "Operations"). */
 export const queries = {
   stuckInvoices: (before: Date) =>
-    `WorkflowType = 'invoiceWorkflow' AND ExecutionStatus = 'Running' AND ProcessStatus IN ('pending', 'partial') AND StartTime < '${before.toISOString()}'`,
+    `WorkflowType = 'invoiceWorkflow' AND ExecutionStatus = 'Running' AND ProcessStatus IN (${OPEN_FOR_PAYMENT}) AND StartTime < '${before.toISOString()}'`,
   failed: (since?: Date) =>
     `(ExecutionStatus = 'Failed' OR ExecutionStatus = 'TimedOut')${since ? ` AND CloseTime > '${since.toISOString()}'` : ''}`,
   user: (telegramId: number) => `TelegramUserId = ${telegramId}`,

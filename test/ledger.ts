@@ -4,7 +4,7 @@
  */
 import { like, sql } from 'drizzle-orm';
 import { expect } from 'vitest';
-import { balanceOf, referrerBalances, type ReferrerBalances } from '../activities/balances';
+import { balanceOf, referrerBalances, type ReferrerBalances } from '../infrastructure/read-models/balances';
 import { accounts, type Posting } from '../domain/ledger';
 import { post } from '../activities/ledger';
 import type { Database } from '../infrastructure/db/client';

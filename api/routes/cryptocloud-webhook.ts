@@ -9,7 +9,7 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { and, eq } from 'drizzle-orm';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { INVOICE_ID_PATTERN, type GatewayStatus } from '../../domain/invoice';
+import { GATEWAY_STATUSES, INVOICE_ID_PATTERN, type GatewayStatus } from '../../domain/invoice';
 import { invoices, webhookClaims } from '../../infrastructure/db/schema';
 import { normaliseInvoiceId, verifyPostbackToken } from '../../infrastructure/providers/cryptocloud';
 import type { AppDeps } from '../app';
@@ -17,7 +17,7 @@ import { createIntakeAudit, type IntakeOutcome } from '../intake-audit';
 
 export const CRYPTOCLOUD_WEBHOOK_PATH = '/cryptocloud_webhook';
 const PROVIDER = 'cryptocloud';
-const GATEWAY_STATUSES: ReadonlySet<string> = new Set(['created', 'partial', 'paid', 'overpaid', 'canceled']);
+const KNOWN_GATEWAY_STATUSES: ReadonlySet<string> = new Set(GATEWAY_STATUSES);
 const DECIMAL = /^\d{1,20}(\.\d{1,18})?$/;
 /** Ids as CryptoCloud writes them: 8 or so upper-case letters and digits, optionally with INV-. */
 const GATEWAY_INVOICE_ID = /^(INV-)?[A-Za-z0-9]{4,40}$/;
@@ -217,7 +217,7 @@ export function parsePostback(body: unknown): Postback | string {
   // A missing status is an error, never "paid".
   if (typeof details.status !== 'string') return 'invoice_info.status is missing';
   const status = details.status === 'cancelled' ? 'canceled' : details.status;
-  if (!GATEWAY_STATUSES.has(status)) return `invoice_info.status "${status.slice(0, 20)}" is unknown`;
+  if (!KNOWN_GATEWAY_STATUSES.has(status)) return `invoice_info.status "${status.slice(0, 20)}" is unknown`;
   // Only for the audit and the de-duplication key (the workflow asks the gateway for money).
   const received = details.received === undefined ? '0' : decimalText(details.received);
   if (received === undefined) return 'invoice_info.received is not a decimal number';

@@ -13,6 +13,7 @@ import { and, eq, inArray } from 'drizzle-orm';
 import { Composer, InputFile } from 'grammy';
 import { toMinor } from '../../domain/money';
 import { PayoutRequestError } from '../../domain/payout';
+import { STATUSES_WITH_ACCESS } from '../../domain/subscription';
 import type { Database } from '../../infrastructure/db/client';
 import { auditLog, plans, referrers, subscriptions, users } from '../../infrastructure/db/schema';
 import { PayoutActionError, UnknownPayoutError } from '../../infrastructure/temporal/money-commands';
@@ -24,7 +25,6 @@ import { activePlans } from './plans';
 import { referralLink } from './referral';
 
 export const MAX_DAYS = 3650;
-const WITH_ACCESS = ['trial', 'active', 'grace'] as const;
 const USER_ID = /^\d{1,15}$/;
 const PERCENT = /^\d{1,3}(?:[.,]\d{1,2})?%?$/;
 const PAYOUT_ID = /^[\w-]{1,64}$/;
@@ -182,7 +182,7 @@ async function revokeRunning(ctx: BotContext, userId: number, adminId: number, p
     .where(
       and(
         eq(subscriptions.userId, userId),
-        inArray(subscriptions.status, [...WITH_ACCESS]),
+        inArray(subscriptions.status, [...STATUSES_WITH_ACCESS]),
         ...(planIds ? [inArray(subscriptions.planId, planIds)] : []),
       ),
     );

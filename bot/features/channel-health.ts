@@ -23,7 +23,7 @@ export function healthDeps(ctx: BotContext): ActivityDeps {
     db,
     telegram: ctx.api,
     gateways: {},
-    commands,
+    workflows: commands,
     translate: (locale, key, vars) => i18n.t(locale, key, vars),
     adminIds: config.telegram.adminIds,
     logger,

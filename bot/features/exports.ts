@@ -8,15 +8,13 @@
  * spreadsheet; names, usernames and every other text are neutralised against formulas (csv.ts).
  */
 import type postgres from 'postgres';
+import { SETTLED_INVOICE_STATES } from '../../domain/invoice';
 import { fromMinor } from '../../domain/money';
 import { writeCsvFile, type CsvFile, type CsvValue } from './csv';
 
 const BATCH = 500;
 /** Moments as ISO 8601 UTC with milliseconds, like Date#toISOString (the raw client returns timestamps as text). */
 const ISO = 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"';
-
-/** Invoice states that count a referred user as paying (as for commissions). */
-export const PAID_INVOICE_STATUSES = ['paid', 'overpaid'] as const;
 
 export const USERS_HEADER = [
   'id',
@@ -133,7 +131,7 @@ export function exportReferrers(sql: postgres.Sql): Promise<CsvFile> {
     select r.user_id as referrer_id, u.username, r.commission_bps, r.active,
            (select count(*) from referrals rf where rf.referrer_id = r.user_id) as referred_count,
            (select count(distinct i.user_id) from referrals rf
-              join invoices i on i.user_id = rf.referred_id and i.status in ${sql([...PAID_INVOICE_STATUSES])}
+              join invoices i on i.user_id = rf.referred_id and i.status in ${sql([...SETTLED_INVOICE_STATES])}
              where rf.referrer_id = r.user_id) as paid_referrals,
            b.currency, b.held, b.available, b.reserved, b.paid_out
       from referrers r

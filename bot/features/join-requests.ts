@@ -6,7 +6,7 @@
 import { eq } from 'drizzle-orm';
 import { Composer } from 'grammy';
 import { reportChannelProblem } from '../../activities/channel-health';
-import { plansGrantingChannel } from '../../activities/subscriptions';
+import { plansGrantingChannel } from '../../infrastructure/read-models/subscriptions';
 import { classifyTelegramError } from '../../infrastructure/providers/telegram';
 import { users } from '../../infrastructure/db/schema';
 import type { BotContext } from '../context';

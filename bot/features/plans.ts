@@ -5,6 +5,7 @@
  */
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import { Composer, InlineKeyboard } from 'grammy';
+import { OPEN_INVOICE_STATES } from '../../domain/invoice';
 import { formatMoney } from '../../domain/money';
 import type { Database } from '../../infrastructure/db/client';
 import { invoices, plans } from '../../infrastructure/db/schema';
@@ -18,7 +19,6 @@ import { requireProfile } from './profile';
 export type Plan = typeof plans.$inferSelect;
 
 /** Invoice states that can still be paid (a partial one can be topped up). */
-const PAYABLE = ['creating', 'pending', 'partial'] as const;
 
 export function activePlans(db: Database): Promise<Plan[]> {
   return db
@@ -81,7 +81,13 @@ async function openInvoice(ctx: BotContext, planId: string): Promise<void> {
   const [alreadyOpen] = await db
     .select()
     .from(invoices)
-    .where(and(eq(invoices.userId, user.id), eq(invoices.planId, planId), inArray(invoices.status, [...PAYABLE])));
+    .where(
+      and(
+        eq(invoices.userId, user.id),
+        eq(invoices.planId, planId),
+        inArray(invoices.status, [...OPEN_INVOICE_STATES]),
+      ),
+    );
   let invoiceId: string;
   try {
     ({ invoiceId } = await commands.openInvoice({ userId: user.id, planId }));

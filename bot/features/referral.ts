@@ -10,7 +10,8 @@
  */
 import { and, count, countDistinct, eq, inArray, sql } from 'drizzle-orm';
 import { Composer } from 'grammy';
-import { referrerBalances } from '../../activities/balances';
+import { referrerBalances } from '../../infrastructure/read-models/balances';
+import { SETTLED_INVOICE_STATES } from '../../domain/invoice';
 import { accounts } from '../../domain/ledger';
 import { formatMoney, toMinor } from '../../domain/money';
 import {
@@ -23,7 +24,7 @@ import {
 import type { Database } from '../../infrastructure/db/client';
 import { invoices, ledgerEntries, referrals, referrers } from '../../infrastructure/db/schema';
 import type { BotContext } from '../context';
-import { bpsToPercent, PAID_INVOICE_STATUSES } from './exports';
+import { bpsToPercent } from './exports';
 import { requireProfile } from './profile';
 
 /** Plans are priced in it; a referrer who has earned nothing yet is shown (and pays out) in it. */
@@ -54,7 +55,7 @@ export async function referralStats(db: Database, userId: number): Promise<Refer
       .from(referrals)
       .innerJoin(
         invoices,
-        and(eq(invoices.userId, referrals.referredId), inArray(invoices.status, [...PAID_INVOICE_STATUSES])),
+        and(eq(invoices.userId, referrals.referredId), inArray(invoices.status, [...SETTLED_INVOICE_STATES])),
       )
       .where(eq(referrals.referrerId, userId)),
     db

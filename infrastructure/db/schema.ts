@@ -18,6 +18,8 @@ import {
   timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
+import { INVOICE_STATUSES, OPEN_INVOICE_STATES, type InvoiceStatus } from '../../domain/invoice';
+import { SUBSCRIPTION_STATUSES } from '../../domain/subscription';
 
 const createdAt = { createdAt: timestamp({ withTimezone: true }).notNull().defaultNow() };
 const timestamps = { ...createdAt, updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow() };
@@ -98,8 +100,6 @@ export const planChannels = pgTable(
   (t) => [primaryKey({ columns: [t.planId, t.channelId] })],
 );
 
-export const SUBSCRIPTION_STATUSES = ['trial', 'active', 'grace', 'expired', 'revoked'] as const;
-
 /** Read model of the subscription workflow, for /myplan, exports and join-request checks. */
 export const subscriptions = pgTable(
   'subscriptions',
@@ -143,20 +143,6 @@ export const inviteLinks = pgTable(
   (t) => [primaryKey({ columns: [t.userId, t.planId, t.channelId] }), uniqueIndex('invite_links_link_idx').on(t.link)],
 );
 
-export const INVOICE_STATUSES = [
-  'creating',
-  'pending',
-  'partial',
-  'paid',
-  'overpaid',
-  'expired',
-  'cancelled',
-  'late_paid',
-  'needs_review',
-  'refunded',
-] as const;
-export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
-
 export const invoices = pgTable(
   'invoices',
   {
@@ -191,7 +177,7 @@ export const invoices = pgTable(
     // One open invoice per user and plan: a second concurrent open finds this row instead.
     uniqueIndex('invoices_one_open_per_plan_idx')
       .on(t.userId, t.planId)
-      .where(sql`${t.status} in ('creating', 'pending', 'partial')`),
+      .where(sql`${t.status} in (${sql.raw(OPEN_INVOICE_STATES.map((status) => `'${status}'`).join(', '))})`),
     index('invoices_user_idx').on(t.userId, t.createdAt),
     index('invoices_status_idx').on(t.status),
     check('invoices_amount_positive', sql`${t.amountMinor} > 0`),

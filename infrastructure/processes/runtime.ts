@@ -51,7 +51,7 @@ export function createWorkerActivities(runtime: Runtime) {
       db: runtime.db,
       telegram,
       gateways: { cryptocloud: new CryptoCloudClient(config.cryptocloud) },
-      commands: runtime.commands,
+      workflows: runtime.commands,
       translate: (locale, key, vars) => i18n.t(locale, key, vars),
       adminIds: config.telegram.adminIds,
       logger: runtime.logger,

@@ -5,7 +5,7 @@
 import { randomInt } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import { newInvoiceId, type PaymentReport } from '../../domain/invoice';
+import { newInvoiceId, OPEN_INVOICE_STATES, type PaymentReport } from '../../domain/invoice';
 import type { invoiceWorkflow, InvoiceView } from '../../workflows/invoice';
 import {
   cancelInvoiceSignal,
@@ -37,7 +37,6 @@ export const invoiceWorkflowId = (invoiceId: string) => `invoice:${invoiceId}`;
 export const subscriptionWorkflowId = (userId: number, planId: string) => `subscription:${userId}:${planId}`;
 
 /** The statuses the partial unique index `invoices_one_open_per_plan_idx` covers. */
-const OPEN_INVOICE_STATUSES = ['creating', 'pending', 'partial'] as const;
 
 export class UnsupportedCurrencyError extends Error {
   constructor(planId: string, currency: string, supported: string[]) {
@@ -81,7 +80,7 @@ export function createCommands(deps: {
           and(
             eq(invoices.userId, userId),
             eq(invoices.planId, planId),
-            inArray(invoices.status, [...OPEN_INVOICE_STATUSES]),
+            inArray(invoices.status, [...OPEN_INVOICE_STATES]),
           ),
         )
         .limit(1);
@@ -214,7 +213,7 @@ export function createCommands(deps: {
               updatedAt: new Date(),
               statusHistory: sql`${invoices.statusHistory} || ${JSON.stringify([{ status: 'cancelled', at: new Date().toISOString(), source: 'open-invoice', note: 'workflow had ended' }])}::jsonb`,
             })
-            .where(and(eq(invoices.id, invoiceId), inArray(invoices.status, [...OPEN_INVOICE_STATUSES])));
+            .where(and(eq(invoices.id, invoiceId), inArray(invoices.status, [...OPEN_INVOICE_STATES])));
         }
       }
     },

@@ -12,6 +12,7 @@ import {
   type Client,
 } from '@temporalio/client';
 import { eq } from 'drizzle-orm';
+import { REFUNDABLE } from '../../domain/invoice';
 import {
   PayoutRequestError,
   validatePayoutRequest,
@@ -55,7 +56,6 @@ export const refundWorkflowId = (invoiceId: string) => `refund:${invoiceId}`;
 export const redeliveryWorkflowId = (key: string) => `redeliver:${key}`;
 
 const PAYOUT_ID = /^[A-Za-z0-9_-]{1,64}$/;
-const REFUNDABLE = new Set(['paid', 'overpaid', 'refunded']);
 
 export class UnknownInvoiceError extends Error {
   constructor(invoiceId: string) {
