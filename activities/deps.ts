@@ -1,6 +1,7 @@
 import type { Api } from 'grammy';
 import type { Translate } from '../bot/i18n';
 import type { Database } from '../infrastructure/db/client';
+import type { OpenResolutionInput } from '../domain/resolution';
 import type { Logger } from '../infrastructure/logger';
 import type { PaymentGateway } from '../infrastructure/providers/payment-gateway';
 
@@ -18,6 +19,10 @@ export interface WorkflowPort {
   startCommission(invoiceId: string, payerId: number, referrerId: number): Promise<void>;
   /** Takes back the commission of a refunded invoice. */
   refundCommission(invoiceId: string, by: string): Promise<void>;
+  /** Money an invoice could not settle, into `resolution:<invoiceId>` (started when none runs). */
+  openResolution(input: OpenResolutionInput): Promise<void>;
+  /** A resolution's credit: days added to the subscription (started when none runs). */
+  grant(userId: number, planId: string, days: number, by: number): Promise<void>;
 }
 
 /** Everything activities touch, passed in: the worker gives real ones, tests may give their own. */

@@ -15,20 +15,17 @@ import {
   resolutionAccounts,
   resolutionKeys,
   settlePosting,
+  type OpenResolutionInput,
   type ResolutionAction,
+  type ResolutionActor,
   type ResolutionKind,
 } from '../domain/resolution';
 import { auditLog, ledgerEntries, outboxMessages, plans, users } from '../infrastructure/db/schema';
-import type { OpenResolutionInput } from '../infrastructure/temporal/resolution-commands';
 import { lockAccount } from './balances';
 import type { ActivityDeps } from './deps';
 import { post } from './ledger';
 
-/** Who decided: an admin (Telegram id) or the ops CLI. */
-export interface ResolutionActor {
-  actor: 'admin' | 'ops';
-  id?: number;
-}
+export type { ResolutionActor } from '../domain/resolution';
 
 export interface HeldForInvoice {
   held: Array<{ kind: ResolutionKind; account: string; amountMinor: string }>;
@@ -123,7 +120,7 @@ export function createResolutionActivities(deps: ActivityDeps) {
 
     /** From the invoice workflow at needs_review, late_paid and overpaid: starts or feeds `resolution:<invoiceId>`. */
     async openResolution(input: OpenResolutionInput): Promise<void> {
-      await deps.commands.openResolution(input);
+      await deps.workflows.openResolution(input);
     },
 
     async heldForResolution(input: {
@@ -209,9 +206,9 @@ export function createResolutionActivities(deps: ActivityDeps) {
         return total;
       });
       const by = input.by.id ?? 0;
-      if (action.type === 'accept') await deps.commands.invoicePaid(input.userId, input.planId, input.invoiceId);
+      if (action.type === 'accept') await deps.workflows.invoicePaid(input.userId, input.planId, input.invoiceId);
       if (action.type === 'credit' && action.mode === 'extend')
-        await deps.commands.grant(input.userId, input.planId, action.days, by);
+        await deps.workflows.grant(input.userId, input.planId, action.days, by);
       return { amountMinor: amountMinor.toString() };
     },
 

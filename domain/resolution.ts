@@ -23,6 +23,24 @@ export type ResolutionAction =
 
 export type ResolutionActionType = ResolutionAction['type'];
 
+/** Who decided: an admin (Telegram id) or the ops CLI. */
+export interface ResolutionActor {
+  actor: 'admin' | 'ops';
+  id?: number;
+}
+
+/** What the invoice workflow hands over at needs_review (partial), late_paid (late) and overpaid. */
+export interface OpenResolutionInput {
+  invoiceId: string;
+  userId: number;
+  planId: string;
+  kind: ResolutionKind;
+  /** Exact decimal in the invoice currency: the total of this kind so far (a repeat is a no-op, a larger total is new money). */
+  amount: string;
+  currency: string;
+  provider: string;
+}
+
 export type ResolutionStatus = 'open' | 'resolving' | 'refund_pending' | 'resolved';
 
 export const MAX_CREDIT_DAYS = 3650;

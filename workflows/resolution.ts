@@ -24,13 +24,14 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
-import type { HeldForInvoice, ResolutionActor } from '../activities/resolutions';
+import type { HeldForInvoice } from '../activities/resolutions';
 import { fromMinor } from '../domain/money';
 import {
   actionsFor,
   inputRefusal,
   stateRefusal,
   type ResolutionAction,
+  type ResolutionActor,
   type ResolutionKind,
   type ResolutionStatus,
 } from '../domain/resolution';

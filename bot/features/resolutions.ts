@@ -10,9 +10,8 @@
  * decisions are audited by the workflow (with the money movement); refusals here.
  */
 import { Composer, InlineKeyboard } from 'grammy';
-import type { ResolutionActor } from '../../activities/resolutions';
 import { fromMinor } from '../../domain/money';
-import { actionsFor, parseAction, type ResolutionAction } from '../../domain/resolution';
+import { actionsFor, parseAction, type ResolutionAction, type ResolutionActor } from '../../domain/resolution';
 import { auditLog } from '../../infrastructure/db/schema';
 import { ResolutionRefusedError, UnknownResolutionError } from '../../infrastructure/temporal/resolution-commands';
 import { resolutionCallbacks, type ResolutionOutcome, type ResolutionView } from '../../workflows/resolution';

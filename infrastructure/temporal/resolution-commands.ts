@@ -4,14 +4,14 @@
  * `resolve` Update, and ops lists the open ones.
  */
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import type { ResolutionActor } from '../../activities/resolutions';
 import { INVOICE_ID_PATTERN } from '../../domain/invoice';
 import {
   inputRefusal,
   normaliseAction,
   stateRefusal,
+  type OpenResolutionInput,
   type ResolutionAction,
-  type ResolutionKind,
+  type ResolutionActor,
 } from '../../domain/resolution';
 import {
   moneyArrivedSignal,
@@ -27,17 +27,7 @@ import type { Config } from '../config';
 
 export const resolutionWorkflowId = (invoiceId: string) => `resolution:${invoiceId}`;
 
-/** What the invoice workflow hands over at needs_review (partial), late_paid (late) and overpaid. */
-export interface OpenResolutionInput {
-  invoiceId: string;
-  userId: number;
-  planId: string;
-  kind: ResolutionKind;
-  /** Exact decimal in the invoice currency: the total of this kind so far (a repeat is a no-op, a larger total is new money). */
-  amount: string;
-  currency: string;
-  provider: string;
-}
+export type { OpenResolutionInput } from '../../domain/resolution';
 
 export class UnknownResolutionError extends Error {
   constructor(invoiceId: string) {

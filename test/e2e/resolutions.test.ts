@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { and, eq, like } from 'drizzle-orm';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { owedOn } from '../../activities/balances';
+import { owedOn } from '../../infrastructure/read-models/balances';
 import { accounts } from '../../domain/ledger';
 import type { ResolutionKind } from '../../domain/resolution';
 import { auditLog, invoices, ledgerEntries, subscriptions } from '../../infrastructure/db/schema';
