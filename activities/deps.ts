@@ -22,7 +22,8 @@ export interface WorkflowPort {
   /** Money an invoice could not settle, into `resolution:<invoiceId>` (started when none runs). */
   openResolution(input: OpenResolutionInput): Promise<void>;
   /** A resolution's credit: days added to the subscription (started when none runs). */
-  grant(userId: number, planId: string, days: number, by: number): Promise<void>;
+  /** `key` names the decision, so a retried activity never grants twice. */
+  grant(userId: number, planId: string, days: number, by: number, key: string): Promise<void>;
 }
 
 /** Everything activities touch, passed in: the worker gives real ones, tests may give their own. */

@@ -208,7 +208,7 @@ export function createResolutionActivities(deps: ActivityDeps) {
       const by = input.by.id ?? 0;
       if (action.type === 'accept') await deps.workflows.invoicePaid(input.userId, input.planId, input.invoiceId);
       if (action.type === 'credit' && action.mode === 'extend')
-        await deps.workflows.grant(input.userId, input.planId, action.days, by);
+        await deps.workflows.grant(input.userId, input.planId, action.days, by, key);
       return { amountMinor: amountMinor.toString() };
     },
 

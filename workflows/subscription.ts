@@ -42,6 +42,8 @@ export interface SubscriptionCarry {
   appliedInvoices: string[];
   /** Invoices refunded (their period taken back), so a repeated `invoiceRefunded` never shortens twice. */
   refundedInvoices?: string[];
+  /** Keys of keyed grants already applied (a retried resolution never grants twice). */
+  appliedGrants?: string[];
   version: number;
 }
 
@@ -67,7 +69,7 @@ export type SubscriptionEvent =
   | { type: 'invoicePaid'; invoiceId: string }
   | { type: 'invoiceRefunded'; invoiceId: string }
   | { type: 'trialRequested' }
-  | { type: 'grant'; days: number; by: number }
+  | { type: 'grant'; days: number; by: number; key?: string }
   | { type: 'setDays'; days: number; by: number }
   | { type: 'revoke'; by: number }
   | { type: 'joinRequested'; chatId: number }
@@ -79,7 +81,8 @@ export const invoicePaidSignal = defineSignal<[{ invoiceId: string }]>('invoiceP
 export const invoiceRefundedSignal = defineSignal<[{ invoiceId: string }]>('invoiceRefunded');
 export const trialRequestedSignal = defineSignal('trialRequested');
 /** Admin `/activate <user> <days>`: adds days to the current period. */
-export const grantSignal = defineSignal<[{ days: number; by: number }]>('grant');
+/** `key` (from a workflow, e.g. a resolution) makes a repeated grant of the same decision a no-op. */
+export const grantSignal = defineSignal<[{ days: number; by: number; key?: string }]>('grant');
 /** Admin `/edit <user> setdays <days>`: the period ends `days` from now. */
 export const setDaysSignal = defineSignal<[{ days: number; by: number }]>('setDays');
 /** Admin `/edit <user> remove`: access ends now, no grace. */
@@ -197,6 +200,7 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
         remindersSent: [],
         appliedInvoices: carry?.appliedInvoices ?? [],
         ...(carry?.refundedInvoices ? { refundedInvoices: carry.refundedInvoices } : {}),
+        ...(carry?.appliedGrants ? { appliedGrants: carry.appliedGrants } : {}),
         version: carry?.version ?? 0,
       };
       await save();
@@ -286,6 +290,7 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
         return undefined;
       }
       case 'grant': {
+        if (event.key !== undefined && carry?.appliedGrants?.includes(event.key)) return undefined;
         const renewed = await extend(
           renewedExpiry(
             carry && hasAccess(status() as SubscriptionStatus) ? carry.expiresAt : undefined,
@@ -295,6 +300,7 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
           false,
           `admin ${event.by} grant`,
         );
+        if (event.key !== undefined) carry!.appliedGrants = [...(carry!.appliedGrants ?? []), event.key].slice(-50);
         return renewed ? 'renewed' : undefined;
       }
       case 'setDays': {

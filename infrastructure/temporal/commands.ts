@@ -233,8 +233,9 @@ export function createCommands(deps: {
     invoiceRefunded: (userId: number, planId: string, invoiceId: string) =>
       toRunningSubscription(userId, planId, invoiceRefundedSignal, [{ invoiceId }]),
     requestTrial: (userId: number, planId: string) => toSubscription(userId, planId, trialRequestedSignal, []),
-    grant: (userId: number, planId: string, days: number, by: number) =>
-      toSubscription(userId, planId, grantSignal, [{ days, by }]),
+    /** `key` makes a repeat of the same decision a no-op (workflow-issued grants pass one). */
+    grant: (userId: number, planId: string, days: number, by: number, key?: string) =>
+      toSubscription(userId, planId, grantSignal, [key === undefined ? { days, by } : { days, by, key }]),
     setDays: (userId: number, planId: string, days: number, by: number) =>
       toSubscription(userId, planId, setDaysSignal, [{ days, by }]),
     revoke: (userId: number, planId: string, by: number) =>

@@ -71,4 +71,19 @@ describe('a subscription under a flood of signals', () => {
         (await stack.runtime.commands.subscriptionState(userId, planId))?.expiresAt === granted.expiresAt! + 86_400_000,
     );
   }, 180_000);
+
+  it('applies a keyed grant once however often it arrives (a retried resolution activity)', async () => {
+    const userId = stack.newUserId();
+    await stack.addUser(userId);
+    const { planId } = await stack.createPlan({ durationSeconds: 3600 });
+    const expiry = async () => (await stack.runtime.commands.subscriptionState(userId, planId))?.expiresAt;
+    await stack.runtime.commands.grant(userId, planId, 2, 4242, 'resolution:test:1');
+    const first = await eventually('the keyed grant applied', expiry);
+    await stack.runtime.commands.grant(userId, planId, 2, 4242, 'resolution:test:1');
+    await stack.runtime.commands.grant(userId, planId, 1, 4242); // unkeyed: an admin's own grant, always applied
+    await eventually('the unkeyed grant applied', async () => (await expiry()) === first + 86_400_000);
+    await stack.runtime.commands.grant(userId, planId, 2, 4242, 'resolution:test:1');
+    await stack.runtime.commands.grant(userId, planId, 3, 4242, 'resolution:test:2');
+    await eventually('only the new key applied', async () => (await expiry()) === first + 4 * 86_400_000);
+  });
 });
