@@ -1,7 +1,7 @@
 /** Side effects of the subscription workflow: plans, trials, the read model and channel access. */
 import { ApplicationFailure } from '@temporalio/activity';
-import { and, eq, gt, inArray, isNotNull, isNull, lt, ne, or } from 'drizzle-orm';
-import { STATUSES_WITH_ACCESS, type SubscriptionStatus } from '../domain/subscription';
+import { and, eq, isNotNull, isNull, lt, ne, or } from 'drizzle-orm';
+import type { SubscriptionStatus } from '../domain/subscription';
 import {
   channels,
   invoices,
@@ -12,6 +12,7 @@ import {
   users,
 } from '../infrastructure/db/schema';
 import { classifyTelegramError, withActivitySignal } from '../infrastructure/providers/telegram';
+import { plansGrantingChannel } from '../infrastructure/read-models/subscriptions';
 import { failOnChannelProblem, reportChannelHealthy } from './channel-health';
 import type { ActivityDeps } from './deps';
 import { createNotificationActivities } from './notifications';
@@ -211,24 +212,9 @@ export function createSubscriptionActivities(deps: ActivityDeps) {
     }) {
       const removed: number[] = [];
       for (const channelId of channelIds) {
-        const [other] = await db
-          .select({ planId: subscriptions.planId })
-          .from(subscriptions)
-          .innerJoin(planChannels, eq(planChannels.planId, subscriptions.planId))
-          .where(
-            and(
-              eq(subscriptions.userId, userId),
-              ne(subscriptions.planId, planId),
-              eq(planChannels.channelId, channelId),
-              inArray(subscriptions.status, [...STATUSES_WITH_ACCESS]),
-              gt(subscriptions.accessUntil, new Date()),
-            ),
-          );
-        if (other) {
-          logger.info(
-            { userId, planId, channelId, keptBy: other.planId },
-            'member kept: another plan covers the channel',
-          );
+        const keptBy = (await plansGrantingChannel(db, userId, channelId)).find((other) => other !== planId);
+        if (keptBy) {
+          logger.info({ userId, planId, channelId, keptBy }, 'member kept: another plan covers the channel');
           continue;
         }
         if (dryRun) {
