@@ -83,6 +83,7 @@ myplan-active = { $plan }: ✅ active until { $expiresAt }
 myplan-grace = { $plan }: ⏳ ended on { $expiresAt }, access kept until { $accessUntil }
 myplan-expired = { $plan }: ⌛ ended on { $expiresAt }
 myplan-revoked = { $plan }: 🚫 ended by an admin
+myplan-credit = 💰 Balance: { $amount } { $currency }, applied to your next invoice
 myplan-renew-button = 🔁 Renew { $plan }
 join-declined = To join “{ $channel }” you need an active subscription. Choose a plan, and you will get your personal invite link.
 language-choose = Choose your language:

@@ -87,6 +87,7 @@ myplan-active = { $plan }: ✅ активна до { $expiresAt }
 myplan-grace = { $plan }: ⏳ закончилась { $expiresAt }, доступ сохранится до { $accessUntil }
 myplan-expired = { $plan }: ⌛ закончилась { $expiresAt }
 myplan-revoked = { $plan }: 🚫 отменена администратором
+myplan-credit = 💰 Баланс: { $amount } { $currency }, будет учтён в следующем счёте
 myplan-renew-button = 🔁 Продлить { $plan }
 join-declined = Чтобы вступить в «{ $channel }», нужна активная подписка. Выберите тариф, и вы получите личную ссылку-приглашение.
 language-choose = Выберите язык:
