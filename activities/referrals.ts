@@ -239,9 +239,15 @@ export function createReferralActivities(deps: ActivityDeps) {
           kind: 'refund',
           currency: row.currency,
           memo: reason?.slice(0, 200),
+          // What the gateway took goes back through it; a balance applied to the invoice back to the balance.
           legs: [
             { account: accounts.revenue('subscriptions'), amountMinor: row.amountMinor },
-            { account: accounts.gateway(row.provider), amountMinor: -row.amountMinor },
+            ...(row.amountMinor > row.creditMinor
+              ? [{ account: accounts.gateway(row.provider), amountMinor: row.creditMinor - row.amountMinor }]
+              : []),
+            ...(row.creditMinor > 0n
+              ? [{ account: accounts.userCredit(row.userId), amountMinor: -row.creditMinor }]
+              : []),
           ],
         });
         await tx.insert(auditLog).values({

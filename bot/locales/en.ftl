@@ -1,5 +1,7 @@
 # Notifications sent by workflows
 invoice-created = 🧾 Invoice for { $amount } { $currency }. Pay with crypto before { $expiresAt }.
+invoice-created-credit = 🧾 Invoice for { $amount } { $currency }: the price { $price } { $currency } less { $credit } { $currency } from your balance. Pay with crypto before { $expiresAt }.
+invoice-paid-by-credit = ✅ Your balance paid { $amount } { $currency } for this invoice. Thank you!
 invoice-pay-button = 💳 Pay
 invoice-topup-button = 💳 Pay the rest
 invoice-partial = ⚠️ We received { $received } of { $amount } { $currency }. { $missing } { $currency } is missing: pay the rest before the invoice expires.

@@ -1,5 +1,7 @@
 # Уведомления от процессов
 invoice-created = 🧾 Счёт на { $amount } { $currency }. Оплатите криптовалютой до { $expiresAt }.
+invoice-created-credit = 🧾 Счёт на { $amount } { $currency }: цена { $price } { $currency } минус { $credit } { $currency } с вашего баланса. Оплатите криптовалютой до { $expiresAt }.
+invoice-paid-by-credit = ✅ Счёт на { $amount } { $currency } оплачен с вашего баланса. Спасибо!
 invoice-pay-button = 💳 Оплатить
 invoice-topup-button = 💳 Доплатить
 invoice-partial = ⚠️ Получено { $received } из { $amount } { $currency }. Не хватает { $missing } { $currency }: доплатите до истечения счёта.
