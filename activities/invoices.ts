@@ -120,6 +120,13 @@ export function createInvoiceActivities(deps: ActivityDeps) {
       });
     },
 
+    /** The invoice will not be paid (its gateway invoice could not be created): the reserved balance goes back. */
+    async releaseInvoiceCredit(input: { invoiceId: string; userId: number; currency: string }): Promise<void> {
+      await deps.db.transaction((tx) =>
+        moveInvoiceCredit(tx, input.invoiceId, input.currency, 'release', accounts.userCredit(input.userId)),
+      );
+    },
+
     /** Records the invoice and creates it at the gateway once; a retry returns the first result. */
     async createGatewayInvoice(input: {
       invoiceId: string;

@@ -86,6 +86,7 @@ const {
   openResolution,
   reserveCredit,
   settleInvoiceByCredit,
+  releaseInvoiceCredit,
 } = proxyActivities<ReturnType<typeof createActivities>>({
   startToCloseTimeout: '30 seconds',
   retry: {
@@ -181,16 +182,24 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceResul
     return { invoiceId: input.invoiceId, state: progress.state, received: progress.received };
   }
 
-  const gateway = await createGatewayInvoice({
-    invoiceId: input.invoiceId,
-    userId: input.userId,
-    planId: input.planId,
-    provider: input.provider,
-    amountMinor: input.amountMinor,
-    ...(creditMinor > 0n ? { creditMinor: creditMinor.toString() } : {}),
-    currency: input.currency,
-    expiresAt,
-  });
+  let gateway: Awaited<ReturnType<typeof createGatewayInvoice>>;
+  try {
+    gateway = await createGatewayInvoice({
+      invoiceId: input.invoiceId,
+      userId: input.userId,
+      planId: input.planId,
+      provider: input.provider,
+      amountMinor: input.amountMinor,
+      ...(creditMinor > 0n ? { creditMinor: creditMinor.toString() } : {}),
+      currency: input.currency,
+      expiresAt,
+    });
+  } catch (error) {
+    // The gateway refused the invoice (the run fails): the reserved balance is the user's again.
+    if (creditMinor > 0n)
+      await releaseInvoiceCredit({ invoiceId: input.invoiceId, userId: input.userId, currency: input.currency });
+    throw error;
+  }
   created.payUrl = gateway.payUrl;
   await notifyUser({
     key: `${input.invoiceId}:created`,

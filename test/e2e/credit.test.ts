@@ -99,6 +99,13 @@ describe('the kept balance pays first', () => {
     expect(await sumOn(invoiceId, accounts.userOverpayment(userId))).toBe(0n);
     expect(await creditOf(userId)).toBe(0n);
     await assertLedgerInvariant(db());
+
+    // Refunded: the gateway's 7.00 goes back through the gateway, the 3.00 of balance to the balance.
+    expect(await commands().refundInvoice(invoiceId, '4242', 'chargeback')).toMatchObject({ alreadyRefunded: false });
+    expect(await sumOn(invoiceId, accounts.gateway('cryptocloud'))).toBe(0n);
+    expect(await sumOn(invoiceId, accounts.revenue('subscriptions'))).toBe(0n);
+    expect(await creditOf(userId)).toBe(300n);
+    await assertLedgerInvariant(db());
   });
 
   it('a balance covering the price: paid at once, no gateway invoice; /myplan shows what is left', async () => {
@@ -124,6 +131,20 @@ describe('the kept balance pays first', () => {
       textMatches(/Your subscriptions/),
     );
     expect(plan.text).toContain('Balance: 2.50 USD');
+    await assertLedgerInvariant(db());
+  });
+
+  it("a gateway that refuses the invoice: the run fails and the reserved balance is the user's again", async () => {
+    const { userId, planId } = await userWithCredit(200n);
+    cc().failMerchantApi('unauthorized', { count: 1 });
+    const { invoiceId } = await commands().openInvoice({ userId, planId });
+    await eventually('the invoice run failed', async () => {
+      const d = await stack.runtime.temporal.client.workflow.getHandle(`invoice:${invoiceId}`).describe();
+      return d.status.name === 'FAILED';
+    });
+    expect(cc().invoice(invoiceId)).toBeUndefined();
+    expect(await creditOf(userId)).toBe(200n);
+    expect(await owedOn(db(), accounts.invoiceCredit(invoiceId), 'USD')).toBe(0n);
     await assertLedgerInvariant(db());
   });
 
