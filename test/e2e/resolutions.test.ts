@@ -405,6 +405,14 @@ describe('admin resolutions', () => {
     expect((await resolutionEntries(invoiceId)).length).toBe(2);
     expect(await statusOf(invoiceId)).toBe('refund_pending');
     await commands().refundPaid(invoiceId, TX_HASH, { actor: 'ops' });
+    // The late money paid for nothing and went back: the invoice row says refunded.
+    const [row] = await db().select().from(invoices).where(eq(invoices.id, invoiceId));
+    expect(row?.status).toBe('refunded');
+    expect(row?.statusHistory.at(-1)).toMatchObject({
+      status: 'refunded',
+      source: 'resolution:ops',
+      note: `refund of 3.00 USD paid in ${TX_HASH}`,
+    });
     await assertLedgerInvariant(db());
   });
 
