@@ -215,6 +215,14 @@ describe('admin resolutions', () => {
       return d.status.name === 'COMPLETED';
     });
     await assertLedgerInvariant(db());
+
+    // Accepted, the invoice counts as paid and can be refunded: what it paid (4.00) goes back through the gateway.
+    expect(await commands().refundInvoice(invoiceId, String(ADMIN_A.id), 'chargeback')).toMatchObject({
+      alreadyRefunded: false,
+    });
+    expect(await heldOn(accounts.gateway('cryptocloud'), invoiceId)).toBe(0n);
+    expect(await heldOn(accounts.revenue('subscriptions'), invoiceId)).toBe(0n);
+    await assertLedgerInvariant(db());
   });
 
   it('a late payment credited as days (Credit → Extend) extends the running subscription by exactly those days', async () => {
