@@ -7,6 +7,8 @@ import { fromMinor, minorDigits, toMinor } from '../domain/money';
 import type { InvoiceStatus } from '../domain/invoice';
 import { invoices, ledgerEntries } from '../infrastructure/db/schema';
 import { GatewayRequestError } from '../infrastructure/providers/payment-gateway';
+import { owedOn } from '../infrastructure/read-models/balances';
+import { lockAccount } from './balances';
 import type { ActivityDeps } from './deps';
 import { post } from './ledger';
 
@@ -27,6 +29,104 @@ export function createInvoiceActivities(deps: ActivityDeps) {
   };
 
   return {
+    /**
+     * Since `apply-credit`, the invoice's first step: sets aside the user's kept balance in the
+     * invoice's currency, up to the price, for this invoice (`reserved:invoice:<id>`). The user's
+     * credit account is locked while it is read and spent, so two invoices never spend it twice; the
+     * posting is keyed by the invoice, so a retry returns what the first attempt reserved.
+     */
+    async reserveCredit(input: {
+      invoiceId: string;
+      userId: number;
+      amountMinor: string;
+      currency: string;
+    }): Promise<{ creditMinor: string }> {
+      const creditAccount = accounts.userCredit(input.userId);
+      const key = `invoice:${input.invoiceId}:credit:reserve`;
+      return deps.db.transaction(async (tx) => {
+        await lockAccount(tx, creditAccount);
+        const [done] = await tx
+          .select({ amount: ledgerEntries.amountMinor })
+          .from(ledgerEntries)
+          .where(and(eq(ledgerEntries.transactionKey, key), eq(ledgerEntries.account, creditAccount)));
+        if (done) return { creditMinor: done.amount.toString() };
+        const available = await owedOn(tx, creditAccount, input.currency);
+        const price = BigInt(input.amountMinor);
+        const amount = available < price ? available : price;
+        if (amount <= 0n) return { creditMinor: '0' };
+        await post(tx, {
+          key,
+          kind: 'credit-reserve',
+          currency: input.currency,
+          legs: [
+            { account: creditAccount, amountMinor: amount },
+            { account: accounts.invoiceCredit(input.invoiceId), amountMinor: -amount },
+          ],
+          memo: `balance applied to invoice ${input.invoiceId}`,
+        });
+        return { creditMinor: amount.toString() };
+      });
+    },
+
+    /**
+     * The user's balance covered the whole price: the invoice is recorded paid at once, with no
+     * gateway invoice, and the reservation becomes revenue (one transaction, keyed: a retry does nothing).
+     */
+    async settleInvoiceByCredit(input: {
+      invoiceId: string;
+      userId: number;
+      planId: string;
+      provider: string;
+      amountMinor: string;
+      currency: string;
+    }): Promise<void> {
+      const now = new Date();
+      const price = BigInt(input.amountMinor);
+      const history = {
+        status: 'paid' as const,
+        at: now.toISOString(),
+        source: 'credit',
+        note: `paid from the balance: ${fromMinor(price, input.currency)} ${input.currency}`,
+      };
+      await deps.db.transaction(async (tx) => {
+        // The edge usually inserted the row (creating); a run started otherwise inserts it here.
+        await tx
+          .insert(invoices)
+          .values({
+            id: input.invoiceId,
+            userId: input.userId,
+            purpose: 'subscription',
+            planId: input.planId,
+            provider: input.provider,
+            amountMinor: price,
+            currency: input.currency,
+            status: 'creating',
+            statusHistory: [{ status: 'creating', at: now.toISOString(), source: 'workflow' }],
+          })
+          .onConflictDoNothing();
+        const [row] = await tx
+          .update(invoices)
+          .set({
+            status: 'paid',
+            creditMinor: price,
+            paidAt: now,
+            updatedAt: now,
+            statusHistory: sql`${invoices.statusHistory} || ${JSON.stringify([history])}::jsonb`,
+          })
+          .where(and(eq(invoices.id, input.invoiceId), eq(invoices.status, 'creating')))
+          .returning({ id: invoices.id });
+        if (!row) return; // recorded by an earlier attempt
+        await moveInvoiceCredit(tx, input.invoiceId, input.currency, 'consume', accounts.revenue('subscriptions'));
+      });
+    },
+
+    /** The invoice will not be paid (its gateway invoice could not be created): the reserved balance goes back. */
+    async releaseInvoiceCredit(input: { invoiceId: string; userId: number; currency: string }): Promise<void> {
+      await deps.db.transaction((tx) =>
+        moveInvoiceCredit(tx, input.invoiceId, input.currency, 'release', accounts.userCredit(input.userId)),
+      );
+    },
+
     /** Records the invoice and creates it at the gateway once; a retry returns the first result. */
     async createGatewayInvoice(input: {
       invoiceId: string;
@@ -34,9 +134,13 @@ export function createInvoiceActivities(deps: ActivityDeps) {
       planId: string;
       provider: string;
       amountMinor: string;
+      /** Since `apply-credit`: the reserved balance; the gateway asks for the rest. */
+      creditMinor?: string;
       currency: string;
       expiresAt: number;
     }) {
+      const creditMinor = BigInt(input.creditMinor ?? '0');
+      const gatewayMinor = BigInt(input.amountMinor) - creditMinor;
       await deps.db
         .insert(invoices)
         .values({
@@ -46,6 +150,7 @@ export function createInvoiceActivities(deps: ActivityDeps) {
           planId: input.planId,
           provider: input.provider,
           amountMinor: BigInt(input.amountMinor),
+          creditMinor,
           currency: input.currency,
           status: 'creating',
           expiresAt: new Date(input.expiresAt),
@@ -58,7 +163,7 @@ export function createInvoiceActivities(deps: ActivityDeps) {
       const created = await nonRetryableGatewayErrors(() =>
         gateway(input.provider).createInvoice({
           orderId: input.invoiceId,
-          amount: fromMinor(BigInt(input.amountMinor), input.currency),
+          amount: fromMinor(gatewayMinor, input.currency),
           currency: input.currency,
           expiresAt: input.expiresAt,
         }),
@@ -68,6 +173,7 @@ export function createInvoiceActivities(deps: ActivityDeps) {
         .set({
           providerInvoiceId: created.providerInvoiceId,
           payUrl: created.payUrl,
+          creditMinor,
           status: 'pending',
           expiresAt: new Date(input.expiresAt),
           updatedAt: new Date(),
@@ -135,6 +241,32 @@ export function createInvoiceActivities(deps: ActivityDeps) {
 type Tx = Parameters<Parameters<ActivityDeps['db']['transaction']>[0]>[0];
 
 /**
+ * Moves whatever the invoice's credit reservation holds to `to` (revenue when it settles, the user's
+ * credit when it closes unpaid), keyed by the step, so it happens once and only one of the two
+ * ever finds money there.
+ */
+async function moveInvoiceCredit(
+  tx: Tx,
+  invoiceId: string,
+  currency: string,
+  step: 'consume' | 'release',
+  to: string,
+): Promise<void> {
+  const reserved = accounts.invoiceCredit(invoiceId);
+  const amount = await owedOn(tx, reserved, currency);
+  if (amount <= 0n) return;
+  await post(tx, {
+    key: `invoice:${invoiceId}:credit:${step}`,
+    kind: step === 'consume' ? 'credit-payment' : 'credit-release',
+    currency,
+    legs: [
+      { account: reserved, amountMinor: amount },
+      { account: to, amountMinor: -amount },
+    ],
+  });
+}
+
+/**
  * Every unit the gateway holds for an invoice is posted exactly once. The rule: once an invoice is
  * closed for payment, the gateway account's entries for it sum to the highest received total (in
  * whole minor units, rounded down); each transition posts only the difference to what is already
@@ -142,6 +274,7 @@ type Tx = Parameters<Parameters<ActivityDeps['db']['transaction']>[0]>[0];
  * - paid / overpaid: the price to revenue (once), anything above it to the user's overpayment account;
  * - needs_review: what arrived to the user's unapplied (suspense) account, for an admin to resolve;
  * - late_paid: each increase after the invoice closed to the late-payments suspense account.
+ * `amountMinor` is what the gateway asks for (the price less any reserved balance).
  * Open states (pending, partial) post nothing: the money is not final until the invoice closes.
  * Runs inside recordInvoiceState's transaction, after its UPDATE locked the invoice row.
  */
@@ -157,6 +290,12 @@ export async function postInvoiceMoney(
     userId: number;
   },
 ): Promise<void> {
+  // The balance set aside for the invoice (since `apply-credit`): paid for the plan once it settles,
+  // the user's again once it closes unpaid (a partly paid one too: an admin resolves the gateway money).
+  if (input.state === 'paid' || input.state === 'overpaid')
+    await moveInvoiceCredit(tx, input.invoiceId, input.currency, 'consume', accounts.revenue('subscriptions'));
+  else if (input.state === 'expired' || input.state === 'cancelled' || input.state === 'needs_review')
+    await moveInvoiceCredit(tx, input.invoiceId, input.currency, 'release', accounts.userCredit(input.userId));
   if (
     input.state === 'pending' ||
     input.state === 'partial' ||

@@ -3,12 +3,12 @@
  * referral_commissions read model and the ledger, each step once per invoice.
  */
 import { ApplicationFailure } from '@temporalio/activity';
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, or, sql } from 'drizzle-orm';
 import { isSettledStatus, SETTLED_INVOICE_STATES } from '../domain/invoice';
 import { accounts } from '../domain/ledger';
 import { fromMinor } from '../domain/money';
 import { commissionOn, heldPosting, releasePosting, reversalPosting, type CommissionStatus } from '../domain/referral';
-import { auditLog, invoices, referralCommissions, referrers, users } from '../infrastructure/db/schema';
+import { auditLog, invoices, ledgerEntries, referralCommissions, referrers, users } from '../infrastructure/db/schema';
 import { lockAccount } from './balances';
 import type { ActivityDeps } from './deps';
 import { post } from './ledger';
@@ -234,16 +234,42 @@ export function createReferralActivities(deps: ActivityDeps) {
             'InvalidRequest',
           );
         }
-        await post(tx, {
-          key: `invoice:${invoiceId}:refund`,
-          kind: 'refund',
-          currency: row.currency,
-          memo: reason?.slice(0, 200),
-          legs: [
-            { account: accounts.revenue('subscriptions'), amountMinor: row.amountMinor },
-            { account: accounts.gateway(row.provider), amountMinor: -row.amountMinor },
-          ],
-        });
+        // What the invoice paid into revenue is reversed: the gateway's part (its payment, or the partial
+        // money an admin accepted as paid) back through the gateway, a balance applied to it back to the balance.
+        const paid = await tx
+          .select({ kind: ledgerEntries.kind, sum: sql<string>`sum(${ledgerEntries.amountMinor})::text` })
+          .from(ledgerEntries)
+          .where(
+            and(
+              eq(ledgerEntries.account, accounts.revenue('subscriptions')),
+              eq(ledgerEntries.currency, row.currency),
+              or(
+                inArray(ledgerEntries.transactionKey, [
+                  `invoice:${invoiceId}:payment`,
+                  `invoice:${invoiceId}:credit:consume`,
+                ]),
+                and(
+                  sql`starts_with(${ledgerEntries.transactionKey}, ${`resolution:${invoiceId}:`})`,
+                  eq(ledgerEntries.kind, 'resolution-accept'),
+                ),
+              ),
+            ),
+          )
+          .groupBy(ledgerEntries.kind);
+        const fromCredit = -BigInt(paid.find((p) => p.kind === 'credit-payment')?.sum ?? '0');
+        const fromGateway = paid.filter((p) => p.kind !== 'credit-payment').reduce((sum, p) => sum - BigInt(p.sum), 0n);
+        if (fromGateway + fromCredit > 0n)
+          await post(tx, {
+            key: `invoice:${invoiceId}:refund`,
+            kind: 'refund',
+            currency: row.currency,
+            memo: reason?.slice(0, 200),
+            legs: [
+              { account: accounts.revenue('subscriptions'), amountMinor: fromGateway + fromCredit },
+              ...(fromGateway > 0n ? [{ account: accounts.gateway(row.provider), amountMinor: -fromGateway }] : []),
+              ...(fromCredit > 0n ? [{ account: accounts.userCredit(row.userId), amountMinor: -fromCredit }] : []),
+            ],
+          });
         await tx.insert(auditLog).values({
           actor: by,
           actorId: /^\d+$/.test(by) ? Number(by) : null,

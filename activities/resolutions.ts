@@ -7,6 +7,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { and, eq, inArray, isNotNull, or, sql } from 'drizzle-orm';
 import { pickLocale } from '../bot/i18n';
+import { isSettledStatus, type InvoiceStatus } from '../domain/invoice';
 import { accounts } from '../domain/ledger';
 import { fromMinor } from '../domain/money';
 import {
@@ -20,7 +21,7 @@ import {
   type ResolutionActor,
   type ResolutionKind,
 } from '../domain/resolution';
-import { auditLog, ledgerEntries, outboxMessages, plans, users } from '../infrastructure/db/schema';
+import { auditLog, invoices, ledgerEntries, outboxMessages, plans, users } from '../infrastructure/db/schema';
 import { lockAccount } from './balances';
 import type { ActivityDeps } from './deps';
 import { post } from './ledger';
@@ -61,6 +62,52 @@ async function heldFor(db: Reader, invoiceId: string, userId: number, currency: 
     .groupBy(ledgerEntries.account);
   const owed = new Map(rows.map((r) => [r.account, -BigInt(r.sum)]));
   return sources.map((s) => ({ ...s, amountMinor: owed.get(s.account) ?? 0n })).filter((s) => s.amountMinor > 0n);
+}
+
+type Writer = Parameters<Parameters<ActivityDeps['db']['transaction']>[0]>[0];
+
+const actorName = (by: ResolutionActor) => (by.actor === 'admin' ? `admin ${by.id ?? '?'}` : 'ops');
+
+/**
+ * The decision on the invoices read model: a statusHistory entry (named by the decision's key, so a
+ * retry adds none) and, where the decision settles the row's status, the new status.
+ */
+async function recordOnInvoice(
+  tx: Writer,
+  input: { invoiceId: string; key: string; by: ResolutionActor; note: string; status?: InvoiceStatus },
+): Promise<void> {
+  const now = new Date();
+  const entry = sql`jsonb_build_object('status', coalesce(${input.status ?? null}::text, ${invoices.status}), 'at', ${now.toISOString()}::text, 'source', ${`resolution:${actorName(input.by)}`}::text, 'note', ${input.note}::text, 'key', ${input.key}::text)`;
+  await tx
+    .update(invoices)
+    .set({
+      ...(input.status ? { status: input.status } : {}),
+      ...(input.status === 'paid'
+        ? { paidAt: sql`coalesce(${invoices.paidAt}, ${now.toISOString()}::timestamptz)` }
+        : {}),
+      updatedAt: now,
+      statusHistory: sql`${invoices.statusHistory} || jsonb_build_array(${entry})`,
+    })
+    .where(
+      and(
+        eq(invoices.id, input.invoiceId),
+        sql`not (${invoices.statusHistory} @> ${JSON.stringify([{ key: input.key }])}::jsonb)`,
+      ),
+    );
+}
+
+function decisionNote(action: Exclude<ResolutionAction, { type: 'refundPaid' }>, amount: string, currency: string) {
+  const money = `${amount} ${currency}`;
+  switch (action.type) {
+    case 'accept':
+      return `${money} accepted`;
+    case 'credit':
+      return action.mode === 'extend' ? `${money} credited as ${action.days} days` : `${money} kept as balance`;
+    case 'refund':
+      return `${money} to be refunded`;
+    case 'writeoff':
+      return `${money} written off: ${action.reason}`.slice(0, 200);
+  }
 }
 
 const describe = (action: ResolutionAction) =>
@@ -203,6 +250,13 @@ export function createResolutionActivities(deps: ActivityDeps) {
             ...(action.type === 'writeoff' ? { reason: action.reason } : {}),
           },
         });
+        await recordOnInvoice(tx, {
+          invoiceId: input.invoiceId,
+          key,
+          by: input.by,
+          note: `${decisionNote(action, fromMinor(total, input.currency), input.currency)} by ${actorName(input.by)}`,
+          ...(action.type === 'accept' ? { status: 'paid' as const } : {}),
+        });
         return total;
       });
       const by = input.by.id ?? 0;
@@ -245,6 +299,22 @@ export function createResolutionActivities(deps: ActivityDeps) {
             { account: accounts.payoutsSent(), amountMinor: -amount },
           ],
           memo: `refund of invoice ${input.invoiceId} sent in ${input.txHash}`.slice(0, 200),
+        });
+        // A refund of money that paid for nothing (partial, late) leaves the invoice refunded; the
+        // overpayment of a paid invoice leaves it paid (its subscription stands), with the note.
+        const [row] = await tx
+          .select({ status: invoices.status })
+          .from(invoices)
+          .where(eq(invoices.id, input.invoiceId));
+        await recordOnInvoice(tx, {
+          invoiceId: input.invoiceId,
+          key,
+          by: input.by,
+          note: `refund of ${fromMinor(amount, input.currency)} ${input.currency} paid in ${input.txHash}`.slice(
+            0,
+            200,
+          ),
+          ...(row && !isSettledStatus(row.status) ? { status: 'refunded' as const } : {}),
         });
         // Audited with the posting, once (a retry of a committed step posts nothing and audits nothing).
         if (posted)

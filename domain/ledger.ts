@@ -34,6 +34,11 @@ export const accounts = {
   userUnapplied: (userId: number) => `suspense:user:${userId}:unapplied`,
   /** Money an admin kept for the user's next invoice (a resolution's "keep as balance"). */
   userCredit: (userId: number) => `payable:user:${userId}:credit`,
+  /**
+   * The user's credit set aside for one invoice while it is open: consumed into revenue when it
+   * settles, back to the user's credit when it closes unpaid.
+   */
+  invoiceCredit: (invoiceId: string) => `reserved:invoice:${invoiceId}`,
   /** Money an admin decided to give back, until the refund is paid out. */
   userRefund: (userId: number) => `payable:user:${userId}:refund`,
   /** Money an admin wrote off (with a reason in the memo). */

@@ -84,6 +84,9 @@ const {
   deliverPaidInvoice,
   startReferralCommission,
   openResolution,
+  reserveCredit,
+  settleInvoiceByCredit,
+  releaseInvoiceCredit,
 } = proxyActivities<ReturnType<typeof createActivities>>({
   startToCloseTimeout: '30 seconds',
   retry: {
@@ -104,7 +107,8 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceResul
   const startedAt = Date.now();
   const expiresAt = startedAt + input.ttlMs;
   const watchUntil = expiresAt + input.latePaymentWindowMs;
-  const amountDue = fromMinor(BigInt(input.amountMinor), input.currency);
+  /** What the gateway asks for: the price, less the user's balance reserved for it (since `apply-credit`). */
+  let amountDue = fromMinor(BigInt(input.amountMinor), input.currency);
   let progress: InvoiceProgress = { state: 'pending', received: '0' };
   let checks = 0;
   /** Filled once the gateway invoice exists; queries may come before. */
@@ -134,21 +138,74 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceResul
     checks,
   }));
 
-  const gateway = await createGatewayInvoice({
-    invoiceId: input.invoiceId,
-    userId: input.userId,
-    planId: input.planId,
-    provider: input.provider,
-    amountMinor: input.amountMinor,
-    currency: input.currency,
-    expiresAt,
-  });
+  // Since `apply-credit`: the user's kept balance in this currency pays first (reserved once, keyed by
+  // the invoice); the gateway asks for the rest, and a balance covering the price settles it at once.
+  let creditMinor = 0n;
+  if (patched('apply-credit')) {
+    const reserved = await reserveCredit({
+      invoiceId: input.invoiceId,
+      userId: input.userId,
+      amountMinor: input.amountMinor,
+      currency: input.currency,
+    });
+    creditMinor = BigInt(reserved.creditMinor);
+  }
+  const gatewayMinor = BigInt(input.amountMinor) - creditMinor;
+  amountDue = fromMinor(gatewayMinor, input.currency);
+  const price = fromMinor(BigInt(input.amountMinor), input.currency);
+  const credit = fromMinor(creditMinor, input.currency);
+  if (gatewayMinor <= 0n) {
+    await settleInvoiceByCredit({
+      invoiceId: input.invoiceId,
+      userId: input.userId,
+      planId: input.planId,
+      provider: input.provider,
+      amountMinor: input.amountMinor,
+      currency: input.currency,
+    });
+    progress = { state: 'paid', received: '0' };
+    upsertSearchAttributes([{ key: ProcessStatus, value: progress.state }]);
+    await notifyUser({
+      key: `${input.invoiceId}:paid-by-credit`,
+      userId: input.userId,
+      message: 'invoice-paid-by-credit',
+      vars: { amount: price, currency: input.currency },
+    });
+    await deliverPaidInvoice({
+      invoiceId: input.invoiceId,
+      userId: input.userId,
+      planId: input.planId,
+      paidAt: Date.now(),
+    });
+    if (patched('referral-commission')) await startReferralCommission({ invoiceId: input.invoiceId });
+    log.info('invoice paid from the balance', { invoiceId: input.invoiceId });
+    return { invoiceId: input.invoiceId, state: progress.state, received: progress.received };
+  }
+
+  let gateway: Awaited<ReturnType<typeof createGatewayInvoice>>;
+  try {
+    gateway = await createGatewayInvoice({
+      invoiceId: input.invoiceId,
+      userId: input.userId,
+      planId: input.planId,
+      provider: input.provider,
+      amountMinor: input.amountMinor,
+      ...(creditMinor > 0n ? { creditMinor: creditMinor.toString() } : {}),
+      currency: input.currency,
+      expiresAt,
+    });
+  } catch (error) {
+    // The gateway refused the invoice (the run fails): the reserved balance is the user's again.
+    if (creditMinor > 0n)
+      await releaseInvoiceCredit({ invoiceId: input.invoiceId, userId: input.userId, currency: input.currency });
+    throw error;
+  }
   created.payUrl = gateway.payUrl;
   await notifyUser({
     key: `${input.invoiceId}:created`,
     userId: input.userId,
-    message: 'invoice-created',
-    vars: { amount: amountDue, currency: input.currency, expiresAt },
+    message: creditMinor > 0n ? 'invoice-created-credit' : 'invoice-created',
+    vars: { amount: amountDue, currency: input.currency, expiresAt, ...(creditMinor > 0n ? { credit, price } : {}) },
     button: { message: 'invoice-pay-button', url: gateway.payUrl },
   });
 
@@ -161,7 +218,8 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceResul
       received: next.received,
       overpaid: overpayment(next.received, amountDue),
       source,
-      amountMinor: input.amountMinor,
+      // What the gateway asks for: its money is compared and posted against this, not the price.
+      amountMinor: gatewayMinor.toString(),
       currency: input.currency,
       provider: input.provider,
     });

@@ -1,7 +1,12 @@
-/** /myplan: every subscription of the user from the read model, with its status, dates and a renew button. */
+/**
+ * /myplan: every subscription of the user from the read model, with its status, dates and a renew
+ * button; and the user's kept balance per currency (for the next invoice), where there is one.
+ */
 import { desc, eq } from 'drizzle-orm';
 import { Composer } from 'grammy';
+import { fromMinor } from '../../domain/money';
 import { plans, subscriptions } from '../../infrastructure/db/schema';
+import { userCredits } from '../../infrastructure/read-models/balances';
 import type { BotContext } from '../context';
 import { formatMoment } from '../i18n';
 import { renewKeyboard, showPlansKeyboard } from '../keyboards/plans';
@@ -24,8 +29,11 @@ myPlan.chatType('private').command('myplan', async (ctx) => {
     .innerJoin(plans, eq(plans.id, subscriptions.planId))
     .where(eq(subscriptions.userId, user.id))
     .orderBy(desc(subscriptions.expiresAt));
+  const credits = (await userCredits(ctx.deps.db, user.id)).map((credit) =>
+    ctx.t('myplan-credit', { amount: fromMinor(credit.amountMinor, credit.currency), currency: credit.currency }),
+  );
   if (rows.length === 0) {
-    await ctx.reply(ctx.t('myplan-none'), { reply_markup: showPlansKeyboard(ctx.t) });
+    await ctx.reply([ctx.t('myplan-none'), ...credits].join('\n\n'), { reply_markup: showPlansKeyboard(ctx.t) });
     return;
   }
   const lines = rows.map((row) =>
@@ -37,7 +45,7 @@ myPlan.chatType('private').command('myplan', async (ctx) => {
   );
   const renewable = rows.filter((row) => row.planActive).map((row) => ({ id: row.planId, title: row.title }));
   await ctx.reply(
-    [ctx.t('myplan-title'), ...lines].join('\n\n'),
+    [ctx.t('myplan-title'), ...lines, ...credits].join('\n\n'),
     renewable.length > 0 ? { reply_markup: renewKeyboard(ctx.t, renewable) } : {},
   );
 });

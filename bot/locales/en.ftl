@@ -1,5 +1,7 @@
 # Notifications sent by workflows
 invoice-created = 🧾 Invoice for { $amount } { $currency }. Pay with crypto before { $expiresAt }.
+invoice-created-credit = 🧾 Invoice for { $amount } { $currency }: the price { $price } { $currency } less { $credit } { $currency } from your balance. Pay with crypto before { $expiresAt }.
+invoice-paid-by-credit = ✅ Your balance paid { $amount } { $currency } for this invoice. Thank you!
 invoice-pay-button = 💳 Pay
 invoice-topup-button = 💳 Pay the rest
 invoice-partial = ⚠️ We received { $received } of { $amount } { $currency }. { $missing } { $currency } is missing: pay the rest before the invoice expires.
@@ -83,6 +85,7 @@ myplan-active = { $plan }: ✅ active until { $expiresAt }
 myplan-grace = { $plan }: ⏳ ended on { $expiresAt }, access kept until { $accessUntil }
 myplan-expired = { $plan }: ⌛ ended on { $expiresAt }
 myplan-revoked = { $plan }: 🚫 ended by an admin
+myplan-credit = 💰 Balance: { $amount } { $currency }, applied to your next invoice
 myplan-renew-button = 🔁 Renew { $plan }
 join-declined = To join “{ $channel }” you need an active subscription. Choose a plan, and you will get your personal invite link.
 language-choose = Choose your language:

@@ -1,5 +1,7 @@
 # Уведомления от процессов
 invoice-created = 🧾 Счёт на { $amount } { $currency }. Оплатите криптовалютой до { $expiresAt }.
+invoice-created-credit = 🧾 Счёт на { $amount } { $currency }: цена { $price } { $currency } минус { $credit } { $currency } с вашего баланса. Оплатите криптовалютой до { $expiresAt }.
+invoice-paid-by-credit = ✅ Счёт на { $amount } { $currency } оплачен с вашего баланса. Спасибо!
 invoice-pay-button = 💳 Оплатить
 invoice-topup-button = 💳 Доплатить
 invoice-partial = ⚠️ Получено { $received } из { $amount } { $currency }. Не хватает { $missing } { $currency }: доплатите до истечения счёта.
@@ -87,6 +89,7 @@ myplan-active = { $plan }: ✅ активна до { $expiresAt }
 myplan-grace = { $plan }: ⏳ закончилась { $expiresAt }, доступ сохранится до { $accessUntil }
 myplan-expired = { $plan }: ⌛ закончилась { $expiresAt }
 myplan-revoked = { $plan }: 🚫 отменена администратором
+myplan-credit = 💰 Баланс: { $amount } { $currency }, будет учтён в следующем счёте
 myplan-renew-button = 🔁 Продлить { $plan }
 join-declined = Чтобы вступить в «{ $channel }», нужна активная подписка. Выберите тариф, и вы получите личную ссылку-приглашение.
 language-choose = Выберите язык:

@@ -158,6 +158,13 @@ export const invoices = pgTable(
     providerInvoiceId: text(),
     payUrl: text(),
     amountMinor: minor().notNull(),
+    /**
+     * The user's kept balance applied to this invoice (since `apply-credit`): the gateway asks for
+     * amountMinor − creditMinor; the whole price when the balance paid for it (no gateway invoice).
+     */
+    creditMinor: minor()
+      .notNull()
+      .default(sql`0`),
     currency: text().notNull(),
     /** Exact decimal strings as the gateway reports them. */
     amountReceived: text().notNull().default('0'),
@@ -165,7 +172,7 @@ export const invoices = pgTable(
     status: text({ enum: INVOICE_STATUSES }).notNull(),
     /** Every transition with its time and source, oldest first. */
     statusHistory: jsonb()
-      .$type<Array<{ status: InvoiceStatus; at: string; source: string; note?: string }>>()
+      .$type<Array<{ status: InvoiceStatus; at: string; source: string; note?: string; key?: string }>>()
       .notNull()
       .default([]),
     expiresAt: timestamp({ withTimezone: true }),
@@ -181,6 +188,7 @@ export const invoices = pgTable(
     index('invoices_user_idx').on(t.userId, t.createdAt),
     index('invoices_status_idx').on(t.status),
     check('invoices_amount_positive', sql`${t.amountMinor} > 0`),
+    check('invoices_credit_within_price', sql`${t.creditMinor} >= 0 and ${t.creditMinor} <= ${t.amountMinor}`),
   ],
 );
 

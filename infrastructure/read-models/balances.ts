@@ -41,3 +41,19 @@ export async function referrerBalances(db: Reader, userId: number, currency: str
   ]);
   return { held, available, reserved };
 }
+
+/** The user's kept balance (a resolution's "keep as balance"), per currency, where it is not zero. */
+export async function userCredits(
+  db: Reader,
+  userId: number,
+): Promise<Array<{ currency: string; amountMinor: bigint }>> {
+  const rows = await db
+    .select({ currency: ledgerEntries.currency, sum: sql<string>`sum(${ledgerEntries.amountMinor})::text` })
+    .from(ledgerEntries)
+    .where(eq(ledgerEntries.account, accounts.userCredit(userId)))
+    .groupBy(ledgerEntries.currency)
+    .orderBy(ledgerEntries.currency);
+  return rows
+    .map((row) => ({ currency: row.currency, amountMinor: -BigInt(row.sum) }))
+    .filter((row) => row.amountMinor !== 0n);
+}

@@ -186,6 +186,14 @@ describe('admin resolutions', () => {
       .from(subscriptions)
       .where(and(eq(subscriptions.userId, userId), eq(subscriptions.planId, planId)));
     expect(sub?.status).toBe('active');
+    // The invoices read model says what the admin decided.
+    const [row] = await db().select().from(invoices).where(eq(invoices.id, invoiceId));
+    expect(row?.status).toBe('paid');
+    expect(row?.paidAt).toBeInstanceOf(Date);
+    expect(row?.statusHistory.at(-1)).toMatchObject({
+      status: 'paid',
+      note: `4.00 USD accepted by admin ${ADMIN_A.id}`,
+    });
 
     expect(await heldOn(accounts.userUnapplied(userId), invoiceId)).toBe(0n);
     expect((await resolutionEntries(invoiceId)).map((e) => [e.account, e.amountMinor]).sort()).toEqual(
@@ -206,6 +214,14 @@ describe('admin resolutions', () => {
       const d = await stack.runtime.temporal.client.workflow.getHandle(resolutionWorkflowId(invoiceId)).describe();
       return d.status.name === 'COMPLETED';
     });
+    await assertLedgerInvariant(db());
+
+    // Accepted, the invoice counts as paid and can be refunded: what it paid (4.00) goes back through the gateway.
+    expect(await commands().refundInvoice(invoiceId, String(ADMIN_A.id), 'chargeback')).toMatchObject({
+      alreadyRefunded: false,
+    });
+    expect(await heldOn(accounts.gateway('cryptocloud'), invoiceId)).toBe(0n);
+    expect(await heldOn(accounts.revenue('subscriptions'), invoiceId)).toBe(0n);
     await assertLedgerInvariant(db());
   });
 
@@ -304,6 +320,13 @@ describe('admin resolutions', () => {
       textMatches(/already decided/),
     );
     expect(again.text).toContain(`paid out in ${TX_HASH}`);
+    // The invoice paid for its plan and stays overpaid; its history has both decisions, each once.
+    const [row] = await db().select().from(invoices).where(eq(invoices.id, invoiceId));
+    expect(row?.status).toBe('overpaid');
+    expect(row?.statusHistory.filter((h) => h.source.startsWith('resolution:'))).toMatchObject([
+      { status: 'overpaid', source: 'resolution:ops', note: '2.50 USD to be refunded by ops' },
+      { status: 'overpaid', note: `refund of 2.50 USD paid in ${TX_HASH}` },
+    ]);
     expect((await ops('unresolved')).out).not.toContain(invoiceId);
     await assertLedgerInvariant(db());
   });
@@ -390,6 +413,14 @@ describe('admin resolutions', () => {
     expect((await resolutionEntries(invoiceId)).length).toBe(2);
     expect(await statusOf(invoiceId)).toBe('refund_pending');
     await commands().refundPaid(invoiceId, TX_HASH, { actor: 'ops' });
+    // The late money paid for nothing and went back: the invoice row says refunded.
+    const [row] = await db().select().from(invoices).where(eq(invoices.id, invoiceId));
+    expect(row?.status).toBe('refunded');
+    expect(row?.statusHistory.at(-1)).toMatchObject({
+      status: 'refunded',
+      source: 'resolution:ops',
+      note: `refund of 3.00 USD paid in ${TX_HASH}`,
+    });
     await assertLedgerInvariant(db());
   });
 
@@ -450,6 +481,15 @@ describe('admin resolutions', () => {
     expect(reply.text).toContain('1.50 USD kept as the user');
     expect(await owedOn(db(), accounts.userCredit(kept.userId), 'USD')).toBe(150n);
     await tg().waitForMessage(kept.userId, textMatches(/kept as your balance for the next invoice/));
+    const [keptRow] = await db().select().from(invoices).where(eq(invoices.id, kept.invoiceId));
+    expect(keptRow?.statusHistory.at(-1)).toMatchObject({
+      status: 'overpaid',
+      note: `1.50 USD kept as balance by admin ${ADMIN_B.id}`,
+    });
+    // /myplan shows the balance (the subscription the invoice paid for, then the balance).
+    const keptUser = { id: kept.userId, first_name: 'Kept', language_code: 'en' };
+    const plan = await say(keptUser, '/myplan', textMatches(/Your subscriptions/));
+    expect(plan.text).toMatch(/active until[\s\S]*Balance: 1\.50 USD/);
     await assertLedgerInvariant(db());
   });
 

@@ -1,0 +1,2 @@
+ALTER TABLE "invoices" ADD COLUMN "credit_minor" bigint DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE "invoices" ADD CONSTRAINT "invoices_credit_within_price" CHECK ("invoices"."credit_minor" >= 0 and "invoices"."credit_minor" <= "invoices"."amount_minor");
