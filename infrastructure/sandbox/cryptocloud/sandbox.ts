@@ -202,7 +202,7 @@ export class CryptoCloudSandbox {
   }
 
   /** Resolves with the first finished postback delivery that matches, including earlier ones. */
-  waitForPostback(predicate?: (delivery: PostbackDelivery) => boolean, timeoutMs = 5_000): Promise<PostbackDelivery> {
+  waitForPostback(predicate?: (delivery: PostbackDelivery) => boolean, timeoutMs = 15_000): Promise<PostbackDelivery> {
     const matches = (delivery: PostbackDelivery) => !predicate || predicate(delivery);
     const seen = this.deliveries.find(matches);
     if (seen) return Promise.resolve(seen);

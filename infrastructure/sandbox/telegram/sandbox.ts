@@ -198,7 +198,7 @@ export class TelegramSandbox {
   }
 
   /** Resolves with the first matching call, including calls already recorded. */
-  waitForCall(method: string, predicate?: (call: TelegramCall) => boolean, timeoutMs = 5_000): Promise<TelegramCall> {
+  waitForCall(method: string, predicate?: (call: TelegramCall) => boolean, timeoutMs = 15_000): Promise<TelegramCall> {
     const wanted = method.toLowerCase();
     const matches = (call: TelegramCall) => call.method.toLowerCase() === wanted && (!predicate || predicate(call));
     const seen = this.s.callLog.find(matches);
@@ -215,7 +215,7 @@ export class TelegramSandbox {
   waitForMessage(
     chatId: number,
     predicate?: (message: SentMessage) => boolean,
-    timeoutMs = 5_000,
+    timeoutMs = 15_000,
   ): Promise<SentMessage> {
     const matches = (message: SentMessage) => message.chat_id === chatId && (!predicate || predicate(message));
     const seen = this.messagesTo(chatId).find(matches);
