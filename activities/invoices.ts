@@ -5,7 +5,7 @@ import type { InvoiceState, PaymentReport } from '../domain/invoice';
 import { accounts } from '../domain/ledger';
 import { fromMinor, minorDigits, toMinor } from '../domain/money';
 import type { InvoiceStatus } from '../domain/invoice';
-import { invoices, ledgerEntries } from '../infrastructure/db/schema';
+import { invoices, ledgerEntries, webhookClaims } from '../infrastructure/db/schema';
 import { GatewayRequestError } from '../infrastructure/providers/payment-gateway';
 import { owedOn } from '../infrastructure/read-models/balances';
 import { lockAccount } from './balances';
@@ -229,6 +229,14 @@ export function createInvoiceActivities(deps: ActivityDeps) {
         if (userId === undefined) return; // already recorded by an earlier attempt
         await postInvoiceMoney(tx, { ...input, userId });
       });
+    },
+
+    /**
+     * The invoice's workflow is ending: its postback de-duplication claims are no longer needed
+     * (a later postback finds no workflow and is audited after_close), so the table stays small.
+     */
+    async releaseWebhookClaims({ invoiceId }: { invoiceId: string }): Promise<void> {
+      await deps.db.delete(webhookClaims).where(eq(webhookClaims.orderId, invoiceId));
     },
 
     /** Hands a settled invoice to what it paid for: the subscription entity (started if needed). */

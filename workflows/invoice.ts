@@ -87,6 +87,7 @@ const {
   reserveCredit,
   settleInvoiceByCredit,
   releaseInvoiceCredit,
+  releaseWebhookClaims,
 } = proxyActivities<ReturnType<typeof createActivities>>({
   startToCloseTimeout: '30 seconds',
   retry: {
@@ -410,6 +411,8 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceResul
     // Runs started before referral commissions existed replay without this step.
     if (patched('referral-commission')) await startReferralCommission({ invoiceId: input.invoiceId });
   }
+  // Since `release-webhook-claims`: the route's de-duplication rows of this invoice go with it.
+  if (patched('release-webhook-claims')) await releaseWebhookClaims({ invoiceId: input.invoiceId });
   log.info('invoice closed', { invoiceId: input.invoiceId, state: progress.state });
   return { invoiceId: input.invoiceId, state: progress.state, received: progress.received };
 }

@@ -119,6 +119,10 @@ export const cryptocloudWebhookRoutes: FastifyPluginAsync<AppDeps> = async (app,
       .values({ provider: PROVIDER, dedupKey, orderId: parsed.orderId })
       .onConflictDoNothing()
       .returning({ key: webhookClaims.dedupKey });
+    const releaseClaim = () =>
+      runtime.db
+        .delete(webhookClaims)
+        .where(and(eq(webhookClaims.provider, PROVIDER), eq(webhookClaims.dedupKey, dedupKey)));
     if (claimed.length === 0) {
       await audit(request, { verified: true, outcome: 'duplicate', orderId: parsed.orderId, dedupKey });
       return reply.code(200).send({ ok: true });
@@ -132,13 +136,13 @@ export const cryptocloudWebhookRoutes: FastifyPluginAsync<AppDeps> = async (app,
     } catch (error) {
       if (!(error instanceof WorkflowNotFoundError)) {
         // Release the claim so the gateway's retry of this 5xx is not taken for a duplicate.
-        await runtime.db
-          .delete(webhookClaims)
-          .where(and(eq(webhookClaims.provider, PROVIDER), eq(webhookClaims.dedupKey, dedupKey)));
+        await releaseClaim();
         throw error;
       }
       // The invoice's workflow has ended (settled, or closed after its late-payment window). The
       // report is kept in the audit trail for admins; answered 200 so the gateway stops retrying.
+      // No claim is kept: nothing can reach the workflow any more.
+      await releaseClaim();
       request.log.warn({ orderId: parsed.orderId, status: invoice.status }, 'postback for a closed invoice');
       await audit(request, {
         verified: true,

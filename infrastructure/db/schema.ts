@@ -244,7 +244,8 @@ export const webhookClaims = pgTable(
     orderId: text().notNull(),
     ...createdAt,
   },
-  (t) => [primaryKey({ columns: [t.provider, t.dedupKey] })],
+  // Released by order when the invoice's workflow ends (later repeats cannot reach it anyway).
+  (t) => [primaryKey({ columns: [t.provider, t.dedupKey] }), index('webhook_claims_order_idx').on(t.orderId)],
 );
 
 export const referrers = pgTable(

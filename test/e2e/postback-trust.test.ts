@@ -5,9 +5,9 @@
  * out (10 min), so only the short re-check backoff can settle anything within these tests.
  */
 import { request as httpRequest } from 'node:http';
-import { and, count, eq, like } from 'drizzle-orm';
+import { and, count, desc, eq, like } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { invoices, ledgerEntries, webhookEvents } from '../../infrastructure/db/schema';
+import { invoices, ledgerEntries, webhookClaims, webhookEvents } from '../../infrastructure/db/schema';
 import { signCryptoCloudPostback } from '../../infrastructure/sandbox/cryptocloud';
 import { invoiceWorkflowId } from '../../infrastructure/temporal/commands';
 import { eventually, startStack, TEST_SECRETS, type Stack } from '../harness';
@@ -198,6 +198,37 @@ describe('postback trust', () => {
       .from(webhookEvents)
       .where(and(eq(webhookEvents.orderId, invoiceId), eq(webhookEvents.outcome, 'duplicate')));
     expect(duplicates?.n).toBe(1000);
+  });
+
+  it("de-duplication claims end with the invoice's workflow; a postback after that is audited, not claimed", async () => {
+    const { invoiceId } = await openInvoice();
+    await cc().pay(invoiceId);
+    const claims = async () =>
+      (await stack.runtime.db.select().from(webhookClaims).where(eq(webhookClaims.orderId, invoiceId))).length;
+    await stack.runtime.temporal.client.workflow.getHandle(invoiceWorkflowId(invoiceId)).result();
+    // The payment's postback was claimed (accepted) while the workflow ran; its claim went with the workflow.
+    const accepted = await eventually('the postback accepted', async () => {
+      const rows = await stack.runtime.db
+        .select()
+        .from(webhookEvents)
+        .where(and(eq(webhookEvents.orderId, invoiceId), eq(webhookEvents.outcome, 'accepted')));
+      return rows.length > 0 && rows;
+    });
+    expect(accepted[0]?.dedupKey).toBeTruthy();
+    expect(await claims()).toBe(0);
+    const last = cc()
+      .postbacks()
+      .filter((p) => p.orderId === invoiceId)
+      .at(-1)!;
+    expect(await send(JSON.stringify(last.body), 'application/json')).toBe(200);
+    const [audited] = await stack.runtime.db
+      .select()
+      .from(webhookEvents)
+      .where(eq(webhookEvents.orderId, invoiceId))
+      .orderBy(desc(webhookEvents.id))
+      .limit(1);
+    expect(audited).toMatchObject({ verified: true, outcome: 'after_close' });
+    expect(await claims()).toBe(0);
   });
 
   it('a EUR plan paid in USDT activates only on the full fiat amount; 8% short it is partial', async () => {

@@ -1,0 +1,1 @@
+CREATE INDEX "webhook_claims_order_idx" ON "webhook_claims" USING btree ("order_id");
