@@ -162,8 +162,10 @@ describe('subscription paid through CryptoCloud', () => {
       .where(eq(webhookEvents.orderId, invoiceId))
       .orderBy(desc(webhookEvents.id))
       .limit(1);
-    // The same event was signalled once already: de-duplicated before the workflow, still audited.
-    expect(audited).toMatchObject({ verified: true, outcome: 'duplicate' });
+    // Never signalled again, still audited: de-duplicated while the invoice workflow runs, or after_close
+    // once it has ended (its claims go with it); which one depends on how fast the workflow finished.
+    expect(audited).toMatchObject({ verified: true });
+    expect(['duplicate', 'after_close']).toContain(audited?.outcome);
     await workflowsSettled(stack.runtime.temporal.client, [
       invoiceWorkflowId(invoiceId),
       subscriptionWorkflowId(userId, planId),
