@@ -14,7 +14,19 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
+/** Ports handed out by freePort in this process: services started side by side never get the same one. */
+const handedOut = new Set<number>();
+
 export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await anyFreePort();
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    return port;
+  }
+}
+
+function anyFreePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
@@ -106,30 +118,41 @@ export async function startTemporalDevServer(
     `${key}=${typeof value === 'string' ? JSON.stringify(value) : String(value)}`,
   ]);
   if (!cli) return startTemporalFromSdk(port, dynamicConfig);
-  const uiPort = options.uiPort ?? (await freePort());
-  const args = [
-    'server',
-    'start-dev',
-    '--ip',
-    '127.0.0.1',
-    '--port',
-    String(port),
-    '--log-level',
-    'error',
-    ...searchAttributeFlags(),
-  ];
-  args.push(...(options.headless ? ['--headless'] : ['--ui-port', String(uiPort)]));
-  args.push('--http-port', String(await freePort()), '--metrics-port', String(await freePort()));
-  if (options.dbFile) args.push('--db-filename', options.dbFile);
-  // Longer-than-default visibility cache off, so list queries see new workflows at once in tests.
-  args.push('--dynamic-config-value', 'system.forceSearchAttributesCacheRefreshOnRead=true', ...dynamicConfig);
-  const child = spawnLogged(cli, args, 'temporal dev server', options.quiet ?? true);
-  await waitFor('temporal dev server', () => portIsOpen(port), child, 60_000);
-  return {
-    address: `127.0.0.1:${port}`,
-    uiUrl: options.headless ? undefined : `http://127.0.0.1:${uiPort}`,
-    stop: () => stopChild(child),
-  };
+  // Free ports are picked before the server binds them, so another process (or a service started
+  // alongside) may take one first: a server that fails to start on ports we chose is started again.
+  for (let attempt = 1; ; attempt++) {
+    const grpcPort = attempt === 1 ? port : (options.port ?? (await freePort()));
+    const uiPort = options.uiPort ?? (await freePort());
+    const args = [
+      'server',
+      'start-dev',
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(grpcPort),
+      '--log-level',
+      'error',
+      ...searchAttributeFlags(),
+    ];
+    args.push(...(options.headless ? ['--headless'] : ['--ui-port', String(uiPort)]));
+    args.push('--http-port', String(await freePort()), '--metrics-port', String(await freePort()));
+    if (options.dbFile) args.push('--db-filename', options.dbFile);
+    // Longer-than-default visibility cache off, so list queries see new workflows at once in tests.
+    args.push('--dynamic-config-value', 'system.forceSearchAttributesCacheRefreshOnRead=true', ...dynamicConfig);
+    const child = spawnLogged(cli, args, 'temporal dev server', options.quiet ?? true);
+    try {
+      await waitFor('temporal dev server', () => portIsOpen(grpcPort), child, 60_000);
+    } catch (error) {
+      await stopChild(child);
+      if (attempt < 3 && child.exitCode !== null) continue;
+      throw error;
+    }
+    return {
+      address: `127.0.0.1:${grpcPort}`,
+      uiUrl: options.headless ? undefined : `http://127.0.0.1:${uiPort}`,
+      stop: () => stopChild(child),
+    };
+  }
 }
 
 /** Where no CLI can be found or built, the SDK downloads its own dev server (needs the internet). */
