@@ -4,12 +4,12 @@
  * workflow, and any bytes at all get a 4xx and an audit row. The reconciliation schedule is set far
  * out (10 min), so only the short re-check backoff can settle anything within these tests.
  */
-import { request as httpRequest } from 'node:http';
 import { and, count, desc, eq, like } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { invoices, ledgerEntries, webhookClaims, webhookEvents } from '../../infrastructure/db/schema';
 import { signCryptoCloudPostback } from '../../infrastructure/sandbox/cryptocloud';
 import { invoiceWorkflowId } from '../../infrastructure/temporal/commands';
+import { postFrom } from '../post-from';
 import { eventually, startStack, TEST_SECRETS, type Stack } from '../harness';
 
 let stack: Stack;
@@ -67,31 +67,8 @@ async function send(body: string | Uint8Array, contentType?: string) {
 }
 
 /** Like send, from its own loopback address, so the audit rows of this test can be counted alone. */
-function sendFrom(localAddress: string, body: string | Uint8Array, contentType?: string): Promise<number> {
-  const url = new URL(`${stack.apiUrl}/cryptocloud_webhook`);
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      {
-        host: url.hostname,
-        port: url.port,
-        path: url.pathname,
-        method: 'POST',
-        localAddress,
-        headers: { ...(contentType ? { 'content-type': contentType } : {}), 'content-length': Buffer.byteLength(body) },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      },
-    );
-    req.on('error', (error: NodeJS.ErrnoException) => {
-      // The server may close the socket after answering 413 before the whole body is written.
-      if (error.code === 'ECONNRESET' || error.code === 'EPIPE') return;
-      reject(error);
-    });
-    req.end(body);
-  });
-}
+const sendFrom = async (localAddress: string, body: string | Uint8Array, contentType?: string) =>
+  (await postFrom(`${stack.apiUrl}/cryptocloud_webhook`, localAddress, body, contentType)).status;
 
 /** A postback as the gateway sends it, for the given ids and status. */
 async function postbackBody(gatewayId: string, orderId: string, tokenId = gatewayId, status = 'paid') {

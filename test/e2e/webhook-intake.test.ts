@@ -6,6 +6,7 @@ import { eq } from 'drizzle-orm';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { invoices, webhookEvents } from '../../infrastructure/db/schema';
+import { ownLoopbackAddress, postFrom } from '../post-from';
 import { eventually, startStack, TEST_SECRETS, type Stack } from '../harness';
 
 let stack: Stack;
@@ -50,20 +51,26 @@ function postback(token: string, orderId = invoiceId) {
   };
 }
 
+/** This file's own loopback address: its audit rows are told from those of files running alongside. */
+const from = ownLoopbackAddress();
+
 async function send(body: string, contentType = 'application/json') {
-  const response = await fetch(`${stack.apiUrl}/cryptocloud_webhook`, {
-    method: 'POST',
-    headers: { 'content-type': contentType },
-    body,
-  });
-  return {
-    status: response.status,
-    body: (await response.json().catch(() => ({}))) as { ok?: boolean; error?: string },
-  };
+  const answer = await postFrom(`${stack.apiUrl}/cryptocloud_webhook`, from, body, contentType);
+  let parsed: { ok?: boolean; error?: string } = {};
+  try {
+    parsed = JSON.parse(answer.text) as typeof parsed;
+  } catch {
+    // not JSON: the assertions on the body say so
+  }
+  return { status: answer.status, body: parsed };
 }
 
 async function auditRows() {
-  return stack.runtime.db.select().from(webhookEvents).orderBy(webhookEvents.id);
+  return stack.runtime.db
+    .select()
+    .from(webhookEvents)
+    .where(eq(webhookEvents.remoteAddress, from))
+    .orderBy(webhookEvents.id);
 }
 
 async function expectRefused(body: string, status: number, reason: RegExp, contentType?: string) {
