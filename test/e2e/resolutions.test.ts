@@ -136,7 +136,8 @@ const auditOf = (invoiceId: string) =>
   db()
     .select()
     .from(auditLog)
-    .where(and(eq(auditLog.target, invoiceId), like(auditLog.action, 'resolution.%')));
+    .where(and(eq(auditLog.target, invoiceId), like(auditLog.action, 'resolution.%')))
+    .orderBy(auditLog.id);
 const alertTo = (adminId: number, invoiceId: string) =>
   tg().waitForMessage(
     adminId,
