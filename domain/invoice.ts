@@ -3,6 +3,7 @@
  * so duplicated and re-ordered webhooks and reconciliation results are harmless.
  */
 import { compareDecimal, subtractDecimal } from './money';
+import type { PaymentStage } from './rail';
 
 /** What a gateway says about an invoice, normalised. Amounts are exact decimal strings in the invoice currency. */
 export const GATEWAY_STATUSES = ['created', 'partial', 'paid', 'overpaid', 'canceled'] as const;
@@ -12,9 +13,22 @@ export interface PaymentReport {
   status: GatewayStatus;
   /** Total received so far, in the invoice's currency. */
   received: string;
-  source: 'webhook' | 'reconciliation' | 'admin';
+  /**
+   * `telegram`: a Stars `successful_payment` update, which Telegram (the rail itself) sends over the
+   * bot's authenticated channel: the rail's own confirmation, applied without a further check.
+   */
+  source: 'webhook' | 'reconciliation' | 'admin' | 'telegram';
   /** The currency `received` is in, where the gateway says (a mismatch with the invoice's is refused). */
   currency?: string;
+  /** Coins seen but not final yet (NOWPayments `confirming`): told to the user, never activates. */
+  stage?: PaymentStage;
+  /** The rail's id of the settling payment (Stars `telegram_payment_charge_id`), kept for refunds. */
+  chargeId?: string;
+  /**
+   * Charges of this invoice the rail knows and the workflow may not (a NOWPayments repeat deposit,
+   * `parent_payment_id` = one of ours): the workflow adds them to what it checks.
+   */
+  relatedChargeIds?: string[];
 }
 
 export type InvoiceState =
