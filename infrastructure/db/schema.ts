@@ -19,6 +19,7 @@ import {
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
 import { INVOICE_STATUSES, OPEN_INVOICE_STATES, type InvoiceStatus } from '../../domain/invoice';
+import type { PayAddress } from '../../domain/rail';
 import { SUBSCRIPTION_STATUSES } from '../../domain/subscription';
 
 const createdAt = { createdAt: timestamp({ withTimezone: true }).notNull().defaultNow() };
@@ -58,6 +59,8 @@ export const plans = pgTable(
     durationSeconds: integer().notNull(),
     /** 0 means the plan has no trial. */
     trialSeconds: integer().notNull().default(0),
+    /** The price in Telegram Stars (whole Stars); null: the plan is not sold for Stars. */
+    priceStars: integer(),
     active: boolean().notNull().default(true),
     sortOrder: integer().notNull().default(0),
     ...timestamps,
@@ -66,6 +69,7 @@ export const plans = pgTable(
     check('plans_price_positive', sql`${t.priceMinor} > 0`),
     check('plans_duration_positive', sql`${t.durationSeconds} > 0`),
     check('plans_trial_non_negative', sql`${t.trialSeconds} >= 0`),
+    check('plans_price_stars_range', sql`${t.priceStars} is null or ${t.priceStars} between 1 and 10000`),
   ],
 );
 
@@ -166,6 +170,18 @@ export const invoices = pgTable(
       .notNull()
       .default(sql`0`),
     currency: text().notNull(),
+    /** The promo code redeemed for this invoice and what it took off the price (minor units). */
+    promoCode: text(),
+    discountMinor: minor()
+      .notNull()
+      .default(sql`0`),
+    /** NOWPayments: the coin the user picked (e.g. `btc`) and the address/amount it was given. */
+    payCurrency: text(),
+    payAddress: jsonb().$type<PayAddress>(),
+    /** Every charge id the rail holds for this invoice: the first, then top-ups and repeat deposits. */
+    chargeIds: jsonb().$type<string[]>().notNull().default([]),
+    /** Stars: the id `refundStarPayment` needs. */
+    telegramPaymentChargeId: text(),
     /** Exact decimal strings as the gateway reports them. */
     amountReceived: text().notNull().default('0'),
     overpaidAmount: text(),
@@ -189,6 +205,10 @@ export const invoices = pgTable(
     index('invoices_status_idx').on(t.status),
     check('invoices_amount_positive', sql`${t.amountMinor} > 0`),
     check('invoices_credit_within_price', sql`${t.creditMinor} >= 0 and ${t.creditMinor} <= ${t.amountMinor}`),
+    check(
+      'invoices_discount_within_price',
+      sql`${t.discountMinor} >= 0 and ${t.discountMinor} + ${t.creditMinor} <= ${t.amountMinor}`,
+    ),
   ],
 );
 
