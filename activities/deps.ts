@@ -1,9 +1,10 @@
 import type { Api } from 'grammy';
+import type { Rail } from '../domain/rail';
 import type { Translate } from '../bot/i18n';
 import type { Database } from '../infrastructure/db/client';
 import type { OpenResolutionInput } from '../domain/resolution';
 import type { Logger } from '../infrastructure/logger';
-import type { PaymentGateway } from '../infrastructure/providers/payment-gateway';
+import type { PaymentRail } from '../infrastructure/providers/payment-rail';
 
 /**
  * The only way activities reach other workflows: start or signal them by business id. The worker passes
@@ -30,7 +31,8 @@ export interface WorkflowPort {
 export interface ActivityDeps {
   db: Database;
   telegram: Api;
-  gateways: Record<string, PaymentGateway>;
+  /** The enabled payment rails by name (a rail that is off is absent). */
+  gateways: Partial<Record<Rail, PaymentRail>>;
   /** To start or signal other workflows (e.g. a paid invoice into its subscription). */
   workflows: WorkflowPort;
   translate: Translate;

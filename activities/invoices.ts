@@ -6,15 +6,18 @@ import { accounts } from '../domain/ledger';
 import { fromMinor, minorDigits, toMinor } from '../domain/money';
 import type { InvoiceStatus } from '../domain/invoice';
 import { invoices, ledgerEntries, webhookClaims } from '../infrastructure/db/schema';
-import { GatewayRequestError } from '../infrastructure/providers/payment-gateway';
+import { GatewayRequestError, type Charge } from '../infrastructure/providers/payment-rail';
+import { plans } from '../infrastructure/db/schema';
+import type { Rail } from '../domain/rail';
 import { owedOn } from '../infrastructure/read-models/balances';
 import { lockAccount } from './balances';
 import type { ActivityDeps } from './deps';
 import { post } from './ledger';
+import { localeOfUser } from './notifications';
 
 export function createInvoiceActivities(deps: ActivityDeps) {
   const gateway = (provider: string) => {
-    const found = deps.gateways[provider];
+    const found = deps.gateways[provider as Rail];
     if (!found)
       throw ApplicationFailure.nonRetryable(`No payment gateway "${provider}" is configured`, 'InvalidRequest');
     return found;
@@ -26,6 +29,15 @@ export function createInvoiceActivities(deps: ActivityDeps) {
       if (error instanceof GatewayRequestError) throw ApplicationFailure.nonRetryable(error.message, 'InvalidRequest');
       throw error;
     }
+  };
+
+  /** What the bot shows for the rail's charge: the plan's title and length, in the user's language. */
+  const chargeTitle = async (planId: string, userId: number) => {
+    const [plan] = await deps.db.select().from(plans).where(eq(plans.id, planId));
+    const title = (plan?.title ?? planId).slice(0, 32);
+    const days = plan ? Math.max(Math.round(plan.durationSeconds / 86_400), 1) : 0;
+    const locale = await localeOfUser(deps.db, userId);
+    return { title, description: deps.translate(locale, 'charge-description', { title, days }).slice(0, 255) };
   };
 
   return {
@@ -138,9 +150,14 @@ export function createInvoiceActivities(deps: ActivityDeps) {
       creditMinor?: string;
       currency: string;
       expiresAt: number;
-    }) {
+      /** Since `promo-codes`: what the promo code took off the price. */
+      discountMinor?: string;
+      /** NOWPayments: the coin the user picked. */
+      payCurrency?: string;
+    }): Promise<Charge> {
       const creditMinor = BigInt(input.creditMinor ?? '0');
-      const gatewayMinor = BigInt(input.amountMinor) - creditMinor;
+      const discountMinor = BigInt(input.discountMinor ?? '0');
+      const gatewayMinor = BigInt(input.amountMinor) - discountMinor - creditMinor;
       await deps.db
         .insert(invoices)
         .values({
@@ -151,29 +168,38 @@ export function createInvoiceActivities(deps: ActivityDeps) {
           provider: input.provider,
           amountMinor: BigInt(input.amountMinor),
           creditMinor,
+          discountMinor,
           currency: input.currency,
+          payCurrency: input.payCurrency,
           status: 'creating',
           expiresAt: new Date(input.expiresAt),
           statusHistory: [{ status: 'creating', at: new Date().toISOString(), source: 'workflow' }],
         })
         .onConflictDoNothing();
       const [existing] = await deps.db.select().from(invoices).where(eq(invoices.id, input.invoiceId));
-      if (existing?.providerInvoiceId && existing.payUrl)
-        return { providerInvoiceId: existing.providerInvoiceId, payUrl: existing.payUrl };
+      if (existing?.providerInvoiceId && existing.status !== 'creating') return chargeOf(existing);
+      const title = await chargeTitle(input.planId, input.userId);
       const created = await nonRetryableGatewayErrors(() =>
-        gateway(input.provider).createInvoice({
-          orderId: input.invoiceId,
+        gateway(input.provider).createCharge({
+          invoiceId: input.invoiceId,
+          userId: input.userId,
           amount: fromMinor(gatewayMinor, input.currency),
           currency: input.currency,
           expiresAt: input.expiresAt,
+          ...title,
+          ...(input.payCurrency ? { payCurrency: input.payCurrency } : {}),
         }),
       );
       await deps.db
         .update(invoices)
         .set({
           providerInvoiceId: created.providerInvoiceId,
-          payUrl: created.payUrl,
+          payUrl: created.payUrl ?? null,
+          payAddress: created.address ? { ...created.address, purchaseId: created.purchaseId } : null,
+          payMessageId: created.messageId ?? null,
+          chargeIds: [created.providerInvoiceId],
           creditMinor,
+          discountMinor,
           status: 'pending',
           expiresAt: new Date(input.expiresAt),
           updatedAt: new Date(),
@@ -183,12 +209,82 @@ export function createInvoiceActivities(deps: ActivityDeps) {
       return created;
     },
 
-    async checkGatewayInvoice(input: { provider: string; providerInvoiceId: string }): Promise<PaymentReport> {
-      return nonRetryableGatewayErrors(() => gateway(input.provider).getStatus(input.providerInvoiceId));
+    /**
+     * A top-up charge for what a partly paid invoice still misses (NOWPayments `purchase_id`): a new
+     * address and amount, added to the invoice's charges. A retry after the rail answered but before
+     * the row was updated may leave one unused charge there, which simply expires.
+     */
+    async createTopUpCharge(input: {
+      invoiceId: string;
+      userId: number;
+      planId: string;
+      provider: string;
+      amount: string;
+      currency: string;
+      expiresAt: number;
+      payCurrency?: string;
+      purchaseId: string;
+      /** Names the top-up (the received total it follows), so a retry returns the first one. */
+      key: string;
+    }): Promise<Charge> {
+      const [row] = await deps.db.select().from(invoices).where(eq(invoices.id, input.invoiceId));
+      const done = row?.statusHistory.find((entry) => entry.key === `topup:${input.key}`);
+      if (done?.note) return JSON.parse(done.note) as Charge;
+      const title = await chargeTitle(input.planId, input.userId);
+      const created = await nonRetryableGatewayErrors(() =>
+        gateway(input.provider).createCharge({
+          invoiceId: input.invoiceId,
+          userId: input.userId,
+          amount: input.amount,
+          currency: input.currency,
+          expiresAt: input.expiresAt,
+          topUpOf: input.purchaseId,
+          ...title,
+          ...(input.payCurrency ? { payCurrency: input.payCurrency } : {}),
+        }),
+      );
+      const entry = {
+        status: row?.status ?? 'partial',
+        at: new Date().toISOString(),
+        source: input.provider,
+        key: `topup:${input.key}`,
+        note: JSON.stringify(created),
+      };
+      await deps.db
+        .update(invoices)
+        .set({
+          chargeIds: sql`${invoices.chargeIds} || ${JSON.stringify([created.providerInvoiceId])}::jsonb`,
+          statusHistory: sql`${invoices.statusHistory} || ${JSON.stringify([entry])}::jsonb`,
+          updatedAt: new Date(),
+        })
+        .where(eq(invoices.id, input.invoiceId));
+      return created;
     },
 
-    async cancelGatewayInvoice(input: { provider: string; providerInvoiceId: string }): Promise<void> {
-      await nonRetryableGatewayErrors(() => gateway(input.provider).cancel(input.providerInvoiceId));
+    /** Runs started before payment rails pass one `providerInvoiceId`; since then every charge id. */
+    async checkGatewayInvoice(input: {
+      provider: string;
+      providerInvoiceId?: string;
+      providerInvoiceIds?: string[];
+      invoiceId?: string;
+    }): Promise<PaymentReport> {
+      const ids = input.providerInvoiceIds ?? (input.providerInvoiceId ? [input.providerInvoiceId] : []);
+      return nonRetryableGatewayErrors(() => gateway(input.provider).getStatus(ids, input.invoiceId ?? ''));
+    },
+
+    async cancelGatewayInvoice(input: {
+      provider: string;
+      providerInvoiceId: string;
+      messageId?: number;
+      userId?: number;
+    }): Promise<void> {
+      await nonRetryableGatewayErrors(() =>
+        gateway(input.provider).cancel({
+          providerInvoiceId: input.providerInvoiceId,
+          userId: input.userId ?? 0,
+          ...(input.messageId !== undefined ? { messageId: input.messageId } : {}),
+        }),
+      );
     },
 
     /** Read model and ledger for one transition; both idempotent, in one transaction. */
@@ -201,6 +297,10 @@ export function createInvoiceActivities(deps: ActivityDeps) {
       amountMinor: string;
       currency: string;
       provider: string;
+      /** Stars: the settling payment's `telegram_payment_charge_id`. */
+      chargeId?: string;
+      /** Every charge the workflow checks (since payment rails). */
+      chargeIds?: string[];
     }) {
       const now = new Date();
       const status: InvoiceStatus = input.state;
@@ -211,6 +311,8 @@ export function createInvoiceActivities(deps: ActivityDeps) {
             status,
             amountReceived: input.received,
             overpaidAmount: input.overpaid ?? null,
+            ...(input.chargeId && input.provider === 'stars' ? { telegramPaymentChargeId: input.chargeId } : {}),
+            ...(input.chargeIds ? { chargeIds: input.chargeIds } : {}),
             updatedAt: now,
             paidAt:
               input.state === 'paid' || input.state === 'overpaid'
@@ -243,6 +345,17 @@ export function createInvoiceActivities(deps: ActivityDeps) {
     async deliverPaidInvoice(input: { invoiceId: string; userId: number; planId: string; paidAt: number }) {
       await deps.workflows.invoicePaid(input.userId, input.planId, input.invoiceId);
     },
+  };
+}
+
+/** The charge recorded on an invoice row (a retry of its creation returns it). */
+function chargeOf(row: typeof invoices.$inferSelect): Charge {
+  const { purchaseId, ...address } = row.payAddress ?? { purchaseId: undefined };
+  return {
+    providerInvoiceId: row.providerInvoiceId ?? '',
+    ...(row.payUrl ? { payUrl: row.payUrl } : {}),
+    ...(row.payAddress ? { address: address as NonNullable<Charge['address']>, purchaseId } : {}),
+    ...(row.payMessageId !== null ? { messageId: row.payMessageId } : {}),
   };
 }
 

@@ -1,7 +1,8 @@
 /** Messages from workflows to users and admins, each sent at most once per business key. */
 import { ApplicationFailure } from '@temporalio/activity';
 import { and, eq, isNotNull, lt, or, sql } from 'drizzle-orm';
-import { InlineKeyboard } from 'grammy';
+import { InlineKeyboard, InputFile } from 'grammy';
+import QRCode from 'qrcode';
 import { formatMoment, pickLocale } from '../bot/i18n';
 import { outboxMessages, users, type OutboxPayload } from '../infrastructure/db/schema';
 import { isUnreachableUser, telegramErrorCode, withActivitySignal } from '../infrastructure/providers/telegram';
@@ -18,7 +19,12 @@ export interface Notification {
   vars?: Record<string, string | number>;
   button?: Button;
   buttons?: Button[];
+  /** Send a photo of this text's QR code (e.g. a pay address) with the message as its caption. */
+  qr?: string;
 }
+
+/** A QR code image of `text`, large enough to scan from a phone screen. */
+const qrPng = (text: string): Promise<Buffer> => QRCode.toBuffer(text, { type: 'png', width: 512, margin: 2 });
 
 export type Delivery =
   { delivered: true; messageId: number } | { delivered: false; reason: 'already-sent' | 'blocked' | 'refused' };
@@ -32,14 +38,17 @@ export type ReplayRefusal = 'unknown' | 'already-sent' | 'not-failed' | 'no-payl
  */
 export const ABANDONED_AFTER_MS = 5 * 60_000;
 
+/** The language a user reads: the one they chose, else their Telegram client's, else the default. */
+export async function localeOfUser(db: ActivityDeps['db'], userId: number): Promise<string> {
+  const [user] = await db
+    .select({ language: users.language, telegramLanguage: users.telegramLanguage })
+    .from(users)
+    .where(eq(users.id, userId));
+  return pickLocale(user?.language, user?.telegramLanguage ?? undefined);
+}
+
 export function createNotificationActivities(deps: ActivityDeps) {
-  async function localeOf(userId: number): Promise<string> {
-    const [user] = await deps.db
-      .select({ language: users.language, telegramLanguage: users.telegramLanguage })
-      .from(users)
-      .where(eq(users.id, userId));
-    return pickLocale(user?.language, user?.telegramLanguage ?? undefined);
-  }
+  const localeOf = (userId: number) => localeOfUser(deps.db, userId);
 
   function render(locale: string, n: Notification): { text: string; keyboard?: InlineKeyboard } {
     const vars = Object.fromEntries(
@@ -64,6 +73,7 @@ export function createNotificationActivities(deps: ActivityDeps) {
     message: n.message,
     vars: n.vars,
     buttons: [...(n.button ? [n.button] : []), ...(n.buttons ?? [])],
+    ...(n.qr ? { qr: n.qr } : {}),
   });
 
   async function sendOnce(
@@ -84,11 +94,15 @@ export function createNotificationActivities(deps: ActivityDeps) {
     if (row.status === 'failed' && row.attempts > 1 && !row.error?.startsWith('replay'))
       return { delivered: false, reason: 'refused' };
     const { text, keyboard } = await compose();
+    const qr = payload?.qr ? await qrPng(payload.qr) : undefined;
     try {
       // Tied to the attempt: a send still in flight (or waiting out a 429) when the attempt times out is
       // aborted, so the next attempt is the only one that can deliver it.
-      const message = await withActivitySignal((signal) =>
-        deps.telegram.sendMessage(chatId, text, keyboard ? { reply_markup: keyboard } : {}, signal),
+      const markup = keyboard ? { reply_markup: keyboard } : {};
+      const message = await withActivitySignal((signal): Promise<{ message_id: number }> =>
+        qr
+          ? deps.telegram.sendPhoto(chatId, new InputFile(qr, 'pay.png'), { caption: text, ...markup }, signal)
+          : deps.telegram.sendMessage(chatId, text, markup, signal),
       );
       await deps.db
         .update(outboxMessages)
@@ -125,6 +139,34 @@ export function createNotificationActivities(deps: ActivityDeps) {
   return {
     async notifyUser(n: Notification & { userId: number }): Promise<Delivery> {
       return sendOnce(n.userId, n.key, async () => render(await localeOf(n.userId), n), payloadOf(n));
+    },
+
+    /**
+     * Rewrites a message sent once under `key` (a pay address moving from waiting to confirming to
+     * paid): the text, or the caption of a photo. Editing to the same content is not an error, so a
+     * retry is harmless; a message that was never sent is left alone.
+     */
+    async editNotification(n: Notification & { userId: number }): Promise<{ edited: boolean }> {
+      const [row] = await deps.db.select().from(outboxMessages).where(eq(outboxMessages.key, n.key));
+      if (!row || row.status !== 'sent' || row.messageId === null) return { edited: false };
+      const messageId = row.messageId;
+      const { text, keyboard } = render(await localeOf(n.userId), n);
+      const markup = keyboard ? { reply_markup: keyboard } : {};
+      try {
+        await withActivitySignal((signal) =>
+          row.payload?.qr
+            ? deps.telegram.editMessageCaption(n.userId, messageId, { caption: text, ...markup }, signal)
+            : deps.telegram.editMessageText(n.userId, messageId, text, markup, signal),
+        );
+        return { edited: true };
+      } catch (error) {
+        if (/message is not modified/i.test(error instanceof Error ? error.message : '')) return { edited: true };
+        if (isUnreachableUser(error) || telegramErrorCode(error) === '400') {
+          deps.logger.warn({ key: n.key, err: error }, 'message could not be edited; left as it was');
+          return { edited: false };
+        }
+        throw error;
+      }
     },
 
     /** Every configured admin gets it; one admin who blocked the bot does not stop the others. */
@@ -187,7 +229,7 @@ export function createNotificationActivities(deps: ActivityDeps) {
           'InvalidRequest',
         );
       const payload = row.payload;
-      return sendOnce(row.chatId, key, async () => render(await localeOf(row.chatId), { key, ...payload }));
+      return sendOnce(row.chatId, key, async () => render(await localeOf(row.chatId), { key, ...payload }), payload);
     },
   };
 }

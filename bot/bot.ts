@@ -10,6 +10,7 @@ import { help } from './features/help';
 import { joinRequests } from './features/join-requests';
 import { language } from './features/language';
 import { myPlan } from './features/my-plan';
+import { payments } from './features/payments';
 import { plansFeature } from './features/plans';
 import { plansAdmin } from './features/plans-admin';
 import { profile } from './features/profile';
@@ -27,6 +28,7 @@ export const BOT_ALLOWED_UPDATES = [
   'chat_join_request',
   'chat_member',
   'my_chat_member',
+  'pre_checkout_query',
 ] as const satisfies ReadonlyArray<Exclude<keyof Update, 'update_id'>>;
 
 export interface CreateBotOptions {
@@ -52,7 +54,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): Bot<Bo
   const features = bot.errorBoundary((error) => handleBotError(error, deps));
   features.use(profile);
   // Open before the terms are accepted.
-  features.use(start, help, language, joinRequests, channelHealth);
+  features.use(start, help, language, joinRequests, channelHealth, payments);
   // Admin commands, resolution buttons and the catalog flows: only for ADMIN_IDS, and before the terms
   // gate (the terms are the subscribers' agreement, not a condition for running the bot); anyone else
   // falls through.
@@ -108,7 +110,7 @@ async function handleBotError(botError: BotError<BotContext>, deps: BotDeps): Pr
 }
 
 /** The menu Telegram shows next to the input field, in each language (the default one without a language code). */
-const MENU = ['start', 'plans', 'myplan', 'trial', 'referral', 'language', 'help'] as const;
+const MENU = ['start', 'plans', 'myplan', 'trial', 'referral', 'language', 'help', 'paysupport'] as const;
 
 export async function registerCommandMenu(bot: Bot<BotContext>): Promise<void> {
   const i18n = createI18n();

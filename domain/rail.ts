@@ -28,4 +28,6 @@ export interface PayAddress {
   memo?: string;
   /** Moment (ms) the rail stops accepting this amount at this rate. */
   validUntil?: number;
+  /** NOWPayments `purchase_id` of the payment: what a top-up names. */
+  purchaseId?: string;
 }

@@ -4,6 +4,7 @@
  * variable and what it expects. Secret values are never echoed back.
  */
 import { parseDuration, parseDurationList } from '../domain/duration';
+import { isRail, RAILS, type Rail } from '../domain/rail';
 
 export interface Config {
   env: 'development' | 'test' | 'production';
@@ -28,6 +29,20 @@ export interface Config {
     shopId: string;
     /** Price currencies the gateway can settle; an invoice for another currency is refused. */
     currencies: string[];
+  };
+  /** The rails offered to users: listed in PAYMENT_RAILS and configured (a rail without keys is off). */
+  rails: Rail[];
+  nowpayments: {
+    apiUrl: string;
+    /** Empty when unset: the rail is then off. */
+    apiKey: string;
+    ipnSecret: string;
+    /** Price currencies NOWPayments settles for us. */
+    currencies: string[];
+    /** Coins users may pick: NOWPayments code (e.g. `usdttrc20`) and the label shown. */
+    coins: Array<{ code: string; label: string }>;
+    /** Also fulfil on `confirmed` (before NOWPayments forwards the coins), not only on `finished`. */
+    fulfilOnConfirmed: boolean;
   };
   s3: {
     endpoint: string | undefined;
@@ -142,6 +157,38 @@ const idList = (raw: string) =>
       if (!/^-?\d+$/.test(part)) throw new Error(`"${part}" is not a Telegram id`);
       return Number(part);
     });
+const currencyList = (value: string) => {
+  const codes = value
+    .split(',')
+    .map((code) => code.trim().toUpperCase())
+    .filter(Boolean);
+  if (codes.length === 0 || !codes.every((code) => /^[A-Z]{3}$/.test(code)))
+    throw new Error('not a list of 3-letter codes');
+  return codes;
+};
+const railList = (value: string) => {
+  const rails = value
+    .split(',')
+    .map((rail) => rail.trim().toLowerCase())
+    .filter(Boolean);
+  const unknown = rails.filter((rail) => !isRail(rail));
+  if (unknown.length > 0) throw new Error(`unknown rail ${unknown.join(', ')}; rails are ${RAILS.join(', ')}`);
+  return rails as Rail[];
+};
+/** `btc:BTC,usdttrc20:USDT (TRC20)`: NOWPayments codes with the label users see. */
+const coinList = (value: string) => {
+  const coins = value
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .map((part) => {
+      const [code = '', ...label] = part.split(':');
+      if (!/^[a-z0-9]{2,20}$/.test(code)) throw new Error(`"${code}" is not a NOWPayments coin code`);
+      return { code, label: label.join(':').trim() || code.toUpperCase() };
+    });
+  if (coins.length === 0) throw new Error('empty list');
+  return coins;
+};
 const positiveMinor = (raw: string) => {
   if (!/^\d{1,18}$/.test(raw) || BigInt(raw) <= 0n) throw new Error('not a positive integer');
   return BigInt(raw);
@@ -176,7 +223,17 @@ export const PROVIDER_CREDENTIALS = [
  * problem (when given, they are still validated).
  */
 export function loadConfig(env: Env = process.env, options: { notNeeded?: readonly string[] } = {}): Config {
-  const read = new Reader(env, new Set(options.notNeeded));
+  const notNeeded = new Set(options.notNeeded);
+  const read = new Reader(env, notNeeded);
+  const listed =
+    read.optional('PAYMENT_RAILS', {
+      expects: `comma-separated rails from ${RAILS.join(', ')}`,
+      default: RAILS.join(','),
+      parse: railList,
+    }) ?? [];
+  // A rail that is off needs no keys.
+  if (!listed.includes('cryptocloud'))
+    for (const name of ['CRYPTOCLOUD_API_KEY', 'CRYPTOCLOUD_SECRET_KEY', 'CRYPTOCLOUD_SHOP_ID']) notNeeded.add(name);
   const nodeEnv =
     read.optional('NODE_ENV', {
       expects: 'development, test or production',
@@ -300,16 +357,41 @@ export function loadConfig(env: Env = process.env, options: { notNeeded?: readon
         read.optional('CRYPTOCLOUD_CURRENCIES', {
           expects: 'comma-separated ISO currency codes like USD,EUR,RUB',
           default: 'USD,EUR,RUB,GBP',
-          parse: (value) => {
-            const codes = value
-              .split(',')
-              .map((code) => code.trim().toUpperCase())
-              .filter(Boolean);
-            if (codes.length === 0 || !codes.every((code) => /^[A-Z]{3}$/.test(code)))
-              throw new Error('not a list of 3-letter codes');
-            return codes;
-          },
+          parse: currencyList,
         }) ?? [],
+    },
+    rails: [],
+    nowpayments: {
+      apiUrl:
+        read.optional('NOWPAYMENTS_API_URL', {
+          expects: 'the NOWPayments API base URL including /v1',
+          default: 'https://api.nowpayments.io/v1',
+          parse: url,
+        }) ?? '',
+      apiKey: read.optional('NOWPAYMENTS_API_KEY', { expects: 'the NOWPayments API key', secret: true }) ?? '',
+      ipnSecret:
+        read.optional('NOWPAYMENTS_IPN_SECRET', {
+          expects: 'the NOWPayments IPN secret key',
+          secret: true,
+        }) ?? '',
+      currencies:
+        read.optional('NOWPAYMENTS_CURRENCIES', {
+          expects: 'comma-separated ISO price currencies like USD,EUR',
+          default: 'USD,EUR',
+          parse: currencyList,
+        }) ?? [],
+      coins:
+        read.optional('NOWPAYMENTS_COINS', {
+          expects: 'comma-separated code:label pairs like btc:BTC,usdttrc20:USDT (TRC20)',
+          default: 'btc:BTC,eth:ETH,sol:SOL,usdttrc20:USDT (TRC20),usdcsol:USDC (Solana)',
+          parse: coinList,
+        }) ?? [],
+      fulfilOnConfirmed:
+        read.optional('NOWPAYMENTS_FULFIL_ON_CONFIRMED', {
+          expects: 'true or false',
+          default: 'false',
+          parse: boolean,
+        }) ?? false,
     },
     s3: {
       endpoint: read.optional('S3_ENDPOINT', { expects: 'the S3-compatible endpoint URL', parse: url }),
@@ -421,6 +503,14 @@ export function loadConfig(env: Env = process.env, options: { notNeeded?: readon
       metricsPort: read.optional('WORKER_METRICS_PORT', { expects: 'a TCP port', parse: integer(1, 65535) }),
     },
   };
+  const configured: Record<Rail, boolean> = {
+    cryptocloud: Boolean(config.cryptocloud.apiKey && config.cryptocloud.shopId),
+    // Without an IPN secret NOWPayments sends no IPN at all, and ours could not be verified.
+    nowpayments: Boolean(config.nowpayments.apiKey && config.nowpayments.ipnSecret),
+    // Stars need no provider token: the bot token is enough.
+    stars: true,
+  };
+  config.rails = listed.filter((rail) => configured[rail]);
   if (read.problems.length > 0) throw new ConfigError(read.problems);
   return config;
 }

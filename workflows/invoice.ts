@@ -8,6 +8,7 @@ import {
   condition,
   defineQuery,
   defineSignal,
+  defineUpdate,
   log,
   patched,
   proxyActivities,
@@ -27,13 +28,17 @@ import {
   type PaymentReport,
 } from '../domain/invoice';
 import { compareDecimal, fromMinor, padDecimal, subtractDecimal } from '../domain/money';
+import type { PayAddress, Rail } from '../domain/rail';
 import { ProcessStatus } from './search-attributes';
 
 export interface InvoiceInput {
   invoiceId: string;
   userId: number;
   planId: string;
-  provider: 'cryptocloud';
+  /** The rail this invoice is paid on; the state machine and its timers are the same for all. */
+  provider: Rail;
+  /** NOWPayments: the coin the user picked (e.g. `btc`). */
+  payCurrency?: string;
   /** Price in minor units (a decimal string: workflow input is JSON). */
   amountMinor: string;
   currency: string;
@@ -58,6 +63,9 @@ export interface InvoiceView {
   received: string;
   amountDue: string;
   payUrl?: string;
+  /** NOWPayments: where to send the coins (the latest top-up's after a partial payment). */
+  address?: PayAddress;
+  provider?: Rail;
   expiresAt: number;
   checks: number;
 }
@@ -74,6 +82,11 @@ export const cancelInvoiceSignal = defineSignal<[{ by: string }]>('cancel');
 /** From ops: check with the gateway now. */
 export const reconcileNowSignal = defineSignal('reconcileNow');
 export const invoiceStateQuery = defineQuery<InvoiceView>('invoiceState');
+/**
+ * Like `cancel`, but answers with the state the invoice is in once the request was handled: the edge
+ * replaces an unpaid invoice (another rail or coin) only after it is really cancelled.
+ */
+export const cancelInvoiceUpdate = defineUpdate<InvoiceState, [{ by: string }]>('cancelInvoice');
 
 const {
   createGatewayInvoice,
@@ -88,6 +101,8 @@ const {
   settleInvoiceByCredit,
   releaseInvoiceCredit,
   releaseWebhookClaims,
+  createTopUpCharge,
+  editNotification,
 } = proxyActivities<ReturnType<typeof createActivities>>({
   startToCloseTimeout: '30 seconds',
   retry: {
@@ -113,11 +128,14 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceResul
   let progress: InvoiceProgress = { state: 'pending', received: '0' };
   let checks = 0;
   /** Filled once the gateway invoice exists; queries may come before. */
-  const created: { payUrl?: string } = {};
+  const created: { payUrl?: string; address?: PayAddress } = {};
   let scheduledChecks = 0;
   let nextCheckAt = startedAt + (input.reconcileAtMs[0] ?? input.reconcileEveryMs);
   const reports: PaymentReport[] = [];
   let cancelRequestedBy: string | undefined;
+  /** Cancel requests handled so far (the Update waits for its own). */
+  let cancelsHandled = 0;
+  let cancelsRequested = 0;
   let checkRequested = false;
 
   setHandler(paymentReportedSignal, (report) => {
@@ -125,6 +143,13 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceResul
   });
   setHandler(cancelInvoiceSignal, ({ by }) => {
     cancelRequestedBy = by;
+    cancelsRequested += 1;
+  });
+  setHandler(cancelInvoiceUpdate, async ({ by }) => {
+    cancelRequestedBy = by;
+    const mine = ++cancelsRequested;
+    await condition(() => cancelsHandled >= mine || SETTLED.has(progress.state));
+    return progress.state;
   });
   setHandler(reconcileNowSignal, () => {
     checkRequested = true;
@@ -135,6 +160,8 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceResul
     received: progress.received,
     amountDue,
     payUrl: created.payUrl,
+    address: created.address,
+    provider: input.provider,
     expiresAt,
     checks,
   }));
@@ -194,6 +221,7 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceResul
       ...(creditMinor > 0n ? { creditMinor: creditMinor.toString() } : {}),
       currency: input.currency,
       expiresAt,
+      ...(input.payCurrency ? { payCurrency: input.payCurrency } : {}),
     });
   } catch (error) {
     // The gateway refused the invoice (the run fails): the reserved balance is the user's again.
@@ -202,15 +230,94 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceResul
     throw error;
   }
   created.payUrl = gateway.payUrl;
-  await notifyUser({
-    key: `${input.invoiceId}:created`,
-    userId: input.userId,
-    message: creditMinor > 0n ? 'invoice-created-credit' : 'invoice-created',
-    vars: { amount: amountDue, currency: input.currency, expiresAt, ...(creditMinor > 0n ? { credit, price } : {}) },
-    button: { message: 'invoice-pay-button', url: gateway.payUrl },
+  created.address = gateway.address;
+  /** Every charge the rail holds for this invoice: the first, then top-ups and repeat deposits. */
+  const chargeIds = [gateway.providerInvoiceId];
+  const priceVars: Record<string, string> = creditMinor > 0n ? { credit, price } : {};
+  /** The message showing where to pay, keyed so it can be edited as the payment moves. */
+  let addressMessageKey = `${input.invoiceId}:created`;
+  const checkButton = { callback: `inv:check:${input.invoiceId}`, message: 'invoice-check-button' };
+  const addressVars = (address: PayAddress) => ({
+    amount: amountDue,
+    currency: input.currency,
+    coinAmount: address.amount,
+    coin: address.coin.toUpperCase(),
+    address: address.address,
+    memo: address.memo ?? '',
+    hasMemo: address.memo ? 'yes' : 'no',
+    expiresAt,
   });
+  if (gateway.address) {
+    await notifyUser({
+      key: addressMessageKey,
+      userId: input.userId,
+      message: creditMinor > 0n ? 'invoice-address-credit' : 'invoice-address',
+      vars: { ...addressVars(gateway.address), ...priceVars },
+      qr: gateway.address.address,
+      button: checkButton,
+    });
+  } else if (gateway.payUrl) {
+    await notifyUser({
+      key: `${input.invoiceId}:created`,
+      userId: input.userId,
+      message: creditMinor > 0n ? 'invoice-created-credit' : 'invoice-created',
+      vars: { amount: amountDue, currency: input.currency, expiresAt, ...priceVars },
+      button: { message: 'invoice-pay-button', url: gateway.payUrl },
+    });
+  }
+  // Stars: the invoice message the rail sent is itself what the user pays with.
 
-  const transition = async (next: InvoiceProgress, source: string) => {
+  /** The pay-address message tells where the payment stands (waiting → confirming → paid). */
+  let addressStage: 'waiting' | 'confirming' | 'paid' = 'waiting';
+  const showAddressStage = async (stage: 'confirming' | 'paid') => {
+    if (!created.address || addressStage === stage || addressStage === 'paid') return;
+    addressStage = stage;
+    await editNotification({
+      key: addressMessageKey,
+      userId: input.userId,
+      message: stage === 'paid' ? 'invoice-address-paid' : 'invoice-address-confirming',
+      vars: addressVars(created.address),
+      ...(stage === 'paid' ? {} : { button: checkButton }),
+    });
+  };
+  /** NOWPayments: a partly paid invoice gets a top-up address for what is missing (`purchase_id`). */
+  const topUp = async (next: InvoiceProgress) => {
+    const purchaseId = gateway.address?.purchaseId ?? gateway.purchaseId;
+    if (input.provider !== 'nowpayments' || !purchaseId) return false;
+    const missing = missingAmount(next.received, amountDue);
+    const charge = await createTopUpCharge({
+      invoiceId: input.invoiceId,
+      userId: input.userId,
+      planId: input.planId,
+      provider: input.provider,
+      amount: missing,
+      currency: input.currency,
+      expiresAt,
+      ...(input.payCurrency ? { payCurrency: input.payCurrency } : {}),
+      purchaseId,
+      key: next.received,
+    });
+    if (!chargeIds.includes(charge.providerInvoiceId)) chargeIds.push(charge.providerInvoiceId);
+    if (!charge.address) return false;
+    created.address = charge.address;
+    addressStage = 'waiting';
+    addressMessageKey = `${input.invoiceId}:topup:${next.received}`;
+    await notifyUser({
+      key: addressMessageKey,
+      userId: input.userId,
+      message: 'invoice-address-topup',
+      vars: {
+        ...addressVars(charge.address),
+        received: padDecimal(next.received, input.currency),
+        missing: padDecimal(missing, input.currency),
+      },
+      qr: charge.address.address,
+      button: checkButton,
+    });
+    return true;
+  };
+
+  const transition = async (next: InvoiceProgress, source: string, chargeId?: string) => {
     progress = next;
     upsertSearchAttributes([{ key: ProcessStatus, value: next.state }]);
     await recordInvoiceState({
@@ -223,8 +330,12 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceResul
       amountMinor: gatewayMinor.toString(),
       currency: input.currency,
       provider: input.provider,
+      ...(chargeId ? { chargeId } : {}),
+      ...(chargeIds.length > 1 ? { chargeIds: [...chargeIds] } : {}),
     });
     if (resolutions) await handOver(next);
+    if (SETTLED.has(next.state)) await showAddressStage('paid');
+    if (next.state === 'partial' && (await topUp(next))) return;
     await announce(input, next, amountDue, gateway.payUrl, resolutions);
   };
 
@@ -260,7 +371,9 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceResul
   const consider = async (report: PaymentReport) => {
     // Money after the invoice closed unpaid is kept (late_paid) and told to admins.
     const next = applyAnyReport(progress, report, amountDue);
-    if (next) await transition(next, report.source);
+    if (next) await transition(next, report.source, report.chargeId);
+    else if (report.stage === 'confirming' && !CLOSED_FOR_PAYMENT.has(progress.state))
+      await showAddressStage('confirming');
   };
 
   // Since `postback-trust`: the unsigned body is never money; a failed check or an unconfirmed
@@ -289,7 +402,8 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceResul
     try {
       const report = await checkGatewayInvoice({
         provider: input.provider,
-        providerInvoiceId: gateway.providerInvoiceId,
+        providerInvoiceIds: [...chargeIds],
+        invoiceId: input.invoiceId,
       });
       if (trusted && report.currency !== undefined && report.currency !== input.currency.toUpperCase()) {
         log.error('gateway reports another currency than the price; not applied', {
@@ -345,6 +459,50 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceResul
     recheckStep = 0;
   };
 
+  /**
+   * The signalled reports still to check with the rail. A Stars `successful_payment` (source
+   * `telegram`) is the rail's own word, sent by Telegram over the bot's authenticated channel, and is
+   * applied at once; a report naming charges not known yet (a NOWPayments repeat deposit whose parent
+   * is ours) adds them to what is checked, and the rail's status API decides what they hold.
+   */
+  const takeReports = async () => {
+    const toCheck: PaymentReport[] = [];
+    for (const report of reports.splice(0)) {
+      for (const id of report.relatedChargeIds ?? []) if (!chargeIds.includes(id)) chargeIds.push(id);
+      if (report.source === 'telegram' && input.provider === 'stars') {
+        if (report.currency === input.currency.toUpperCase()) await consider(report);
+        else log.error('Stars payment in another currency; not applied', { invoiceId: input.invoiceId });
+      } else toCheck.push(report);
+    }
+    return toCheck;
+  };
+  const watchRepeatDeposits = async () => {
+    for (;;) {
+      const now = Date.now();
+      if (now >= watchUntil) return;
+      await condition(() => reports.length > 0 || checkRequested, watchUntil - now);
+      checkRequested = false;
+      const known = chargeIds.length;
+      await takeReports();
+      if (chargeIds.length === known) continue;
+      const report = await checkGatewayInvoice({
+        provider: input.provider,
+        providerInvoiceIds: [...chargeIds],
+        invoiceId: input.invoiceId,
+      }).catch(() => undefined);
+      // Only more money than recorded moves a settled invoice: the excess is overpayment.
+      if (report && compareDecimal(report.received, progress.received) > 0)
+        await transition({ state: 'overpaid', received: report.received }, 'repeat-deposit');
+    }
+  };
+  const cancelCharge = () =>
+    cancelGatewayInvoice({
+      provider: input.provider,
+      providerInvoiceId: gateway.providerInvoiceId,
+      userId: input.userId,
+      ...(gateway.messageId !== undefined ? { messageId: gateway.messageId } : {}),
+    });
+
   while (!SETTLED.has(progress.state)) {
     const open = !CLOSED_FOR_PAYMENT.has(progress.state);
     const now = Date.now();
@@ -356,7 +514,7 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceResul
     );
 
     if (trusted) {
-      const signalled = reports.splice(0);
+      const signalled = await takeReports();
       if (signalled.length > 0) {
         // Only a reason to ask: the strongest status any report claimed, to notice a lagging gateway.
         const claimed = signalled.map((r) => r.status).sort((a, b) => statusRank(b) - statusRank(a))[0];
@@ -386,17 +544,17 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceResul
       cancelRequestedBy = undefined;
       // Only an unpaid invoice can be cancelled; once money arrived, expiry and admins decide.
       if (progress.state === 'pending') {
-        await cancelGatewayInvoice({ provider: input.provider, providerInvoiceId: gateway.providerInvoiceId });
+        await cancelCharge();
         await transition({ ...progress, state: 'cancelled' }, `cancel:${by}`);
       } else {
         log.warn('cancel ignored', { invoiceId: input.invoiceId, state: progress.state, by });
       }
+      cancelsHandled = cancelsRequested;
     }
     if (!CLOSED_FOR_PAYMENT.has(progress.state) && Date.now() >= expiresAt) {
       await checkWithGateway(); // last word from the gateway before closing
       if (!CLOSED_FOR_PAYMENT.has(progress.state)) {
-        if (progress.state === 'pending')
-          await cancelGatewayInvoice({ provider: input.provider, providerInvoiceId: gateway.providerInvoiceId });
+        if (progress.state === 'pending') await cancelCharge();
         await transition({ ...progress, state: progress.state === 'partial' ? 'needs_review' : 'expired' }, 'expiry');
       }
     }
@@ -410,10 +568,14 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceResul
     });
     // Runs started before referral commissions existed replay without this step.
     if (patched('referral-commission')) await startReferralCommission({ invoiceId: input.invoiceId });
+    // NOWPayments maps coins sent again to a paid address to new payments (`parent_payment_id`): until
+    // the late window closes they are checked and kept as overpayment for admins, never lost.
+    if (input.provider === 'nowpayments') await watchRepeatDeposits();
   }
   // Since `release-webhook-claims`: the route's de-duplication rows of this invoice go with it.
   if (patched('release-webhook-claims')) await releaseWebhookClaims({ invoiceId: input.invoiceId });
   log.info('invoice closed', { invoiceId: input.invoiceId, state: progress.state });
+  cancelsHandled = cancelsRequested;
   return { invoiceId: input.invoiceId, state: progress.state, received: progress.received };
 }
 
@@ -425,7 +587,7 @@ async function announce(
   input: InvoiceInput,
   next: InvoiceProgress,
   amountDue: string,
-  payUrl: string,
+  payUrl: string | undefined,
   resolutions: boolean,
 ): Promise<void> {
   const key = `${input.invoiceId}:${next.state}:${next.received}`;
@@ -443,7 +605,7 @@ async function announce(
         userId: input.userId,
         message: 'invoice-partial',
         vars: { ...vars, missing: money(missingAmount(next.received, amountDue)) },
-        button: { message: 'invoice-topup-button', url: payUrl },
+        ...(payUrl ? { button: { message: 'invoice-topup-button', url: payUrl } } : {}),
       });
       return;
     case 'paid':

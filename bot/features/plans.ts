@@ -9,11 +9,26 @@ import { OPEN_INVOICE_STATES } from '../../domain/invoice';
 import { formatMoney } from '../../domain/money';
 import type { Database } from '../../infrastructure/db/client';
 import { invoices, plans } from '../../infrastructure/db/schema';
-import { UnknownPlanError, UnsupportedCurrencyError } from '../../infrastructure/temporal/commands';
+import {
+  InvoiceInProgressError,
+  RailUnavailableError,
+  UnknownPlanError,
+  UnsupportedCurrencyError,
+} from '../../infrastructure/temporal/commands';
+import type { Config } from '../../infrastructure/config';
+import type { Rail } from '../../domain/rail';
 import type { BotContext } from '../context';
 import { formatMoment } from '../i18n';
-import { payData, planData, plansListData, renewData } from '../keyboards/callback-data';
-import { describeDuration, planKeyboard, plansKeyboard } from '../keyboards/plans';
+import {
+  invoiceCheckData,
+  payCoinData,
+  payData,
+  payRailData,
+  planData,
+  plansListData,
+  renewData,
+} from '../keyboards/callback-data';
+import { coinsKeyboard, describeDuration, planKeyboard, plansKeyboard } from '../keyboards/plans';
 import { requireProfile } from './profile';
 
 export type Plan = typeof plans.$inferSelect;
@@ -51,11 +66,22 @@ export async function planUnavailable(ctx: BotContext): Promise<void> {
   await replyWithPlans(ctx, 'plan-unavailable');
 }
 
+/** The rails this plan can be paid on: enabled, and priced (and settled) on that rail. */
+export function railsFor(config: Config, plan: Plan): Rail[] {
+  const currency = plan.currency.toUpperCase();
+  return config.rails.filter((rail) =>
+    rail === 'stars'
+      ? plan.priceStars !== null
+      : (rail === 'cryptocloud' ? config.cryptocloud.currencies : config.nowpayments.currencies).includes(currency),
+  );
+}
+
 async function showPlan(ctx: BotContext, planId: string): Promise<void> {
   const plan = await activePlan(ctx.deps.db, planId);
   if (!plan) return planUnavailable(ctx);
   const user = requireProfile(ctx);
   const offerTrial = plan.trialSeconds > 0 && user.trialUsedAt === null;
+  const rails = railsFor(ctx.deps.config, plan);
   const lines = [
     ctx.t('plan-details', {
       title: plan.title,
@@ -63,9 +89,31 @@ async function showPlan(ctx: BotContext, planId: string): Promise<void> {
       duration: describeDuration(ctx.t, plan.durationSeconds),
     }),
   ];
+  if (rails.includes('stars') && plan.priceStars !== null)
+    lines.push(ctx.t('plan-price-stars', { stars: plan.priceStars }));
   if (offerTrial) lines.push(ctx.t('plan-trial-offer', { duration: describeDuration(ctx.t, plan.trialSeconds) }));
+  if (rails.length === 0) lines.push(ctx.t('plan-no-rail'));
   await ctx.answerCallbackQuery();
-  await ctx.reply(lines.join('\n\n'), { reply_markup: planKeyboard(ctx.t, plan, { offerTrial }) });
+  await ctx.reply(lines.join('\n\n'), { reply_markup: planKeyboard(ctx.t, plan, { offerTrial, rails }) });
+}
+
+/** NOWPayments: the user picks the coin before the address is made. */
+async function chooseCoin(ctx: BotContext, planId: string): Promise<void> {
+  const plan = await activePlan(ctx.deps.db, planId);
+  if (!plan) return planUnavailable(ctx);
+  if (!railsFor(ctx.deps.config, plan).includes('nowpayments')) return railUnavailable(ctx);
+  await ctx.answerCallbackQuery();
+  await ctx.reply(
+    ctx.t('plan-choose-coin', { title: plan.title, price: formatMoney(plan.priceMinor, plan.currency) }),
+    {
+      reply_markup: coinsKeyboard(ctx.t, plan.id, ctx.deps.config.nowpayments.coins),
+    },
+  );
+}
+
+async function railUnavailable(ctx: BotContext): Promise<void> {
+  if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: ctx.t('rail-unavailable'), show_alert: true });
+  else await ctx.reply(ctx.t('rail-unavailable'));
 }
 
 /**
@@ -73,7 +121,12 @@ async function showPlan(ctx: BotContext, planId: string): Promise<void> {
  * never makes two. When an invoice was already open, its link is shown again, since the workflow
  * sends its invoice message only once.
  */
-async function openInvoice(ctx: BotContext, planId: string): Promise<void> {
+async function openInvoice(
+  ctx: BotContext,
+  planId: string,
+  rail: Rail = 'cryptocloud',
+  payCurrency?: string,
+): Promise<void> {
   const { db, commands, logger } = ctx.deps;
   const user = requireProfile(ctx);
   const plan = await activePlan(db, planId);
@@ -90,9 +143,14 @@ async function openInvoice(ctx: BotContext, planId: string): Promise<void> {
     );
   let invoiceId: string;
   try {
-    ({ invoiceId } = await commands.openInvoice({ userId: user.id, planId }));
+    ({ invoiceId } = await commands.openInvoice({ userId: user.id, planId, rail, payCurrency }));
   } catch (error) {
     if (error instanceof UnknownPlanError) return planUnavailable(ctx);
+    if (error instanceof RailUnavailableError) return railUnavailable(ctx);
+    if (error instanceof InvoiceInProgressError) {
+      await ctx.answerCallbackQuery({ text: ctx.t('invoice-in-progress'), show_alert: true });
+      return;
+    }
     if (error instanceof UnsupportedCurrencyError) {
       logger.warn({ planId, err: error.message }, 'plan priced in a currency the gateway does not settle');
       return planUnavailable(ctx);
@@ -100,6 +158,27 @@ async function openInvoice(ctx: BotContext, planId: string): Promise<void> {
     throw error;
   }
   logger.info({ userId: user.id, planId, invoiceId, reused: alreadyOpen?.id === invoiceId }, 'invoice requested');
+  if (alreadyOpen?.id === invoiceId && alreadyOpen.provider === 'stars') {
+    // The invoice message the rail sent is still in the chat, with its Pay button.
+    await ctx.answerCallbackQuery({ text: ctx.t('invoice-stars-still-open'), show_alert: true });
+    return;
+  }
+  if (alreadyOpen?.id === invoiceId && alreadyOpen.payAddress) {
+    const address = alreadyOpen.payAddress;
+    await ctx.answerCallbackQuery({ text: ctx.t('invoice-already-open') });
+    await ctx.reply(
+      ctx.t('invoice-address-still-open', {
+        coinAmount: address.amount,
+        coin: address.coin.toUpperCase(),
+        address: address.address,
+        memo: address.memo ?? '',
+        hasMemo: address.memo ? 'yes' : 'no',
+        expiresAt: alreadyOpen.expiresAt ? formatMoment(alreadyOpen.expiresAt.getTime()) : '—',
+      }),
+      { reply_markup: new InlineKeyboard().text(ctx.t('invoice-check-button'), invoiceCheckData.pack({ invoiceId })) },
+    );
+    return;
+  }
   if (alreadyOpen?.id === invoiceId && alreadyOpen.payUrl) {
     await ctx.answerCallbackQuery({ text: ctx.t('invoice-already-open') });
     await ctx.reply(
@@ -124,4 +203,14 @@ chat.callbackQuery(plansListData.pattern, async (ctx) => {
 });
 chat.callbackQuery(planData.pattern, (ctx) => showPlan(ctx, planData.unpack(ctx.callbackQuery.data)!.planId));
 chat.callbackQuery(payData.pattern, (ctx) => openInvoice(ctx, payData.unpack(ctx.callbackQuery.data)!.planId));
+chat.callbackQuery(payRailData.pattern, (ctx) => {
+  const { rail, planId } = payRailData.unpack(ctx.callbackQuery.data)!;
+  if (rail === 'nowpayments') return chooseCoin(ctx, planId);
+  if (rail === 'stars') return openInvoice(ctx, planId, 'stars');
+  return railUnavailable(ctx);
+});
+chat.callbackQuery(payCoinData.pattern, (ctx) => {
+  const { coin, planId } = payCoinData.unpack(ctx.callbackQuery.data)!;
+  return openInvoice(ctx, planId, 'nowpayments', coin);
+});
 chat.callbackQuery(renewData.pattern, (ctx) => openInvoice(ctx, renewData.unpack(ctx.callbackQuery.data)!.planId));

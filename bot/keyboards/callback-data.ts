@@ -42,7 +42,13 @@ export function callbackData<F extends string>(prefix: string, fields: readonly 
 export const termsAcceptData = callbackData('terms_accept', [] as const);
 export const plansListData = callbackData('plans', [] as const);
 export const planData = callbackData('plan', ['planId'] as const);
+/** Pay on CryptoCloud (the first rail; older messages carry this button too). */
 export const payData = callbackData('pay', ['planId'] as const);
+/** Pay on another rail: `nowpayments` (then a coin) or `stars`. */
+export const payRailData = callbackData('payr', ['rail', 'planId'] as const);
+export const payCoinData = callbackData('paycoin', ['coin', 'planId'] as const);
+/** "Check status" under a pay address: asks the rail now and tells where the invoice stands. */
+export const invoiceCheckData = callbackData('inv:check', ['invoiceId'] as const);
 export const renewData = callbackData('renew', ['planId'] as const);
 export const trialData = callbackData('trial', ['planId'] as const);
 export const languageData = callbackData('lang', ['locale'] as const);

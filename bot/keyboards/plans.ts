@@ -3,7 +3,8 @@ import { InlineKeyboard } from 'grammy';
 import { formatMoney } from '../../domain/money';
 import type { plans } from '../../infrastructure/db/schema';
 import type { BotContext } from '../context';
-import { payData, planData, plansListData, renewData, trialData } from './callback-data';
+import type { Rail } from '../../domain/rail';
+import { payCoinData, payData, payRailData, planData, plansListData, renewData, trialData } from './callback-data';
 
 type Plan = typeof plans.$inferSelect;
 type Translate = BotContext['t'];
@@ -30,13 +31,25 @@ export function plansKeyboard(list: Plan[]): InlineKeyboard {
   return keyboard;
 }
 
-export function planKeyboard(t: Translate, plan: Plan, options: { offerTrial: boolean }): InlineKeyboard {
-  const keyboard = new InlineKeyboard()
-    .text(
-      t('plan-pay-button', { price: formatMoney(plan.priceMinor, plan.currency) }),
-      payData.pack({ planId: plan.id }),
-    )
-    .row();
+/** One Pay button per rail the plan can be paid on (the caller decides which are offered). */
+export function planKeyboard(
+  t: Translate,
+  plan: Plan,
+  options: { offerTrial: boolean; rails: readonly Rail[] },
+): InlineKeyboard {
+  const keyboard = new InlineKeyboard();
+  const price = formatMoney(plan.priceMinor, plan.currency);
+  for (const rail of options.rails) {
+    if (rail === 'cryptocloud') keyboard.text(t('plan-pay-button', { price }), payData.pack({ planId: plan.id }));
+    else if (rail === 'nowpayments')
+      keyboard.text(t('plan-pay-address-button', { price }), payRailData.pack({ rail, planId: plan.id }));
+    else if (plan.priceStars !== null)
+      keyboard.text(
+        t('plan-pay-stars-button', { stars: plan.priceStars }),
+        payRailData.pack({ rail, planId: plan.id }),
+      );
+    keyboard.row();
+  }
   if (options.offerTrial)
     keyboard
       .text(
@@ -68,4 +81,14 @@ export function trialsKeyboard(t: Translate, list: Plan[]): InlineKeyboard {
       )
       .row();
   return keyboard;
+}
+
+/** The coins NOWPayments takes, as configured. */
+export function coinsKeyboard(t: Translate, planId: string, coins: ReadonlyArray<{ code: string; label: string }>) {
+  const keyboard = new InlineKeyboard();
+  coins.forEach((coin, index) => {
+    keyboard.text(coin.label, payCoinData.pack({ coin: coin.code, planId }));
+    if (index % 2 === 1) keyboard.row();
+  });
+  return keyboard.row().text(t('plans-back-button'), planData.pack({ planId }));
 }

@@ -353,3 +353,64 @@ admin-resolution-list-empty = ✅ No case waits for a decision.
 admin-resolution-list =
     🧾 Waiting: { $count }
     { $lines }
+
+# Payment rails: NOWPayments addresses, Telegram Stars
+charge-description = Access to { $title } for { $days } days.
+invoice-address =
+    🧾 Invoice for { $amount } { $currency }.
+    Send exactly { $coinAmount } { $coin } to this address:
+    { $address }{ $hasMemo ->
+        [yes] {"\u000A"}Memo / tag (required): { $memo }
+       *[no] {""}
+    }
+    Pay before { $expiresAt }. The QR code holds the address. Status: ⏳ waiting for your payment.
+invoice-address-credit =
+    🧾 Invoice for { $amount } { $currency }: the price { $price } { $currency } less { $credit } { $currency } from your balance.
+    Send exactly { $coinAmount } { $coin } to this address:
+    { $address }{ $hasMemo ->
+        [yes] {"\u000A"}Memo / tag (required): { $memo }
+       *[no] {""}
+    }
+    Pay before { $expiresAt }. The QR code holds the address. Status: ⏳ waiting for your payment.
+invoice-address-confirming =
+    🧾 Invoice for { $amount } { $currency }: { $coinAmount } { $coin } to
+    { $address }
+    Status: 🔄 your coins were seen and are being confirmed by the network.
+invoice-address-paid =
+    🧾 Invoice for { $amount } { $currency }: { $coinAmount } { $coin } to
+    { $address }
+    Status: ✅ paid. Thank you!
+invoice-address-topup =
+    ⚠️ We received { $received } of { $amount } { $currency }; { $missing } { $currency } is missing.
+    Send { $coinAmount } { $coin } to this address to complete it:
+    { $address }{ $hasMemo ->
+        [yes] {"\u000A"}Memo / tag (required): { $memo }
+       *[no] {""}
+    }
+    Pay before { $expiresAt }. Status: ⏳ waiting for the rest.
+invoice-address-still-open =
+    🧾 Your invoice is still open until { $expiresAt }. Send { $coinAmount } { $coin } to:
+    { $address }{ $hasMemo ->
+        [yes] {"\u000A"}Memo / tag (required): { $memo }
+       *[no] {""}
+    }
+invoice-check-button = 🔄 Check status
+invoice-check-unknown = This invoice is not yours or does not exist.
+invoice-check-status = Invoice status: { $status }. We asked the payment system again; this chat is updated as soon as it moves.
+invoice-in-progress = Your open invoice for this plan already received money. Finish paying it (or wait for it to be resolved) before choosing another way to pay.
+invoice-stars-still-open = Your Stars invoice for this plan is above in the chat: tap its Pay button.
+plan-pay-address-button = 🪙 Pay { $price } in crypto (address and QR)
+plan-pay-stars-button = ⭐ Pay { $stars } Stars
+plan-price-stars = Or { $stars } ⭐ Telegram Stars.
+plan-no-rail = ⚠️ This plan cannot be paid right now. Please check back later.
+plan-choose-coin = { $title } · { $price }. Choose the coin you will pay with:
+rail-unavailable = This way of paying is not available for this plan right now.
+stars-refused-unknown = This invoice is not known. Please open the plan again.
+stars-refused-closed = This invoice is no longer open. Please open the plan again for a new one.
+stars-refused-amount = The amount of this invoice has changed. Please open the plan again.
+stars-paid-closed = ⚠️ Your payment arrived after invoice { $invoiceId } had closed. It is recorded; write /paysupport and we will refund or apply it.
+paysupport =
+    💬 Payment support
+    For any question about a payment, a refund or a missing activation, write to the admins of this bot and give your invoice id (your latest: { $invoiceId }). Payments in Telegram Stars can be refunded to your Stars balance; crypto refunds go to the wallet you name.
+    Telegram support cannot help with purchases made in this bot.
+command-paysupport = Payment support

@@ -357,3 +357,64 @@ admin-resolution-list-empty = ✅ Ни один случай не ждёт ре�
 admin-resolution-list =
     🧾 Ждут: { $count }
     { $lines }
+
+# Payment rails: NOWPayments addresses, Telegram Stars
+charge-description = Доступ к { $title } на { $days } дн.
+invoice-address =
+    🧾 Счёт на { $amount } { $currency }.
+    Отправьте ровно { $coinAmount } { $coin } на этот адрес:
+    { $address }{ $hasMemo ->
+        [yes] {"\u000A"}Memo / тег (обязательно): { $memo }
+       *[no] {""}
+    }
+    Оплатите до { $expiresAt }. QR-код содержит адрес. Статус: ⏳ ждём оплату.
+invoice-address-credit =
+    🧾 Счёт на { $amount } { $currency }: цена { $price } { $currency } минус { $credit } { $currency } с вашего баланса.
+    Отправьте ровно { $coinAmount } { $coin } на этот адрес:
+    { $address }{ $hasMemo ->
+        [yes] {"\u000A"}Memo / тег (обязательно): { $memo }
+       *[no] {""}
+    }
+    Оплатите до { $expiresAt }. QR-код содержит адрес. Статус: ⏳ ждём оплату.
+invoice-address-confirming =
+    🧾 Счёт на { $amount } { $currency }: { $coinAmount } { $coin } на
+    { $address }
+    Статус: 🔄 монеты получены, сеть подтверждает перевод.
+invoice-address-paid =
+    🧾 Счёт на { $amount } { $currency }: { $coinAmount } { $coin } на
+    { $address }
+    Статус: ✅ оплачено. Спасибо!
+invoice-address-topup =
+    ⚠️ Получено { $received } из { $amount } { $currency }; не хватает { $missing } { $currency }.
+    Отправьте { $coinAmount } { $coin } на этот адрес, чтобы завершить оплату:
+    { $address }{ $hasMemo ->
+        [yes] {"\u000A"}Memo / тег (обязательно): { $memo }
+       *[no] {""}
+    }
+    Оплатите до { $expiresAt }. Статус: ⏳ ждём остаток.
+invoice-address-still-open =
+    🧾 Ваш счёт открыт до { $expiresAt }. Отправьте { $coinAmount } { $coin } на:
+    { $address }{ $hasMemo ->
+        [yes] {"\u000A"}Memo / тег (обязательно): { $memo }
+       *[no] {""}
+    }
+invoice-check-button = 🔄 Проверить статус
+invoice-check-unknown = Этот счёт не ваш или не существует.
+invoice-check-status = Статус счёта: { $status }. Мы ещё раз спросили платёжную систему; сообщение обновится, как только статус изменится.
+invoice-in-progress = На открытый счёт по этому тарифу уже поступили деньги. Завершите его оплату (или дождитесь решения) прежде чем выбрать другой способ.
+invoice-stars-still-open = Ваш счёт в Stars для этого тарифа выше в чате: нажмите на нём «Оплатить».
+plan-pay-address-button = 🪙 Оплатить { $price } криптой (адрес и QR)
+plan-pay-stars-button = ⭐ Оплатить { $stars } Stars
+plan-price-stars = Или { $stars } ⭐ Telegram Stars.
+plan-no-rail = ⚠️ Этот тариф сейчас нельзя оплатить. Загляните позже.
+plan-choose-coin = { $title } · { $price }. Выберите монету для оплаты:
+rail-unavailable = Этот способ оплаты сейчас недоступен для тарифа.
+stars-refused-unknown = Этот счёт неизвестен. Откройте тариф заново.
+stars-refused-closed = Этот счёт уже закрыт. Откройте тариф заново, чтобы получить новый.
+stars-refused-amount = Сумма этого счёта изменилась. Откройте тариф заново.
+stars-paid-closed = ⚠️ Ваш платёж пришёл после закрытия счёта { $invoiceId }. Он записан; напишите /paysupport, и мы вернём или зачтём его.
+paysupport =
+    💬 Поддержка по платежам
+    По любому вопросу об оплате, возврате или неактивированной подписке напишите администраторам бота и укажите номер счёта (последний: { $invoiceId }). Платежи в Telegram Stars возвращаются на ваш баланс Stars; крипто-возвраты — на указанный вами кошелёк.
+    Поддержка Telegram не может помочь с покупками в этом боте.
+command-paysupport = Поддержка по платежам

@@ -180,6 +180,8 @@ export const invoices = pgTable(
     payAddress: jsonb().$type<PayAddress>(),
     /** Every charge id the rail holds for this invoice: the first, then top-ups and repeat deposits. */
     chargeIds: jsonb().$type<string[]>().notNull().default([]),
+    /** Stars: the invoice message sent to the user (deleted when the invoice is cancelled). */
+    payMessageId: integer(),
     /** Stars: the id `refundStarPayment` needs. */
     telegramPaymentChargeId: text(),
     /** Exact decimal strings as the gateway reports them. */
@@ -430,6 +432,8 @@ export const outboxMessages = pgTable(
 export interface OutboxPayload {
   message: string;
   vars?: Record<string, string | number>;
+  /** Sent as a photo of this text's QR code, with the message as its caption (a pay address). */
+  qr?: string;
   buttons?: Array<
     { url: string; text?: string; message?: string } | { callback: string; text?: string; message?: string }
   >;

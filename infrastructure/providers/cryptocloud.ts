@@ -2,7 +2,7 @@
 import { errors as joseErrors, jwtVerify } from 'jose';
 import type { GatewayStatus, PaymentReport } from '../../domain/invoice';
 import { addDecimal, compareDecimal, subtractDecimal } from '../../domain/money';
-import { GatewayRequestError, type PaymentGateway } from './payment-gateway';
+import { GatewayRequestError, type Charge, type ChargeRequest, type PaymentRail } from './payment-rail';
 
 export interface CryptoCloudOptions {
   apiUrl: string;
@@ -38,24 +38,26 @@ const STATUSES: Record<string, GatewayStatus> = {
   cancelled: 'canceled',
 };
 
-export class CryptoCloudClient implements PaymentGateway {
-  readonly name = 'cryptocloud';
+export class CryptoCloudClient implements PaymentRail {
+  readonly name = 'cryptocloud' as const;
   constructor(private readonly options: CryptoCloudOptions) {}
 
-  async createInvoice(request: { orderId: string; amount: string; currency: string; expiresAt: number }) {
+  async createCharge(request: ChargeRequest): Promise<Charge> {
     const minutes = Math.max(Math.ceil((request.expiresAt - Date.now()) / 60_000), 1);
     const result = await this.call<CryptoCloudInvoice>('/v2/invoice/create', {
       shop_id: this.options.shopId,
       amount: request.amount,
       currency: request.currency,
-      order_id: request.orderId,
+      order_id: request.invoiceId,
       add_fields: { time_to_pay: { hours: Math.floor(minutes / 60), minutes: minutes % 60 } },
     });
     if (!result.uuid || !result.link) throw new Error('CryptoCloud answered without uuid or link');
     return { providerInvoiceId: result.uuid, payUrl: result.link };
   }
 
-  async getStatus(providerInvoiceId: string): Promise<PaymentReport> {
+  /** A CryptoCloud invoice takes top-ups itself, so an invoice has one charge. */
+  async getStatus([providerInvoiceId]: string[]): Promise<PaymentReport> {
+    if (!providerInvoiceId) throw new GatewayRequestError('No CryptoCloud invoice to check');
     const [invoice] = await this.call<CryptoCloudInvoice[]>('/v2/invoice/merchant/info', {
       uuids: [providerInvoiceId],
     });
@@ -65,7 +67,7 @@ export class CryptoCloudClient implements PaymentGateway {
     return receivedInPriceCurrency(providerInvoiceId, status, invoice);
   }
 
-  async cancel(providerInvoiceId: string): Promise<void> {
+  async cancel({ providerInvoiceId }: { providerInvoiceId: string }): Promise<void> {
     try {
       await this.call('/v2/invoice/merchant/canceled', { uuid: providerInvoiceId });
     } catch (error) {

@@ -9,6 +9,7 @@ import { newInvoiceId, OPEN_INVOICE_STATES, type PaymentReport } from '../../dom
 import type { invoiceWorkflow, InvoiceView } from '../../workflows/invoice';
 import {
   cancelInvoiceSignal,
+  cancelInvoiceUpdate,
   invoiceStateQuery,
   paymentReportedSignal,
   reconcileNowSignal,
@@ -28,6 +29,7 @@ import {
   trialRequestedSignal,
 } from '../../workflows/subscription';
 import type { Config } from '../config';
+import { STARS_CURRENCY, type Rail } from '../../domain/rail';
 import type { Database } from '../db/client';
 import { invoices, plans } from '../db/schema';
 import { createMoneyCommands } from './money-commands';
@@ -44,6 +46,22 @@ export class UnsupportedCurrencyError extends Error {
       `Plan "${planId}" is priced in ${currency}, which the gateway is not configured to settle (CRYPTOCLOUD_CURRENCIES=${supported.join(',')})`,
     );
     this.name = 'UnsupportedCurrencyError';
+  }
+}
+
+/** The rail is off or not configured, or the plan has no price on it (e.g. no Stars price). */
+export class RailUnavailableError extends Error {
+  constructor(planId: string, rail: string, why: string) {
+    super(`Plan "${planId}" cannot be paid with ${rail}: ${why}`);
+    this.name = 'RailUnavailableError';
+  }
+}
+
+/** Money already arrived on the open invoice, so it cannot be replaced by one on another rail or coin. */
+export class InvoiceInProgressError extends Error {
+  constructor(readonly invoiceId: string) {
+    super(`Invoice ${invoiceId} already received money; it is finished or resolved before another is opened`);
+    this.name = 'InvoiceInProgressError';
   }
 }
 
@@ -65,16 +83,34 @@ export function subscriptionSettings(config: Pick<Config, 'subscription'>): Subs
 export function createCommands(deps: {
   client: Client;
   db: Database;
-  config: Pick<Config, 'temporal' | 'invoice' | 'subscription' | 'referral' | 'payout' | 'cryptocloud' | 'resolution'>;
+  config: Pick<
+    Config,
+    | 'temporal'
+    | 'invoice'
+    | 'subscription'
+    | 'referral'
+    | 'payout'
+    | 'cryptocloud'
+    | 'resolution'
+    | 'rails'
+    | 'nowpayments'
+  >;
 }) {
   const { client, db, config } = deps;
   const taskQueue = config.temporal.taskQueue;
 
   /** The open invoice row of user + plan, or a new one with a fresh random id (race-safe by the partial index). */
-  async function openInvoiceRow(userId: number, planId: string, priceMinor: bigint, currency: string) {
+  async function openInvoiceRow(
+    userId: number,
+    planId: string,
+    priceMinor: bigint,
+    currency: string,
+    rail: Rail,
+    payCurrency: string | undefined,
+  ) {
     const openRow = () =>
       db
-        .select({ id: invoices.id })
+        .select({ id: invoices.id, provider: invoices.provider, payCurrency: invoices.payCurrency })
         .from(invoices)
         .where(
           and(
@@ -86,7 +122,20 @@ export function createCommands(deps: {
         .limit(1);
     for (let attempt = 0; attempt < 5; attempt++) {
       const [found] = await openRow();
-      if (found) return found.id;
+      if (found && found.provider === rail && (found.payCurrency ?? undefined) === payCurrency) return found.id;
+      if (found) {
+        // The user chose another rail or coin: the unpaid invoice is cancelled first (one open per plan).
+        const state = await client.workflow
+          .getHandle(invoiceWorkflowId(found.id))
+          .executeUpdate(cancelInvoiceUpdate, { args: [{ by: `user:${userId}:switch-rail` }] })
+          .catch((error: unknown) => {
+            if (error instanceof WorkflowNotFoundError) return 'cancelled' as const;
+            throw error;
+          });
+        if (state !== 'cancelled' && state !== 'expired') throw new InvoiceInProgressError(found.id);
+        await closeEndedRow(found.id, 'replaced by an invoice on another rail');
+        continue;
+      }
       const id = newInvoiceId(userId, planId, () => randomInt(0, 36) / 36);
       const inserted = await db
         .insert(invoices)
@@ -95,7 +144,8 @@ export function createCommands(deps: {
           userId,
           purpose: 'subscription',
           planId,
-          provider: 'cryptocloud',
+          provider: rail,
+          payCurrency,
           amountMinor: priceMinor,
           currency,
           status: 'creating',
@@ -109,6 +159,36 @@ export function createCommands(deps: {
       // Another tap inserted the open row first: take that one.
     }
     throw new Error(`could not open an invoice for user ${userId} and plan ${planId}`);
+  }
+
+  /** Marks an open row whose workflow has ended (or was cancelled) as cancelled, so a new one can open. */
+  async function closeEndedRow(invoiceId: string, note: string) {
+    await db
+      .update(invoices)
+      .set({
+        status: 'cancelled',
+        updatedAt: new Date(),
+        statusHistory: sql`${invoices.statusHistory} || ${JSON.stringify([{ status: 'cancelled', at: new Date().toISOString(), source: 'open-invoice', note }])}::jsonb`,
+      })
+      .where(and(eq(invoices.id, invoiceId), inArray(invoices.status, [...OPEN_INVOICE_STATES])));
+  }
+
+  /** What the plan costs on the rail, or why it cannot be paid there. */
+  function priceOn(plan: typeof plans.$inferSelect, rail: Rail, payCurrency: string | undefined) {
+    if (!config.rails.includes(rail)) throw new RailUnavailableError(plan.id, rail, 'the rail is off');
+    if (rail === 'stars') {
+      if (plan.priceStars === null) throw new RailUnavailableError(plan.id, rail, 'the plan has no price in Stars');
+      return { amountMinor: BigInt(plan.priceStars), currency: STARS_CURRENCY };
+    }
+    const currency = plan.currency.toUpperCase();
+    const supported = rail === 'cryptocloud' ? config.cryptocloud.currencies : config.nowpayments.currencies;
+    if (!supported.includes(currency)) {
+      if (rail === 'cryptocloud') throw new UnsupportedCurrencyError(plan.id, currency, supported);
+      throw new RailUnavailableError(plan.id, rail, `NOWPAYMENTS_CURRENCIES does not list ${currency}`);
+    }
+    if (rail === 'nowpayments' && !config.nowpayments.coins.some((coin) => coin.code === payCurrency))
+      throw new RailUnavailableError(plan.id, rail, `the coin "${payCurrency ?? ''}" is not offered`);
+    return { amountMinor: plan.priceMinor, currency: plan.currency };
   }
 
   /** Signal the subscription entity, starting it when it is not running (signal-with-start). */
@@ -157,20 +237,25 @@ export function createCommands(deps: {
     async openInvoice({
       userId,
       planId,
+      rail = 'cryptocloud',
+      payCurrency,
     }: {
       userId: number;
       planId: string;
+      /** The rail the user chose (CryptoCloud when not given, as before rails existed). */
+      rail?: Rail;
+      /** NOWPayments: the coin the user picked. */
+      payCurrency?: string;
     }): Promise<{ invoiceId: string; workflowId: string }> {
       const [plan] = await db
         .select()
         .from(plans)
         .where(and(eq(plans.id, planId), eq(plans.active, true)));
       if (!plan) throw new UnknownPlanError(planId);
-      const currency = plan.currency.toUpperCase();
-      if (!config.cryptocloud.currencies.includes(currency))
-        throw new UnsupportedCurrencyError(planId, currency, config.cryptocloud.currencies);
+      const coin = rail === 'nowpayments' ? payCurrency : undefined;
+      const price = priceOn(plan, rail, coin);
       for (let attempt = 0; ; attempt++) {
-        const invoiceId = await openInvoiceRow(userId, planId, plan.priceMinor, plan.currency);
+        const invoiceId = await openInvoiceRow(userId, planId, price.amountMinor, price.currency, rail, coin);
         const workflowId = invoiceWorkflowId(invoiceId);
         try {
           await client.workflow.start<typeof invoiceWorkflow>('invoiceWorkflow', {
@@ -183,9 +268,10 @@ export function createCommands(deps: {
                 invoiceId,
                 userId,
                 planId,
-                provider: 'cryptocloud',
-                amountMinor: plan.priceMinor.toString(),
-                currency: plan.currency,
+                provider: rail,
+                ...(coin ? { payCurrency: coin } : {}),
+                amountMinor: price.amountMinor.toString(),
+                currency: price.currency,
                 ttlMs: config.invoice.ttlMs,
                 reconcileAtMs: config.invoice.reconcileAtMs,
                 reconcileEveryMs: config.invoice.reconcileEveryMs,
@@ -197,7 +283,7 @@ export function createCommands(deps: {
             typedSearchAttributes: [
               { key: TelegramUserId, value: userId },
               { key: InvoiceId, value: invoiceId },
-              { key: PaymentProvider, value: 'cryptocloud' },
+              { key: PaymentProvider, value: rail },
               { key: ProcessStatus, value: 'pending' },
             ],
           });
@@ -206,14 +292,7 @@ export function createCommands(deps: {
           // The row still reads open but its workflow has ended (it failed before recording a state):
           // close the row so the next attempt opens a fresh invoice.
           if (!(error instanceof WorkflowExecutionAlreadyStartedError) || attempt >= 3) throw error;
-          await db
-            .update(invoices)
-            .set({
-              status: 'cancelled',
-              updatedAt: new Date(),
-              statusHistory: sql`${invoices.statusHistory} || ${JSON.stringify([{ status: 'cancelled', at: new Date().toISOString(), source: 'open-invoice', note: 'workflow had ended' }])}::jsonb`,
-            })
-            .where(and(eq(invoices.id, invoiceId), inArray(invoices.status, [...OPEN_INVOICE_STATES])));
+          await closeEndedRow(invoiceId, 'workflow had ended');
         }
       }
     },

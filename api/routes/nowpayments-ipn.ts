@@ -1,0 +1,133 @@
+/**
+ * `POST /nowpayments_ipn`: verify the IPN's HMAC-SHA512 (over the recursively key-sorted JSON, in
+ * constant time), de-duplicate, audit, signal `invoice:<order_id>`, answer, well within NOWPayments'
+ * 3 s. No database read: the order id is our invoice id, and the IPN is only a hint. The workflow asks
+ * NOWPayments about every payment it holds, and the client refuses a payment whose own `order_id` is
+ * not the invoice, so a signed IPN naming someone else's payment moves nothing. Forged, malformed and
+ * unknown-order IPNs get a 4xx with the reason and an audit row, and never reach a workflow.
+ */
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { and, eq } from 'drizzle-orm';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { INVOICE_ID_PATTERN } from '../../domain/invoice';
+import { webhookClaims } from '../../infrastructure/db/schema';
+import { reportFromIpn } from '../../infrastructure/providers/nowpayments';
+import { verifyNowPaymentsSignature } from '../../infrastructure/providers/nowpayments-signature';
+import { invoiceWorkflowId } from '../../infrastructure/temporal/commands';
+import type { AppDeps } from '../app';
+import { createIntakeAudit, type IntakeOutcome } from '../intake-audit';
+
+export const NOWPAYMENTS_IPN_PATH = '/nowpayments_ipn';
+const PROVIDER = 'nowpayments';
+
+export const nowpaymentsIpnRoutes: FastifyPluginAsync<AppDeps> = async (app, { runtime, config }) => {
+  const audit = createIntakeAudit(runtime.db, PROVIDER);
+  const refuse = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    code: number,
+    reason: string,
+    fields: { verified?: boolean; outcome?: IntakeOutcome; orderId?: string } = {},
+  ) => {
+    await audit(request, {
+      verified: fields.verified ?? false,
+      outcome: fields.outcome ?? 'rejected',
+      reason,
+      orderId: fields.orderId,
+    });
+    request.log.warn({ reason: reason.slice(0, 200) }, 'nowpayments IPN refused');
+    return reply.code(code).send({ ok: false, error: reason });
+  };
+
+  // The signature is over the JSON the body holds, so this plugin reads the bytes itself (and any
+  // bytes at all are audited); only an oversized body is refused earlier, audited by the hook.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.api.maxBodyBytes }, (_request, body, done) =>
+    done(null, body),
+  );
+  app.addHook('onError', async (request, _reply, error: Error & { statusCode?: number }) => {
+    if (request.routeOptions.url === NOWPAYMENTS_IPN_PATH && (error.statusCode ?? 500) < 500)
+      await audit(request, { verified: false, outcome: 'rejected', reason: error.message.slice(0, 200) });
+  });
+
+  app.post(NOWPAYMENTS_IPN_PATH, async (request, reply) => {
+    const bytes = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    if (bytes.length === 0) return refuse(request, reply, 400, 'the body is empty');
+    const type = String(request.headers['content-type'] ?? '')
+      .split(';')[0]!
+      .trim()
+      .toLowerCase();
+    if (type !== 'application/json' && !type.endsWith('+json'))
+      return refuse(request, reply, 415, `unsupported content type "${type.slice(0, 60)}" (JSON expected)`);
+    const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes);
+    const header = request.headers['x-nowpayments-sig'];
+    const verdict = verifyNowPaymentsSignature(
+      text,
+      typeof header === 'string' ? header : undefined,
+      config.nowpayments.ipnSecret,
+    );
+    if (!verdict.ok)
+      return refuse(request, reply, verdict.reason === 'malformed-body' ? 400 : 401, describeRefusal(verdict.reason));
+    const hint = reportFromIpn(verdict.body);
+    if (typeof hint === 'string') return refuse(request, reply, 400, hint, { verified: true });
+    const orderId = hint.orderId;
+    const unknown = () =>
+      refuse(request, reply, 404, `unknown order ${orderId}`, { verified: true, outcome: 'unknown_order', orderId });
+    if (!INVOICE_ID_PATTERN.test(orderId)) return unknown();
+
+    // De-duplicate before the workflow: one claim per payment, status and amount.
+    const dedupKey = `${hint.paymentId}:${hint.status}:${hint.actuallyPaid}`;
+    const claimed = await runtime.db
+      .insert(webhookClaims)
+      .values({ provider: PROVIDER, dedupKey, orderId })
+      .onConflictDoNothing()
+      .returning({ key: webhookClaims.dedupKey });
+    const releaseClaim = () =>
+      runtime.db
+        .delete(webhookClaims)
+        .where(and(eq(webhookClaims.provider, PROVIDER), eq(webhookClaims.dedupKey, dedupKey)));
+    if (claimed.length === 0) {
+      await audit(request, { verified: true, outcome: 'duplicate', orderId, dedupKey });
+      return reply.code(200).send({ ok: true });
+    }
+    try {
+      await runtime.commands.reportPayment(orderId, {
+        status: hint.claims,
+        received: '0',
+        source: 'webhook',
+        ...(hint.stage ? { stage: hint.stage } : {}),
+        // The payment (and a repeat deposit's parent) for the workflow to check with NOWPayments.
+        relatedChargeIds: [hint.paymentId, ...(hint.parentPaymentId ? [hint.parentPaymentId] : [])],
+      });
+    } catch (error) {
+      await releaseClaim();
+      if (!(error instanceof WorkflowNotFoundError)) throw error; // a 5xx: NOWPayments repeats the IPN
+      // Ended or never started: Temporal knows which (no database read here either).
+      const ended = await runtime.temporal.client.workflow
+        .getHandle(invoiceWorkflowId(orderId))
+        .describe()
+        .then(
+          () => true,
+          () => false,
+        );
+      if (!ended) return unknown();
+      request.log.warn({ orderId, status: hint.status }, 'IPN for a closed invoice');
+      await audit(request, {
+        verified: true,
+        outcome: 'after_close',
+        orderId,
+        dedupKey,
+        reason: `invoice workflow has ended; the IPN says ${hint.status} ${hint.actuallyPaid} (payment ${hint.paymentId})`,
+      });
+      return reply.code(200).send({ ok: true });
+    }
+    await audit(request, { verified: true, outcome: 'accepted', orderId, dedupKey });
+    return reply.code(200).send({ ok: true });
+  });
+};
+
+function describeRefusal(reason: 'missing-signature' | 'malformed-body' | 'bad-signature'): string {
+  if (reason === 'missing-signature') return 'x-nowpayments-sig header is missing';
+  if (reason === 'malformed-body') return 'the body is not a JSON object';
+  return 'x-nowpayments-sig does not match the body';
+}
