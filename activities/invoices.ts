@@ -341,6 +341,22 @@ export function createInvoiceActivities(deps: ActivityDeps) {
       await deps.db.delete(webhookClaims).where(eq(webhookClaims.orderId, invoiceId));
     },
 
+    /**
+     * Gives a settled payment back on its rail where the rail can (Stars: `refundStarPayment` with the
+     * stored charge id). Crypto rails cannot; their refunds are paid by an admin and recorded. A rail
+     * answering "already refunded" counts as done, so a retried or repeated refund refunds once.
+     */
+    async refundOnRail({ invoiceId }: { invoiceId: string }): Promise<{ refundedOnRail: boolean }> {
+      const [row] = await deps.db.select().from(invoices).where(eq(invoices.id, invoiceId));
+      const rail = row ? deps.gateways[row.provider as Rail] : undefined;
+      if (!row || !rail?.refund) return { refundedOnRail: false };
+      if (!row.telegramPaymentChargeId)
+        throw ApplicationFailure.nonRetryable(`Invoice ${invoiceId} has no charge id to refund`, 'InvalidRequest');
+      const chargeId = row.telegramPaymentChargeId;
+      await nonRetryableGatewayErrors(() => rail.refund!({ userId: row.userId, chargeId }));
+      return { refundedOnRail: true };
+    },
+
     /** Hands a settled invoice to what it paid for: the subscription entity (started if needed). */
     async deliverPaidInvoice(input: { invoiceId: string; userId: number; planId: string; paidAt: number }) {
       await deps.workflows.invoicePaid(input.userId, input.planId, input.invoiceId);

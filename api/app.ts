@@ -12,6 +12,7 @@ import type { Runtime } from '../infrastructure/processes/runtime';
 import { cryptocloudWebhookRoutes } from './routes/cryptocloud-webhook';
 import { healthRoutes } from './routes/health';
 import { metricsRoutes } from './routes/metrics';
+import { nowpaymentsIpnRoutes } from './routes/nowpayments-ipn';
 import { telegramWebhookRoutes } from './routes/telegram-webhook';
 
 export interface AppDeps {
@@ -43,7 +44,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(healthRoutes, deps);
   await app.register(metricsRoutes, deps);
-  await app.register(cryptocloudWebhookRoutes, deps);
+  // A rail that is off has no intake route: its URL answers 404 like any unknown path.
+  if (deps.config.rails.includes('cryptocloud')) await app.register(cryptocloudWebhookRoutes, deps);
+  if (deps.config.rails.includes('nowpayments')) await app.register(nowpaymentsIpnRoutes, deps);
   if (deps.bot) await app.register(telegramWebhookRoutes, { ...deps, bot: deps.bot });
   return app;
 }

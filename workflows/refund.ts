@@ -78,6 +78,9 @@ export async function invoiceRefundWorkflow(input: InvoiceRefundInput): Promise<
       },
     },
   );
+  // Since `rail-refund`: a rail that refunds by itself (Telegram Stars) gives the money back first;
+  // a repeat is answered by the rail as already refunded, so two presses refund once.
+  if (patched('rail-refund')) await acts.refundOnRail({ invoiceId });
   const marked = await acts.markInvoiceRefunded({ invoiceId, by, reason: input.reason });
   // Refunds recorded before this step took no period back; new ones end what they paid for.
   const period = patched('refund-ends-period') ? await acts.refundSubscriptionPeriod({ invoiceId }) : undefined;
