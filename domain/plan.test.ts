@@ -6,6 +6,7 @@ import {
   parsePlanDuration,
   parsePlanId,
   parsePrice,
+  parseStarsPrice,
   parseTitle,
   parseTrial,
   PlanInputError,
@@ -53,6 +54,25 @@ describe('plan rules', () => {
       ).toBe('plan-bad-price');
     expect(refusal(() => parsePrice('9.99 XYZ'))).toBe('plan-bad-currency');
     expect(refusal(() => parsePrice('9.99', 'BTC'))).toBe('plan-bad-currency');
+  });
+
+  it('reads a Stars price as whole Stars from 1 to 10000, or none', () => {
+    expect(parseStarsPrice(' 500 ')).toBe(500);
+    expect(parseStarsPrice('1')).toBe(1);
+    expect(parseStarsPrice('10000')).toBe(10_000);
+    for (const none of ['-', '0', 'no', 'None', 'SKIP']) expect(parseStarsPrice(none), none).toBeNull();
+    expect(parseStarsPrice('Нет', ['нет'])).toBeNull();
+    expect(refusal(() => parseStarsPrice('нет'))).toBe('plan-bad-stars');
+    for (const bad of ['0.5', '1,5', 'abc', '', '5 USD', '1e3', '+5'])
+      expect(
+        refusal(() => parseStarsPrice(bad)),
+        bad,
+      ).toBe('plan-bad-stars');
+    for (const bad of ['10001', '-5', '99999999999'])
+      expect(
+        refusal(() => parseStarsPrice(bad)),
+        bad,
+      ).toBe('plan-stars-out-of-range');
   });
 
   it('round-trips any price of up to two decimals', () => {

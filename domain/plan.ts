@@ -135,6 +135,39 @@ export function parsePrice(amountText: string, currencyText?: string): Price {
   return { priceMinor, currency };
 }
 
+/** Telegram's bounds for one Stars invoice (whole Stars); the plans table checks the same range. */
+export const MIN_PRICE_STARS = 1;
+export const MAX_PRICE_STARS = 10_000;
+/** Answers meaning "do not sell this plan for Stars" (a bot adds its localized word). */
+const NO_STARS = ['-', '0', 'no', 'none', 'skip'];
+
+/** A price in whole Stars, or null for a plan not sold for Stars; refuses out-of-range numbers. */
+export function checkStarsPrice(stars: number | null): number | null {
+  if (stars !== null && (!Number.isSafeInteger(stars) || stars < MIN_PRICE_STARS || stars > MAX_PRICE_STARS))
+    throw new PlanInputError(
+      'plan-stars-out-of-range',
+      { given: shown(String(stars)), min: String(MIN_PRICE_STARS), max: String(MAX_PRICE_STARS) },
+      `${shown(String(stars))} Stars is out of range: a Stars price is ${MIN_PRICE_STARS}-${MAX_PRICE_STARS} Stars`,
+    );
+  return stars;
+}
+
+/**
+ * "500" (whole Stars, 1-10000), or "-" / "0" / "no" / "none" / "skip" (and `noWords`, e.g. the
+ * admin's language's "no") for a plan not sold for Stars.
+ */
+export function parseStarsPrice(text: string, noWords: readonly string[] = []): number | null {
+  const trimmed = text.trim().toLowerCase();
+  if ([...NO_STARS, ...noWords.map((w) => w.trim().toLowerCase())].includes(trimmed)) return null;
+  if (!/^-?\d{1,12}$/.test(trimmed))
+    throw new PlanInputError(
+      'plan-bad-stars',
+      { given: shown(text.trim()), min: String(MIN_PRICE_STARS), max: String(MAX_PRICE_STARS) },
+      `"${shown(text.trim())}" is not a Stars price: a whole number of Stars from ${MIN_PRICE_STARS} to ${MAX_PRICE_STARS}, or - to not sell for Stars`,
+    );
+  return checkStarsPrice(Number(trimmed));
+}
+
 /** Everything a new plan needs besides its channels. */
 export interface PlanDraft {
   id: string;
@@ -143,6 +176,8 @@ export interface PlanDraft {
   trialSeconds: number;
   priceMinor: bigint;
   currency: PlanCurrency;
+  /** Whole Stars; null or absent: not sold for Stars. */
+  priceStars?: number | null;
 }
 
 /** Channel ids are negative (-100… for channels and supergroups); a public channel has an @username. */

@@ -56,6 +56,8 @@ export interface Stack {
     currency?: string;
     durationSeconds?: number;
     trialSeconds?: number;
+    /** Whole Stars; null (the default): not sold for Stars. */
+    priceStars?: number | null;
     channelCount?: number;
     title?: string;
   }): Promise<{ planId: string; channelIds: number[] }>;
@@ -137,6 +139,7 @@ export async function startStack(overrides: Record<string, string> = {}): Promis
         currency: options.currency ?? 'USD',
         durationSeconds: options.durationSeconds ?? 12,
         trialSeconds: options.trialSeconds ?? 0,
+        priceStars: options.priceStars ?? null,
       });
       for (const [index, channelId] of channelIds.entries()) {
         await runtime.db.insert(channels).values({ id: channelId, title: `Channel ${index + 1} of ${planId}` });

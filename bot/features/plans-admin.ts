@@ -1,9 +1,9 @@
 /**
  * The catalog for admins (ADMIN_IDS), as guided flows with buttons:
- *   /newplan: id → title → period → price and currency → trial → channels (pick known ones, or add one
- *   by forwarding a post from it or sending its @username / id) → confirm;
- *   /catalog: every plan with a card to change its title, period, trial or price, attach or detach
- *   channels, deactivate or activate it; /cancel leaves a flow.
+ *   /newplan: id → title → period → price and currency → Stars price (optional) → trial → channels
+ *   (pick known ones, or add one by forwarding a post from it or sending its @username / id) → confirm;
+ *   /catalog: every plan with a card to change its title, period, trial, price or Stars price, attach
+ *   or detach channels, deactivate or activate it; /cancel leaves a flow.
  * The rules are domain/plan.ts, the writes (each with its audit row) infrastructure/catalog/plans.ts,
  * both shared with the ops CLI. A channel is accepted only when Telegram says the bot is an
  * administrator there with the rights it needs (verifyChannel).
@@ -21,6 +21,7 @@ import {
   parsePlanDuration,
   parsePlanId,
   parsePrice,
+  parseStarsPrice,
   parseTitle,
   parseTrial,
   PlanInputError,
@@ -39,6 +40,7 @@ import {
   planExists,
   setPlanActive,
   setPlanPrice,
+  setPlanStarsPrice,
   verifyChannel,
   type Actor,
   type ChannelInfo,
@@ -66,7 +68,7 @@ import { isAdmin } from './admin';
 
 export const FLOW_TTL_MS = 30 * 60_000;
 
-type NewPlanStep = 'id' | 'title' | 'duration' | 'price' | 'trial' | 'channels' | 'confirm';
+type NewPlanStep = 'id' | 'title' | 'duration' | 'price' | 'stars' | 'trial' | 'channels' | 'confirm';
 type Flow =
   | {
       kind: 'new';
@@ -78,7 +80,7 @@ type Flow =
       added: ChannelInfo[];
       touchedAt: number;
     }
-  | { kind: 'edit'; planId: string; field: 'title' | 'duration' | 'trial' | 'price'; touchedAt: number }
+  | { kind: 'edit'; planId: string; field: 'title' | 'duration' | 'trial' | 'price' | 'stars'; touchedAt: number }
   | { kind: 'attach'; planId: string; touchedAt: number };
 
 const flows = new Map<number, Flow>();
@@ -109,11 +111,21 @@ const PROMPTS: Record<Exclude<NewPlanStep, 'channels' | 'confirm'>, string> = {
   title: 'plan-admin-ask-title',
   duration: 'plan-admin-ask-duration',
   price: 'plan-admin-ask-price',
+  stars: 'plan-admin-ask-stars',
   trial: 'plan-admin-ask-trial',
 };
 
 function describeTrial(ctx: BotContext, seconds: number): string {
   return seconds === 0 ? ctx.t('plan-admin-no-trial') : describeDuration(ctx.t, seconds);
+}
+
+function describeStars(ctx: BotContext, stars: number | null | undefined): string {
+  return stars == null ? ctx.t('plan-admin-no-stars') : ctx.t('plan-admin-stars', { stars: String(stars) });
+}
+
+/** A Stars price typed by the admin; their language's "no" also means "not sold for Stars". */
+function starsPriceOf(ctx: BotContext, text: string): number | null {
+  return parseStarsPrice(text, ctx.t('plan-admin-stars-no-words').split(','));
 }
 
 async function askChannels(ctx: BotContext, flow: Extract<Flow, { kind: 'new' }>): Promise<void> {
@@ -138,6 +150,7 @@ async function askConfirm(ctx: BotContext, flow: Extract<Flow, { kind: 'new' }>)
       title: d.title,
       duration: describeDuration(ctx.t, d.durationSeconds),
       price: formatMoney(d.priceMinor, d.currency),
+      stars: describeStars(ctx, d.priceStars),
       trial: describeTrial(ctx, d.trialSeconds),
       channels: flow.channels.map((c) => `${c.title} (${c.id})`).join(', '),
     }),
@@ -178,6 +191,7 @@ async function showCard(ctx: BotContext, planId: string): Promise<void> {
       state: ctx.t(plan.active ? 'plan-admin-state-active' : 'plan-admin-state-inactive'),
       duration: describeDuration(ctx.t, plan.durationSeconds),
       price: formatMoney(plan.priceMinor, plan.currency),
+      stars: describeStars(ctx, plan.priceStars),
       trial: describeTrial(ctx, plan.trialSeconds),
       channels: plan.channels.map((c) => `${c.title} (${c.id})`).join(', ') || '—',
     }),
@@ -227,6 +241,10 @@ async function newPlanInput(ctx: BotContext, flow: Extract<Flow, { kind: 'new' }
       return void (await ctx.reply(ctx.t(PROMPTS.price)));
     case 'price':
       Object.assign(flow.draft, parsePrice(text));
+      next('stars');
+      return void (await ctx.reply(ctx.t(PROMPTS.stars)));
+    case 'stars':
+      flow.draft.priceStars = starsPriceOf(ctx, text);
       next('trial');
       return void (await ctx.reply(ctx.t(PROMPTS.trial)));
     case 'trial':
@@ -265,6 +283,12 @@ async function editInput(ctx: BotContext, flow: Extract<Flow, { kind: 'edit' }>,
     case 'price':
       await setPlanPrice(db, who, flow.planId, parsePrice(text));
       break;
+    case 'stars': {
+      const { priceStars } = await setPlanStarsPrice(db, who, flow.planId, starsPriceOf(ctx, text));
+      flows.delete(ctx.from!.id);
+      await ctx.reply(ctx.t(priceStars === null ? 'plan-admin-stars-removed' : 'plan-admin-stars-saved'));
+      return showCard(ctx, flow.planId);
+    }
   }
   flows.delete(ctx.from!.id);
   await ctx.reply(ctx.t(flow.field === 'price' ? 'plan-admin-price-saved' : 'plan-admin-saved'));
@@ -298,13 +322,22 @@ chat.on('message', async (ctx: Filter<BotContext, 'message'>, next) => {
       await auditRefusal(
         ctx.deps.db,
         actorOf(ctx),
-        flow.kind === 'attach' ? 'plan.channel_attach' : flow.field === 'price' ? 'plan.price' : 'plan.edit',
+        flow.kind === 'attach' ? 'plan.channel_attach' : EDIT_AUDIT_ACTIONS[flow.field],
         flow.planId,
         error as Error,
       );
     await ctx.reply(text);
   }
 });
+
+/** The audit action of each card edit, for its refusals too. */
+const EDIT_AUDIT_ACTIONS = {
+  title: 'plan.edit',
+  duration: 'plan.edit',
+  trial: 'plan.edit',
+  price: 'plan.price',
+  stars: 'plan.price_stars',
+} as const;
 
 /** A /newplan button while that flow is at the given step, else a "start again" alert. */
 function newPlanFlow(ctx: BotContext, steps: NewPlanStep[]): Extract<Flow, { kind: 'new' }> | undefined {
@@ -382,6 +415,7 @@ const EDIT_PROMPTS = {
   duration: 'plan-admin-ask-duration',
   trial: 'plan-admin-ask-trial',
   price: 'plan-admin-ask-price',
+  stars: 'plan-admin-ask-stars-edit',
 } as const;
 
 chat.callbackQuery(catalogActionData.pattern, async (ctx) => {
@@ -394,7 +428,8 @@ chat.callbackQuery(catalogActionData.pattern, async (ctx) => {
     case 'title':
     case 'duration':
     case 'trial':
-    case 'price': {
+    case 'price':
+    case 'stars': {
       const field = action as keyof typeof EDIT_PROMPTS;
       setFlow(ctx.from.id, { kind: 'edit', planId, field, touchedAt: 0 });
       return void (await ctx.reply(ctx.t(EDIT_PROMPTS[field])));

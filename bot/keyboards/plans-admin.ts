@@ -53,7 +53,7 @@ export function catalogKeyboard(list: Plan[]): InlineKeyboard {
   return keyboard;
 }
 
-export const CARD_ACTIONS = ['title', 'duration', 'trial', 'price', 'attach', 'off', 'on'] as const;
+export const CARD_ACTIONS = ['title', 'duration', 'trial', 'price', 'stars', 'attach', 'off', 'on'] as const;
 export type CardAction = (typeof CARD_ACTIONS)[number];
 
 export function planCardKeyboard(t: Translate, plan: Plan, planChannels: Channel[]): InlineKeyboard {
@@ -64,6 +64,8 @@ export function planCardKeyboard(t: Translate, plan: Plan, planChannels: Channel
     .row()
     .text(t('plan-admin-edit-trial-button'), act('trial'))
     .text(t('plan-admin-edit-price-button'), act('price'))
+    .row()
+    .text(t('plan-admin-edit-stars-button'), act('stars'))
     .row()
     .text(t('plan-admin-attach-button'), act('attach'))
     .row();

@@ -219,6 +219,8 @@ plan-bad-duration = ⚠️ “{ $given }” is not a period length: a whole numb
 plan-bad-trial = ⚠️ “{ $given }” is not a trial length: 0 for no trial, or a length like 3d, 12h or 30m (at most 3650 days).
 plan-bad-currency = ⚠️ Unknown currency “{ $given }”: use one of { $currencies }.
 plan-bad-price = ⚠️ “{ $given }” is not a price: give a positive amount with at most 2 decimals and a currency, like 9.99 USD.
+plan-bad-stars = ⚠️ “{ $given }” is not a Stars price: send a whole number of Stars from { $min } to { $max }, or - to not sell the plan for Stars.
+plan-stars-out-of-range = ⚠️ { $given } Stars is out of range: a Stars price is from { $min } to { $max } Stars (Telegram's limit), or - to not sell the plan for Stars.
 plan-unknown = ⚠️ There is no plan “{ $planId }”.
 plan-exists = ⚠️ A plan with the id “{ $planId }” already exists: choose another id.
 plan-no-channels = ⚠️ A plan needs at least one channel.
@@ -233,6 +235,11 @@ plan-admin-ask-title = Send the plan's title, as subscribers will see it.
 plan-admin-ask-duration = Send the length of one paid period: 30 (days), 30d, 12h, 90m or 45s.
 plan-admin-ask-price = Send the price with its currency, like 9.99 USD (EUR and RUB work too).
 plan-admin-ask-trial = Send the free trial length (like 3d), or 0 for no trial.
+plan-admin-ask-stars = Send the price in Telegram Stars, a whole number from 1 to 10000 (like 500), or - (or skip) not to sell the plan for Stars. Telegram requires digital goods in bots to be payable in Stars.
+plan-admin-ask-stars-edit = Send the new price in Telegram Stars, a whole number from 1 to 10000 (like 500), or - (or 0) to stop selling the plan for Stars.
+plan-admin-stars-no-words = no,skip
+plan-admin-stars = ⭐ { $stars } Stars
+plan-admin-no-stars = not sold for Stars
 plan-admin-ask-channels =
     Pick the channels this plan opens, or add one: forward a post from it, or send its @username or id (-100…). The bot must be an administrator there with the rights to invite users and ban members.
     Picked: { $picked }
@@ -245,6 +252,7 @@ plan-admin-confirm =
     Title: { $title }
     Period: { $duration }
     Price: { $price }
+    Stars price: { $stars }
     Trial: { $trial }
     Channels: { $channels }
 plan-admin-press-create = Press Create or Cancel under the summary.
@@ -260,12 +268,15 @@ plan-admin-card =
     { $title } ({ $id }): { $state }
     Period: { $duration }
     Price: { $price } (a change applies to new invoices only)
+    Stars price: { $stars }
     Trial: { $trial }
     Channels: { $channels }
 plan-admin-state-active = on sale
 plan-admin-state-inactive = not on sale (running subscriptions go on)
 plan-admin-saved = ✅ Saved.
 plan-admin-price-saved = ✅ Price saved: new invoices use it; open invoices and running subscriptions keep theirs.
+plan-admin-stars-saved = ✅ Stars price saved: new Stars invoices use it; open invoices and running subscriptions keep theirs.
+plan-admin-stars-removed = ✅ The plan is no longer sold for Stars. Open Stars invoices and running subscriptions are not affected.
 plan-admin-attached = ✅ { $channel } attached: new subscribers get an invite to it.
 plan-admin-already-attached = ℹ️ { $channel } is already attached to this plan.
 plan-admin-detached = Channel detached.
@@ -278,6 +289,7 @@ plan-admin-edit-title-button = ✏️ Title
 plan-admin-edit-duration-button = ⏱ Period
 plan-admin-edit-trial-button = 🎁 Trial
 plan-admin-edit-price-button = 💲 Price
+plan-admin-edit-stars-button = ⭐ Stars price
 plan-admin-attach-button = ➕ Attach a channel
 plan-admin-detach-button = ➖ Detach { $channel }
 plan-admin-deactivate-button = ⏸ Stop selling

@@ -223,6 +223,8 @@ plan-bad-duration = ⚠️ «{ $given }» не подходит как срок:
 plan-bad-trial = ⚠️ «{ $given }» не подходит как пробный период: 0 без пробного периода или срок вроде 3d, 12h, 30m (не больше 3650 дней).
 plan-bad-currency = ⚠️ Неизвестная валюта «{ $given }»: используйте одну из { $currencies }.
 plan-bad-price = ⚠️ «{ $given }» не подходит как цена: положительная сумма не больше чем с 2 знаками после точки и валюта, например 9.99 USD.
+plan-bad-stars = ⚠️ «{ $given }» не подходит как цена в Stars: пришлите целое число Stars от { $min } до { $max } или -, чтобы не продавать тариф за Stars.
+plan-stars-out-of-range = ⚠️ { $given } Stars — вне допустимого диапазона: цена в Stars от { $min } до { $max } (ограничение Telegram), или -, чтобы не продавать тариф за Stars.
 plan-unknown = ⚠️ Тарифа «{ $planId }» нет.
 plan-exists = ⚠️ Тариф с id «{ $planId }» уже есть: выберите другой id.
 plan-no-channels = ⚠️ У тарифа должен быть хотя бы один канал.
@@ -237,6 +239,11 @@ plan-admin-ask-title = Пришлите название тарифа, как е
 plan-admin-ask-duration = Пришлите срок одного оплаченного периода: 30 (дней), 30d, 12h, 90m или 45s.
 plan-admin-ask-price = Пришлите цену с валютой, например 9.99 USD (подходят и EUR, RUB).
 plan-admin-ask-trial = Пришлите длину пробного периода (например 3d) или 0 без пробного периода.
+plan-admin-ask-stars = Пришлите цену в Telegram Stars — целое число от 1 до 10000 (например 500) — или - (или «нет»), чтобы не продавать тариф за Stars. Telegram требует, чтобы цифровые товары в ботах можно было оплатить в Stars.
+plan-admin-ask-stars-edit = Пришлите новую цену в Telegram Stars — целое число от 1 до 10000 (например 500) — или - (или 0), чтобы больше не продавать тариф за Stars.
+plan-admin-stars-no-words = нет,пропустить
+plan-admin-stars = ⭐ { $stars } Stars
+plan-admin-no-stars = не продаётся за Stars
 plan-admin-ask-channels =
     Выберите каналы, которые открывает тариф, или добавьте канал: перешлите из него пост или пришлите его @username или id (-100…). Бот должен быть там администратором с правами приглашать пользователей и блокировать участников.
     Выбрано: { $picked }
@@ -249,6 +256,7 @@ plan-admin-confirm =
     Название: { $title }
     Срок: { $duration }
     Цена: { $price }
+    Цена в Stars: { $stars }
     Пробный период: { $trial }
     Каналы: { $channels }
 plan-admin-press-create = Нажмите «Создать» или «Отмена» под сводкой.
@@ -264,12 +272,15 @@ plan-admin-card =
     { $title } ({ $id }): { $state }
     Срок: { $duration }
     Цена: { $price } (изменение действует только для новых счетов)
+    Цена в Stars: { $stars }
     Пробный период: { $trial }
     Каналы: { $channels }
 plan-admin-state-active = продаётся
 plan-admin-state-inactive = не продаётся (действующие подписки продолжаются)
 plan-admin-saved = ✅ Сохранено.
 plan-admin-price-saved = ✅ Цена сохранена: её получат новые счета; открытые счета и действующие подписки остаются прежними.
+plan-admin-stars-saved = ✅ Цена в Stars сохранена: её получат новые счета в Stars; открытые счета и действующие подписки остаются прежними.
+plan-admin-stars-removed = ✅ Тариф больше не продаётся за Stars. Открытые счета в Stars и действующие подписки это не затрагивает.
 plan-admin-attached = ✅ { $channel } подключён: новые подписчики получат в него приглашение.
 plan-admin-already-attached = ℹ️ { $channel } уже подключён к этому тарифу.
 plan-admin-detached = Канал отключён.
@@ -282,6 +293,7 @@ plan-admin-edit-title-button = ✏️ Название
 plan-admin-edit-duration-button = ⏱ Срок
 plan-admin-edit-trial-button = 🎁 Пробный период
 plan-admin-edit-price-button = 💲 Цена
+plan-admin-edit-stars-button = ⭐ Цена в Stars
 plan-admin-attach-button = ➕ Подключить канал
 plan-admin-detach-button = ➖ Отключить { $channel }
 plan-admin-deactivate-button = ⏸ Снять с продажи

@@ -15,7 +15,7 @@ import { and, asc, desc, eq, inArray } from 'drizzle-orm';
 import type { Api } from 'grammy';
 import { GrammyError } from 'grammy';
 import type { ChatMember } from 'grammy/types';
-import type { PlanCurrency, PlanDraft } from '../../domain/plan';
+import { checkStarsPrice, type PlanCurrency, type PlanDraft } from '../../domain/plan';
 import type { Database } from '../db/client';
 import { auditLog, channels, planChannels, plans } from '../db/schema';
 
@@ -86,10 +86,11 @@ function duplicate(planId: string): CatalogError {
 /** A new plan with its channels (already checked with verifyChannel), active at once. */
 export async function createPlan(db: Database, who: Actor, draft: PlanDraft, channelList: ChannelInfo[]) {
   if (channelList.length === 0) throw new CatalogError('plan-no-channels', {}, 'a plan needs at least one channel');
+  const priceStars = checkStarsPrice(draft.priceStars ?? null);
   return db.transaction(async (tx) => {
     const inserted = await tx
       .insert(plans)
-      .values({ ...draft, active: true })
+      .values({ ...draft, priceStars, active: true })
       .onConflictDoNothing()
       .returning();
     if (inserted.length === 0) throw duplicate(draft.id);
@@ -100,6 +101,7 @@ export async function createPlan(db: Database, who: Actor, draft: PlanDraft, cha
       durationSeconds: draft.durationSeconds,
       trialSeconds: draft.trialSeconds,
       ...priceJson(draft),
+      priceStars,
       channels: channelList.map((c) => c.id),
     });
     return inserted[0]!;
@@ -144,6 +146,29 @@ export async function setPlanPrice(
       .where(eq(plans.id, planId))
       .returning();
     await audit(tx, who, 'plan.price', planId, { before: priceJson(before), after: priceJson(price) });
+    return after!;
+  });
+}
+
+/**
+ * The Stars price of new Stars invoices (whole Stars, 1-10000), or null to stop selling the plan
+ * for Stars; open Stars invoices keep their amount.
+ */
+export async function setPlanStarsPrice(
+  db: Database,
+  who: Actor,
+  planId: string,
+  priceStars: number | null,
+): Promise<Plan> {
+  checkStarsPrice(priceStars);
+  return db.transaction(async (tx) => {
+    const before = await lockPlan(tx, planId);
+    const [after] = await tx
+      .update(plans)
+      .set({ priceStars, updatedAt: new Date() })
+      .where(eq(plans.id, planId))
+      .returning();
+    await audit(tx, who, 'plan.price_stars', planId, { before: before.priceStars, after: priceStars });
     return after!;
   });
 }

@@ -12,6 +12,8 @@ const DEMO_PLAN = {
   title: 'Demo week (20 seconds)',
   priceMinor: 500n,
   currency: 'USD',
+  // Payable in Stars too, as Telegram requires for digital goods in bots.
+  priceStars: 250,
   durationSeconds: 20,
 };
 

@@ -184,6 +184,8 @@ async function seedDemoCatalog(db: Awaited<ReturnType<typeof createRuntime>>['db
         title: 'Monthly',
         priceMinor: 1500n,
         currency: 'USD',
+        // Telegram requires digital goods in bots to be payable in Stars.
+        priceStars: 750,
         durationSeconds: 30 * 86_400,
         trialSeconds: 3 * 86_400,
         sortOrder: 1,
@@ -193,6 +195,7 @@ async function seedDemoCatalog(db: Awaited<ReturnType<typeof createRuntime>>['db
         title: 'Yearly',
         priceMinor: 12000n,
         currency: 'USD',
+        priceStars: 6000,
         durationSeconds: 365 * 86_400,
         sortOrder: 2,
       },

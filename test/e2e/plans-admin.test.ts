@@ -3,7 +3,9 @@
  * with two channels through the guided /newplan flow over the Telegram sandbox, a channel where the
  * bot is only a member is refused, bad values are refused and change nothing; a user buys the plan
  * on the CryptoCloud sandbox and gets into both channels; a price change applies to new invoices
- * only; deactivating stops new invoices and leaves the running subscription alone.
+ * only; deactivating stops new invoices and leaves the running subscription alone. The Stars price
+ * (Telegram requires digital goods in bots to be payable in Stars) is set in /newplan, changed and
+ * removed from the card, and out-of-range or fractional values are refused.
  */
 import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
@@ -41,7 +43,7 @@ afterAll(async () => {
 
 const tg = () => stack.sandbox.telegram;
 const db = () => stack.runtime.db;
-const { say, press, nextMessage } = conversation(tg);
+const { say, press, nextMessage, lastMessageId } = conversation(tg);
 const admin = (text: string, pattern: RegExp) => say(ADMIN, text, textMatches(pattern));
 
 const channelId = () => -(1_000_000_000_000 + stack.newUserId());
@@ -120,7 +122,10 @@ describe('plans managed from the bot', () => {
     await admin('0 USD', /“0” is not a price/);
     await admin('9.999 USD', /“9\.999” is not a price/);
     await admin('9.99 XYZ', /Unknown currency “XYZ”: use one of USD, EUR, RUB/);
-    await admin('9.99 USD', /free trial length/);
+    await admin('9.99 USD', /price in Telegram Stars/);
+    await admin('2.5', /“2\.5” is not a Stars price: send a whole number of Stars from 1 to 10000/);
+    await admin('10001', /10001 Stars is out of range: a Stars price is from 1 to 10000 Stars/);
+    await admin('500', /free trial length/);
     await admin('0', /Pick the channels/);
     // Refusals: the bot only a member; a channel Telegram does not know.
     const refused = await admin(
@@ -146,6 +151,7 @@ describe('plans managed from the bot', () => {
     const confirm = await press(ADMIN, repicked, 'np:done', textMatches(/Create this plan\?/));
     expect(confirm.text).toContain('Period: 30 days');
     expect(confirm.text).toContain('Price: 9.99 USD');
+    expect(confirm.text).toContain('Stars price: ⭐ 500 Stars');
     expect(confirm.text).toContain('Trial: no trial');
     expect(confirm.text).toContain(`${news.title} (${news.id}), ${club.title} (${club.id})`);
     expect((await db().select().from(plans).where(eq(plans.id, planId))).length).toBe(0);
@@ -158,6 +164,7 @@ describe('plans managed from the bot', () => {
       trialSeconds: 0,
       priceMinor: 999n,
       currency: 'USD',
+      priceStars: 500,
       active: true,
     });
     const attached = await db().select().from(planChannels).where(eq(planChannels.planId, planId));
@@ -165,7 +172,12 @@ describe('plans managed from the bot', () => {
     const audits = await db().select().from(auditLog).where(eq(auditLog.target, planId));
     const created = audits.find((a) => a.action === 'plan.create');
     expect(created).toMatchObject({ actor: 'admin', actorId: ADMIN.id });
-    expect(created?.details).toMatchObject({ priceMinor: '999', currency: 'USD', channels: [news.id, club.id] });
+    expect(created?.details).toMatchObject({
+      priceMinor: '999',
+      currency: 'USD',
+      priceStars: 500,
+      channels: [news.id, club.id],
+    });
     expect(audits.find((a) => a.details.refused === 'channel-bot-not-admin')).toMatchObject({
       action: 'plan.channel_attach',
       actorId: ADMIN.id,
@@ -204,6 +216,7 @@ describe('plans managed from the bot', () => {
     const catalog = await say(ADMIN, '/catalog', hasButton(`cat:plan:${planId}`));
     const card = await press(ADMIN, catalog, `cat:plan:${planId}`, hasButton(`cat:act:price:${planId}`));
     expect(card.text).toContain('on sale');
+    expect(card.text).toContain('Stars price: ⭐ 500 Stars');
     await press(ADMIN, card, `cat:act:price:${planId}`, textMatches(/Send the price/));
     await admin('-1 USD', /“-1” is not a price/);
     const repriced = nextMessage(ADMIN.id, hasButton(`cat:act:off:${planId}`));
@@ -282,5 +295,75 @@ describe('plans managed from the bot', () => {
       'plan.channel_attach',
       'plan.channel_detach',
     ]);
+  });
+
+  it('a plan created without Stars says so in the summary and stores no Stars price', async () => {
+    const { channelIds } = await stack.createPlan();
+    const planId = `nostars${randomUUID().replaceAll('-', '').slice(0, 8)}`;
+    await admin('/newplan', /Send its id/);
+    await admin(planId, /Send the plan's title/);
+    await admin('Crypto only', /length of one paid period/);
+    await admin('7d', /Send the price with its currency/);
+    await admin('5 EUR', /price in Telegram Stars/);
+    await admin('skip', /free trial length/);
+    const pick = await admin('0', /Pick the channels/);
+    const picked = await press(ADMIN, pick, `np:ch:${channelIds[0]!}`, textMatches(/Picked: Channel 1/));
+    const confirm = await press(ADMIN, picked, 'np:done', textMatches(/Create this plan\?/));
+    expect(confirm.text).toContain('Stars price: not sold for Stars');
+    await press(ADMIN, confirm, 'np:create', textMatches(/Plan Crypto only \(nostars\w+\) created/));
+    expect((await db().select().from(plans).where(eq(plans.id, planId)))[0]).toMatchObject({
+      priceMinor: 500n,
+      currency: 'EUR',
+      priceStars: null,
+    });
+  });
+
+  it('an admin changes the Stars price from the card, is refused bad values, and stops selling for Stars', async () => {
+    const { planId } = await stack.createPlan({ title: 'Starry', priceStars: 300 });
+    const storedStars = async () => (await db().select().from(plans).where(eq(plans.id, planId)))[0]?.priceStars;
+    const catalog = await say(ADMIN, '/catalog', hasButton(`cat:plan:${planId}`));
+    let card = await press(ADMIN, catalog, `cat:plan:${planId}`, hasButton(`cat:act:stars:${planId}`));
+    expect(card.text).toContain('Stars price: ⭐ 300 Stars');
+    const cardAfter = (text: string) =>
+      nextMessage(ADMIN.id, hasButton(`cat:act:stars:${planId}`))(() => tg().sendText({ from: ADMIN, text }));
+    const replyTextsSince = (messageId: number) =>
+      tg()
+        .messagesTo(ADMIN.id)
+        .filter((m) => m.message_id > messageId)
+        .map((m) => m.text ?? '');
+
+    await press(ADMIN, card, `cat:act:stars:${planId}`, textMatches(/new price in Telegram Stars/));
+    await admin('0.5', /“0\.5” is not a Stars price: send a whole number of Stars from 1 to 10000/);
+    await admin('10001', /10001 Stars is out of range: a Stars price is from 1 to 10000 Stars/);
+    await admin('abc', /“abc” is not a Stars price/);
+    expect(await storedStars()).toBe(300);
+
+    // Still in the edit flow after the refusals: a whole number within range is saved.
+    const sinceSaved = lastMessageId(ADMIN.id);
+    card = await cardAfter('750');
+    expect(replyTextsSince(sinceSaved)).toContainEqual(expect.stringMatching(/Stars price saved: new Stars invoices/));
+    expect(card.text).toContain('Stars price: ⭐ 750 Stars');
+    expect(await storedStars()).toBe(750);
+
+    await press(ADMIN, card, `cat:act:stars:${planId}`, textMatches(/new price in Telegram Stars/));
+    const sinceRemoved = lastMessageId(ADMIN.id);
+    card = await cardAfter('-');
+    expect(replyTextsSince(sinceRemoved)).toContainEqual(expect.stringMatching(/no longer sold for Stars/));
+    expect(card.text).toContain('Stars price: not sold for Stars');
+    expect(await storedStars()).toBeNull();
+
+    const audits = await db().select().from(auditLog).where(eq(auditLog.target, planId)).orderBy(auditLog.id);
+    expect(audits.map((a) => [a.action, a.details.refused ?? 'saved'])).toEqual([
+      ['plan.price_stars', 'plan-bad-stars'],
+      ['plan.price_stars', 'plan-stars-out-of-range'],
+      ['plan.price_stars', 'plan-bad-stars'],
+      ['plan.price_stars', 'saved'],
+      ['plan.price_stars', 'saved'],
+    ]);
+    expect(audits.filter((a) => !a.details.refused).map((a) => a.details)).toEqual([
+      { before: 300, after: 750 },
+      { before: 750, after: null },
+    ]);
+    expect(audits.every((a) => a.actor === 'admin' && a.actorId === ADMIN.id)).toBe(true);
   });
 });
