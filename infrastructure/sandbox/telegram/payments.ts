@@ -23,7 +23,15 @@ import type {
 import { readReplyMarkup } from './formatting';
 import { storeOutgoing } from './messages';
 import { ParamReader } from './params';
-import { CallContext, ChatRecord, MethodTable, PreCheckoutRecord, SandboxState, StoredMessage, randomToken } from './state';
+import {
+  CallContext,
+  ChatRecord,
+  MethodTable,
+  PreCheckoutRecord,
+  SandboxState,
+  StoredMessage,
+  randomToken,
+} from './state';
 import {
   BAD_REQUEST,
   PayInvoiceInput,
@@ -145,6 +153,9 @@ export function paymentMethods(s: SandboxState): MethodTable {
 export async function payInvoice(s: SandboxState, input: PayInvoiceInput): Promise<PaymentOutcome> {
   if (!input || typeof input !== 'object') throw new TelegramSandboxError('a JSON object body is required');
   if (!Number.isSafeInteger(input.userId)) throw new TelegramSandboxError('userId must be the paying user id');
+  const deadlineMs = input.deadlineMs ?? s.preCheckoutDeadlineMs;
+  if (typeof deadlineMs !== 'number' || !Number.isFinite(deadlineMs) || deadlineMs < 0)
+    throw new TelegramSandboxError('deadlineMs must be a number of milliseconds ≥ 0');
   const payer = s.requireUser(input.userId);
   const chatId = input.chatId ?? payer.user.id;
   const chat = s.chats.get(chatId);
@@ -154,7 +165,10 @@ export async function payInvoice(s: SandboxState, input: PayInvoiceInput): Promi
   const messageId = stored.message.message_id;
   if (!invoice) throw new TelegramSandboxError(`message ${messageId} in chat ${chatId} is not an invoice`, 404);
   if (stored.deleted)
-    throw new TelegramSandboxError(`invoice message ${messageId} in chat ${chatId} was deleted and cannot be paid`, 409);
+    throw new TelegramSandboxError(
+      `invoice message ${messageId} in chat ${chatId} was deleted and cannot be paid`,
+      409,
+    );
   if (invoice.currency !== STARS_CURRENCY)
     throw new TelegramSandboxError(`the sandbox pays Stars invoices only (this one is in ${invoice.currency})`, 409);
   if (invoice.chargeIds.length > 0 && !input.force)
@@ -162,9 +176,6 @@ export async function payInvoice(s: SandboxState, input: PayInvoiceInput): Promi
       `invoice message ${messageId} in chat ${chatId} is paid already; pass force: true to pay it again`,
       409,
     );
-  const deadlineMs = input.deadlineMs ?? s.preCheckoutDeadlineMs;
-  if (typeof deadlineMs !== 'number' || !Number.isFinite(deadlineMs) || deadlineMs < 0)
-    throw new TelegramSandboxError('deadlineMs must be a number of milliseconds ≥ 0');
   const deliver = input.deliverSuccessfulPayment ?? s.paymentSettings.deliverSuccessfulPayment;
 
   const query: PreCheckoutRecord = { id: newPreCheckoutQueryId(), userId: payer.user.id, expired: false };
