@@ -12,6 +12,7 @@ import { chatMethods } from './chats';
 import { fileMethods, serveFile } from './files';
 import { inviteLinkMethods } from './invite-links';
 import { messageMethods } from './messages';
+import { paymentMethods } from './payments';
 import { webhookMethods } from './webhook';
 
 /** Registers the Bot API routes and the control routes under `/_sandbox/telegram`. */
@@ -145,6 +146,7 @@ export function buildHandlers(s: SandboxState): Map<string, { name: string; hand
     ...inviteLinkMethods(s),
     ...chatMethods(s),
     ...chatInfoMethods(s),
+    ...paymentMethods(s),
     ...webhookMethods(s),
   };
   return new Map(Object.entries(table).map(([name, handle]) => [name.toLowerCase(), { name, handle }]));

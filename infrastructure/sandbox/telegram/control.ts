@@ -2,7 +2,15 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { TelegramSandbox } from './sandbox';
 import { SandboxState } from './state';
-import { BotRightsChange, FaultSpec, MemberStatus, TelegramSandboxError, UserInput } from './types';
+import {
+  BotRightsChange,
+  FaultSpec,
+  MemberStatus,
+  PayInvoiceInput,
+  PaymentSettings,
+  TelegramSandboxError,
+  UserInput,
+} from './types';
 import { getWebhookInfo } from './webhook';
 
 export function registerControl(app: FastifyInstance, sandbox: TelegramSandbox, s: SandboxState): void {
@@ -117,6 +125,17 @@ export function registerControl(app: FastifyInstance, sandbox: TelegramSandbox, 
     sandbox.clearFaults();
     return { faults: [] };
   });
+  // Stars: a user pays an invoice message; the answer waits for the outcome (up to the pre-checkout deadline).
+  app.post<{ Body: PayInvoiceInput }>(`${base}/payments`, async (request, reply) =>
+    controlCallAsync(reply, () => sandbox.payInvoice(bodyOf(request))),
+  );
+  app.get(`${base}/payments`, async () => ({ payments: sandbox.payments() }));
+  app.get(`${base}/payments/settings`, async () => ({ settings: sandbox.paymentSettings() }));
+  app.put<{ Body: Partial<PaymentSettings> }>(`${base}/payments/settings`, async (request, reply) =>
+    guard(reply, () => ({ settings: sandbox.setPaymentSettings(bodyOf(request)) })),
+  );
+  app.get(`${base}/star-transactions`, async () => ({ transactions: sandbox.starTransactions() }));
+  app.get(`${base}/refunds`, async () => ({ refunds: sandbox.refunds() }));
   app.get(`${base}/webhook`, async () => ({ webhook: getWebhookInfo(s), deliveries: sandbox.webhookDeliveries() }));
   app.get(`${base}/commands`, async () => ({ commands: sandbox.commands() }));
 }
@@ -130,6 +149,16 @@ export function bodyOf<T>(request: FastifyRequest<{ Body: T }>): T {
 export function toId(raw: string): number {
   if (!/^-?\d+$/.test(raw)) throw new TelegramSandboxError(`"${raw}" is not a numeric id`);
   return Number(raw);
+}
+
+/** controlCall for an action that takes a while (a payment waiting for the bot's answer). */
+export async function controlCallAsync<T>(reply: FastifyReply, run: () => Promise<T>): Promise<T | FastifyReply> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof TelegramSandboxError) return reply.code(error.statusCode).send({ error: error.message });
+    throw error;
+  }
 }
 
 /** Runs a control action; a TelegramSandboxError becomes `{error}` with its status. */

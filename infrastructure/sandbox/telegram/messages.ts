@@ -152,7 +152,7 @@ export function storeOutgoing(
   chat: ChatRecord,
   bot: User,
   content: Record<string, unknown>,
-  meta: Pick<StoredMessage, 'method' | 'rawText' | 'rawCaption' | 'parseMode' | 'replyMarkup' | 'file'>,
+  meta: Pick<StoredMessage, 'method' | 'rawText' | 'rawCaption' | 'parseMode' | 'replyMarkup' | 'file' | 'invoice'>,
 ): Message {
   const inline = meta.replyMarkup && 'inline_keyboard' in meta.replyMarkup ? meta.replyMarkup : undefined;
   const message = {

@@ -21,6 +21,7 @@ export const INTEGER_FIELDS = new Set([
   'reply_to_message_id',
   'message_thread_id',
   'from_chat_id',
+  'max_tip_amount',
 ]);
 export const BOOLEAN_FIELDS = new Set([
   'creates_join_request',
@@ -35,6 +36,7 @@ export const BOOLEAN_FIELDS = new Set([
   'disable_content_type_detection',
   'has_spoiler',
   'show_caption_above_media',
+  'ok',
 ]);
 export const JSON_FIELDS = new Set([
   'reply_markup',
@@ -45,6 +47,8 @@ export const JSON_FIELDS = new Set([
   'caption_entities',
   'link_preview_options',
   'reply_parameters',
+  'prices',
+  'suggested_tip_amounts',
 ]);
 
 export async function readParams(request: FastifyRequest): Promise<{ params: Params; uploads: Map<string, Upload> }> {

@@ -8,13 +8,14 @@
  * Layout: this class is the public face; all state lives in one SandboxState (state.ts) that the area
  * modules act on: api.ts (the /bot<token>/<method> endpoint and dispatch, and /file/bot<token>/<path>
  * downloads), messages.ts, files.ts (uploads, getFile),
- * chats.ts, invite-links.ts, webhook.ts (update delivery), faults.ts, with params.ts and formatting.ts
+ * chats.ts, invite-links.ts, payments.ts (Stars invoices, pre-checkout, refunds, transactions),
+ * webhook.ts (update delivery), faults.ts, with params.ts and formatting.ts
  * for reading parameters and checking parse_mode / reply markup, and control.ts for `/_sandbox/telegram`.
- * A new Bot API area (payments.ts, say) exports its `MethodTable` and is added in api.ts buildHandlers.
+ * A new Bot API area exports its `MethodTable` and is added in api.ts buildHandlers.
  */
 import { EventEmitter } from 'node:events';
 import type { FastifyInstance } from 'fastify';
-import type { BotCommand, Chat, ChatMember, Update, User } from 'grammy/types';
+import type { BotCommand, Chat, ChatMember, StarTransaction, Update, User } from 'grammy/types';
 import { buildHandlers, registerBotApi } from './api';
 import { botMember, leaveChat, setBotRights } from './chats';
 import { registerControl } from './control';
@@ -22,6 +23,7 @@ import { clearFaults, faults, injectFault } from './faults';
 import { storeFile } from './files';
 import { inviteLinks, joinByLink, joinRequests, requestJoin } from './invite-links';
 import { pressButton, sendText } from './messages';
+import { payInvoice, setPaymentSettings, starRefunds } from './payments';
 import { ChatRecord, SandboxState, fullAdminRights } from './state';
 import {
   ActiveFault,
@@ -33,7 +35,11 @@ import {
   InviteLinkInfo,
   JoinRequestInfo,
   MemberStatus,
+  PayInvoiceInput,
+  PaymentOutcome,
+  PaymentSettings,
   SentMessage,
+  StarRefund,
   TelegramCall,
   TelegramSandboxError,
   TelegramSandboxOptions,
@@ -192,6 +198,30 @@ export class TelegramSandbox {
     return file.file_id;
   }
 
+  /** The bot's Star transactions, oldest first, as getStarTransactions lists them. */
+  starTransactions(): StarTransaction[] {
+    return this.s.starTransactions.map((t) => structuredClone(t));
+  }
+
+  /** Refunds made with refundStarPayment, oldest first. */
+  refunds(): StarRefund[] {
+    return starRefunds(this.s);
+  }
+
+  /** Every payment attempt made with payInvoice and how it ended, oldest first. */
+  payments(): PaymentOutcome[] {
+    return [...this.s.payments];
+  }
+
+  paymentSettings(): PaymentSettings {
+    return { ...this.s.paymentSettings };
+  }
+
+  /** `deliverSuccessfulPayment: false` makes paid invoices miss their successful_payment update (a bot that was down). */
+  setPaymentSettings(change: Partial<PaymentSettings>): PaymentSettings {
+    return setPaymentSettings(this.s, change);
+  }
+
   onCall(listener: (call: TelegramCall) => void): () => void {
     this.s.events.on('call', listener);
     return () => this.s.events.off('call', listener);
@@ -238,6 +268,15 @@ export class TelegramSandbox {
   /** The user presses an inline button of a bot message; returns the callback query id. */
   pressButton(input: { from: UserInput; message_id: number; data: string; chatId?: number; force?: boolean }): string {
     return pressButton(this.s, input);
+  }
+
+  /**
+   * The user pays an invoice message (Stars): a pre_checkout_query goes to the bot, the sandbox waits for
+   * answerPreCheckoutQuery up to the deadline, then the payment is made (Star transaction, successful_payment
+   * message from the user), declined with the bot's error_message, or fails on the timeout.
+   */
+  payInvoice(input: PayInvoiceInput): Promise<PaymentOutcome> {
+    return payInvoice(this.s, input);
   }
 
   /** The user opens a join-request link: a chat_join_request update (only for creates_join_request links). */

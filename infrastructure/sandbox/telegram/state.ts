@@ -1,7 +1,7 @@
 /** The sandbox's internal records and the one state object every area module works on. */
 import { EventEmitter } from 'node:events';
 import { randomBytes, randomInt } from 'node:crypto';
-import type { BotCommand, Chat, Message, User, UserFromGetMe } from 'grammy/types';
+import type { BotCommand, Chat, Message, StarTransaction, User, UserFromGetMe } from 'grammy/types';
 import { ParamReader } from './params';
 import {
   ActiveFault,
@@ -11,6 +11,8 @@ import {
   CallbackAnswer,
   FORBIDDEN,
   MemberStatus,
+  PaymentOutcome,
+  PaymentSettings,
   ReplyMarkup,
   SentFile,
   SentMessage,
@@ -96,8 +98,32 @@ export interface StoredMessage {
   parseMode?: string;
   replyMarkup?: ReplyMarkup;
   file?: SentFile;
+  /** sendInvoice messages: what a payment of this message pays (payments.ts). */
+  invoice?: InvoiceRecord;
   edited: boolean;
   deleted: boolean;
+}
+
+export interface InvoiceRecord {
+  title: string;
+  description: string;
+  payload: string;
+  currency: string;
+  totalAmount: number;
+  /** telegram_payment_charge_id of each payment made on the message. */
+  chargeIds: string[];
+}
+
+/** A pre_checkout_query sent to the bot, waiting for (or past) its answer. */
+export interface PreCheckoutRecord {
+  id: string;
+  userId: number;
+  /** Set once answered (in time); a second answer is refused like Telegram does. */
+  answer?: { ok: boolean; errorMessage?: string };
+  /** Past its deadline: a late answer gets QUERY_ID_INVALID. */
+  expired: boolean;
+  /** Wakes the waiting payment when the bot answers. */
+  settle?: () => void;
 }
 
 export interface ChatRecord {
@@ -170,6 +196,7 @@ export class SandboxState {
   readonly webhookTimeoutMs: number;
   readonly webhookRetryDelayMs: number;
   readonly maxRecordedCalls: number;
+  readonly preCheckoutDeadlineMs: number;
   readonly now: () => number;
   readonly events = new EventEmitter();
   /** Bot API methods by lower-case name; filled by TelegramSandbox from the per-area tables. */
@@ -181,6 +208,11 @@ export class SandboxState {
   files = new Map<string, StoredFile>();
   callbacks = new Map<string, CallbackAnswer>();
   commandSets = new Map<string, BotCommand[]>();
+  preCheckouts = new Map<string, PreCheckoutRecord>();
+  /** The bot's Star transactions in wire form, oldest first (getStarTransactions). */
+  starTransactions: StarTransaction[] = [];
+  payments: PaymentOutcome[] = [];
+  paymentSettings: PaymentSettings = { deliverSuccessfulPayment: true };
   callLog: TelegramCall[] = [];
   callSeq = 0;
   updateLog: UpdateRecord[] = [];
@@ -205,6 +237,7 @@ export class SandboxState {
     this.webhookTimeoutMs = options.webhookDeliveryTimeoutMs ?? 10_000;
     this.webhookRetryDelayMs = options.webhookRetryDelayMs ?? 100;
     this.maxRecordedCalls = options.maxRecordedCalls ?? 10_000;
+    this.preCheckoutDeadlineMs = options.preCheckoutDeadlineMs ?? 10_000;
     this.now = options.now ?? Date.now;
     this.events.setMaxListeners(0);
   }
@@ -385,6 +418,18 @@ export class SandboxState {
       ...(stored.replyMarkup ? { reply_markup: stored.replyMarkup } : {}),
       ...(stored.file && stored.method === 'sendDocument' ? { document: stored.file } : {}),
       ...(stored.file && stored.method === 'sendPhoto' ? { photo: stored.file } : {}),
+      ...(stored.invoice
+        ? {
+            invoice: {
+              title: stored.invoice.title,
+              description: stored.invoice.description,
+              payload: stored.invoice.payload,
+              currency: stored.invoice.currency,
+              total_amount: stored.invoice.totalAmount,
+              charge_ids: [...stored.invoice.chargeIds],
+            },
+          }
+        : {}),
       edited: stored.edited,
       deleted: stored.deleted,
       message: stored.message,
@@ -406,6 +451,10 @@ export class SandboxState {
     this.files = new Map();
     this.callbacks = new Map();
     this.commandSets = new Map();
+    this.preCheckouts = new Map();
+    this.starTransactions = [];
+    this.payments = [];
+    this.paymentSettings = { deliverSuccessfulPayment: true };
     this.callLog = [];
     this.callSeq = 0;
     for (const record of this.queue) record.state = 'dropped';

@@ -26,6 +26,11 @@ export interface TelegramSandboxOptions {
   now?: () => number;
   /** Oldest recorded calls are forgotten past this count (default 10 000). */
   maxRecordedCalls?: number;
+  /**
+   * How long a pre_checkout_query waits for answerPreCheckoutQuery before the payment fails, as Telegram
+   * fails it after 10 s (default 10 000 ms; a payment control call may pass its own `deadlineMs`).
+   */
+  preCheckoutDeadlineMs?: number;
 }
 
 export interface UserInput {
@@ -97,7 +102,7 @@ export interface SentMessage {
   message_id: number;
   chat_id: number;
   date: number;
-  method: 'sendMessage' | 'sendPhoto' | 'sendDocument';
+  method: 'sendMessage' | 'sendPhoto' | 'sendDocument' | 'sendInvoice';
   /** Text or caption as the bot sent it (markup included); `message.text` holds the parsed plain text. */
   text?: string;
   caption?: string;
@@ -106,10 +111,79 @@ export interface SentMessage {
   reply_markup?: ReplyMarkup;
   document?: SentFile;
   photo?: SentFile;
+  /** sendInvoice: what the invoice asks for, and the charges paid on it so far. */
+  invoice?: SentInvoice;
   edited: boolean;
   deleted: boolean;
   /** The Message object as the bot would now see it. */
   message: Message;
+}
+
+export interface SentInvoice {
+  title: string;
+  description: string;
+  payload: string;
+  currency: string;
+  /** In the currency's smallest unit (whole Stars for XTR). */
+  total_amount: number;
+  /** telegram_payment_charge_id of every payment made on this invoice message. */
+  charge_ids: string[];
+}
+
+/** An injected user pays an invoice message (`POST /_sandbox/telegram/payments`). */
+export interface PayInvoiceInput {
+  userId: number;
+  /** The invoice message; or give `payload` and the newest invoice with that payload in the chat is paid. */
+  messageId?: number;
+  payload?: string;
+  /** Chat holding the invoice (default: the user's private chat with the bot). */
+  chatId?: number;
+  /** How long to wait for answerPreCheckoutQuery (default: the sandbox's preCheckoutDeadlineMs). */
+  deadlineMs?: number;
+  /**
+   * false: the payment goes through (a Star transaction exists) but the successful_payment update is
+   * never delivered, like a bot that was down and missed it. Default: the sandbox setting (true).
+   */
+  deliverSuccessfulPayment?: boolean;
+  /** Pay an invoice that was paid already (Telegram allows it on forwarded copies). */
+  force?: boolean;
+}
+
+export type PaymentOutcomeKind = 'paid' | 'declined' | 'timeout';
+
+export interface PaymentOutcome {
+  outcome: PaymentOutcomeKind;
+  preCheckoutQueryId: string;
+  userId: number;
+  chatId: number;
+  /** The invoice message paid. */
+  messageId: number;
+  invoicePayload: string;
+  currency: string;
+  totalAmount: number;
+  /** paid: the new telegram_payment_charge_id (also the Star transaction id). */
+  chargeId?: string;
+  /** declined: the bot's error_message, which Telegram shows the user. */
+  errorMessage?: string;
+  /** paid: the user's successful_payment message and whether its update went to the bot. */
+  paymentMessageId?: number;
+  delivered?: boolean;
+  /** Epoch ms (sandbox clock) when the outcome was known. */
+  at: number;
+}
+
+export interface StarRefund {
+  chargeId: string;
+  userId: number;
+  amount: number;
+  invoicePayload: string;
+  /** Unix seconds, as the refund transaction's date. */
+  date: number;
+}
+
+export interface PaymentSettings {
+  /** false: paid invoices never reach the bot as successful_payment updates (default true). */
+  deliverSuccessfulPayment: boolean;
 }
 
 export type UpdateState = 'pending' | 'sent' | 'confirmed' | 'filtered' | 'dropped';
