@@ -7,6 +7,8 @@ import { createDatabase } from '../db/client';
 import { createLogger, type Logger } from '../logger';
 import { countTelegramErrors, instrumentActivities, workerMetrics } from '../metrics';
 import { CryptoCloudClient } from '../providers/cryptocloud';
+import { StarsRail } from '../providers/stars';
+import type { ActivityDeps } from '../../activities/deps';
 import { assertRetryBudgetFits, installRetries } from '../providers/telegram';
 import { connectTemporal } from '../temporal/client';
 import { createCommands } from '../temporal/commands';
@@ -50,7 +52,7 @@ export function createWorkerActivities(runtime: Runtime) {
     createActivities({
       db: runtime.db,
       telegram,
-      gateways: { cryptocloud: new CryptoCloudClient(config.cryptocloud) },
+      gateways: paymentRails(config, telegram),
       workflows: runtime.commands,
       translate: (locale, key, vars) => i18n.t(locale, key, vars),
       adminIds: config.telegram.adminIds,
@@ -58,6 +60,14 @@ export function createWorkerActivities(runtime: Runtime) {
     }),
     metrics,
   );
+}
+
+/** The adapters of the rails that are on (PAYMENT_RAILS and configured); a rail that is off is absent. */
+export function paymentRails(config: Config, telegram: Api): ActivityDeps['gateways'] {
+  const rails: ActivityDeps['gateways'] = {};
+  if (config.rails.includes('cryptocloud')) rails.cryptocloud = new CryptoCloudClient(config.cryptocloud);
+  if (config.rails.includes('stars')) rails.stars = new StarsRail(telegram);
+  return rails;
 }
 
 /** Runs `stop` once on SIGTERM/SIGINT, then exits; a second signal exits at once. */
