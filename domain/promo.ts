@@ -263,7 +263,7 @@ export function parsePromoDate(name: 'from' | 'until', text: string): Date {
   const [year, month, day, hour, minute] = match
     .slice(1)
     .map((part) => (part === undefined ? undefined : Number(part)));
-  const ms = Date.UTC(year!, month! - 1, day!, hour ?? 0, minute ?? 0);
+  const ms = Date.UTC(year!, month! - 1, day, hour ?? 0, minute ?? 0);
   const date = new Date(ms);
   // Date.UTC rolls 2026-02-30 over to March: refuse what is not on the calendar.
   if (
