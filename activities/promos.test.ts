@@ -8,7 +8,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDatabase } from '../infrastructure/db/client';
 import { invoices, plans, promoCodes, promoRedemptions, promoSelections, users } from '../infrastructure/db/schema';
-import { quotePromo, selectPromo, selectedPromo } from '../infrastructure/catalog/promos';
+import { listPromos, quotePromo, selectPromo, selectedPromo } from '../infrastructure/catalog/promos';
 import { createPromoActivities } from './promos';
 
 let database: ReturnType<typeof createDatabase>;
@@ -213,6 +213,11 @@ describe('releasePromo and markPromoUsed', () => {
     expect((await redemptionRow(second))?.usedAt).toBeInstanceOf(Date);
     expect((await codeRow(code)).redeemedCount).toBe(1);
     expect((await redeem(await invoiceFor(u3), u3, code)).refused).toBe('exhausted');
+    // The admin list counts this code's paid redemptions only.
+    const fresh = await promo();
+    const listed = await listPromos(db(), 1000);
+    expect(listed.find((p) => p.code === code)).toMatchObject({ redeemedCount: 1, usedCount: 1 });
+    expect(listed.find((p) => p.code === fresh)).toMatchObject({ redeemedCount: 0, usedCount: 0 });
     // An invoice without a redemption: nothing to do.
     expect(await acts.releasePromo({ invoiceId: await invoiceFor(u3) })).toEqual({ released: false });
     expect(await acts.markPromoUsed({ invoiceId: 'no-such-invoice' })).toEqual({ status: 'none' });

@@ -115,10 +115,15 @@ export async function createPromo(db: Database, who: Actor, draft: PromoDraft): 
 
 /** Every code, newest first, with how many of its redemptions were used. */
 export async function listPromos(db: Reader, limit = 100): Promise<ListedPromo[]> {
-  const used = sql<number>`(select count(*)::int from ${promoRedemptions} where ${promoRedemptions.code} = ${promoCodes.code} and ${promoRedemptions.status} = 'used')`;
   const rows = await db
-    .select({ promo: promoCodes, usedCount: used })
+    .select({
+      promo: promoCodes,
+      usedCount: sql<number>`(count(${promoRedemptions.invoiceId}) filter (where ${promoRedemptions.status} = 'used'))::int`,
+    })
     .from(promoCodes)
+    .leftJoin(promoRedemptions, eq(promoRedemptions.code, promoCodes.code))
+    // The primary key: every column of the code may be selected.
+    .groupBy(promoCodes.code)
     .orderBy(desc(promoCodes.createdAt), promoCodes.code)
     .limit(limit);
   return rows.map((row) => ({ ...row.promo, usedCount: Number(row.usedCount) }));
