@@ -3,6 +3,7 @@ import type { ActivityDeps } from './deps';
 import { createInvoiceActivities } from './invoices';
 import { createNotificationActivities } from './notifications';
 import { createPayoutActivities } from './payouts';
+import { createPromoActivities } from './promos';
 import { createReferralActivities } from './referrals';
 import { createResolutionActivities } from './resolutions';
 import { createSubscriptionActivities } from './subscriptions';
@@ -17,5 +18,6 @@ export function createActivities(deps: ActivityDeps) {
     ...createReferralActivities(deps),
     ...createPayoutActivities(deps),
     ...createResolutionActivities(deps),
+    ...createPromoActivities(deps),
   };
 }

@@ -14,6 +14,7 @@ import { payments } from './features/payments';
 import { plansFeature } from './features/plans';
 import { plansAdmin } from './features/plans-admin';
 import { profile } from './features/profile';
+import { promos, promosAdmin } from './features/promos';
 import { referral } from './features/referral';
 import { resolutions } from './features/resolutions';
 import { start, termsGate } from './features/start';
@@ -58,9 +59,9 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): Bot<Bo
   // Admin commands, resolution buttons and the catalog flows: only for ADMIN_IDS, and before the terms
   // gate (the terms are the subscribers' agreement, not a condition for running the bot); anyone else
   // falls through.
-  features.use(resolutions, admin, plansAdmin);
+  features.use(resolutions, admin, plansAdmin, promosAdmin);
   features.use(termsGate);
-  features.use(plansFeature, trial, myPlan, referral);
+  features.use(plansFeature, trial, myPlan, referral, promos);
   features.use(unhandled);
 
   // Only reached if the boundary's own reply fails in a way it does not catch: log, never crash the process.
@@ -110,7 +111,7 @@ async function handleBotError(botError: BotError<BotContext>, deps: BotDeps): Pr
 }
 
 /** The menu Telegram shows next to the input field, in each language (the default one without a language code). */
-const MENU = ['start', 'plans', 'myplan', 'trial', 'referral', 'language', 'help', 'paysupport'] as const;
+const MENU = ['start', 'plans', 'myplan', 'trial', 'promo', 'referral', 'language', 'help', 'paysupport'] as const;
 
 export async function registerCommandMenu(bot: Bot<BotContext>): Promise<void> {
   const i18n = createI18n();

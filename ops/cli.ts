@@ -37,6 +37,7 @@ import {
   type CatalogPlan,
   type ChannelInfo,
 } from '../infrastructure/catalog/plans';
+import { disablePromo, listPromos, type ListedPromo } from '../infrastructure/catalog/promos';
 import { ConfigError, loadConfig, loadDotEnv, PROVIDER_CREDENTIALS, type Config } from '../infrastructure/config';
 import type { Database } from '../infrastructure/db/client';
 import {
@@ -63,6 +64,7 @@ import {
 } from '../infrastructure/temporal/money-commands';
 import { ResolutionRefusedError, UnknownResolutionError } from '../infrastructure/temporal/resolution-commands';
 import { parseAction, type ResolutionAction } from '../domain/resolution';
+import { percentText, promoStatus } from '../domain/promo';
 import type { ResolutionView, ResolveResult } from '../workflows/resolution';
 import { InvoiceId, ProcessStatus, TelegramUserId } from '../workflows/search-attributes';
 
@@ -451,6 +453,21 @@ const seconds = (s: number) => formatDuration(s * 1000);
 const planLine = (p: CatalogPlan) =>
   `${p.id}  ${p.active ? 'active' : 'inactive'}  ${p.title}  ${formatMoney(p.priceMinor, p.currency)} / ${seconds(p.durationSeconds)}  trial ${p.trialSeconds ? seconds(p.trialSeconds) : 'none'}  channels: ${p.channels.map((c) => `${c.id} (${c.title})`).join(', ') || '-'}`;
 
+// ---- Promo codes (created by admins in the bot; the same writes and audit, see infrastructure/catalog/promos.ts) ----
+
+/** Every promo code, newest first, with its redemptions (reserved + used, and used alone). */
+export async function promoList(deps: OpsDeps): Promise<ListedPromo[]> {
+  return listPromos(deps.db, 1000);
+}
+
+/** Withdraws a code (audited as ops); `changed: false` when it was disabled already. */
+export async function promoDisable(deps: OpsDeps, code: string) {
+  return catalogChange(deps, 'promo.disable', code, () => disablePromo(deps.db, OPS, code));
+}
+
+const promoLine = (p: ListedPromo, now: Date) =>
+  `${p.code}  ${promoStatus(p, now)}  ${p.kind === 'percent' ? `${percentText(p.percentBps ?? 0)}%` : formatMoney(p.amountMinor ?? 0n, p.currency ?? '')} off  redeemed ${p.redeemedCount}/${p.maxRedemptions ?? 'unlimited'} (${p.usedCount} paid)  ${p.maxPerUser} per user  ${p.startsAt ? when(p.startsAt) : '-'} .. ${p.endsAt ? when(p.endsAt) : '-'}  ${p.scope === 'all' ? 'all' : `${p.scope}: ${p.scopeIds.join(',')}`}`;
+
 /** Decides a resolution case as ops (audited with actor "ops"); `applied: false` when it was decided already. */
 export async function resolveCase(deps: OpsDeps, invoiceId: string, words: string[]): Promise<ResolveResult> {
   const action = parseAction(words);
@@ -505,7 +522,9 @@ const USAGE = `usage: npm run ops -- <command> [arguments] [--json]
   unresolved                          partial / late / overpaid money waiting for a decision or a refund payout
   resolve <invoiceId> accept | credit <days> | balance | refund | writeoff <reason...>
                                       decide such a case (accept: partial only)
-  refund-paid <invoiceId> <txHash>    record that a decided refund was paid out`;
+  refund-paid <invoiceId> <txHash>    record that a decided refund was paid out
+  promo-list                          every promo code: discount, status, redemptions of the cap, window, scope
+  promo-disable <CODE>                withdraw a promo code (invoices already priced with it keep their discount)`;
 
 /** The command names, read from USAGE (so a command added there is known to the start-up checks). */
 export const COMMANDS = [...USAGE.matchAll(/^ {2}([a-z][\w-]*)/gm)].map((match) => match[1]!);
@@ -804,6 +823,29 @@ export async function runOps(
         if (asJson) out(json(result));
         else out(`${result.applied ? 'recorded' : 'already decided'}: ${describeCase(result.view)}`);
         return result.applied ? 0 : 1;
+      }
+      case 'promo-list': {
+        if (rest.length > 0) throw new UsageError('promo-list takes no arguments');
+        const list = await promoList(deps);
+        if (asJson) {
+          out(json(list));
+          return 0;
+        }
+        if (list.length === 0) out('no promo codes');
+        const now = new Date();
+        for (const p of list) out(promoLine(p, now));
+        return 0;
+      }
+      case 'promo-disable': {
+        const [code, ...extra] = rest;
+        if (!code || extra.length > 0) throw new UsageError('promo-disable needs one promo code');
+        const result = await promoDisable(deps, code);
+        out(
+          asJson
+            ? json(result)
+            : `promo code ${result.promo.code} ${result.changed ? 'is now disabled' : 'was already disabled'}`,
+        );
+        return 0;
       }
       default:
         throw new UsageError(command ? `unknown command "${command}"` : 'no command given');

@@ -1,7 +1,8 @@
 /**
  * /start: records a `ref_<code>` deep link (first referrer wins, never oneself, unknown codes
- * ignored), then the terms with an Accept button. Until they are accepted, the terms gate answers
- * every other command and button with "accept the terms first".
+ * ignored) or enters the code of a `promo_<CODE>` one (bot/features/promos.ts), then the terms with
+ * an Accept button. Until they are accepted, the terms gate answers every other command and button
+ * with "accept the terms first".
  */
 import { and, eq, isNull } from 'drizzle-orm';
 import { Composer } from 'grammy';
@@ -12,6 +13,7 @@ import { termsAcceptData } from '../keyboards/callback-data';
 import { termsKeyboard } from '../keyboards/terms';
 import { replyWithPlans } from './plans';
 import { profileOf, requireProfile, updateProfile } from './profile';
+import { enterPromoFromLink } from './promos';
 
 const REFERRAL_PAYLOAD = /^ref_([\w-]{4,32})$/;
 
@@ -50,7 +52,7 @@ const chat = start.chatType('private');
 chat.command('start', async (ctx) => {
   const user = requireProfile(ctx);
   const payload = ctx.match.trim();
-  if (payload) {
+  if (payload && !(await enterPromoFromLink(ctx, payload))) {
     const outcome = await recordReferral(ctx.deps.db, user.id, payload);
     ctx.deps.logger.info({ userId: user.id, payload, outcome }, 'start payload');
   }

@@ -72,3 +72,6 @@ export const newPlanCancelData = callbackData('np:cancel', [] as const);
 export const catalogPlanData = callbackData('cat:plan', ['planId'] as const);
 export const catalogActionData = callbackData('cat:act', ['action', 'planId'] as const);
 export const catalogDetachData = callbackData('cat:detach', ['planId', 'channelId'] as const);
+/** Promo codes (bot/features/promos.ts): ask for a code, forget the entered one. */
+export const promoEnterData = callbackData('promo:enter', [] as const);
+export const promoClearData = callbackData('promo:clear', [] as const);

@@ -96,6 +96,7 @@ help =
     /plans: plans and prices
     /myplan: your subscriptions, expiry and renewal
     /trial: a free trial (once)
+    /promo CODE: enter a promo code
     /referral: your referral link and earnings
     /language: change the language
     /start: start over
@@ -166,6 +167,7 @@ admin-help =
     /resolve <invoice_id> accept | credit <days> | balance | refund | writeoff <reason> · /refundpaid <invoice_id> <tx_hash> · /unresolved
     Without plan_id, the first plan of /plans is used.
     /newplan: create a plan step by step · /catalog: change, price, stop selling plans, attach channels · /cancel
+    /promo_new <CODE> percent <N> | fixed <amount> <currency> [max= per_user= from= until= plans=] · /promos · /promo_disable <CODE>
 admin-usage-activate = Usage: /activate <user_id> <days> [plan_id]: adds 1–3650 days (default plan: the first of /plans).
 admin-usage-edit = Usage: /edit <user_id> remove | setdays <days> [plan_id] | marktrial | resettrial (days 0–3650; 0 ends the subscription).
 admin-usage-export = Usage: /export (no arguments): all users as CSV.
@@ -426,3 +428,78 @@ paysupport =
     For any question about a payment, a refund or a missing activation, write to the admins of this bot and give your invoice id (your latest: { $invoiceId }). Payments in Telegram Stars can be refunded to your Stars balance; crypto refunds go to the wallet you name.
     Telegram support cannot help with purchases made in this bot.
 command-paysupport = Payment support
+
+# Promo codes (bot/features/promos.ts)
+command-promo = Enter a promo code
+promo-percent = { $percent } %
+promo-scope-all = any plan
+promo-scope-plans = plans { $ids }
+promo-scope-products = products { $ids }
+promo-scope-sellers = sellers { $ids }
+promo-window-always = no dates
+promo-window-from = starts { $from }
+promo-window-until = ends { $until }
+promo-window-between = { $from } → { $until }
+promo-saved = ✅ Promo code { $code } saved: { $discount } off ({ $scope }). It will be applied to your next invoice.
+promo-current = 🎟 Your promo code { $code }: { $discount } off ({ $scope }). It will be applied to your next invoice.
+promo-ends = Valid until { $until }.
+promo-prices = With it you pay:
+promo-plan-price = { $plan }: { $price } → { $charged }
+promo-no-plan-applies = It does not apply to any plan on sale right now.
+promo-current-unusable = 🎟 Your saved promo code { $code } can no longer be used:
+promo-none = 🎟 You have no promo code. Send /promo CODE, or press the button and type it.
+promo-ask = 🎟 Send me your promo code.
+promo-enter-button = 🎟 Promo code
+promo-change-button = 🎟 Another code
+promo-clear-button = ✖️ Remove the code
+promo-cleared = Promo code removed: your next invoice is at the full price.
+promo-nothing-to-clear = You have no promo code saved.
+promo-refused-unknown = ⚠️ There is no promo code “{ $code }”. Check the spelling and try again.
+promo-refused-disabled = ⚠️ The promo code { $code } has been withdrawn.
+promo-refused-not-started = ⚠️ The promo code { $code } is valid from { $from }.
+promo-refused-ended = ⚠️ The promo code { $code } has expired.
+promo-refused-exhausted = ⚠️ The promo code { $code } has been used up.
+promo-refused-user-limit = ⚠️ You have already used the promo code { $code }.
+promo-refused-out-of-scope = ⚠️ The promo code { $code } does not apply to this purchase.
+promo-refused-currency = ⚠️ The promo code { $code } applies only to prices in { $currency }.
+promo-refused-no-discount = ⚠️ The promo code { $code } takes nothing off this price.
+admin-usage-promo-new =
+    Usage: /promo_new <CODE> percent <1–100> [options]
+    or: /promo_new <CODE> fixed <amount> <USD|EUR|RUB|XTR> [options]
+    Options: max=<N> (all users together; default: no limit) · per_user=<N> (default 1) · from=<YYYY-MM-DD> · until=<YYYY-MM-DD> (through that day; or YYYY-MM-DDTHH:MM, UTC) · plans=<id>,<id> (default: every plan)
+    Example: /promo_new SPRING20 percent 20 max=100 until=2026-12-31
+admin-usage-promos = Usage: /promos (no arguments): every promo code with its redemptions, caps, dates and status.
+admin-usage-promo-disable = Usage: /promo_disable <CODE>: the code can no longer be entered or redeemed.
+promo-admin-created =
+    ✅ Promo code { $code } created: { $discount } off, { $scope }.
+    Redemptions: { $max } · per user: { $perUser } · { $window }
+    Link that enters it: { $link }
+promo-admin-list = 🎟 Promo codes (newest first):
+promo-admin-list-empty = There are no promo codes yet: create one with /promo_new.
+promo-admin-line =
+    { $code } · { $discount } off · { $status }
+    redeemed { $redeemed } of { $max } ({ $used } paid) · { $perUser } per user · { $window } · { $scope }
+promo-admin-unlimited = no limit
+promo-status-active = ✅ active
+promo-status-disabled = ⏸ disabled
+promo-status-scheduled = 🕓 not started
+promo-status-ended = ⌛ ended
+promo-status-exhausted = 🈵 used up
+promo-admin-disabled = ⏸ Promo code { $code } disabled: it can no longer be entered or redeemed. Invoices already priced with it keep their discount.
+promo-admin-already-disabled = ℹ️ Promo code { $code } was already disabled.
+promo-unknown = ⚠️ There is no promo code “{ $code }”. See /promos.
+promo-exists = ⚠️ The promo code { $code } already exists (a code is never reused; see /promos).
+promo-unknown-plans = ⚠️ Unknown plan(s): { $plans }. Plans: { $known }.
+promo-bad-code = ⚠️ “{ $given }” is not a promo code: 3–32 letters A–Z, digits, _ or -.
+promo-bad-kind = ⚠️ “{ $given }” is not a kind of discount: percent or fixed.
+promo-bad-percent = ⚠️ “{ $given }” is not a discount percentage: above 0 and at most 100, like 20 or 12.5.
+promo-bad-amount = ⚠️ “{ $given }” is not an amount in { $currency }: a positive amount with at most its decimals, up to { $max }.
+promo-bad-currency = ⚠️ Unknown currency “{ $given }”: use one of { $currencies }.
+promo-bad-max = ⚠️ max={ $given }: give a whole number from 1 to { $max }.
+promo-bad-per-user = ⚠️ per_user={ $given }: give a whole number from 1 to { $max }.
+promo-bad-date = ⚠️ { $name }={ $given } is not a date: give YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC).
+promo-bad-window = ⚠️ until={ $until } is not after from={ $from }.
+promo-ends-in-past = ⚠️ until={ $until } has already passed: nobody could use the code.
+promo-bad-plans = ⚠️ plans={ $given }: give plan ids separated by commas, like plans=monthly,yearly.
+promo-bad-option = ⚠️ “{ $given }” is not an option. Options: { $options }
+promo-repeated-option = ⚠️ { $name }= is given twice.

@@ -100,6 +100,7 @@ help =
     /plans: тарифы и цены
     /myplan: ваши подписки, срок и продление
     /trial: бесплатный пробный период (один раз)
+    /promo КОД: ввести промокод
     /referral: ваша реферальная ссылка и заработок
     /language: сменить язык
     /start: начать сначала
@@ -170,6 +171,7 @@ admin-help =
     /resolve <invoice_id> accept | credit <дни> | balance | refund | writeoff <причина> · /refundpaid <invoice_id> <tx_hash> · /unresolved
     Без plan_id используется первый тариф из /plans.
     /newplan: создать тариф по шагам · /catalog: изменить тариф, цену, снять с продажи, подключить каналы · /cancel
+    /promo_new <КОД> percent <N> | fixed <сумма> <валюта> [max= per_user= from= until= plans=] · /promos · /promo_disable <КОД>
 admin-usage-activate = Формат: /activate <user_id> <дни> [plan_id]: добавляет от 1 до 3650 дней (по умолчанию первый тариф из /plans).
 admin-usage-edit = Формат: /edit <user_id> remove | setdays <дни> [plan_id] | marktrial | resettrial (дни от 0 до 3650; 0 завершает подписку).
 admin-usage-export = Формат: /export (без аргументов): все пользователи в CSV.
@@ -430,3 +432,78 @@ paysupport =
     По любому вопросу об оплате, возврате или неактивированной подписке напишите администраторам бота и укажите номер счёта (последний: { $invoiceId }). Платежи в Telegram Stars возвращаются на ваш баланс Stars; крипто-возвраты — на указанный вами кошелёк.
     Поддержка Telegram не может помочь с покупками в этом боте.
 command-paysupport = Поддержка по платежам
+
+# Промокоды (bot/features/promos.ts)
+command-promo = Ввести промокод
+promo-percent = { $percent } %
+promo-scope-all = любой тариф
+promo-scope-plans = тарифы { $ids }
+promo-scope-products = товары { $ids }
+promo-scope-sellers = продавцы { $ids }
+promo-window-always = без сроков
+promo-window-from = с { $from }
+promo-window-until = до { $until }
+promo-window-between = { $from } → { $until }
+promo-saved = ✅ Промокод { $code } сохранён: скидка { $discount } ({ $scope }). Он будет применён к вашему следующему счёту.
+promo-current = 🎟 Ваш промокод { $code }: скидка { $discount } ({ $scope }). Он будет применён к вашему следующему счёту.
+promo-ends = Действует до { $until }.
+promo-prices = С ним вы платите:
+promo-plan-price = { $plan }: { $price } → { $charged }
+promo-no-plan-applies = Сейчас он не подходит ни к одному тарифу в продаже.
+promo-current-unusable = 🎟 Сохранённый промокод { $code } больше нельзя использовать:
+promo-none = 🎟 У вас нет промокода. Отправьте /promo КОД или нажмите кнопку и введите его.
+promo-ask = 🎟 Отправьте мне ваш промокод.
+promo-enter-button = 🎟 Промокод
+promo-change-button = 🎟 Другой код
+promo-clear-button = ✖️ Убрать код
+promo-cleared = Промокод убран: следующий счёт будет по полной цене.
+promo-nothing-to-clear = У вас нет сохранённого промокода.
+promo-refused-unknown = ⚠️ Промокода «{ $code }» нет. Проверьте написание и попробуйте ещё раз.
+promo-refused-disabled = ⚠️ Промокод { $code } отозван.
+promo-refused-not-started = ⚠️ Промокод { $code } действует с { $from }.
+promo-refused-ended = ⚠️ Срок промокода { $code } истёк.
+promo-refused-exhausted = ⚠️ Промокод { $code } закончился.
+promo-refused-user-limit = ⚠️ Вы уже использовали промокод { $code }.
+promo-refused-out-of-scope = ⚠️ Промокод { $code } не подходит к этой покупке.
+promo-refused-currency = ⚠️ Промокод { $code } действует только для цен в { $currency }.
+promo-refused-no-discount = ⚠️ Промокод { $code } ничего не снимает с этой цены.
+admin-usage-promo-new =
+    Формат: /promo_new <КОД> percent <1–100> [параметры]
+    или: /promo_new <КОД> fixed <сумма> <USD|EUR|RUB|XTR> [параметры]
+    Параметры: max=<N> (на всех вместе; по умолчанию без ограничения) · per_user=<N> (по умолчанию 1) · from=<ГГГГ-ММ-ДД> · until=<ГГГГ-ММ-ДД> (включая этот день; или ГГГГ-ММ-ДДTЧЧ:ММ, UTC) · plans=<id>,<id> (по умолчанию все тарифы)
+    Пример: /promo_new SPRING20 percent 20 max=100 until=2026-12-31
+admin-usage-promos = Формат: /promos (без аргументов): все промокоды с погашениями, лимитами, сроками и статусом.
+admin-usage-promo-disable = Формат: /promo_disable <КОД>: код больше нельзя ввести или погасить.
+promo-admin-created =
+    ✅ Промокод { $code } создан: скидка { $discount }, { $scope }.
+    Погашений: { $max } · на пользователя: { $perUser } · { $window }
+    Ссылка, которая вводит его: { $link }
+promo-admin-list = 🎟 Промокоды (сначала новые):
+promo-admin-list-empty = Промокодов пока нет: создайте с помощью /promo_new.
+promo-admin-line =
+    { $code } · скидка { $discount } · { $status }
+    погашено { $redeemed } из { $max } (оплачено { $used }) · { $perUser } на пользователя · { $window } · { $scope }
+promo-admin-unlimited = без ограничения
+promo-status-active = ✅ действует
+promo-status-disabled = ⏸ отключён
+promo-status-scheduled = 🕓 ещё не начался
+promo-status-ended = ⌛ закончился
+promo-status-exhausted = 🈵 исчерпан
+promo-admin-disabled = ⏸ Промокод { $code } отключён: его больше нельзя ввести или погасить. Счета, уже посчитанные с ним, сохраняют скидку.
+promo-admin-already-disabled = ℹ️ Промокод { $code } уже был отключён.
+promo-unknown = ⚠️ Промокода «{ $code }» нет. См. /promos.
+promo-exists = ⚠️ Промокод { $code } уже существует (коды не используются повторно; см. /promos).
+promo-unknown-plans = ⚠️ Неизвестные тарифы: { $plans }. Тарифы: { $known }.
+promo-bad-code = ⚠️ «{ $given }» не промокод: 3–32 символа из латинских букв A–Z, цифр, _ или -.
+promo-bad-kind = ⚠️ «{ $given }» не вид скидки: percent или fixed.
+promo-bad-percent = ⚠️ «{ $given }» не процент скидки: больше 0 и не больше 100, например 20 или 12.5.
+promo-bad-amount = ⚠️ «{ $given }» не сумма в { $currency }: положительная сумма не более чем с допустимыми знаками после запятой, до { $max }.
+promo-bad-currency = ⚠️ Неизвестная валюта «{ $given }»: используйте одну из { $currencies }.
+promo-bad-max = ⚠️ max={ $given }: укажите целое число от 1 до { $max }.
+promo-bad-per-user = ⚠️ per_user={ $given }: укажите целое число от 1 до { $max }.
+promo-bad-date = ⚠️ { $name }={ $given } не дата: укажите ГГГГ-ММ-ДД или ГГГГ-ММ-ДДTЧЧ:ММ (UTC).
+promo-bad-window = ⚠️ until={ $until } не позже from={ $from }.
+promo-ends-in-past = ⚠️ until={ $until } уже прошло: кодом никто не смог бы воспользоваться.
+promo-bad-plans = ⚠️ plans={ $given }: укажите id тарифов через запятую, например plans=monthly,yearly.
+promo-bad-option = ⚠️ «{ $given }» не параметр. Параметры: { $options }
+promo-repeated-option = ⚠️ { $name }= указан дважды.

@@ -19,6 +19,7 @@ import {
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
 import { INVOICE_STATUSES, OPEN_INVOICE_STATES, type InvoiceStatus } from '../../domain/invoice';
+import { PROMO_KINDS, PROMO_SCOPES, REDEMPTION_STATUSES } from '../../domain/promo';
 import type { PayAddress } from '../../domain/rail';
 import { SUBSCRIPTION_STATUSES } from '../../domain/subscription';
 
@@ -213,6 +214,97 @@ export const invoices = pgTable(
     ),
   ],
 );
+
+/**
+ * Promo codes (domain/promo.ts has the rules). `redeemed_count` is the number of reserved + used
+ * redemptions, changed only together with a redemption row in one transaction (activities/promos.ts),
+ * so the cap holds under any concurrency.
+ */
+export const promoCodes = pgTable(
+  'promo_codes',
+  {
+    /** Upper-case, [A-Z0-9_-]{3,32}. */
+    code: text().primaryKey(),
+    kind: text({ enum: PROMO_KINDS }).notNull(),
+    /** Percent codes: 1–10000 basis points. */
+    percentBps: integer(),
+    /** Fixed codes: the amount off, in minor units of `currency` (applies to prices in that currency only). */
+    amountMinor: minor(),
+    currency: text(),
+    /** null: unlimited. */
+    maxRedemptions: integer(),
+    maxPerUser: integer().notNull().default(1),
+    redeemedCount: integer().notNull().default(0),
+    /** Valid in [startsAt, endsAt); null: no bound. */
+    startsAt: timestamp({ withTimezone: true }),
+    endsAt: timestamp({ withTimezone: true }),
+    scope: text({ enum: PROMO_SCOPES }).notNull().default('all'),
+    /** Plan ids (later product or seller ids) for a scope other than `all`. */
+    scopeIds: jsonb().$type<string[]>().notNull().default([]),
+    disabledAt: timestamp({ withTimezone: true }),
+    /** The admin's Telegram id; null when ops created it. */
+    createdBy: telegramId('created_by'),
+    ...createdAt,
+  },
+  (t) => [
+    // The same rule as domain/promo.ts PROMO_CODE.
+    check('promo_codes_code_format', sql`${t.code} ~ '^[A-Z0-9_-]{3,32}$'`),
+    check(
+      'promo_codes_discount',
+      sql`(${t.kind} = 'percent' and ${t.percentBps} between 1 and 10000 and ${t.amountMinor} is null and ${t.currency} is null) or (${t.kind} = 'fixed' and ${t.percentBps} is null and ${t.amountMinor} > 0 and ${t.currency} is not null)`,
+    ),
+    check('promo_codes_scope', sql`${t.scope} in ('all', 'plans', 'products', 'sellers')`),
+    check('promo_codes_max_redemptions', sql`${t.maxRedemptions} is null or ${t.maxRedemptions} >= 1`),
+    check('promo_codes_max_per_user', sql`${t.maxPerUser} >= 1`),
+    check(
+      'promo_codes_redeemed_within_cap',
+      sql`${t.redeemedCount} >= 0 and (${t.maxRedemptions} is null or ${t.redeemedCount} <= ${t.maxRedemptions})`,
+    ),
+    check('promo_codes_window', sql`${t.startsAt} is null or ${t.endsAt} is null or ${t.endsAt} > ${t.startsAt}`),
+    check(
+      'promo_codes_scope_ids',
+      sql`jsonb_typeof(${t.scopeIds}) = 'array' and (${t.scope} = 'all') = (jsonb_array_length(${t.scopeIds}) = 0)`,
+    ),
+  ],
+);
+
+/** One redemption per invoice: the code priced into it, and whether that invoice settled or closed unpaid. */
+export const promoRedemptions = pgTable(
+  'promo_redemptions',
+  {
+    invoiceId: text()
+      .primaryKey()
+      .references(() => invoices.id),
+    code: text()
+      .notNull()
+      .references(() => promoCodes.code),
+    userId: telegramId('user_id')
+      .notNull()
+      .references(() => users.id),
+    discountMinor: minor().notNull(),
+    currency: text().notNull(),
+    status: text({ enum: REDEMPTION_STATUSES }).notNull(),
+    usedAt: timestamp({ withTimezone: true }),
+    releasedAt: timestamp({ withTimezone: true }),
+    ...timestamps,
+  },
+  (t) => [
+    index('promo_redemptions_code_user_idx').on(t.code, t.userId),
+    check('promo_redemptions_discount_positive', sql`${t.discountMinor} > 0`),
+    check('promo_redemptions_status', sql`${t.status} in ('reserved', 'used', 'released')`),
+  ],
+);
+
+/** The code a user entered (/promo, a promo_ deep link or the button), used on their next invoice. */
+export const promoSelections = pgTable('promo_selections', {
+  userId: telegramId('user_id')
+    .primaryKey()
+    .references(() => users.id),
+  code: text()
+    .notNull()
+    .references(() => promoCodes.code),
+  selectedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+});
 
 /**
  * accepted: signalled to a running invoice workflow; after_close: for an invoice whose workflow has
