@@ -90,15 +90,18 @@ export function createInvoiceActivities(deps: ActivityDeps) {
       planId: string;
       provider: string;
       amountMinor: string;
+      /** Since `promo-codes`: what the code took off; the balance paid the rest (possibly nothing). */
+      discountMinor?: string;
       currency: string;
     }): Promise<void> {
       const now = new Date();
       const price = BigInt(input.amountMinor);
+      const discountMinor = BigInt(input.discountMinor ?? '0');
       const history = {
         status: 'paid' as const,
         at: now.toISOString(),
         source: 'credit',
-        note: `paid from the balance: ${fromMinor(price, input.currency)} ${input.currency}`,
+        note: `paid from the balance: ${fromMinor(price - discountMinor, input.currency)} ${input.currency}`,
       };
       await deps.db.transaction(async (tx) => {
         // The edge usually inserted the row (creating); a run started otherwise inserts it here.
@@ -120,7 +123,8 @@ export function createInvoiceActivities(deps: ActivityDeps) {
           .update(invoices)
           .set({
             status: 'paid',
-            creditMinor: price,
+            creditMinor: price - discountMinor,
+            discountMinor,
             paidAt: now,
             updatedAt: now,
             statusHistory: sql`${invoices.statusHistory} || ${JSON.stringify([history])}::jsonb`,

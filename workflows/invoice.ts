@@ -39,6 +39,8 @@ export interface InvoiceInput {
   provider: Rail;
   /** NOWPayments: the coin the user picked (e.g. `btc`). */
   payCurrency?: string;
+  /** The promo code the user entered, redeemed when the invoice is priced (since `promo-codes`). */
+  promoCode?: string;
   /** Price in minor units (a decimal string: workflow input is JSON). */
   amountMinor: string;
   currency: string;
@@ -101,6 +103,9 @@ const {
   settleInvoiceByCredit,
   releaseInvoiceCredit,
   releaseWebhookClaims,
+  redeemPromo,
+  markPromoUsed,
+  releasePromo,
   createTopUpCharge,
   editNotification,
 } = proxyActivities<ReturnType<typeof createActivities>>({
@@ -168,19 +173,47 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceResul
 
   // Since `apply-credit`: the user's kept balance in this currency pays first (reserved once, keyed by
   // the invoice); the gateway asks for the rest, and a balance covering the price settles it at once.
+  // Since `promo-codes`: the code is redeemed first (counted atomically against its caps, keyed by the
+  // invoice); the balance and the rail then see the discounted price, which is what the user is charged.
+  let discountMinor = 0n;
+  const promo = input.promoCode !== undefined && patched('promo-codes');
+  if (promo) {
+    const redeemed = await redeemPromo({
+      invoiceId: input.invoiceId,
+      userId: input.userId,
+      code: input.promoCode!,
+      planId: input.planId,
+      amountMinor: input.amountMinor,
+      currency: input.currency,
+    });
+    discountMinor = BigInt(redeemed.discountMinor);
+    await notifyUser({
+      key: `${input.invoiceId}:promo`,
+      userId: input.userId,
+      message: redeemed.refused ? 'invoice-promo-refused' : 'invoice-promo-applied',
+      vars: {
+        code: input.promoCode!,
+        reason: redeemed.refused ?? '',
+        discount: fromMinor(discountMinor, input.currency),
+        price: fromMinor(BigInt(input.amountMinor) - discountMinor, input.currency),
+        currency: input.currency,
+      },
+    });
+  }
+  const afterDiscount = BigInt(input.amountMinor) - discountMinor;
   let creditMinor = 0n;
   if (patched('apply-credit')) {
     const reserved = await reserveCredit({
       invoiceId: input.invoiceId,
       userId: input.userId,
-      amountMinor: input.amountMinor,
+      amountMinor: afterDiscount.toString(),
       currency: input.currency,
     });
     creditMinor = BigInt(reserved.creditMinor);
   }
-  const gatewayMinor = BigInt(input.amountMinor) - creditMinor;
+  const gatewayMinor = afterDiscount - creditMinor;
   amountDue = fromMinor(gatewayMinor, input.currency);
-  const price = fromMinor(BigInt(input.amountMinor), input.currency);
+  const price = fromMinor(afterDiscount, input.currency);
   const credit = fromMinor(creditMinor, input.currency);
   if (gatewayMinor <= 0n) {
     await settleInvoiceByCredit({
@@ -189,14 +222,16 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceResul
       planId: input.planId,
       provider: input.provider,
       amountMinor: input.amountMinor,
+      ...(discountMinor > 0n ? { discountMinor: discountMinor.toString() } : {}),
       currency: input.currency,
     });
+    if (promo) await markPromoUsed({ invoiceId: input.invoiceId });
     progress = { state: 'paid', received: '0' };
     upsertSearchAttributes([{ key: ProcessStatus, value: progress.state }]);
     await notifyUser({
       key: `${input.invoiceId}:paid-by-credit`,
       userId: input.userId,
-      message: 'invoice-paid-by-credit',
+      message: creditMinor > 0n ? 'invoice-paid-by-credit' : 'invoice-paid-by-promo',
       vars: { amount: price, currency: input.currency },
     });
     await deliverPaidInvoice({
@@ -219,6 +254,7 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceResul
       provider: input.provider,
       amountMinor: input.amountMinor,
       ...(creditMinor > 0n ? { creditMinor: creditMinor.toString() } : {}),
+      ...(discountMinor > 0n ? { discountMinor: discountMinor.toString() } : {}),
       currency: input.currency,
       expiresAt,
       ...(input.payCurrency ? { payCurrency: input.payCurrency } : {}),
@@ -227,6 +263,7 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceResul
     // The gateway refused the invoice (the run fails): the reserved balance is the user's again.
     if (creditMinor > 0n)
       await releaseInvoiceCredit({ invoiceId: input.invoiceId, userId: input.userId, currency: input.currency });
+    if (promo) await releasePromo({ invoiceId: input.invoiceId });
     throw error;
   }
   created.payUrl = gateway.payUrl;
@@ -334,6 +371,10 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceResul
       ...(chargeIds.length > 1 ? { chargeIds: [...chargeIds] } : {}),
     });
     if (resolutions) await handOver(next);
+    // The code counts once the invoice is paid; one that closes unpaid gives its redemption back.
+    if (promo && SETTLED.has(next.state)) await markPromoUsed({ invoiceId: input.invoiceId });
+    if (promo && (next.state === 'expired' || next.state === 'cancelled' || next.state === 'needs_review'))
+      await releasePromo({ invoiceId: input.invoiceId });
     if (SETTLED.has(next.state)) await showAddressStage('paid');
     if (next.state === 'partial' && (await topUp(next))) return;
     await announce(input, next, amountDue, gateway.payUrl, resolutions);

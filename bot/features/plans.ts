@@ -30,6 +30,8 @@ import {
 } from '../keyboards/callback-data';
 import { coinsKeyboard, describeDuration, planKeyboard, plansKeyboard } from '../keyboards/plans';
 import { requireProfile } from './profile';
+import { quotePromo, selectedPromo } from './promos';
+import { STARS_CURRENCY } from '../../domain/rail';
 
 export type Plan = typeof plans.$inferSelect;
 
@@ -91,10 +93,41 @@ async function showPlan(ctx: BotContext, planId: string): Promise<void> {
   ];
   if (rails.includes('stars') && plan.priceStars !== null)
     lines.push(ctx.t('plan-price-stars', { stars: plan.priceStars }));
+  const charged = await promoPrices(ctx, plan, lines);
   if (offerTrial) lines.push(ctx.t('plan-trial-offer', { duration: describeDuration(ctx.t, plan.trialSeconds) }));
   if (rails.length === 0) lines.push(ctx.t('plan-no-rail'));
   await ctx.answerCallbackQuery();
-  await ctx.reply(lines.join('\n\n'), { reply_markup: planKeyboard(ctx.t, plan, { offerTrial, rails }) });
+  await ctx.reply(lines.join('\n\n'), {
+    reply_markup: planKeyboard(ctx.t, plan, { offerTrial, rails, ...(charged ? { charged } : {}) }),
+  });
+}
+
+/**
+ * With a promo code saved, the prices the user will be charged (the same rule the invoice workflow
+ * redeems with), and a line saying so; a code that does not apply here is said too.
+ */
+async function promoPrices(ctx: BotContext, plan: Plan, lines: string[]) {
+  const user = requireProfile(ctx);
+  const promo = await selectedPromo(ctx.deps.db, user.id);
+  if (!promo) return undefined;
+  const quote = (amountMinor: bigint, currency: string) =>
+    quotePromo(ctx.deps.db, { userId: user.id, code: promo.code, planId: plan.id, amountMinor, currency });
+  const fiat = await quote(plan.priceMinor, plan.currency);
+  const stars = plan.priceStars !== null ? await quote(BigInt(plan.priceStars), STARS_CURRENCY) : undefined;
+  if ('refused' in fiat && (!stars || 'refused' in stars)) {
+    lines.push(ctx.t('plan-promo-not-applied', { code: promo.code }));
+    return undefined;
+  }
+  const priceMinor = 'refused' in fiat ? plan.priceMinor : fiat.chargedMinor;
+  const priceStars = stars && !('refused' in stars) ? Number(stars.chargedMinor) : plan.priceStars;
+  lines.push(
+    ctx.t('plan-promo-applied', {
+      code: promo.code,
+      price: formatMoney(priceMinor, plan.currency),
+      stars: priceStars ?? '—',
+    }),
+  );
+  return { priceMinor, priceStars };
 }
 
 /** NOWPayments: the user picks the coin before the address is made. */

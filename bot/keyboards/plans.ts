@@ -35,19 +35,22 @@ export function plansKeyboard(list: Plan[]): InlineKeyboard {
 export function planKeyboard(
   t: Translate,
   plan: Plan,
-  options: { offerTrial: boolean; rails: readonly Rail[] },
+  options: {
+    offerTrial: boolean;
+    rails: readonly Rail[];
+    /** What the user will be charged (after a promo code), when it differs from the list price. */
+    charged?: { priceMinor: bigint; priceStars: number | null };
+  },
 ): InlineKeyboard {
   const keyboard = new InlineKeyboard();
-  const price = formatMoney(plan.priceMinor, plan.currency);
+  const price = formatMoney(options.charged?.priceMinor ?? plan.priceMinor, plan.currency);
+  const stars = options.charged ? options.charged.priceStars : plan.priceStars;
   for (const rail of options.rails) {
     if (rail === 'cryptocloud') keyboard.text(t('plan-pay-button', { price }), payData.pack({ planId: plan.id }));
     else if (rail === 'nowpayments')
       keyboard.text(t('plan-pay-address-button', { price }), payRailData.pack({ rail, planId: plan.id }));
-    else if (plan.priceStars !== null)
-      keyboard.text(
-        t('plan-pay-stars-button', { stars: plan.priceStars }),
-        payRailData.pack({ rail, planId: plan.id }),
-      );
+    else if (stars !== null)
+      keyboard.text(t('plan-pay-stars-button', { stars }), payRailData.pack({ rail, planId: plan.id }));
     keyboard.row();
   }
   if (options.offerTrial)

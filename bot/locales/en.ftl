@@ -503,3 +503,8 @@ promo-ends-in-past = ⚠️ until={ $until } has already passed: nobody could us
 promo-bad-plans = ⚠️ plans={ $given }: give plan ids separated by commas, like plans=monthly,yearly.
 promo-bad-option = ⚠️ “{ $given }” is not an option. Options: { $options }
 promo-repeated-option = ⚠️ { $name }= is given twice.
+invoice-promo-applied = 🎟 Promo code { $code } applied: { $discount } { $currency } off. You pay { $price } { $currency }.
+invoice-promo-refused = ⚠️ The promo code { $code } could not be applied to this invoice ({ $reason }); it is at the full price.
+invoice-paid-by-promo = ✅ Your promo code covered the whole price. Thank you!
+plan-promo-applied = 🎟 With your promo code { $code } you pay { $price } (or { $stars } ⭐).
+plan-promo-not-applied = 🎟 Your promo code { $code } does not apply to this plan.

@@ -507,3 +507,8 @@ promo-ends-in-past = ⚠️ until={ $until } уже прошло: кодом н�
 promo-bad-plans = ⚠️ plans={ $given }: укажите id тарифов через запятую, например plans=monthly,yearly.
 promo-bad-option = ⚠️ «{ $given }» не параметр. Параметры: { $options }
 promo-repeated-option = ⚠️ { $name }= указан дважды.
+invoice-promo-applied = 🎟 Промокод { $code } применён: скидка { $discount } { $currency }. К оплате { $price } { $currency }.
+invoice-promo-refused = ⚠️ Промокод { $code } не удалось применить к этому счёту ({ $reason }); счёт по полной цене.
+invoice-paid-by-promo = ✅ Промокод покрыл всю цену. Спасибо!
+plan-promo-applied = 🎟 С промокодом { $code } вы платите { $price } (или { $stars } ⭐).
+plan-promo-not-applied = 🎟 Ваш промокод { $code } не действует для этого тарифа.

@@ -32,6 +32,7 @@ import type { Config } from '../config';
 import { STARS_CURRENCY, type Rail } from '../../domain/rail';
 import type { Database } from '../db/client';
 import { invoices, plans } from '../db/schema';
+import { selectedPromo } from '../catalog/promos';
 import { createMoneyCommands } from './money-commands';
 import { createResolutionCommands } from './resolution-commands';
 
@@ -254,6 +255,8 @@ export function createCommands(deps: {
       if (!plan) throw new UnknownPlanError(planId);
       const coin = rail === 'nowpayments' ? payCurrency : undefined;
       const price = priceOn(plan, rail, coin);
+      // The code the user entered: the workflow redeems it (counted there, atomically) when it prices the invoice.
+      const promo = await selectedPromo(db, userId);
       for (let attempt = 0; ; attempt++) {
         const invoiceId = await openInvoiceRow(userId, planId, price.amountMinor, price.currency, rail, coin);
         const workflowId = invoiceWorkflowId(invoiceId);
@@ -270,6 +273,7 @@ export function createCommands(deps: {
                 planId,
                 provider: rail,
                 ...(coin ? { payCurrency: coin } : {}),
+                ...(promo ? { promoCode: promo.code } : {}),
                 amountMinor: price.amountMinor.toString(),
                 currency: price.currency,
                 ttlMs: config.invoice.ttlMs,
