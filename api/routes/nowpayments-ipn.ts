@@ -9,9 +9,9 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { and, eq } from 'drizzle-orm';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { INVOICE_ID_PATTERN } from '../../domain/invoice';
+import { INVOICE_ID_PATTERN, type GatewayStatus } from '../../domain/invoice';
 import { webhookClaims } from '../../infrastructure/db/schema';
-import { reportFromIpn } from '../../infrastructure/providers/nowpayments';
+import { reportFromIpn, type NowPaymentsStatus } from '../../infrastructure/providers/nowpayments';
 import { verifyNowPaymentsSignature } from '../../infrastructure/providers/nowpayments-signature';
 import { invoiceWorkflowId } from '../../infrastructure/temporal/commands';
 import type { AppDeps } from '../app';
@@ -68,15 +68,20 @@ export const nowpaymentsIpnRoutes: FastifyPluginAsync<AppDeps> = async (app, { r
     );
     if (!verdict.ok)
       return refuse(request, reply, verdict.reason === 'malformed-body' ? 400 : 401, describeRefusal(verdict.reason));
-    const hint = reportFromIpn(verdict.body);
-    if (typeof hint === 'string') return refuse(request, reply, 400, hint, { verified: true });
+    const body = verdict.body as Record<string, unknown>;
+    const hint = reportFromIpn(body);
+    if (!hint) return refuse(request, reply, 400, 'payment_id or payment_status is missing or unknown', { verified: true });
+    if (!hint.orderId) return refuse(request, reply, 400, 'order_id is missing', { verified: true });
     const orderId = hint.orderId;
+    const actuallyPaid = /^\d{1,30}(\.\d{1,30})?$/.test(String(body.actually_paid ?? '0'))
+      ? String(body.actually_paid ?? '0')
+      : '?';
     const unknown = () =>
       refuse(request, reply, 404, `unknown order ${orderId}`, { verified: true, outcome: 'unknown_order', orderId });
     if (!INVOICE_ID_PATTERN.test(orderId)) return unknown();
 
     // De-duplicate before the workflow: one claim per payment, status and amount.
-    const dedupKey = `${hint.paymentId}:${hint.status}:${hint.actuallyPaid}`;
+    const dedupKey = `${hint.paymentId}:${hint.status}:${actuallyPaid}`;
     const claimed = await runtime.db
       .insert(webhookClaims)
       .values({ provider: PROVIDER, dedupKey, orderId })
@@ -92,7 +97,8 @@ export const nowpaymentsIpnRoutes: FastifyPluginAsync<AppDeps> = async (app, { r
     }
     try {
       await runtime.commands.reportPayment(orderId, {
-        status: hint.claims,
+        // Only what the IPN claims, to notice a status API lagging behind it; never money.
+        status: claimOf(hint.status, config.nowpayments.fulfilOnConfirmed),
         received: '0',
         source: 'webhook',
         ...(hint.stage ? { stage: hint.stage } : {}),
@@ -117,7 +123,7 @@ export const nowpaymentsIpnRoutes: FastifyPluginAsync<AppDeps> = async (app, { r
         outcome: 'after_close',
         orderId,
         dedupKey,
-        reason: `invoice workflow has ended; the IPN says ${hint.status} ${hint.actuallyPaid} (payment ${hint.paymentId})`,
+        reason: `invoice workflow has ended; the IPN says ${hint.status} ${actuallyPaid} (payment ${hint.paymentId})`,
       });
       return reply.code(200).send({ ok: true });
     }
@@ -125,6 +131,14 @@ export const nowpaymentsIpnRoutes: FastifyPluginAsync<AppDeps> = async (app, { r
     return reply.code(200).send({ ok: true });
   });
 };
+
+/** The invoice status a NOWPayments status claims: paid only when final (finished, or confirmed if so configured). */
+function claimOf(status: NowPaymentsStatus, fulfilOnConfirmed: boolean): GatewayStatus {
+  if (status === 'finished' || (status === 'confirmed' && fulfilOnConfirmed)) return 'paid';
+  if (status === 'partially_paid') return 'partial';
+  if (status === 'failed' || status === 'expired' || status === 'refunded') return 'canceled';
+  return 'created';
+}
 
 function describeRefusal(reason: 'missing-signature' | 'malformed-body' | 'bad-signature'): string {
   if (reason === 'missing-signature') return 'x-nowpayments-sig header is missing';
