@@ -164,7 +164,7 @@ export class NowPaymentsClient implements PaymentRail {
     }
     if (payload === null || typeof payload !== 'object' || Array.isArray(payload))
       throw new Error(`${what} answered ${status} without a JSON object`);
-    return payload as NowPaymentsPayment;
+    return payload;
   }
 }
 

@@ -2,7 +2,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { COINS, formatAmount } from './amounts';
 import type { NowPaymentsSandbox, PaymentOutcome } from './sandbox';
-import { NowPaymentsApiError, NowPaymentsSandboxError, type IpnSettings, type PaymentSnapshot } from './types';
+import { NowPaymentsApiError, NowPaymentsSandboxError, type PaymentSnapshot } from './types';
 import { createdView, errorBody, exactJson, ExactNumber, paymentView } from './wire';
 
 const sendExact = (reply: FastifyReply, status: number, value: unknown) =>
@@ -151,7 +151,7 @@ function registerControl(app: FastifyInstance, sandbox: NowPaymentsSandbox): voi
     respond(request, reply, (body) => {
       if (body.steps !== undefined && typeof body.steps !== 'number')
         throw new NowPaymentsSandboxError('steps must be a number');
-      return outcome(sandbox.advance(request.params.id, body.steps as number | undefined), body.wait);
+      return outcome(sandbox.advance(request.params.id, body.steps), body.wait);
     }),
   );
   app.post(`${base}/payments/:id/repeat`, async (request: ControlRequest, reply) =>
@@ -184,7 +184,7 @@ function registerControl(app: FastifyInstance, sandbox: NowPaymentsSandbox): voi
   );
   app.get(`${base}/settings`, async () => sandbox.ipnSettings());
   app.post(`${base}/settings`, async (request: ControlRequest, reply) =>
-    respond(request, reply, (body) => sandbox.configureIpns(body as Partial<Record<keyof IpnSettings, unknown>>)),
+    respond(request, reply, (body) => sandbox.configureIpns(body)),
   );
 
   app.get(`${base}/faults`, async () => ({ faults: sandbox.faults.list() }));
