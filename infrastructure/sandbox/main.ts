@@ -1,5 +1,5 @@
 /**
- * `npm run sandbox`: the Telegram and CryptoCloud stand-ins on SANDBOX_PORT (default 8090), for a
+ * `npm run sandbox`: the Telegram, CryptoCloud and NOWPayments stand-ins on SANDBOX_PORT (default 8090), for a
  * person running the api/bot against them by hand. Logs every Bot API call and postback on one line.
  *
  * Environment (all optional):
@@ -7,10 +7,13 @@
  *   CRYPTOCLOUD_API_KEY, CRYPTOCLOUD_SECRET_KEY, CRYPTOCLOUD_SHOP_ID   must match the api's settings
  *   SANDBOX_NOTIFY_URL    postback target (default: PUBLIC_URL or http://127.0.0.1:API_PORT, + /cryptocloud_webhook)
  *   SANDBOX_POSTBACK_ENCODING   json (default) or form
+ *   NOWPAYMENTS_API_KEY, NOWPAYMENTS_IPN_SECRET   must match the api's settings (defaults: the dev ones)
+ *   SANDBOX_NOWPAYMENTS_IPN_URL   IPN target for payments created without ipn_callback_url
  *   SANDBOX_CHANNELS      channels to register, e.g. "-1001000000001:Premium Signals,-1001000000002:News"
  *   SANDBOX_BOT_USERNAME  getMe's username (default sandbox_bot)
  */
 import { loadDotEnv } from '../config';
+import { NOWPAYMENTS_SANDBOX_DEFAULTS } from './nowpayments';
 import { CONTROL_ROUTES, startSandbox } from './server';
 
 // Same credentials as the dev stack: they only open the local emulators.
@@ -58,6 +61,11 @@ async function main(): Promise<void> {
       postbackEncoding: encoding,
     },
     telegram: { botUsername: env.SANDBOX_BOT_USERNAME || undefined },
+    nowpayments: {
+      apiKey: env.NOWPAYMENTS_API_KEY || NOWPAYMENTS_SANDBOX_DEFAULTS.apiKey,
+      ipnSecret: env.NOWPAYMENTS_IPN_SECRET || NOWPAYMENTS_SANDBOX_DEFAULTS.ipnSecret,
+      defaultIpnCallbackUrl: env.SANDBOX_NOWPAYMENTS_IPN_URL || undefined,
+    },
   });
   for (const channel of parseChannels(env.SANDBOX_CHANNELS)) sandbox.telegram.addChannel(channel);
 
@@ -75,12 +83,22 @@ async function main(): Promise<void> {
     );
   });
 
+  sandbox.nowpayments.onIpn((delivery) => {
+    const outcome = delivery.dropped ? 'dropped' : (delivery.error ?? `HTTP ${delivery.answerStatus}`);
+    console.log(
+      `[nowpayments] IPN ${delivery.paymentId} ${delivery.paymentStatus} (order ${delivery.orderId ?? '-'}) → ${delivery.url ?? 'no URL'}: ${outcome}`,
+    );
+  });
+
   console.log(`Sandbox listening on ${sandbox.url}`);
   console.log(`  Telegram Bot API:  TELEGRAM_API_ROOT=${sandbox.url}`);
   console.log(
     `  CryptoCloud API:   CRYPTOCLOUD_API_URL=${sandbox.url}  (shop ${env.CRYPTOCLOUD_SHOP_ID || DEV_CREDENTIALS.shopId})`,
   );
   console.log(`  Postbacks go to:   ${notifyUrl}`);
+  console.log(
+    `  NOWPayments API:   NOWPAYMENTS_API_URL=${sandbox.url}/v1  (IPNs go to each payment's ipn_callback_url)`,
+  );
   console.log(`  Dashboard:         ${sandbox.url}/`);
   console.log('  Control API (JSON; see the README, "Sandbox and its control API"):');
   for (const route of CONTROL_ROUTES) console.log(`    ${route}`);

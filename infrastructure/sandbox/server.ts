@@ -1,11 +1,13 @@
 /**
- * One HTTP server hosting the Telegram Bot API and CryptoCloud emulators plus the control API under
- * `/_sandbox/`. Point grammY (`client.apiRoot`) and the CryptoCloud client (base URL) at `url`.
+ * One HTTP server hosting the Telegram Bot API, CryptoCloud and NOWPayments emulators plus the control
+ * API under `/_sandbox/`. Point grammY (`client.apiRoot`) and the CryptoCloud client (base URL) at `url`,
+ * the NOWPayments client at `${url}/v1`.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import formbody from '@fastify/formbody';
 import multipart from '@fastify/multipart';
 import { CryptoCloudSandbox, type CryptoCloudSandboxOptions } from './cryptocloud';
+import { NowPaymentsSandbox, type NowPaymentsSandboxOptions } from './nowpayments';
 import { TelegramSandbox, type TelegramSandboxOptions } from './telegram';
 
 export interface SandboxOptions {
@@ -17,7 +19,9 @@ export interface SandboxOptions {
   publicUrl?: string;
   cryptocloud: Omit<CryptoCloudSandboxOptions, 'publicUrl' | 'now'>;
   telegram?: Omit<TelegramSandboxOptions, 'now'>;
-  /** Shared clock for both emulators (default `Date.now`). */
+  /** Default: the dev API key and IPN secret (NOWPAYMENTS_SANDBOX_DEFAULTS). */
+  nowpayments?: Omit<NowPaymentsSandboxOptions, 'now'>;
+  /** Shared clock for the emulators (default `Date.now`). */
   now?: () => number;
   /** Fastify request logging (default off). */
   logger?: boolean;
@@ -29,7 +33,8 @@ export interface Sandbox {
   publicUrl: string;
   telegram: TelegramSandbox;
   cryptocloud: CryptoCloudSandbox;
-  /** Forgets all state of both emulators (settings passed at start are kept). */
+  nowpayments: NowPaymentsSandbox;
+  /** Forgets all state of the emulators (settings passed at start are kept). */
   reset(): void;
   close(): Promise<void>;
 }
@@ -39,14 +44,17 @@ const MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
 export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const telegram = new TelegramSandbox({ ...options.telegram, now: options.now });
   const cryptocloud = new CryptoCloudSandbox({ ...options.cryptocloud, now: options.now });
+  const nowpayments = new NowPaymentsSandbox({ ...options.nowpayments, now: options.now });
   const app = Fastify({ logger: options.logger ?? false, forceCloseConnections: true });
   await configureParsers(app);
   telegram.register(app);
   cryptocloud.register(app);
+  nowpayments.register(app);
 
   const reset = () => {
     telegram.reset();
     cryptocloud.reset();
+    nowpayments.reset();
   };
   app.post('/_sandbox/reset', async () => {
     reset();
@@ -55,7 +63,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   app.get('/_sandbox', async () => ({ routes: CONTROL_ROUTES }));
   app.get('/healthz', async () => ({ ok: true }));
   app.get('/', async (_request, reply) =>
-    reply.type('text/html; charset=utf-8').send(dashboard(telegram, cryptocloud)),
+    reply.type('text/html; charset=utf-8').send(dashboard(telegram, cryptocloud, nowpayments)),
   );
 
   const address = await app.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1' });
@@ -72,11 +80,13 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     publicUrl,
     telegram,
     cryptocloud,
+    nowpayments,
     reset,
     close: () => {
       closing ??= (async () => {
         telegram.shutdown();
         cryptocloud.shutdown();
+        nowpayments.shutdown();
         await app.close();
       })();
       return closing;
@@ -142,6 +152,24 @@ export const CONTROL_ROUTES = [
   'POST   /_sandbox/cryptocloud/settings         {notifyUrl?, encoding?, drop?, repeat?}',
   'GET    /_sandbox/cryptocloud/postbacks',
   'POST   /_sandbox/cryptocloud/postbacks/resend',
+  'GET    /_sandbox/nowpayments/payments',
+  'GET    /_sandbox/nowpayments/payments/:id       (id or order_id; with its IPNs)',
+  'POST   /_sandbox/nowpayments/payments/:id/pay   {amount?, confirmations?, wait?}',
+  'POST   /_sandbox/nowpayments/payments/:id/advance {steps?, wait?}',
+  'POST   /_sandbox/nowpayments/payments/:id/repeat  {amount, confirmations?, wait?}',
+  'POST   /_sandbox/nowpayments/payments/:id/expire',
+  'POST   /_sandbox/nowpayments/payments/:id/fail',
+  'POST   /_sandbox/nowpayments/payments/:id/refund',
+  'POST   /_sandbox/nowpayments/payments/:id/ipn     (send its current IPN again)',
+  'GET    /_sandbox/nowpayments/ipns',
+  'POST   /_sandbox/nowpayments/ipns/flush',
+  'GET    /_sandbox/nowpayments/settings',
+  'POST   /_sandbox/nowpayments/settings         {drop?, repeat?, reorder?, badSignature?, retries?, retryDelayMs?, stepDelayMs?, ipnSecret?}',
+  'GET    /_sandbox/nowpayments/faults',
+  'POST   /_sandbox/nowpayments/faults           {path, method?, fault: 500|502|503|429|401|403|"timeout", times?, delayMs?}',
+  'DELETE /_sandbox/nowpayments/faults',
+  'GET    /_sandbox/nowpayments/rates',
+  'POST   /_sandbox/nowpayments/rates            {usd: {btc: "60000"}}',
 ];
 
 function escapeHtml(value: unknown): string {
@@ -149,7 +177,11 @@ function escapeHtml(value: unknown): string {
 }
 
 /** A glance at the state for a person driving the demo by hand. */
-function dashboard(telegram: TelegramSandbox, cryptocloud: CryptoCloudSandbox): string {
+function dashboard(
+  telegram: TelegramSandbox,
+  cryptocloud: CryptoCloudSandbox,
+  nowpayments: NowPaymentsSandbox,
+): string {
   const invoices = cryptocloud
     .invoices()
     .slice(-20)
@@ -157,6 +189,15 @@ function dashboard(telegram: TelegramSandbox, cryptocloud: CryptoCloudSandbox): 
     .map(
       (i) =>
         `<tr><td><a href="/pay/${escapeHtml(i.uuid.slice(4))}">${escapeHtml(i.uuid)}</a></td><td>${escapeHtml(i.order_id ?? '')}</td><td>${escapeHtml(i.amount)}</td><td>${escapeHtml(i.received)}</td><td>${escapeHtml(i.status)}</td></tr>`,
+    )
+    .join('');
+  const payments = nowpayments
+    .payments()
+    .slice(-20)
+    .reverse()
+    .map(
+      (p) =>
+        `<tr><td><a href="/_sandbox/nowpayments/payments/${p.paymentId}">${p.paymentId}</a></td><td>${escapeHtml(p.orderId ?? '')}</td><td>${escapeHtml(`${p.priceAmount} ${p.priceCurrency}`)}</td><td>${escapeHtml(`${p.payAmount} ${p.payCurrency}`)}</td><td>${escapeHtml(p.actuallyPaid)}</td><td>${escapeHtml(p.parentPaymentId ?? '')}</td><td>${escapeHtml(p.status)}</td></tr>`,
     )
     .join('');
   const chats = telegram
@@ -178,8 +219,9 @@ function dashboard(telegram: TelegramSandbox, cryptocloud: CryptoCloudSandbox): 
     .join('');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>tg-commerce sandbox</title>
 <style>body{font-family:system-ui,sans-serif;margin:2rem;color:#222}table{border-collapse:collapse;margin-bottom:2rem}td,th{border-bottom:1px solid #ddd;padding:.25rem .6rem;text-align:left}</style></head>
-<body><h1>tg-commerce sandbox</h1><p>Telegram Bot API and CryptoCloud stand-ins. Control API: <a href="/_sandbox">/_sandbox</a>. Reload to refresh.</p>
+<body><h1>tg-commerce sandbox</h1><p>Telegram Bot API, CryptoCloud and NOWPayments stand-ins. Control API: <a href="/_sandbox">/_sandbox</a>. Reload to refresh.</p>
 <h2>Invoices</h2><table><tr><th>uuid</th><th>order</th><th>amount</th><th>received</th><th>status</th></tr>${invoices}</table>
+<h2>NOWPayments payments</h2><table><tr><th>payment_id</th><th>order</th><th>price</th><th>pay amount</th><th>actually paid</th><th>parent</th><th>status</th></tr>${payments}</table>
 <h2>Chats</h2><table><tr><th>id</th><th>type</th><th>name</th><th></th></tr>${chats}</table>
 <h2>Recent Bot API calls</h2><table><tr><th>time</th><th>method</th><th>chat</th><th>answer</th></tr>${calls}</table>
 </body></html>`;
