@@ -14,6 +14,7 @@ import { createLogger } from '../infrastructure/logger';
 import { createRuntime, createWorkerActivities, type Runtime } from '../infrastructure/processes/runtime';
 import { startSandbox, type Sandbox } from '../infrastructure/sandbox/server';
 import { createWorker } from '../infrastructure/temporal/worker';
+import { freePort } from '../infrastructure/toolchain/services';
 
 export const TEST_SECRETS = {
   TELEGRAM_BOT_TOKEN: '424242:sandbox-test-token-abcdef',
@@ -21,6 +22,8 @@ export const TEST_SECRETS = {
   CRYPTOCLOUD_API_KEY: 'cc-test-api-key',
   CRYPTOCLOUD_SECRET_KEY: 'cc-test-project-secret',
   CRYPTOCLOUD_SHOP_ID: 'SHOP1234',
+  NOWPAYMENTS_API_KEY: 'np-test-api-key',
+  NOWPAYMENTS_IPN_SECRET: 'np-test-ipn-secret',
 };
 
 /** Environment for a test process; every name is a real configuration variable. */
@@ -77,15 +80,24 @@ export async function startStack(overrides: Record<string, string> = {}): Promis
       secretKey: TEST_SECRETS.CRYPTOCLOUD_SECRET_KEY,
       shopId: TEST_SECRETS.CRYPTOCLOUD_SHOP_ID,
     },
+    nowpayments: { apiKey: TEST_SECRETS.NOWPAYMENTS_API_KEY, ipnSecret: TEST_SECRETS.NOWPAYMENTS_IPN_SECRET },
   });
+  // Known before listening: NOWPayments is given our IPN URL (PUBLIC_URL) when a payment is created.
+  const apiPort = await freePort();
   const config = loadConfig(
-    testEnv({ TELEGRAM_API_ROOT: sandbox.url, CRYPTOCLOUD_API_URL: sandbox.url, ...overrides }),
+    testEnv({
+      TELEGRAM_API_ROOT: sandbox.url,
+      CRYPTOCLOUD_API_URL: sandbox.url,
+      NOWPAYMENTS_API_URL: `${sandbox.url}/v1`,
+      PUBLIC_URL: `http://127.0.0.1:${apiPort}`,
+      ...overrides,
+    }),
   );
   const logger = createLogger(config.logLevel, 'test');
   const runtime = await createRuntime(config, 'test', logger);
   const bot = createBot({ config, db: runtime.db, sql: runtime.sql, commands: runtime.commands, logger });
   const app = await buildApp({ config, runtime, logger, bot });
-  const apiUrl = await app.listen({ host: '127.0.0.1', port: 0 });
+  const apiUrl = await app.listen({ host: '127.0.0.1', port: apiPort });
   sandbox.cryptocloud.setNotifyUrl(`${apiUrl}/cryptocloud_webhook`);
   await bot.init();
   await bot.api.setWebhook(`${apiUrl}/telegram_webhook`, { secret_token: config.telegram.webhookSecret });

@@ -68,14 +68,15 @@ export const nowpaymentsIpnRoutes: FastifyPluginAsync<AppDeps> = async (app, { r
     );
     if (!verdict.ok)
       return refuse(request, reply, verdict.reason === 'malformed-body' ? 400 : 401, describeRefusal(verdict.reason));
-    const body = verdict.body as Record<string, unknown>;
+    const body = verdict.body;
     const hint = reportFromIpn(body);
-    if (!hint) return refuse(request, reply, 400, 'payment_id or payment_status is missing or unknown', { verified: true });
+    if (!hint)
+      return refuse(request, reply, 400, 'payment_id or payment_status is missing or unknown', { verified: true });
     if (!hint.orderId) return refuse(request, reply, 400, 'order_id is missing', { verified: true });
     const orderId = hint.orderId;
-    const actuallyPaid = /^\d{1,30}(\.\d{1,30})?$/.test(String(body.actually_paid ?? '0'))
-      ? String(body.actually_paid ?? '0')
-      : '?';
+    // For the de-duplication key only (the status API is asked for money).
+    const paid = body.actually_paid ?? 0;
+    const actuallyPaid = typeof paid === 'number' || typeof paid === 'string' ? String(paid) : '?';
     const unknown = () =>
       refuse(request, reply, 404, `unknown order ${orderId}`, { verified: true, outcome: 'unknown_order', orderId });
     if (!INVOICE_ID_PATTERN.test(orderId)) return unknown();

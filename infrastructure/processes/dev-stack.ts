@@ -21,6 +21,7 @@ import {
   type RunningService,
 } from '../toolchain/services';
 import { cacheDir } from '../toolchain/tools';
+import { NOWPAYMENTS_SANDBOX_DEFAULTS } from '../sandbox/nowpayments';
 import { devStackSettings, writeDevStackFile } from './dev-stack-file';
 import { createRuntime, createWorkerActivities, type Runtime } from './runtime';
 
@@ -105,6 +106,9 @@ export async function startDevStack(
       CRYPTOCLOUD_API_KEY: DEV_DEFAULTS.CRYPTOCLOUD_API_KEY,
       CRYPTOCLOUD_SECRET_KEY: DEV_DEFAULTS.CRYPTOCLOUD_SECRET_KEY,
       CRYPTOCLOUD_SHOP_ID: DEV_DEFAULTS.CRYPTOCLOUD_SHOP_ID,
+      NOWPAYMENTS_API_URL: `${sandbox.url}/v1`,
+      NOWPAYMENTS_API_KEY: NOWPAYMENTS_SANDBOX_DEFAULTS.apiKey,
+      NOWPAYMENTS_IPN_SECRET: NOWPAYMENTS_SANDBOX_DEFAULTS.ipnSecret,
       TELEGRAM_WEBHOOK_URL: undefined,
       DATABASE_URL: postgres.url,
       TEMPORAL_ADDRESS: temporal.address,

@@ -7,6 +7,7 @@ import { createDatabase } from '../db/client';
 import { createLogger, type Logger } from '../logger';
 import { countTelegramErrors, instrumentActivities, workerMetrics } from '../metrics';
 import { CryptoCloudClient } from '../providers/cryptocloud';
+import { NowPaymentsClient } from '../providers/nowpayments';
 import { StarsRail } from '../providers/stars';
 import type { ActivityDeps } from '../../activities/deps';
 import { assertRetryBudgetFits, installRetries } from '../providers/telegram';
@@ -66,6 +67,13 @@ export function createWorkerActivities(runtime: Runtime) {
 export function paymentRails(config: Config, telegram: Api): ActivityDeps['gateways'] {
   const rails: ActivityDeps['gateways'] = {};
   if (config.rails.includes('cryptocloud')) rails.cryptocloud = new CryptoCloudClient(config.cryptocloud);
+  if (config.rails.includes('nowpayments'))
+    rails.nowpayments = new NowPaymentsClient({
+      apiUrl: config.nowpayments.apiUrl,
+      apiKey: config.nowpayments.apiKey,
+      ipnCallbackUrl: `${config.api.publicUrl}/nowpayments_ipn`,
+      fulfilOnConfirmed: config.nowpayments.fulfilOnConfirmed,
+    });
   if (config.rails.includes('stars')) rails.stars = new StarsRail(telegram);
   return rails;
 }
