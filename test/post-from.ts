@@ -9,6 +9,7 @@ export function postFrom(
   localAddress: string,
   body: string | Uint8Array,
   contentType?: string,
+  headers: Record<string, string> = {},
 ): Promise<{ status: number; text: string }> {
   const target = new URL(url);
   return new Promise((resolve, reject) => {
@@ -19,7 +20,11 @@ export function postFrom(
         path: target.pathname,
         method: 'POST',
         localAddress,
-        headers: { ...(contentType ? { 'content-type': contentType } : {}), 'content-length': Buffer.byteLength(body) },
+        headers: {
+          ...headers,
+          ...(contentType ? { 'content-type': contentType } : {}),
+          'content-length': Buffer.byteLength(body),
+        },
       },
       (res) => {
         const chunks: Buffer[] = [];
