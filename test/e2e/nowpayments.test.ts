@@ -63,7 +63,7 @@ describe('a plan bought with NOWPayments', () => {
     expect(callbackDataOf(coins)).toContain(`paycoin:btc:${planId}`);
     const photo = await press(from, coins, `paycoin:btc:${planId}`, textMatches(/Send exactly/));
     // A QR image, sent as a photo, with the amount, coin and address in its caption and a check button.
-    expect(photo.photo?.length).toBeGreaterThan(0);
+    expect(photo.photo).toBeDefined();
     const [invoice] = await db().select().from(invoices).where(eq(invoices.userId, userId));
     const payment = await paymentOf(invoice!.id);
     expect(photo.caption).toContain(payment.payAddress);
@@ -174,9 +174,9 @@ describe('the IPN route refuses what it cannot trust', () => {
   const send = (body: string, signature: string | undefined, from: string, type = 'application/json') =>
     postFrom(ipnUrl(), from, body, type, signature === undefined ? {} : { 'x-nowpayments-sig': signature });
   const auditOf = async (from: string) =>
-    (await db().select().from(webhookEvents).where(eq(webhookEvents.provider, 'nowpayments'))).filter(
-      (row) => row.remoteAddress === from,
-    );
+    (
+      await db().select().from(webhookEvents).where(eq(webhookEvents.provider, 'nowpayments')).orderBy(webhookEvents.id)
+    ).filter((row) => row.remoteAddress === from);
 
   it('forged, unsorted-key and nested-key-dropped signatures, unknown order, malformed body: 4xx, nothing changed, audited', async () => {
     const { planId, userId } = await buyer();
