@@ -9,6 +9,7 @@ import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 import { workflowsPath } from '../infrastructure/temporal/worker';
 import * as workflows from '../workflows';
+import { RAILS } from '../domain/rail';
 
 const folder = new URL('./histories/', import.meta.url);
 const files = readdirSync(folder).filter((name) => name.endsWith('.bin'));
@@ -22,6 +23,19 @@ describe('workflow replay', () => {
         files.some((name) => name.startsWith(`${kind}-`)),
         kind,
       ).toBe(true);
+  });
+
+  it('has invoice histories of every payment rail', () => {
+    const railsRecorded = new Set<string>();
+    for (const name of files.filter((file) => file.startsWith('invoiceWorkflow-'))) {
+      const history = proto.temporal.api.history.v1.History.decode(readFileSync(new URL(name, folder)));
+      const started = history.events[0]?.workflowExecutionStartedEventAttributes;
+      const data = started?.input?.payloads?.[0]?.data;
+      if (!data) continue;
+      const input = JSON.parse(Buffer.from(data).toString('utf8')) as { provider?: string };
+      if (input.provider) railsRecorded.add(input.provider);
+    }
+    expect([...railsRecorded].sort()).toEqual([...RAILS].sort());
   });
 
   it('replays every recorded history without nondeterminism', async () => {

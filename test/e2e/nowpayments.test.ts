@@ -20,7 +20,12 @@ import { workflowsSettled } from '../settled';
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack({ INVOICE_RECONCILE_SCHEDULE: '2s,4s', INVOICE_RECONCILE_EVERY: '3s' });
+  stack = await startStack({
+    INVOICE_TTL: '8s',
+    INVOICE_LATE_PAYMENT_WINDOW: '2s',
+    INVOICE_RECONCILE_SCHEDULE: '2s,4s',
+    INVOICE_RECONCILE_EVERY: '3s',
+  });
 });
 afterAll(async () => {
   await stack?.stop();
