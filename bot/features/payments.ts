@@ -26,7 +26,8 @@ async function starsRefusal(
   // The read model, not the workflow: a pre-checkout is answered even while the worker is down.
   const [invoice] = await ctx.deps.db.select().from(invoices).where(eq(invoices.id, query.invoice_payload));
   if (!invoice || invoice.provider !== 'stars' || invoice.userId !== query.from.id) return 'stars-refused-unknown';
-  if (invoice.status !== 'pending') return 'stars-refused-closed';
+  // `creating`: the invoice message is out but the row not yet updated (a user who pays at once).
+  if (invoice.status !== 'pending' && invoice.status !== 'creating') return 'stars-refused-closed';
   if (invoice.expiresAt && invoice.expiresAt.getTime() <= Date.now()) return 'stars-refused-closed';
   const due = invoice.amountMinor - invoice.discountMinor - invoice.creditMinor;
   if (query.currency !== STARS_CURRENCY || BigInt(query.total_amount) !== due) return 'stars-refused-amount';

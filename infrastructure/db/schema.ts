@@ -61,7 +61,7 @@ export const plans = pgTable(
     /** 0 means the plan has no trial. */
     trialSeconds: integer().notNull().default(0),
     /** The price in Telegram Stars (whole Stars); null: the plan is not sold for Stars. */
-    priceStars: integer(),
+    priceStars: bigint({ mode: 'number' }),
     active: boolean().notNull().default(true),
     sortOrder: integer().notNull().default(0),
     ...timestamps,

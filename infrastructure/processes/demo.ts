@@ -5,7 +5,7 @@
  */
 import { channels, planChannels, plans } from '../db/schema';
 import { DEMO_CHANNEL, startDevStack } from './dev-stack';
-import { playSubscriberJourney } from './journey';
+import { playRailPurchases, playSubscriberJourney } from './journey';
 
 const DEMO_PLAN = {
   id: 'demo_week',
@@ -45,6 +45,13 @@ try {
     userId: 700_000_001,
     temporalUiUrl: stack.temporalUiUrl,
     namespace: stack.config.temporal.namespace,
+    log: (line) => console.log(line),
+  });
+  console.log('\nThe same plan bought on the other rails (NOWPayments address + QR, Telegram Stars):\n');
+  await playRailPurchases({
+    sandbox: stack.sandbox,
+    planId: DEMO_PLAN.id,
+    userId: 700_000_002,
     log: (line) => console.log(line),
   });
   console.log(

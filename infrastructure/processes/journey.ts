@@ -129,3 +129,71 @@ export function myPlanStatus(line: string): 'none' | 'active' | 'grace' | 'ended
   if (/⌛ ended on/.test(line)) return 'ended';
   return 'other';
 }
+
+/**
+ * The same plan bought on the other rails, through the bot as a person would: a crypto address with
+ * its QR code (NOWPayments, paid in the sandbox), and Telegram Stars (pre-checkout, then payment).
+ * Each ends with the activation message. Used by `npm run demo` and the journey test.
+ */
+export async function playRailPurchases(options: Omit<JourneyOptions, 'channelId'>): Promise<JourneyStep[]> {
+  const { sandbox, planId } = options;
+  const telegram = sandbox.telegram;
+  const timeout = options.stepTimeoutMs ?? 60_000;
+  const log = options.log ?? (() => {});
+  const steps: JourneyStep[] = [];
+  const buttonData = (message: SentMessage, data: RegExp) =>
+    (
+      message.reply_markup as { inline_keyboard?: Array<Array<{ callback_data?: string }>> } | undefined
+    )?.inline_keyboard
+      ?.flat()
+      .find((b) => b.callback_data && data.test(b.callback_data))?.callback_data;
+
+  for (const [offset, rail] of (['nowpayments', 'stars'] as const).entries()) {
+    const userId = options.userId + offset;
+    const from = { id: userId, first_name: rail === 'stars' ? 'Sam' : 'Noor', language_code: 'en' };
+    const note = (step: string) => {
+      const entry = { at: new Date().toISOString(), step: `${rail}: ${step}`, myPlan: '' };
+      steps.push(entry);
+      log(`${entry.at}  ${entry.step}`);
+    };
+    const waitFor = (pattern: RegExp, since: number) =>
+      telegram.waitForMessage(userId, (m) => m.message_id > since && pattern.test(m.text ?? m.caption ?? ''), timeout);
+    const last = () => telegram.messagesTo(userId).at(-1)?.message_id ?? 0;
+    const press = async (message: SentMessage, data: RegExp, expect: RegExp) => {
+      const found = buttonData(message, data);
+      if (!found) throw new Error(`no button matching ${data} on message ${message.message_id}`);
+      const since = last();
+      telegram.pressButton({ from, message_id: message.message_id, data: found });
+      return waitFor(expect, since);
+    };
+
+    telegram.addUser(from, { startedBot: true });
+    telegram.sendText({ from, text: '/start' });
+    const terms = await waitFor(/Terms of service/, 0);
+    const plans = await press(terms, /^terms_accept/, /Choose a plan/);
+    const details = await press(plans, new RegExp(`^plan:${planId}$`), /Price:/);
+    if (rail === 'nowpayments') {
+      const coins = await press(details, new RegExp(`^payr:nowpayments:${planId}$`), /Choose the coin/);
+      const address = await press(coins, new RegExp(`^paycoin:btc:${planId}$`), /Send exactly/);
+      note(`chose BTC and got an address with a QR photo: ${(address.caption ?? '').split('\n')[2] ?? ''}`);
+      const payment = sandbox.nowpayments.payments().find((p) => address.caption?.includes(p.payAddress));
+      if (!payment) throw new Error('the address message names no sandbox payment');
+      const since = last();
+      await sandbox.nowpayments.pay(payment.paymentId).done;
+      await waitFor(/subscription is active/, since);
+      note('paid; the IPN was verified, NOWPayments confirmed it, and the subscription is active');
+    } else {
+      const since = last();
+      const pay = buttonData(details, new RegExp(`^payr:stars:${planId}$`));
+      if (!pay) throw new Error('the plan offers no Stars button');
+      telegram.pressButton({ from, message_id: details.message_id, data: pay });
+      const invoice = await telegram.waitForMessage(userId, (m) => m.message_id > since && !!m.invoice, timeout);
+      note(`got a Stars invoice for ${invoice.invoice?.total_amount ?? '?'} ⭐`);
+      const paid = await telegram.payInvoice({ userId, messageId: invoice.message_id });
+      if (paid.outcome !== 'paid') throw new Error(`the Stars payment ended ${paid.outcome}`);
+      await waitFor(/subscription is active/, since);
+      note(`paid (pre-checkout answered, charge ${paid.chargeId ?? '?'}); the subscription is active`);
+    }
+  }
+  return steps;
+}

@@ -1,6 +1,6 @@
 /** The subscriber journey of `npm run demo`, through the bot, with /myplan right at every step. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { myPlanStatus, playSubscriberJourney } from '../../infrastructure/processes/journey';
+import { myPlanStatus, playRailPurchases, playSubscriberJourney } from '../../infrastructure/processes/journey';
 import { startStack, type Stack } from '../harness';
 
 let stack: Stack;
@@ -32,5 +32,17 @@ describe('subscriber journey', () => {
       'ended', // removed
     ]);
     expect(steps[3]!.myPlan).toContain('Journey plan');
+  }, 90_000);
+
+  it('the same plan bought through the bot with a NOWPayments address and with Telegram Stars', async () => {
+    const { planId } = await stack.createPlan({ durationSeconds: 600, title: 'Rails plan', priceStars: 250 });
+    const steps = await playRailPurchases({
+      sandbox: stack.sandbox,
+      planId,
+      userId: stack.newUserId(),
+      stepTimeoutMs: 20_000,
+    });
+    expect(steps.map((s) => s.step.split(':')[0])).toEqual(['nowpayments', 'nowpayments', 'stars', 'stars']);
+    expect(steps.at(-1)!.step).toMatch(/subscription is active/);
   }, 90_000);
 });

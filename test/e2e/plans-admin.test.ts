@@ -8,7 +8,7 @@
  * removed from the card, and out-of-range or fractional values are refused.
  */
 import { randomUUID } from 'node:crypto';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   auditLog,
@@ -48,12 +48,19 @@ const admin = (text: string, pattern: RegExp) => say(ADMIN, text, textMatches(pa
 
 const channelId = () => -(1_000_000_000_000 + stack.newUserId());
 
-/** What a stored catalog looks like, to show a refusal changed nothing. */
-async function catalogSnapshot() {
+/**
+ * What the stored catalog holds of one flow's plan and channels, to show a refusal changed nothing
+ * (only these: other test files write plans and channels of their own meanwhile).
+ */
+async function catalogSnapshot(planId: string, channelIds: number[]) {
   return {
-    plans: await db().select().from(plans).orderBy(plans.id),
-    channels: await db().select().from(channels).orderBy(channels.id),
-    planChannels: await db().select().from(planChannels).orderBy(planChannels.planId, planChannels.channelId),
+    plans: await db().select().from(plans).where(eq(plans.id, planId)),
+    channels: await db().select().from(channels).where(inArray(channels.id, channelIds)).orderBy(channels.id),
+    planChannels: await db()
+      .select()
+      .from(planChannels)
+      .where(eq(planChannels.planId, planId))
+      .orderBy(planChannels.channelId),
   };
 }
 
@@ -108,7 +115,9 @@ describe('plans managed from the bot', () => {
     tg().addChannel(news);
     tg().addChannel(club);
     tg().addChannel({ ...memberOnly, botStatus: 'member' });
-    const before = await catalogSnapshot();
+    const unknownChannel = channelId();
+    const flowIds = [news.id, club.id, memberOnly.id, unknownChannel];
+    const before = await catalogSnapshot(planId, flowIds);
 
     // The admin never accepted the terms, yet reaches the admin flow.
     await admin('/newplan', /New plan\. Send its id/);
@@ -133,8 +142,8 @@ describe('plans managed from the bot', () => {
       /not an administrator of “Member only .*” \(its status there: member\).*can_invite_users, can_restrict_members/,
     );
     expect(refused.text).toContain(memberOnly.title);
-    await admin(String(channelId()), /does not know the channel/);
-    expect(await catalogSnapshot()).toEqual(before);
+    await admin(String(unknownChannel), /does not know the channel/);
+    expect(await catalogSnapshot(planId, flowIds)).toEqual(before);
 
     // One channel by a forwarded post, one by its @username.
     const afterForward = await forwardFrom(news);
