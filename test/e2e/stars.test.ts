@@ -64,15 +64,16 @@ describe('a plan bought with Telegram Stars', () => {
       'the invoice row',
       async () => (await db().select().from(invoices).where(eq(invoices.userId, userId)))[0],
     );
-    const call = await starsInvoice(userId, row!.id);
+    const call = await starsInvoice(userId, row.id);
     expect(call.params.currency).toBe('XTR');
     expect(call.params.provider_token ?? '').toBe('');
     const prices: unknown =
       typeof call.params.prices === 'string' ? JSON.parse(call.params.prices) : call.params.prices;
-    expect(prices).toEqual([{ label: expect.any(String), amount: 250 }]);
-    await eventually('the invoice pending', async () => (await invoiceRow(row!.id)).status === 'pending');
+    expect(prices).toMatchObject([{ amount: 250 }]);
+    expect(prices).toHaveLength(1);
+    await eventually('the invoice pending', async () => (await invoiceRow(row.id)).status === 'pending');
 
-    const paid = await tg().payInvoice({ userId, payload: row!.id });
+    const paid = await tg().payInvoice({ userId, payload: row.id });
     expect(paid.outcome).toBe('paid');
     await eventually('access', () => activations(userId).length === 1, 20_000);
     // Telegram delivers the same successful_payment again: nothing more happens.
@@ -85,17 +86,17 @@ describe('a plan bought with Telegram Stars', () => {
         successful_payment: {
           currency: 'XTR',
           total_amount: 250,
-          invoice_payload: row!.id,
+          invoice_payload: row.id,
           telegram_payment_charge_id: paid.chargeId,
           provider_payment_charge_id: `${userId}_dup`,
         },
       },
     });
-    await settled([`invoice:${row!.id}`, `subscription:${userId}:${planId}`]);
+    await settled([`invoice:${row.id}`, `subscription:${userId}:${planId}`]);
     expect(activations(userId)).toHaveLength(1);
-    const stored = await invoiceRow(row!.id);
+    const stored = await invoiceRow(row.id);
     expect(stored).toMatchObject({ status: 'paid', currency: 'XTR', telegramPaymentChargeId: paid.chargeId });
-    const revenue = (await entriesOf(row!.id)).filter((e) => e.account === accounts.revenue('subscriptions'));
+    const revenue = (await entriesOf(row.id)).filter((e) => e.account === accounts.revenue('subscriptions'));
     expect(revenue.map((e) => [e.amountMinor, e.currency])).toEqual([[-250n, 'XTR']]);
     await assertLedgerInvariant(db());
   });
