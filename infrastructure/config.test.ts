@@ -144,3 +144,31 @@ describe('configuration', () => {
     expect(read.filter((name) => !documented.has(name))).toEqual([]);
   });
 });
+
+describe('payment rails', () => {
+  it('offers every listed rail that has its keys; a listed rail without keys is off', () => {
+    expect(loadConfig(valid).rails).toEqual(['cryptocloud', 'stars']);
+    const withNowPayments = { ...valid, NOWPAYMENTS_API_KEY: 'k', NOWPAYMENTS_IPN_SECRET: 's' };
+    expect(loadConfig(withNowPayments).rails).toEqual(['cryptocloud', 'nowpayments', 'stars']);
+    // The IPN secret alone is not enough: without the API key nothing can be created.
+    expect(loadConfig({ ...valid, NOWPAYMENTS_IPN_SECRET: 's' }).rails).toEqual(['cryptocloud', 'stars']);
+    expect(loadConfig({ ...withNowPayments, PAYMENT_RAILS: 'stars' }).rails).toEqual(['stars']);
+  });
+
+  it('needs no CryptoCloud keys when CryptoCloud is off, and refuses unknown rails and coins', () => {
+    const {
+      CRYPTOCLOUD_API_KEY: _k,
+      CRYPTOCLOUD_SECRET_KEY: _s,
+      CRYPTOCLOUD_SHOP_ID: _i,
+      ...withoutCryptoCloud
+    } = valid;
+    expect(loadConfig({ ...withoutCryptoCloud, PAYMENT_RAILS: 'stars' }).rails).toEqual(['stars']);
+    expect(() => loadConfig(withoutCryptoCloud)).toThrow(/CRYPTOCLOUD_API_KEY is missing/);
+    expect(() => loadConfig({ ...valid, PAYMENT_RAILS: 'stars,paypal' })).toThrow(/PAYMENT_RAILS.*unknown rail paypal/);
+    expect(() => loadConfig({ ...valid, NOWPAYMENTS_COINS: 'BTC!' })).toThrow(/NOWPAYMENTS_COINS/);
+    expect(loadConfig({ ...valid, NOWPAYMENTS_COINS: 'btc:Bitcoin,xrp' }).nowpayments.coins).toEqual([
+      { code: 'btc', label: 'Bitcoin' },
+      { code: 'xrp', label: 'XRP' },
+    ]);
+  });
+});
