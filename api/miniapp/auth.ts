@@ -25,7 +25,7 @@ export interface MiniAppAuthOptions {
   maxAgeSeconds?: number;
 }
 
-/** The library's default is a day; an upload session needs far less. */
+/** The library's default is a day; a leaked initData should be of use for less. */
 export const DEFAULT_INIT_DATA_MAX_AGE_SECONDS = 3600;
 
 export const AUTHORIZATION_REQUIRED = 'Authorization: tma <initData> is required';
@@ -50,7 +50,7 @@ const malformed = (why: string): InitDataVerdict => ({
   error: `initData is malformed: ${why}`,
 });
 
-/** The user from signed initData, or why it is refused (400 malformed, 401 unauthentic or expired). */
+/** The user from initData already validated, or why not (400 malformed, 401 no user at all). */
 function userFrom(params: URLSearchParams): InitDataVerdict {
   const raw = params.get('user');
   if (raw === null) return { ok: false, status: 401, error: 'initData names no user; open the Mini App from the bot' };
@@ -130,7 +130,7 @@ export function miniAppAuth(options: MiniAppAuthOptions) {
     const verdict = verify(request.headers.authorization);
     if (!verdict.ok) {
       request.log.info({ status: verdict.status, reason: verdict.error }, 'mini app request refused');
-      if (verdict.status === 401) void reply.header('www-authenticate', 'tma');
+      if (verdict.status === 401) reply.header('www-authenticate', 'tma');
       return reply.code(verdict.status).send({ ok: false, error: verdict.error });
     }
     request.telegramUser = verdict.user;
