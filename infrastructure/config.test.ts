@@ -135,6 +135,17 @@ describe('configuration', () => {
     expect(error?.message).not.toMatch(/s3cr3t|hunter2/);
   });
 
+  it('accepts Mini App initData for an hour by default, in whole seconds of at least 1s', () => {
+    expect(loadConfig(valid).miniApp.initDataMaxAgeMs).toBe(3_600_000);
+    expect(loadConfig({ ...valid, MINIAPP_INIT_DATA_MAX_AGE: '90s' }).miniApp.initDataMaxAgeMs).toBe(90_000);
+    // 0 would switch the age check off; the check counts whole seconds.
+    for (const value of ['0', '0s', '500ms', '1500ms', 'an hour']) {
+      expect(problemsOf({ ...valid, MINIAPP_INIT_DATA_MAX_AGE: value }), value).toEqual([
+        expect.stringMatching(/^MINIAPP_INIT_DATA_MAX_AGE is malformed: expected a duration in whole seconds/),
+      ]);
+    }
+  });
+
   it('has every variable it reads documented in .env.example', () => {
     const source = readFileSync(new URL('./config.ts', import.meta.url), 'utf8');
     const example = readFileSync(new URL('../.env.example', import.meta.url), 'utf8');

@@ -52,6 +52,11 @@ export interface Config {
     secretAccessKey: string;
     forcePathStyle: boolean;
   };
+  /** The Mini App pages Telegram opens (seller uploads, downloads) and their API. */
+  miniApp: {
+    /** How long after Telegram issued it (`auth_date`) a Mini App's initData is accepted; whole seconds. */
+    initDataMaxAgeMs: number;
+  };
   invoice: {
     /** How long an invoice may be paid. */
     ttlMs: number;
@@ -196,6 +201,12 @@ const positiveMinor = (raw: string) => {
 const positiveDuration = (raw: string) => {
   const ms = parseDuration(raw);
   if (ms <= 0) throw new Error('must be longer than 0');
+  return ms;
+};
+/** initData's age is checked in whole seconds, and 0 would switch the check off. */
+const wholeSecondsDuration = (raw: string) => {
+  const ms = parseDuration(raw);
+  if (ms < 1000 || ms % 1000 !== 0) throw new Error('must be whole seconds, at least 1s');
   return ms;
 };
 /** Every duration in the list drives a timer, so none may be 0. */
@@ -408,6 +419,14 @@ export function loadConfig(env: Env = process.env, options: { notNeeded?: readon
         read.optional('S3_SECRET_ACCESS_KEY', { expects: 'the S3 secret key', default: '', secret: true }) ?? '',
       forcePathStyle:
         read.optional('S3_FORCE_PATH_STYLE', { expects: 'true or false', default: 'true', parse: boolean }) ?? true,
+    },
+    miniApp: {
+      initDataMaxAgeMs:
+        read.optional('MINIAPP_INIT_DATA_MAX_AGE', {
+          expects: 'a duration in whole seconds, at least 1s, like 1h',
+          default: '1h',
+          parse: wholeSecondsDuration,
+        }) ?? 0,
     },
     invoice: {
       ttlMs:
