@@ -87,9 +87,23 @@ export async function failOnChannelProblem(
   error: Extract<TelegramErrorClass, { kind: 'channel' }>,
   what: string,
 ): Promise<never> {
-  await reportChannelProblem(deps, channelId, error.reason, error.description);
+  // A refusal may be stale: the rights can come back while the call was in flight (and the bot may
+  // already have closed the outage). Telegram's current word on the bot's membership decides.
+  if (!(await rightsAreBack(deps, channelId)))
+    await reportChannelProblem(deps, channelId, error.reason, error.description);
   throw ApplicationFailure.retryable(
     `Cannot ${what} in channel ${channelId}: ${error.description} (retried until the bot's rights are back)`,
     'TelegramChannelAccess',
   );
+}
+
+/** Whether the bot has every right it needs in the channel now (getChatMember); false when it cannot ask. */
+async function rightsAreBack(deps: ActivityDeps, channelId: number): Promise<boolean> {
+  const botId = Number(deps.telegram.token.split(':')[0]);
+  try {
+    const member = await deps.telegram.getChatMember(channelId, botId);
+    return membershipProblem(member) === undefined;
+  } catch {
+    return false;
+  }
 }
