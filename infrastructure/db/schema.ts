@@ -641,7 +641,8 @@ export const products = pgTable(
     check('products_has_price', sql`${t.priceMinor} is not null or ${t.priceStars} is not null`),
     check(
       'products_fiat_price',
-      sql`(${t.priceMinor} is null and ${t.currency} is null) or (${t.priceMinor} > 0 and ${t.currency} ~ '^[A-Z]{3}$')`,
+      // Spelled out with "is not null": a comparison with null is null, and a check passes on null.
+      sql`(${t.priceMinor} is null and ${t.currency} is null) or (${t.priceMinor} is not null and ${t.currency} is not null and ${t.priceMinor} > 0 and ${t.currency} ~ '^[A-Z]{3}$')`,
     ),
     check('products_price_stars_range', sql`${t.priceStars} is null or ${t.priceStars} between 1 and 10000`),
     check(

@@ -51,7 +51,7 @@ CREATE TABLE "products" (
 	CONSTRAINT "products_title_length" CHECK (char_length("products"."title") between 1 and 100),
 	CONSTRAINT "products_description_length" CHECK (char_length("products"."description") <= 4000),
 	CONSTRAINT "products_has_price" CHECK ("products"."price_minor" is not null or "products"."price_stars" is not null),
-	CONSTRAINT "products_fiat_price" CHECK (("products"."price_minor" is null and "products"."currency" is null) or ("products"."price_minor" > 0 and "products"."currency" ~ '^[A-Z]{3}$')),
+	CONSTRAINT "products_fiat_price" CHECK (("products"."price_minor" is null and "products"."currency" is null) or ("products"."price_minor" is not null and "products"."currency" is not null and "products"."price_minor" > 0 and "products"."currency" ~ '^[A-Z]{3}$')),
 	CONSTRAINT "products_price_stars_range" CHECK ("products"."price_stars" is null or "products"."price_stars" between 1 and 10000),
 	CONSTRAINT "products_counters_non_negative" CHECK ("products"."views_count" >= 0 and "products"."sales_count" >= 0 and "products"."rating_sum" >= 0 and "products"."rating_count" >= 0)
 );
