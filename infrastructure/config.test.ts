@@ -183,3 +183,47 @@ describe('payment rails', () => {
     ]);
   });
 });
+
+describe('marketplace uploads and storage', () => {
+  it('defaults: 10 GiB files in 64 MiB parts, abandoned uploads aborted after 2 days, the Mini App on PUBLIC_URL', () => {
+    const config = loadConfig({ ...valid, PUBLIC_URL: 'https://shop.example.com/base/' });
+    expect(config.uploads).toEqual({ maxBytes: 10 * 2 ** 30, partBytes: 64 * 2 ** 20 });
+    expect(config.s3.abortIncompleteAfterDays).toBe(2);
+    expect(config.miniApp.origin).toBe('https://shop.example.com');
+    expect(loadConfig(valid).miniApp.origin).toBe('http://127.0.0.1:8080');
+  });
+
+  it('reads sizes in bytes or binary units and an explicit origin', () => {
+    const config = loadConfig({
+      ...valid,
+      UPLOAD_MAX_BYTES: '2 GiB',
+      UPLOAD_PART_BYTES: '5242880',
+      MINIAPP_ORIGIN: 'https://App.Example.com:8443/',
+      S3_ABORT_INCOMPLETE_AFTER_DAYS: '7',
+    });
+    expect(config.uploads).toEqual({ maxBytes: 2 * 2 ** 30, partBytes: 5 * 2 ** 20 });
+    expect(config.miniApp.origin).toBe('https://app.example.com:8443');
+    expect(config.s3.abortIncompleteAfterDays).toBe(7);
+  });
+
+  it('refuses parts below 5 MiB, sizes beyond S3 limits, more than 10000 parts, a path in the origin', () => {
+    expect(problemsOf({ ...valid, UPLOAD_PART_BYTES: '4MiB' })).toEqual([
+      expect.stringMatching(/^UPLOAD_PART_BYTES is malformed: expected a size .* from 5MiB/),
+    ]);
+    expect(problemsOf({ ...valid, UPLOAD_MAX_BYTES: '6TiB' })).toEqual([
+      expect.stringMatching(/^UPLOAD_MAX_BYTES is malformed/),
+    ]);
+    expect(problemsOf({ ...valid, UPLOAD_MAX_BYTES: 'ten gigs' })).toEqual([
+      expect.stringMatching(/^UPLOAD_MAX_BYTES is malformed/),
+    ]);
+    expect(problemsOf({ ...valid, UPLOAD_MAX_BYTES: '100GiB', UPLOAD_PART_BYTES: '5MiB' })).toEqual([
+      expect.stringMatching(/^UPLOAD_PART_BYTES is too small for UPLOAD_MAX_BYTES: .*at least 11MiB/),
+    ]);
+    expect(problemsOf({ ...valid, MINIAPP_ORIGIN: 'https://shop.example.com/app/' })).toEqual([
+      expect.stringMatching(/^MINIAPP_ORIGIN is malformed: expected the origin/),
+    ]);
+    expect(problemsOf({ ...valid, S3_ABORT_INCOMPLETE_AFTER_DAYS: '0' })).toEqual([
+      expect.stringMatching(/^S3_ABORT_INCOMPLETE_AFTER_DAYS is malformed/),
+    ]);
+  });
+});

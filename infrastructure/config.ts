@@ -51,9 +51,20 @@ export interface Config {
     accessKeyId: string;
     secretAccessKey: string;
     forcePathStyle: boolean;
+    /** The bucket's lifecycle rule aborts multipart uploads left incomplete this many days. */
+    abortIncompleteAfterDays: number;
+  };
+  /** Seller uploads, browser → storage by presigned multipart URLs. */
+  uploads: {
+    /** The largest file a seller may upload. */
+    maxBytes: number;
+    /** The size of each part but the last (R2 wants equal parts); at least 5 MiB, S3's minimum. */
+    partBytes: number;
   };
   /** The Mini App pages Telegram opens (seller uploads, downloads) and their API. */
   miniApp: {
+    /** Their origin: the only one the api's and the bucket's CORS rules allow. */
+    origin: string;
     /** How long after Telegram issued it (`auth_date`) a Mini App's initData is accepted; whole seconds. */
     initDataMaxAgeMs: number;
   };
@@ -149,6 +160,28 @@ const boolean = (raw: string) => {
   throw new Error('not a boolean');
 };
 const url = (raw: string) => new URL(raw).toString().replace(/\/$/, '');
+/** `https://app.example.com` (scheme, host and port only, as browsers send it in Origin). */
+const origin = (raw: string) => {
+  const parsed = new URL(raw);
+  if (!/^https?:$/.test(parsed.protocol) || parsed.pathname !== '/' || parsed.search || parsed.hash || parsed.username)
+    throw new Error('not an origin (scheme://host[:port], no path)');
+  return parsed.origin;
+};
+const BYTE_UNITS: Record<string, number> = { '': 1, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40 };
+/** A size in bytes, or with a binary unit: `65536`, `64MiB`, `10 GiB`. */
+const byteSize = (min: number, max: number) => (raw: string) => {
+  const match = /^(\d{1,16})\s*(kib|mib|gib|tib)?$/i.exec(raw);
+  if (!match) throw new Error('not a size');
+  const bytes = Number(match[1]) * BYTE_UNITS[(match[2] ?? '').toLowerCase()]!;
+  if (!Number.isSafeInteger(bytes) || bytes < min || bytes > max) throw new Error(`out of range ${min}..${max} bytes`);
+  return bytes;
+};
+const MIB = 2 ** 20;
+/** S3's multipart limits: parts of 5 MiB to 5 GiB, at most 10,000 of them; objects up to 5 TiB. */
+const S3_MIN_PART_BYTES = 5 * MIB;
+const S3_MAX_PART_BYTES = 5 * 2 ** 30;
+const S3_MAX_PARTS = 10_000;
+const S3_MAX_OBJECT_BYTES = 5 * 2 ** 40;
 const matching = (pattern: RegExp) => (raw: string) => {
   if (!pattern.test(raw)) throw new Error(`does not match ${pattern}`);
   return raw;
@@ -419,8 +452,29 @@ export function loadConfig(env: Env = process.env, options: { notNeeded?: readon
         read.optional('S3_SECRET_ACCESS_KEY', { expects: 'the S3 secret key', default: '', secret: true }) ?? '',
       forcePathStyle:
         read.optional('S3_FORCE_PATH_STYLE', { expects: 'true or false', default: 'true', parse: boolean }) ?? true,
+      abortIncompleteAfterDays:
+        read.optional('S3_ABORT_INCOMPLETE_AFTER_DAYS', {
+          expects: 'a whole number of days from 1 to 365',
+          default: '2',
+          parse: integer(1, 365),
+        }) ?? 2,
+    },
+    uploads: {
+      maxBytes:
+        read.optional('UPLOAD_MAX_BYTES', {
+          expects: "a size in bytes, or with KiB, MiB, GiB or TiB, from 1MiB to 5TiB (S3's largest object)",
+          default: '10GiB',
+          parse: byteSize(MIB, S3_MAX_OBJECT_BYTES),
+        }) ?? 10 * 2 ** 30,
+      partBytes:
+        read.optional('UPLOAD_PART_BYTES', {
+          expects: "a size in bytes, or with KiB, MiB or GiB, from 5MiB to 5GiB (S3's part limits)",
+          default: '64MiB',
+          parse: byteSize(S3_MIN_PART_BYTES, S3_MAX_PART_BYTES),
+        }) ?? 64 * MIB,
     },
     miniApp: {
+      origin: '',
       initDataMaxAgeMs:
         read.optional('MINIAPP_INIT_DATA_MAX_AGE', {
           expects: 'a duration in whole seconds, at least 1s, like 1h',
@@ -530,6 +584,17 @@ export function loadConfig(env: Env = process.env, options: { notNeeded?: readon
     stars: true,
   };
   config.rails = listed.filter((rail) => configured[rail]);
+  config.miniApp.origin =
+    read.optional('MINIAPP_ORIGIN', {
+      expects: 'the origin the Mini App pages are served from, like https://shop.example.com (no path)',
+      // The pages are served by the api under /app/.
+      default: config.api.publicUrl ? new URL(config.api.publicUrl).origin : undefined,
+      parse: origin,
+    }) ?? '';
+  if (Math.ceil(config.uploads.maxBytes / config.uploads.partBytes) > S3_MAX_PARTS)
+    read.problems.push(
+      `UPLOAD_PART_BYTES is too small for UPLOAD_MAX_BYTES: a largest file would need more than ${S3_MAX_PARTS} parts (S3's limit); use parts of at least ${Math.ceil(config.uploads.maxBytes / S3_MAX_PARTS / MIB)}MiB`,
+    );
   if (read.problems.length > 0) throw new ConfigError(read.problems);
   return config;
 }

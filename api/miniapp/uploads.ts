@@ -44,8 +44,7 @@ export const uploadRoutes: FastifyPluginAsync<UploadRoutesOptions> = async (app,
   const { db, storage } = options;
   const partUrlSeconds = options.partUrlSeconds ?? 15 * 60;
 
-  const sellerOf = async (userId: number) =>
-    (await db.select().from(sellers).where(eq(sellers.userId, userId)))[0];
+  const sellerOf = async (userId: number) => (await db.select().from(sellers).where(eq(sellers.userId, userId)))[0];
 
   /** The caller's own upload with this id and key, or undefined (someone else's looks like none). */
   const ownUpload = async (userId: number, uploadId: string, key: string) => {
@@ -98,57 +97,57 @@ export const uploadRoutes: FastifyPluginAsync<UploadRoutesOptions> = async (app,
    * Starts (or resumes) a multipart upload: the same product, role, name and size while one is still
    * uploading gets the same upload back, so a reloaded page carries on from the parts already stored.
    */
-  app.post<{ Body: { productId?: unknown; role?: unknown; fileName?: unknown; size?: unknown; contentType?: unknown } }>(
-    '/uploads',
-    async (request, reply) => {
-      const user = telegramUserOf(request);
-      const body = request.body ?? {};
-      const role = String(body.role ?? 'file') as ProductFileRole;
-      if (!PRODUCT_FILE_ROLES.includes(role)) return refuse(reply, 400, `role must be one of ${PRODUCT_FILE_ROLES.join(', ')}`);
-      const size = Number(body.size);
-      if (!Number.isSafeInteger(size) || size <= 0) return refuse(reply, 400, 'size must be the file size in bytes');
-      const limit = role === 'file' ? options.config.uploads.maxBytes : IMAGE_MAX_BYTES;
-      if (size > limit) return refuse(reply, 413, `the file is ${size} bytes; the limit is ${limit} bytes`);
-      const fileName = String(body.fileName ?? '').slice(0, 255);
-      if (!fileName) return refuse(reply, 400, 'fileName is required');
-      const contentType = String(body.contentType || 'application/octet-stream').slice(0, 100);
-      const productId = String(body.productId ?? '');
-      const [product] = await db
-        .select()
-        .from(products)
-        .where(and(eq(products.id, productId), eq(products.sellerId, user.id), isNull(products.deletedAt)));
-      if (!product) return refuse(reply, 404, 'no such product in your shop');
+  app.post<{
+    Body: { productId?: unknown; role?: unknown; fileName?: unknown; size?: unknown; contentType?: unknown };
+  }>('/uploads', async (request, reply) => {
+    const user = telegramUserOf(request);
+    const body = request.body ?? {};
+    const role = String(body.role ?? 'file') as ProductFileRole;
+    if (!PRODUCT_FILE_ROLES.includes(role))
+      return refuse(reply, 400, `role must be one of ${PRODUCT_FILE_ROLES.join(', ')}`);
+    const size = Number(body.size);
+    if (!Number.isSafeInteger(size) || size <= 0) return refuse(reply, 400, 'size must be the file size in bytes');
+    const limit = role === 'file' ? options.config.uploads.maxBytes : IMAGE_MAX_BYTES;
+    if (size > limit) return refuse(reply, 413, `the file is ${size} bytes; the limit is ${limit} bytes`);
+    const fileName = String(body.fileName ?? '').slice(0, 255);
+    if (!fileName) return refuse(reply, 400, 'fileName is required');
+    const contentType = String(body.contentType || 'application/octet-stream').slice(0, 100);
+    const productId = String(body.productId ?? '');
+    const [product] = await db
+      .select()
+      .from(products)
+      .where(and(eq(products.id, productId), eq(products.sellerId, user.id), isNull(products.deletedAt)));
+    if (!product) return refuse(reply, 404, 'no such product in your shop');
 
-      const [resumable] = await db
-        .select()
-        .from(productFiles)
-        .where(
-          and(
-            eq(productFiles.productId, productId),
-            eq(productFiles.role, role),
-            eq(productFiles.originalName, fileName),
-            eq(productFiles.sizeBytes, size),
-            eq(productFiles.state, 'uploading'),
-          ),
-        );
-      if (resumable?.uploadId)
-        return reply.send({ ok: true, uploadId: resumable.uploadId, key: resumable.objectKey, resumed: true });
+    const [resumable] = await db
+      .select()
+      .from(productFiles)
+      .where(
+        and(
+          eq(productFiles.productId, productId),
+          eq(productFiles.role, role),
+          eq(productFiles.originalName, fileName),
+          eq(productFiles.sizeBytes, size),
+          eq(productFiles.state, 'uploading'),
+        ),
+      );
+    if (resumable?.uploadId)
+      return reply.send({ ok: true, uploadId: resumable.uploadId, key: resumable.objectKey, resumed: true });
 
-      const key = objectKeyFor(user.id, role);
-      const uploadId = await storage.startMultipart(key, contentType);
-      await db.insert(productFiles).values({
-        id: newProductId(),
-        productId,
-        role,
-        objectKey: key,
-        sizeBytes: size,
-        contentType,
-        originalName: fileName,
-        uploadId,
-      });
-      return reply.code(201).send({ ok: true, uploadId, key, partBytes: options.config.uploads.partBytes });
-    },
-  );
+    const key = objectKeyFor(user.id, role);
+    const uploadId = await storage.startMultipart(key, contentType);
+    await db.insert(productFiles).values({
+      id: newProductId(),
+      productId,
+      role,
+      objectKey: key,
+      sizeBytes: size,
+      contentType,
+      originalName: fileName,
+      uploadId,
+    });
+    return reply.code(201).send({ ok: true, uploadId, key, partBytes: options.config.uploads.partBytes });
+  });
 
   app.get<{ Params: { uploadId: string }; Querystring: { key?: string } }>(
     '/uploads/:uploadId/parts',

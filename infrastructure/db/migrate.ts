@@ -1,9 +1,13 @@
-/** Applies the committed SQL migrations (infrastructure/db/migrations) with a single connection. */
+/**
+ * Applies the committed SQL migrations (infrastructure/db/migrations) with a single connection, then
+ * the reference data kept in code (the marketplace categories).
+ */
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
+import { seedCategories } from '../catalog/categories';
 
 export const migrationsFolder = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
 
@@ -12,7 +16,9 @@ export async function runMigrations(url: string): Promise<void> {
   try {
     // One migrator at a time, even when several processes start together.
     await sql`select pg_advisory_lock(727274)`;
-    await migrate(drizzle(sql), { migrationsFolder });
+    const db = drizzle(sql, { casing: 'snake_case' });
+    await migrate(db, { migrationsFolder });
+    await seedCategories(db);
   } finally {
     await sql.end({ timeout: 5 });
   }

@@ -3,12 +3,13 @@
  * activities update at each transition, the webhook audit trail and the double-entry ledger.
  * Money is bigint minor units or exact decimal strings, never floats; rates are basis points.
  */
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import {
   bigint,
   bigserial,
   boolean,
   check,
+  customType,
   index,
   integer,
   jsonb,
@@ -19,8 +20,17 @@ import {
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
 import { INVOICE_STATUSES, OPEN_INVOICE_STATES, type InvoiceStatus } from '../../domain/invoice';
+import {
+  MAX_PRODUCT_DESCRIPTION_LENGTH,
+  MAX_PRODUCT_TITLE_LENGTH,
+  PRODUCT_FILE_ROLES,
+  PRODUCT_FILE_STATES,
+  PRODUCT_STATUSES,
+  SHOP_SLUG,
+} from '../../domain/product';
 import { PROMO_KINDS, PROMO_SCOPES, REDEMPTION_STATUSES } from '../../domain/promo';
 import type { PayAddress } from '../../domain/rail';
+import type { CategoryNames } from '../catalog/categories';
 import { SUBSCRIPTION_STATUSES } from '../../domain/subscription';
 
 const createdAt = { createdAt: timestamp({ withTimezone: true }).notNull().defaultNow() };
@@ -530,3 +540,160 @@ export interface OutboxPayload {
     { url: string; text?: string; message?: string } | { callback: string; text?: string; message?: string }
   >;
 }
+
+// ---------------------------------------------------------------------------------------- marketplace
+
+/** PostgreSQL's text-search document type; drizzle has no built-in column for it. */
+const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
+const quoted = (values: readonly string[]) => sql.raw(values.map((value) => `'${value}'`).join(', '));
+
+/** A user who sells. The row exists once they accepted the seller terms and chose a shop slug. */
+export const sellers = pgTable(
+  'sellers',
+  {
+    userId: telegramId('user_id')
+      .primaryKey()
+      .references(() => users.id),
+    displayName: text().notNull(),
+    /** The shop's part of links (t.me/<bot>?start=shop_<slug>); domain/product.ts SHOP_SLUG. */
+    shopSlug: text().notNull().unique(),
+    /** Where sale alerts are emailed; null: Telegram only. */
+    alertEmail: text(),
+    termsAcceptedAt: timestamp({ withTimezone: true }).notNull(),
+    /** Placeholder until payouts to sellers are built (network, wallet, ...). */
+    payoutDetails: jsonb().$type<Record<string, unknown>>(),
+    ...timestamps,
+  },
+  (t) => [
+    check('sellers_shop_slug_format', sql`${t.shopSlug} ~ ${sql.raw(`'${SHOP_SLUG.source}'`)}`),
+    check('sellers_display_name_length', sql`char_length(${t.displayName}) between 1 and 64`),
+  ],
+);
+
+/** The fixed list of product categories (infrastructure/catalog/categories.ts seeds it at migrate time). */
+export const categories = pgTable(
+  'categories',
+  {
+    /** A slug, also used in callback data and deep links. */
+    id: text().primaryKey(),
+    sortOrder: integer().notNull(),
+    /** The name in every bot language. */
+    names: jsonb().$type<CategoryNames>().notNull(),
+  },
+  (t) => [check('categories_id_format', sql`${t.id} ~ '^[a-z][a-z0-9-]{1,31}$'`)],
+);
+
+export const products = pgTable(
+  'products',
+  {
+    /** Random and URL-safe (domain/product.ts newProductId): part of product deep links. */
+    id: text().primaryKey(),
+    sellerId: telegramId('seller_id')
+      .notNull()
+      .references(() => sellers.userId),
+    title: text().notNull(),
+    description: text().notNull().default(''),
+    categoryId: text()
+      .notNull()
+      .references(() => categories.id),
+    /** The fiat price; both null when the product is not sold for fiat. */
+    priceMinor: minor(),
+    currency: text(),
+    /** Whole Stars; null when the product is not sold for Stars. */
+    priceStars: bigint({ mode: 'number' }),
+    status: text({ enum: PRODUCT_STATUSES }).notNull().default('draft'),
+    /** The moderator's words when status is `rejected`. */
+    rejectionReason: text(),
+    /** Soft delete: buyers keep their purchases; the cleanup job removes the files later. */
+    deletedAt: timestamp({ withTimezone: true }),
+    viewsCount: bigint({ mode: 'number' }).notNull().default(0),
+    salesCount: bigint({ mode: 'number' }).notNull().default(0),
+    /** Sum and count of 1–5 star reviews; the average is sum / count. */
+    ratingSum: integer().notNull().default(0),
+    ratingCount: integer().notNull().default(0),
+    /**
+     * Title (weight A) and description (B) as lexemes; the `simple` configuration only lower-cases and
+     * splits, so it works for every language (no stemming) and is immutable, as a generated column must be.
+     */
+    searchVector: tsvector()
+      .notNull()
+      .generatedAlwaysAs(
+        (): SQL =>
+          sql`setweight(to_tsvector('simple'::regconfig, ${products.title}), 'A') || setweight(to_tsvector('simple'::regconfig, ${products.description}), 'B')`,
+      ),
+    ...timestamps,
+  },
+  (t) => [
+    index('products_seller_idx').on(t.sellerId, t.createdAt),
+    index('products_catalog_idx').on(t.status, t.categoryId, t.createdAt),
+    index('products_search_idx').using('gin', t.searchVector),
+    // Trigram fallback for misspelt searches ("photoshp"); needs the pg_trgm extension (created by the migration).
+    index('products_title_trgm_idx').using('gin', t.title.op('gin_trgm_ops')),
+    check('products_status', sql`${t.status} in (${quoted(PRODUCT_STATUSES)})`),
+    check(
+      'products_title_length',
+      sql`char_length(${t.title}) between 1 and ${sql.raw(String(MAX_PRODUCT_TITLE_LENGTH))}`,
+    ),
+    check(
+      'products_description_length',
+      sql`char_length(${t.description}) <= ${sql.raw(String(MAX_PRODUCT_DESCRIPTION_LENGTH))}`,
+    ),
+    check('products_has_price', sql`${t.priceMinor} is not null or ${t.priceStars} is not null`),
+    check(
+      'products_fiat_price',
+      // Spelled out with "is not null": a comparison with null is null, and a check passes on null.
+      sql`(${t.priceMinor} is null and ${t.currency} is null) or (${t.priceMinor} is not null and ${t.currency} is not null and ${t.priceMinor} > 0 and ${t.currency} ~ '^[A-Z]{3}$')`,
+    ),
+    check('products_price_stars_range', sql`${t.priceStars} is null or ${t.priceStars} between 1 and 10000`),
+    check(
+      'products_counters_non_negative',
+      sql`${t.viewsCount} >= 0 and ${t.salesCount} >= 0 and ${t.ratingSum} >= 0 and ${t.ratingCount} >= 0`,
+    ),
+  ],
+);
+
+/** A product's objects in storage: what the buyer gets, its cover and previews, each under a generated key. */
+export const productFiles = pgTable(
+  'product_files',
+  {
+    id: text().primaryKey(),
+    productId: text()
+      .notNull()
+      .references(() => products.id),
+    role: text({ enum: PRODUCT_FILE_ROLES }).notNull(),
+    /** domain/product.ts objectKeyFor: `products/<sellerId>/<role>/<uuid>`, never a user's file name. */
+    objectKey: text().notNull().unique(),
+    /** Declared at upload start, then the stored object's size once completed. */
+    sizeBytes: bigint({ mode: 'number' }).notNull(),
+    contentType: text().notNull(),
+    /** The seller's file name: only sent back as the download's Content-Disposition file name. */
+    originalName: text().notNull(),
+    checksum: text(),
+    /** The S3 multipart upload id while state is `uploading`. */
+    uploadId: text(),
+    state: text({ enum: PRODUCT_FILE_STATES }).notNull().default('uploading'),
+    refusalReason: text(),
+    ...timestamps,
+  },
+  (t) => [
+    index('product_files_product_idx').on(t.productId, t.role),
+    // For the cleanup of abandoned uploads.
+    index('product_files_state_idx').on(t.state, t.createdAt),
+    check('product_files_role', sql`${t.role} in (${quoted(PRODUCT_FILE_ROLES)})`),
+    check('product_files_state', sql`${t.state} in (${quoted(PRODUCT_FILE_STATES)})`),
+    check('product_files_size_non_negative', sql`${t.sizeBytes} >= 0`),
+  ],
+);
+
+/**
+ * Telegram's file_id for an object already sent once (a cover as a photo), so later sends reuse it
+ * instead of uploading again. file_ids belong to one bot: clear the table when the bot token changes.
+ */
+export const telegramFileCache = pgTable('telegram_file_cache', {
+  objectKey: text().primaryKey(),
+  fileId: text().notNull(),
+  fileUniqueId: text().notNull(),
+  /** What it was sent as: `photo`, `document`, ... (a file_id only works with the same method). */
+  kind: text().notNull(),
+  ...createdAt,
+});
