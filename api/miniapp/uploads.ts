@@ -55,40 +55,32 @@ export const uploadRoutes: FastifyPluginAsync<UploadRoutesOptions> = async (app,
       .from(productFiles)
       .innerJoin(products, eq(products.id, productFiles.productId))
       .where(and(eq(productFiles.objectKey, key), eq(productFiles.uploadId, uploadId)));
-    return row && row.sellerId === userId ? row.file : undefined;
+    return row && row.sellerId === userId && row.file.state === 'uploading' ? row.file : undefined;
   };
+  const keyQuery = { type: 'object', required: ['key'], properties: { key: { type: 'string', maxLength: 200 } } };
 
-  /** A draft product of the caller's shop; the files are uploaded to it next. */
-  app.post<{
-    Body: {
-      title?: unknown;
-      description?: unknown;
-      categoryId?: unknown;
-      priceMinor?: unknown;
-      currency?: unknown;
-      priceStars?: unknown;
-    };
-  }>('/products', async (request, reply) => {
+  /** A draft product of the caller's shop; its files are uploaded to it next. */
+  app.post<{ Body: DraftBody }>('/products', { schema: { body: DRAFT_SCHEMA } }, async (request, reply) => {
     const user = telegramUserOf(request);
     if (!(await sellerOf(user.id))) return refuse(reply, 403, 'open a shop with /sell in the bot first');
-    const body = request.body ?? {};
+    const body = request.body;
     try {
-      const title = parseProductTitle(String(body.title ?? ''));
-      const description = parseProductDescription(String(body.description ?? ''));
+      const title = parseProductTitle(body.title);
+      const description = parseProductDescription(body.description ?? '');
       const price = checkProductPrice({
-        priceMinor: body.priceMinor === undefined || body.priceMinor === null ? null : BigInt(String(body.priceMinor)),
-        currency: typeof body.currency === 'string' ? body.currency : null,
-        priceStars: body.priceStars === undefined || body.priceStars === null ? null : Number(body.priceStars),
+        priceMinor: body.priceMinor ? BigInt(body.priceMinor) : null,
+        currency: body.currency ?? null,
+        priceStars: body.priceStars ?? null,
       });
-      const categoryId = String(body.categoryId ?? '');
-      const [category] = await db.select().from(categories).where(eq(categories.id, categoryId));
-      if (!category) return refuse(reply, 400, `unknown category "${categoryId.slice(0, 40)}"`);
+      const [category] = await db.select().from(categories).where(eq(categories.id, body.categoryId));
+      if (!category) return refuse(reply, 400, `unknown category "${body.categoryId}"`);
       const id = newProductId();
-      await db.insert(products).values({ id, sellerId: user.id, title, description, categoryId, ...price });
+      await db
+        .insert(products)
+        .values({ id, sellerId: user.id, title, description, categoryId: category.id, ...price });
       return reply.code(201).send({ ok: true, productId: id });
     } catch (error) {
-      if (error instanceof ProductInputError || error instanceof SyntaxError || error instanceof RangeError)
-        return refuse(reply, 400, error.message);
+      if (error instanceof ProductInputError) return refuse(reply, 400, error.message);
       throw error;
     }
   });
@@ -97,28 +89,18 @@ export const uploadRoutes: FastifyPluginAsync<UploadRoutesOptions> = async (app,
    * Starts (or resumes) a multipart upload: the same product, role, name and size while one is still
    * uploading gets the same upload back, so a reloaded page carries on from the parts already stored.
    */
-  app.post<{
-    Body: { productId?: unknown; role?: unknown; fileName?: unknown; size?: unknown; contentType?: unknown };
-  }>('/uploads', async (request, reply) => {
+  app.post<{ Body: UploadBody }>('/uploads', { schema: { body: UPLOAD_SCHEMA } }, async (request, reply) => {
     const user = telegramUserOf(request);
-    const body = request.body ?? {};
-    const role = String(body.role ?? 'file') as ProductFileRole;
-    if (!PRODUCT_FILE_ROLES.includes(role))
-      return refuse(reply, 400, `role must be one of ${PRODUCT_FILE_ROLES.join(', ')}`);
-    const size = Number(body.size);
-    if (!Number.isSafeInteger(size) || size <= 0) return refuse(reply, 400, 'size must be the file size in bytes');
+    const { productId, fileName, size } = request.body;
+    const role = request.body.role ?? 'file';
     const limit = role === 'file' ? options.config.uploads.maxBytes : IMAGE_MAX_BYTES;
     if (size > limit) return refuse(reply, 413, `the file is ${size} bytes; the limit is ${limit} bytes`);
-    const fileName = String(body.fileName ?? '').slice(0, 255);
-    if (!fileName) return refuse(reply, 400, 'fileName is required');
-    const contentType = String(body.contentType || 'application/octet-stream').slice(0, 100);
-    const productId = String(body.productId ?? '');
+    const contentType = request.body.contentType || 'application/octet-stream';
     const [product] = await db
       .select()
       .from(products)
       .where(and(eq(products.id, productId), eq(products.sellerId, user.id), isNull(products.deletedAt)));
     if (!product) return refuse(reply, 404, 'no such product in your shop');
-
     const [resumable] = await db
       .select()
       .from(productFiles)
@@ -131,9 +113,9 @@ export const uploadRoutes: FastifyPluginAsync<UploadRoutesOptions> = async (app,
           eq(productFiles.state, 'uploading'),
         ),
       );
+    const partBytes = options.config.uploads.partBytes;
     if (resumable?.uploadId)
-      return reply.send({ ok: true, uploadId: resumable.uploadId, key: resumable.objectKey, resumed: true });
-
+      return reply.send({ ok: true, uploadId: resumable.uploadId, key: resumable.objectKey, partBytes, resumed: true });
     const key = objectKeyFor(user.id, role);
     const uploadId = await storage.startMultipart(key, contentType);
     await db.insert(productFiles).values({
@@ -146,27 +128,35 @@ export const uploadRoutes: FastifyPluginAsync<UploadRoutesOptions> = async (app,
       originalName: fileName,
       uploadId,
     });
-    return reply.code(201).send({ ok: true, uploadId, key, partBytes: options.config.uploads.partBytes });
+    return reply.code(201).send({ ok: true, uploadId, key, partBytes });
   });
 
-  app.get<{ Params: { uploadId: string }; Querystring: { key?: string } }>(
+  app.get<{ Params: { uploadId: string }; Querystring: { key: string } }>(
     '/uploads/:uploadId/parts',
+    { schema: { querystring: keyQuery } },
     async (request, reply) => {
-      const upload = await ownUpload(telegramUserOf(request).id, request.params.uploadId, request.query.key ?? '');
-      if (!upload || upload.state !== 'uploading') return refuse(reply, 404, 'no such upload of yours');
+      const upload = await ownUpload(telegramUserOf(request).id, request.params.uploadId, request.query.key);
+      if (!upload) return refuse(reply, 404, 'no such upload of yours');
       const parts = await storage.listParts(upload.objectKey, request.params.uploadId);
       return { ok: true, parts: parts.map((p) => ({ PartNumber: p.partNumber, Size: p.size, ETag: p.etag })) };
     },
   );
 
-  app.get<{ Params: { uploadId: string; partNumber: string }; Querystring: { key?: string } }>(
+  app.get<{ Params: { uploadId: string; partNumber: number }; Querystring: { key: string } }>(
     '/uploads/:uploadId/parts/:partNumber',
+    {
+      schema: {
+        querystring: keyQuery,
+        params: {
+          type: 'object',
+          properties: { uploadId: { type: 'string' }, partNumber: { type: 'integer', minimum: 1, maximum: 10_000 } },
+        },
+      },
+    },
     async (request, reply) => {
-      const upload = await ownUpload(telegramUserOf(request).id, request.params.uploadId, request.query.key ?? '');
-      if (!upload || upload.state !== 'uploading') return refuse(reply, 404, 'no such upload of yours');
-      const partNumber = Number(request.params.partNumber);
-      if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > 10_000)
-        return refuse(reply, 400, 'partNumber must be 1..10000');
+      const upload = await ownUpload(telegramUserOf(request).id, request.params.uploadId, request.query.key);
+      if (!upload) return refuse(reply, 404, 'no such upload of yours');
+      const { partNumber } = request.params;
       // More parts than the declared size needs would store more than was declared.
       if ((partNumber - 1) * options.config.uploads.partBytes >= upload.sizeBytes)
         return refuse(reply, 400, `part ${partNumber} is beyond the declared size`);
@@ -179,46 +169,42 @@ export const uploadRoutes: FastifyPluginAsync<UploadRoutesOptions> = async (app,
    * Completes the upload, then checks what was stored: the size declared, and no executable or script
    * (its first bytes). A refused object is deleted and the seller told why.
    */
-  app.post<{
-    Params: { uploadId: string };
-    Querystring: { key?: string };
-    Body: { parts?: Array<{ PartNumber?: unknown; ETag?: unknown }> };
-  }>('/uploads/:uploadId/complete', async (request, reply) => {
-    const upload = await ownUpload(telegramUserOf(request).id, request.params.uploadId, request.query.key ?? '');
-    if (!upload || upload.state !== 'uploading') return refuse(reply, 404, 'no such upload of yours');
-    const parts = (request.body?.parts ?? []).map((part) => ({
-      partNumber: Number(part.PartNumber),
-      etag: String(part.ETag ?? ''),
-    }));
-    if (parts.length === 0 || parts.some((p) => !Number.isInteger(p.partNumber) || !p.etag))
-      return refuse(reply, 400, 'parts must list every PartNumber with its ETag');
-    await storage.completeMultipart(upload.objectKey, request.params.uploadId, parts);
-    const stored = await storage.head(upload.objectKey);
-    const refusal = !stored
-      ? 'the file was not stored'
-      : stored.size !== upload.sizeBytes
-        ? `the stored file is ${stored.size} bytes, not the ${upload.sizeBytes} declared`
-        : detectExecutable(await storage.readFirstBytes(upload.objectKey, MAGIC_BYTES_NEEDED))?.reason;
-    if (refusal) {
-      await storage.remove(upload.objectKey);
+  app.post<{ Params: { uploadId: string }; Querystring: { key: string }; Body: CompleteBody }>(
+    '/uploads/:uploadId/complete',
+    { schema: { querystring: keyQuery, body: COMPLETE_SCHEMA } },
+    async (request, reply) => {
+      const upload = await ownUpload(telegramUserOf(request).id, request.params.uploadId, request.query.key);
+      if (!upload) return refuse(reply, 404, 'no such upload of yours');
+      const parts = request.body.parts.map((part) => ({ partNumber: part.PartNumber, etag: part.ETag }));
+      await storage.completeMultipart(upload.objectKey, request.params.uploadId, parts);
+      const stored = await storage.head(upload.objectKey);
+      const refusal = !stored
+        ? 'the file was not stored'
+        : stored.size !== upload.sizeBytes
+          ? `the stored file is ${stored.size} bytes, not the ${upload.sizeBytes} declared`
+          : detectExecutable(await storage.readFirstBytes(upload.objectKey, MAGIC_BYTES_NEEDED))?.reason;
+      if (refusal || !stored) {
+        await storage.remove(upload.objectKey);
+        await db
+          .update(productFiles)
+          .set({ state: 'refused', refusalReason: refusal, uploadId: null, updatedAt: new Date() })
+          .where(eq(productFiles.id, upload.id));
+        return refuse(reply, 422, `refused: ${refusal ?? 'not stored'}`);
+      }
       await db
         .update(productFiles)
-        .set({ state: 'refused', refusalReason: refusal, uploadId: null, updatedAt: new Date() })
+        .set({ state: 'stored', sizeBytes: stored.size, uploadId: null, updatedAt: new Date() })
         .where(eq(productFiles.id, upload.id));
-      return refuse(reply, 422, `refused: ${refusal}`);
-    }
-    await db
-      .update(productFiles)
-      .set({ state: 'stored', sizeBytes: stored!.size, uploadId: null, updatedAt: new Date() })
-      .where(eq(productFiles.id, upload.id));
-    return { ok: true, key: upload.objectKey, size: stored!.size };
-  });
+      return { ok: true, key: upload.objectKey, size: stored.size };
+    },
+  );
 
-  app.delete<{ Params: { uploadId: string }; Querystring: { key?: string } }>(
+  app.delete<{ Params: { uploadId: string }; Querystring: { key: string } }>(
     '/uploads/:uploadId',
+    { schema: { querystring: keyQuery } },
     async (request, reply) => {
-      const upload = await ownUpload(telegramUserOf(request).id, request.params.uploadId, request.query.key ?? '');
-      if (!upload || upload.state !== 'uploading') return refuse(reply, 404, 'no such upload of yours');
+      const upload = await ownUpload(telegramUserOf(request).id, request.params.uploadId, request.query.key);
+      if (!upload) return refuse(reply, 404, 'no such upload of yours');
       await storage.abortMultipart(upload.objectKey, request.params.uploadId);
       await db
         .update(productFiles)
@@ -227,4 +213,64 @@ export const uploadRoutes: FastifyPluginAsync<UploadRoutesOptions> = async (app,
       return { ok: true };
     },
   );
+};
+
+interface DraftBody {
+  title: string;
+  description?: string;
+  categoryId: string;
+  priceMinor?: string | null;
+  currency?: string | null;
+  priceStars?: number | null;
+}
+const DRAFT_SCHEMA = {
+  type: 'object',
+  required: ['title', 'categoryId'],
+  properties: {
+    title: { type: 'string', maxLength: 200 },
+    description: { type: 'string', maxLength: 8000 },
+    categoryId: { type: 'string', maxLength: 40 },
+    priceMinor: { type: ['string', 'null'], pattern: '^[0-9]{1,18}$' },
+    currency: { type: ['string', 'null'], maxLength: 3 },
+    priceStars: { type: ['integer', 'null'] },
+  },
+};
+
+interface UploadBody {
+  productId: string;
+  role?: ProductFileRole;
+  fileName: string;
+  size: number;
+  contentType?: string;
+}
+const UPLOAD_SCHEMA = {
+  type: 'object',
+  required: ['productId', 'fileName', 'size'],
+  properties: {
+    productId: { type: 'string', maxLength: 40 },
+    role: { type: 'string', enum: [...PRODUCT_FILE_ROLES] },
+    fileName: { type: 'string', minLength: 1, maxLength: 255 },
+    size: { type: 'integer', minimum: 1 },
+    contentType: { type: 'string', maxLength: 100 },
+  },
+};
+
+interface CompleteBody {
+  parts: Array<{ PartNumber: number; ETag: string }>;
+}
+const COMPLETE_SCHEMA = {
+  type: 'object',
+  required: ['parts'],
+  properties: {
+    parts: {
+      type: 'array',
+      minItems: 1,
+      maxItems: 10_000,
+      items: {
+        type: 'object',
+        required: ['PartNumber', 'ETag'],
+        properties: { PartNumber: { type: 'integer', minimum: 1 }, ETag: { type: 'string', minLength: 1 } },
+      },
+    },
+  },
 };

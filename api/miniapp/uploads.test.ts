@@ -1,0 +1,200 @@
+/**
+ * The upload Mini App's signing API over HTTP, with genuinely signed initData, the real PostgreSQL and
+ * the real S3-compatible server (versitygw): parts go from the "browser" (fetch PUTs to presigned URLs)
+ * straight to storage; the api only signs, ties every upload to its seller, checks the declared size,
+ * verifies the stored object at completion, and refuses executables by their first bytes.
+ */
+import { randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createDatabase } from '../../infrastructure/db/client';
+import { productFiles, sellers, users } from '../../infrastructure/db/schema';
+import { createObjectStorage, type ObjectStorage } from '../../infrastructure/storage/s3';
+import { signInitData } from '../../test/init-data';
+import { miniAppAuthPlugin } from './auth';
+import { uploadRoutes } from './uploads';
+
+const MIB = 2 ** 20;
+const BOT_TOKEN = '777001:upload-test-token-abcdef';
+const database = createDatabase(inject('databaseUrl'));
+const db = database.db;
+let storage: ObjectStorage;
+let app: FastifyInstance;
+let base: string;
+
+beforeAll(async () => {
+  const s3 = inject('s3');
+  storage = createObjectStorage({
+    endpoint: s3.endpoint,
+    region: 'us-east-1',
+    bucket: `uploads-${randomUUID().slice(0, 8)}`,
+    accessKeyId: s3.accessKeyId,
+    secretAccessKey: s3.secretAccessKey,
+    forcePathStyle: true,
+    abortIncompleteAfterDays: 2,
+  });
+  await storage.setupBucket({ corsOrigins: ['https://miniapp.example'] });
+  app = Fastify();
+  await app.register(
+    async (api) => {
+      await api.register(miniAppAuthPlugin, { botToken: BOT_TOKEN, maxAgeSeconds: 3600 });
+      await api.register(uploadRoutes, {
+        db,
+        storage,
+        config: { uploads: { maxBytes: 64 * MIB, partBytes: 5 * MIB } },
+      });
+    },
+    { prefix: '/miniapp/api' },
+  );
+  base = `${await app.listen({ port: 0, host: '127.0.0.1' })}/miniapp/api`;
+});
+afterAll(async () => {
+  await app?.close();
+  storage?.close();
+  await database.close();
+});
+
+async function seller() {
+  const id = randomInt(100_000_000, 2_000_000_000);
+  await db.insert(users).values({ id, firstName: 'Seller', referralCode: `s${id}` });
+  await db
+    .insert(sellers)
+    .values({ userId: id, displayName: 'Shop', shopSlug: `shop-${id}`, termsAcceptedAt: new Date() });
+  return { id, auth: `tma ${signInitData({ botToken: BOT_TOKEN, user: { id } })}` };
+}
+
+const call = async (auth: string, method: string, path: string, body?: unknown) => {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: { authorization: auth, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+};
+
+async function draft(auth: string) {
+  const created = await call(auth, 'POST', '/products', {
+    title: 'Lightroom presets',
+    categoryId: 'templates',
+    priceMinor: '1500',
+    currency: 'USD',
+  });
+  expect(created.status, JSON.stringify(created.json)).toBe(201);
+  return String(created.json.productId);
+}
+
+/** The browser's side: each part PUT to its presigned URL, the ETag kept. */
+async function putParts(auth: string, upload: { uploadId: string; key: string }, parts: Buffer[], from = 1) {
+  const done: Array<{ PartNumber: number; ETag: string }> = [];
+  for (const [index, bytes] of parts.entries()) {
+    const number = from + index;
+    const signed = await call(
+      auth,
+      'GET',
+      `/uploads/${upload.uploadId}/parts/${number}?key=${encodeURIComponent(upload.key)}`,
+    );
+    expect(signed.status, JSON.stringify(signed.json)).toBe(200);
+    const put = await fetch(String(signed.json.url), { method: 'PUT', body: bytes });
+    expect(put.status).toBe(200);
+    done.push({ PartNumber: number, ETag: put.headers.get('etag')! });
+  }
+  return done;
+}
+
+describe('upload signing', () => {
+  it('a seller uploads a file in parts straight to storage; an interrupted upload resumes from its stored parts', async () => {
+    const { auth } = await seller();
+    const productId = await draft(auth);
+    const file = randomBytes(12 * MIB);
+    const parts = [file.subarray(0, 5 * MIB), file.subarray(5 * MIB, 10 * MIB), file.subarray(10 * MIB)];
+    const declared = { productId, fileName: 'presets.zip', size: file.length, contentType: 'application/zip' };
+    const started = await call(auth, 'POST', '/uploads', declared);
+    expect(started.status).toBe(201);
+    const upload = { uploadId: String(started.json.uploadId), key: String(started.json.key) };
+    expect(upload.key).not.toContain('presets');
+    const first = await putParts(auth, upload, [parts[0]!]);
+
+    // The page reloads: the same file gets the same upload back, and the stored part is listed.
+    const again = await call(auth, 'POST', '/uploads', declared);
+    expect(again.json).toMatchObject({ uploadId: upload.uploadId, key: upload.key, resumed: true });
+    const listed = await call(auth, 'GET', `/uploads/${upload.uploadId}/parts?key=${encodeURIComponent(upload.key)}`);
+    expect(listed.json.parts).toEqual([{ PartNumber: 1, Size: 5 * MIB, ETag: first[0]!.ETag }]);
+    const rest = await putParts(auth, upload, parts.slice(1), 2);
+
+    const completed = await call(
+      auth,
+      'POST',
+      `/uploads/${upload.uploadId}/complete?key=${encodeURIComponent(upload.key)}`,
+      {
+        parts: [...first, ...rest],
+      },
+    );
+    expect(completed.status, JSON.stringify(completed.json)).toBe(200);
+    expect((await storage.head(upload.key))?.size).toBe(file.length);
+    const [row] = await db.select().from(productFiles).where(eq(productFiles.objectKey, upload.key));
+    expect(row).toMatchObject({ state: 'stored', sizeBytes: file.length, originalName: 'presets.zip', uploadId: null });
+  });
+
+  it("another seller's upload id or key, a size over the limit, forged initData or no shop: refused, nothing stored", async () => {
+    const owner = await seller();
+    const other = await seller();
+    const productId = await draft(owner.auth);
+    const started = await call(owner.auth, 'POST', '/uploads', { productId, fileName: 'a.pdf', size: 6 * MIB });
+    const upload = { uploadId: String(started.json.uploadId), key: String(started.json.key) };
+    const q = `?key=${encodeURIComponent(upload.key)}`;
+    expect((await call(other.auth, 'GET', `/uploads/${upload.uploadId}/parts/1${q}`)).status).toBe(404);
+    expect((await call(other.auth, 'GET', `/uploads/${upload.uploadId}/parts${q}`)).status).toBe(404);
+    // The other seller's own upload id with the owner's key.
+    const theirs = await call(other.auth, 'POST', '/uploads', {
+      productId: await draft(other.auth),
+      fileName: 'b.pdf',
+      size: MIB,
+    });
+    expect((await call(other.auth, 'GET', `/uploads/${String(theirs.json.uploadId)}/parts/1${q}`)).status).toBe(404);
+    // A part beyond what the declared size needs.
+    expect((await call(owner.auth, 'GET', `/uploads/${upload.uploadId}/parts/3${q}`)).status).toBe(400);
+    // Someone else's product, and a size over the limit.
+    expect((await call(other.auth, 'POST', '/uploads', { productId, fileName: 'c.pdf', size: MIB })).status).toBe(404);
+    const tooBig = await call(owner.auth, 'POST', '/uploads', { productId, fileName: 'big.iso', size: 65 * MIB });
+    expect(tooBig).toMatchObject({ status: 413, json: { error: expect.stringMatching(/limit/) } });
+    // Forged and stale initData; a user without a shop.
+    const forged = `tma ${signInitData({ botToken: '777002:another-bots-token', user: { id: owner.id } })}`;
+    expect((await call(forged, 'POST', '/uploads', { productId, fileName: 'd.pdf', size: MIB })).status).toBe(401);
+    const stale = `tma ${signInitData({ botToken: BOT_TOKEN, user: { id: owner.id }, authDate: new Date(Date.now() - 2 * 3600_000) })}`;
+    expect((await call(stale, 'GET', `/uploads/${upload.uploadId}/parts${q}`)).status).toBe(401);
+    const noShop = `tma ${signInitData({ botToken: BOT_TOKEN, user: { id: randomInt(100_000_000, 2_000_000_000) } })}`;
+    expect((await call(noShop, 'POST', '/products', { title: 'x', categoryId: 'other', priceStars: 5 })).status).toBe(
+      403,
+    );
+    const rows = await db.select().from(productFiles).where(eq(productFiles.productId, productId));
+    expect(rows.map((r) => r.originalName)).toEqual(['a.pdf']);
+  });
+
+  it('an ELF binary renamed .pdf is refused by its first bytes, deleted from storage, and the seller told why', async () => {
+    const { auth } = await seller();
+    const productId = await draft(auth);
+    const elf = Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), randomBytes(64 * 1024)]);
+    const started = await call(auth, 'POST', '/uploads', {
+      productId,
+      fileName: 'guide.pdf',
+      size: elf.length,
+      contentType: 'application/pdf',
+    });
+    const upload = { uploadId: String(started.json.uploadId), key: String(started.json.key) };
+    const parts = await putParts(auth, upload, [elf]);
+    const completed = await call(
+      auth,
+      'POST',
+      `/uploads/${upload.uploadId}/complete?key=${encodeURIComponent(upload.key)}`,
+      {
+        parts,
+      },
+    );
+    expect(completed.status).toBe(422);
+    expect(String(completed.json.error)).toMatch(/refused: .*ELF/i);
+    expect(await storage.head(upload.key)).toBeUndefined();
+    const [row] = await db.select().from(productFiles).where(eq(productFiles.objectKey, upload.key));
+    expect(row).toMatchObject({ state: 'refused' });
+  });
+});
