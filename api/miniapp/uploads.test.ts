@@ -157,7 +157,8 @@ describe('upload signing', () => {
     // Someone else's product, and a size over the limit.
     expect((await call(other.auth, 'POST', '/uploads', { productId, fileName: 'c.pdf', size: MIB })).status).toBe(404);
     const tooBig = await call(owner.auth, 'POST', '/uploads', { productId, fileName: 'big.iso', size: 65 * MIB });
-    expect(tooBig).toMatchObject({ status: 413, json: { error: expect.stringMatching(/limit/) } });
+    expect(tooBig.status).toBe(413);
+    expect(String(tooBig.json.error)).toMatch(/limit/);
     // Forged and stale initData; a user without a shop.
     const forged = `tma ${signInitData({ botToken: '777002:another-bots-token', user: { id: owner.id } })}`;
     expect((await call(forged, 'POST', '/uploads', { productId, fileName: 'd.pdf', size: MIB })).status).toBe(401);
