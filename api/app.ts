@@ -11,6 +11,10 @@ import type { Logger } from '../infrastructure/logger';
 import type { Runtime } from '../infrastructure/processes/runtime';
 import { cryptocloudWebhookRoutes } from './routes/cryptocloud-webhook';
 import { healthRoutes } from './routes/health';
+import { createObjectStorage } from '../infrastructure/storage/s3';
+import { miniAppAuthPlugin } from './miniapp/auth';
+import { miniAppCors } from './miniapp/cors';
+import { uploadRoutes } from './miniapp/uploads';
 import { metricsRoutes } from './routes/metrics';
 import { nowpaymentsIpnRoutes } from './routes/nowpayments-ipn';
 import { telegramWebhookRoutes } from './routes/telegram-webhook';
@@ -21,6 +25,26 @@ export interface AppDeps {
   logger: Logger;
   /** The bot, when updates come by webhook (production); absent when a long-polling bot runs. */
   bot?: Bot<BotContext>;
+}
+
+/**
+ * The Mini App API under `/miniapp/api`: only the Mini App's origin (CORS), only with valid initData
+ * (`Authorization: tma ...`); the browser sends file bytes to object storage, never here.
+ */
+async function miniAppApi(app: FastifyInstance, deps: AppDeps) {
+  const storage = createObjectStorage(deps.config.s3, { logger: deps.logger });
+  app.addHook('onClose', () => storage.close());
+  await app.register(
+    async (api) => {
+      await api.register(miniAppCors, { origin: deps.config.miniApp.origin });
+      await api.register(miniAppAuthPlugin, {
+        botToken: deps.config.telegram.botToken,
+        maxAgeSeconds: deps.config.miniApp.initDataMaxAgeMs / 1000,
+      });
+      await api.register(uploadRoutes, { db: deps.runtime.db, storage, config: deps.config });
+    },
+    { prefix: '/miniapp/api' },
+  );
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -48,5 +72,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (deps.config.rails.includes('cryptocloud')) await app.register(cryptocloudWebhookRoutes, deps);
   if (deps.config.rails.includes('nowpayments')) await app.register(nowpaymentsIpnRoutes, deps);
   if (deps.bot) await app.register(telegramWebhookRoutes, { ...deps, bot: deps.bot });
+  await app.register(miniAppApi, deps);
   return app;
 }
