@@ -7,7 +7,8 @@
  * Neither the initData (a bearer credential for up to maxAge) nor the bot token is ever logged or
  * echoed back; only the derived HMAC key is kept in memory.
  */
-import { hashToken, validate } from '@tma.js/init-data-node';
+import { timingSafeEqual } from 'node:crypto';
+import { hashToken, signData, validate } from '@tma.js/init-data-node';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 
@@ -105,6 +106,15 @@ export function createInitDataVerifier(
     if (hash === null) return malformed('it has no hash');
     if (!HASH_PATTERN.test(hash)) return malformed('hash is not 64 hex digits');
     if (!AUTH_DATE_PATTERN.test(params.get('auth_date') ?? '')) return malformed('auth_date is not a Unix time');
+    // The library compares hashes with ===; compare in constant time first, so a forgery learns nothing.
+    const checkString = keys
+      .filter((key) => key !== 'hash')
+      .sort()
+      .map((key) => `${key}=${params.get(key)}`)
+      .join('\n');
+    const expected = Buffer.from(signData(checkString, secret, { tokenHashed: true }), 'hex');
+    if (!timingSafeEqual(expected, Buffer.from(hash, 'hex')))
+      return { ok: false, status: 401, error: INIT_DATA_FORGED };
     try {
       validate(params, secret, { expiresIn: maxAgeSeconds, tokenHashed: true });
     } catch (error) {
