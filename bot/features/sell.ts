@@ -149,9 +149,9 @@ export function shopLink(botUsername: string, slug: string): string {
   return `https://t.me/${botUsername}?start=shop_${slug}`;
 }
 
-/** The upload Mini App page, served by the api (its PUBLIC_URL). */
+/** The upload Mini App page, served by the api under its PUBLIC_URL (a path in it is kept). */
 export function uploadUrl(publicUrl: string): string {
-  return new URL('/miniapp/upload', publicUrl.endsWith('/') ? publicUrl : `${publicUrl}/`).toString();
+  return new URL('miniapp/upload', publicUrl.endsWith('/') ? publicUrl : `${publicUrl}/`).toString();
 }
 
 async function replyWithShop(
