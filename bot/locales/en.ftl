@@ -297,6 +297,36 @@ plan-admin-detach-button = ➖ Detach { $channel }
 plan-admin-deactivate-button = ⏸ Stop selling
 plan-admin-activate-button = ▶️ Sell again
 
+# Selling (bot/features/sell.ts)
+command-sell = Open a shop and sell
+sell-terms = 🏪 Open a shop and sell digital goods.
+
+    By accepting you agree that:
+    • you sell digital goods only (files, courses, e-books, templates…), which you have the right to sell;
+    • you upload no executable programs (.exe, .apk, scripts and the like): such files are refused;
+    • the money of each sale is held for 24 hours (escrow) before it becomes payable to you, so buyers can report a problem;
+    • the platform keeps a fee from each sale.
+sell-accept-button = ✅ Accept
+sell-ask-name = What is your shop called? Send its name (1–64 characters).
+sell-name-placeholder = My shop
+sell-bad-name = ⚠️ A shop name has 1–{ $max } characters (this one has { $given }). Nothing was saved.
+sell-shop-created = 🎉 Your shop “{ $name }” is open.
+    Its link: { $link }
+    Upload your first product with the button below.
+sell-shop = 🏪 Your shop “{ $name }”: { $link }
+sell-upload-button = 📤 Upload a product
+sell-products-not-seller = You have no shop yet. Send /sell to open one.
+sell-products-none = Your shop has no products yet. Upload one with the button below.
+sell-products = 📦 Your products (newest first, { $shown } shown):
+sell-product-line = { $title }
+    { $status } · { $price }
+sell-price-stars = { $stars } ⭐️
+sell-status-draft = 📝 draft
+sell-status-pending_review = ⏳ waiting for review
+sell-status-active = ✅ on sale
+sell-status-hidden = 🙈 hidden
+sell-status-rejected = ⛔️ rejected
+
 # Admin resolutions (workflow resolution:<invoiceId>)
 admin-resolution-open =
     🧾 Invoice { $invoiceId } (user { $userId }) needs a decision: { $amount } { $currency } { $kind ->

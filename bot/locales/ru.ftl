@@ -301,6 +301,36 @@ plan-admin-detach-button = ➖ Отключить { $channel }
 plan-admin-deactivate-button = ⏸ Снять с продажи
 plan-admin-activate-button = ▶️ Вернуть в продажу
 
+# Продажи (bot/features/sell.ts)
+command-sell = Открыть магазин и продавать
+sell-terms = 🏪 Откройте магазин и продавайте цифровые товары.
+
+    Принимая условия, вы соглашаетесь, что:
+    • продаёте только цифровые товары (файлы, курсы, электронные книги, шаблоны…), на продажу которых у вас есть право;
+    • не загружаете исполняемые программы (.exe, .apk, скрипты и т. п.): такие файлы отклоняются;
+    • деньги за каждую продажу 24 часа удерживаются (эскроу), прежде чем станут доступны к выплате, чтобы покупатель мог сообщить о проблеме;
+    • платформа удерживает комиссию с каждой продажи.
+sell-accept-button = ✅ Принимаю
+sell-ask-name = Как называется ваш магазин? Пришлите название (1–64 символа).
+sell-name-placeholder = Мой магазин
+sell-bad-name = ⚠️ В названии магазина 1–{ $max } символов (в этом { $given }). Ничего не сохранено.
+sell-shop-created = 🎉 Ваш магазин «{ $name }» открыт.
+    Ссылка на него: { $link }
+    Загрузите первый товар кнопкой ниже.
+sell-shop = 🏪 Ваш магазин «{ $name }»: { $link }
+sell-upload-button = 📤 Загрузить товар
+sell-products-not-seller = У вас ещё нет магазина. Отправьте /sell, чтобы открыть его.
+sell-products-none = В вашем магазине пока нет товаров. Загрузите первый кнопкой ниже.
+sell-products = 📦 Ваши товары (сначала новые, показано { $shown }):
+sell-product-line = { $title }
+    { $status } · { $price }
+sell-price-stars = { $stars } ⭐️
+sell-status-draft = 📝 черновик
+sell-status-pending_review = ⏳ на проверке
+sell-status-active = ✅ в продаже
+sell-status-hidden = 🙈 скрыт
+sell-status-rejected = ⛔️ отклонён
+
 # Решения администратора (процесс resolution:<invoiceId>)
 admin-resolution-open =
     🧾 Счёт { $invoiceId } (пользователь { $userId }) требует решения: { $amount } { $currency } { $kind ->
