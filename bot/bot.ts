@@ -17,6 +17,7 @@ import { profile } from './features/profile';
 import { promos, promosAdmin } from './features/promos';
 import { referral } from './features/referral';
 import { resolutions } from './features/resolutions';
+import { shop } from './features/shop';
 import { start, termsGate } from './features/start';
 import { trial } from './features/trial';
 import { unhandled } from './features/unhandled';
@@ -61,7 +62,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): Bot<Bo
   // falls through.
   features.use(resolutions, admin, plansAdmin, promosAdmin);
   features.use(termsGate);
-  features.use(plansFeature, trial, myPlan, referral, promos);
+  features.use(plansFeature, trial, myPlan, referral, promos, shop);
   features.use(unhandled);
 
   // Only reached if the boundary's own reply fails in a way it does not catch: log, never crash the process.
@@ -111,7 +112,19 @@ async function handleBotError(botError: BotError<BotContext>, deps: BotDeps): Pr
 }
 
 /** The menu Telegram shows next to the input field, in each language (the default one without a language code). */
-const MENU = ['start', 'plans', 'myplan', 'trial', 'promo', 'referral', 'language', 'help', 'paysupport'] as const;
+const MENU = [
+  'start',
+  'shop',
+  'search',
+  'plans',
+  'myplan',
+  'trial',
+  'promo',
+  'referral',
+  'language',
+  'help',
+  'paysupport',
+] as const;
 
 export async function registerCommandMenu(bot: Bot<BotContext>): Promise<void> {
   const i18n = createI18n();
