@@ -18,6 +18,7 @@ import { promos, promosAdmin } from './features/promos';
 import { referral } from './features/referral';
 import { resolutions } from './features/resolutions';
 import { sell } from './features/sell';
+import { shop } from './features/shop';
 import { start, termsGate } from './features/start';
 import { trial } from './features/trial';
 import { unhandled } from './features/unhandled';
@@ -62,7 +63,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): Bot<Bo
   // falls through.
   features.use(resolutions, admin, plansAdmin, promosAdmin);
   features.use(termsGate);
-  features.use(plansFeature, trial, myPlan, referral, promos, sell);
+  features.use(plansFeature, trial, myPlan, referral, promos, sell, shop);
   features.use(unhandled);
 
   // Only reached if the boundary's own reply fails in a way it does not catch: log, never crash the process.
@@ -114,6 +115,8 @@ async function handleBotError(botError: BotError<BotContext>, deps: BotDeps): Pr
 /** The menu Telegram shows next to the input field, in each language (the default one without a language code). */
 const MENU = [
   'start',
+  'shop',
+  'search',
   'plans',
   'myplan',
   'trial',

@@ -1,7 +1,7 @@
 /**
  * /start: records a `ref_<code>` deep link (first referrer wins, never oneself, unknown codes
  * ignored) or enters the code of a `promo_<CODE>` one (bot/features/promos.ts), then the terms with
- * an Accept button. Until they are accepted, the terms gate answers every other command and button
+ * an Accept button. A `p_<productId>` link opens that product's card (bot/features/shop.ts) instead of the plans. Until they are accepted, the terms gate answers every other command and button
  * with "accept the terms first".
  */
 import { and, eq, isNull } from 'drizzle-orm';
@@ -14,6 +14,7 @@ import { termsKeyboard } from '../keyboards/terms';
 import { replyWithPlans } from './plans';
 import { profileOf, requireProfile, updateProfile } from './profile';
 import { enterPromoFromLink } from './promos';
+import { openProductFromLink } from './shop';
 
 const REFERRAL_PAYLOAD = /^ref_([\w-]{4,32})$/;
 
@@ -52,6 +53,11 @@ const chat = start.chatType('private');
 chat.command('start', async (ctx) => {
   const user = requireProfile(ctx);
   const payload = ctx.match.trim();
+  if (payload && (await openProductFromLink(ctx, payload))) {
+    // The card is what they came for; a newcomer still gets the terms (the shop's buttons need them).
+    if (!user.termsAcceptedAt) await replyWithTerms(ctx, ctx.t('start-welcome', { name: ctx.from.first_name }));
+    return;
+  }
   if (payload && !(await enterPromoFromLink(ctx, payload))) {
     const outcome = await recordReferral(ctx.deps.db, user.id, payload);
     ctx.deps.logger.info({ userId: user.id, payload, outcome }, 'start payload');

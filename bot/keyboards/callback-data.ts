@@ -75,3 +75,11 @@ export const catalogDetachData = callbackData('cat:detach', ['planId', 'channelI
 /** Promo codes (bot/features/promos.ts): ask for a code, forget the entered one. */
 export const promoEnterData = callbackData('promo:enter', [] as const);
 export const promoClearData = callbackData('promo:clear', [] as const);
+/**
+ * The buyers' shop (bot/features/shop.ts). Menu: the categories with the chosen sort. Category: open
+ * the carousel at its first product. Page: `kind` c (a category, `key` its id or `all`) or s (a
+ * search, `key` its catalog_searches id), the sort and the product's 0-based position.
+ */
+export const shopMenuData = callbackData('shop:m', ['sort'] as const);
+export const shopCategoryData = callbackData('shop:c', ['categoryId', 'sort'] as const);
+export const shopPageData = callbackData('shop:p', ['kind', 'key', 'sort', 'offset'] as const);

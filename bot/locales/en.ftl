@@ -113,6 +113,26 @@ command-trial = Free trial
 command-language = Change the language
 command-help = Help
 
+# Shop: categories, search and the product carousel (bot/features/shop.ts)
+command-shop = Browse the shop
+command-search = Search products: /search words
+shop-menu = 🛍 The shop: choose a category. Sorted by: { $sort }.
+shop-all-button = 🗂 All products
+shop-sort-new = 🆕 New
+shop-sort-popular = 🔥 Popular
+shop-sort-price = 💲 Price
+shop-categories-button = ⬅️ Categories
+shop-open-button = 🛍 Open the shop
+shop-card-price = 💰 { $price }
+shop-card-seller = 🏪 { $shop }
+shop-card-rating = ★ { $average } ({ $count } reviews)
+shop-card-no-reviews = ★ No reviews yet
+shop-category-empty = Nothing on sale here yet. Try another category.
+shop-search-usage = Send /search and the words to look for, e.g. /search photoshop course
+shop-search-none = Nothing found for “{ $query }”. Try other words or browse /shop.
+shop-stale = This button is out of date. Send /shop or /search again.
+shop-product-unavailable = ⚠️ This product is not available any more. Browse /shop for others.
+
 # Payouts and referrals
 referral-commission-held = 💸 You earned { $amount } { $currency } from a payment by someone you referred. It becomes available on { $releaseAt }.
 referral-commission-available = ✅ { $amount } { $currency } of referral commission is now available for payout.

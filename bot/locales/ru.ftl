@@ -117,6 +117,26 @@ command-trial = Пробный период
 command-language = Сменить язык
 command-help = Справка
 
+# Shop: categories, search and the product carousel (bot/features/shop.ts)
+command-shop = Магазин
+command-search = Поиск товаров: /search слова
+shop-menu = 🛍 Магазин: выберите категорию. Сортировка: { $sort }.
+shop-all-button = 🗂 Все товары
+shop-sort-new = 🆕 Новые
+shop-sort-popular = 🔥 Популярные
+shop-sort-price = 💲 Цена
+shop-categories-button = ⬅️ Категории
+shop-open-button = 🛍 Открыть магазин
+shop-card-price = 💰 { $price }
+shop-card-seller = 🏪 { $shop }
+shop-card-rating = ★ { $average } (отзывов: { $count })
+shop-card-no-reviews = ★ Отзывов пока нет
+shop-category-empty = Здесь пока ничего не продаётся. Загляните в другую категорию.
+shop-search-usage = Отправьте /search и слова для поиска, например: /search курс photoshop
+shop-search-none = По запросу «{ $query }» ничего не найдено. Попробуйте другие слова или загляните в /shop.
+shop-stale = Эта кнопка устарела. Отправьте /shop или /search ещё раз.
+shop-product-unavailable = ⚠️ Этот товар больше недоступен. Другие товары — в /shop.
+
 # Payouts and referrals
 referral-commission-held = 💸 Вы заработали { $amount } { $currency } с оплаты приглашённого вами пользователя. Сумма станет доступна { $releaseAt }.
 referral-commission-available = ✅ Реферальная комиссия { $amount } { $currency } доступна для вывода.

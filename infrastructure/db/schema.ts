@@ -697,3 +697,21 @@ export const telegramFileCache = pgTable('telegram_file_cache', {
   kind: text().notNull(),
   ...createdAt,
 });
+
+/**
+ * A buyer's /search text, kept server-side so the carousel's buttons carry only this short id (callback
+ * data is 64 bytes of plain tokens). Rows are small and only read while the carousel is paged.
+ * TODO: prune rows older than a few days (a periodic cleanup job).
+ */
+export const catalogSearches = pgTable(
+  'catalog_searches',
+  {
+    id: bigserial({ mode: 'number' }).primaryKey(),
+    userId: telegramId('user_id')
+      .notNull()
+      .references(() => users.id),
+    query: text().notNull(),
+    ...createdAt,
+  },
+  (t) => [index('catalog_searches_created_idx').on(t.createdAt)],
+);

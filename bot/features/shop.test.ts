@@ -1,0 +1,243 @@
+/**
+ * The shop in the bot against the Telegram sandbox, with the real database: /shop and a category open
+ * a carousel that pages through every product by editing one message, /search finds by a word and by
+ * a misspelling, soft-deleted products vanish, each display counts a view, and the p_ deep link opens
+ * a product's card.
+ */
+import { randomUUID } from 'node:crypto';
+import { eq, inArray } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newProductId } from '../../domain/product';
+import { products, sellers } from '../../infrastructure/db/schema';
+import type { SentMessage, UserInput } from '../../infrastructure/sandbox/telegram';
+import { buttonsOf, callbackDataOf, conversation, textMatches } from '../../test/conversation';
+import { startStack, type Stack } from '../../test/harness';
+
+let stack: Stack;
+let seller: { id: number; shopName: string };
+/** Oldest first; the carousel's "new" order shows them newest first. */
+let catalog: Array<{ id: string; title: string }>;
+/** A category only this test file's products are in. */
+const CATEGORY = 'games';
+const TAG = randomUUID().replaceAll('-', '').slice(0, 8);
+
+beforeAll(async () => {
+  stack = await startStack();
+  seller = { id: stack.newUserId(), shopName: `Shop ${TAG}` };
+  await stack.addUser(seller.id);
+  await db()
+    .insert(sellers)
+    .values({ userId: seller.id, displayName: seller.shopName, shopSlug: `shop-${TAG}`, termsAcceptedAt: new Date() });
+  catalog = Array.from({ length: 25 }, (_, index) => ({
+    id: newProductId(),
+    title: `Quest${TAG} number ${index + 1}`,
+  }));
+  const start = Date.now() - 60_000;
+  await db()
+    .insert(products)
+    .values(
+      catalog.map((product, index) => ({
+        id: product.id,
+        sellerId: seller.id,
+        title: product.title,
+        description: index === 0 ? `Adventure 1 with the relic${TAG}` : `Adventure ${index + 1}`,
+        categoryId: CATEGORY,
+        priceMinor: 1000n + BigInt(index),
+        currency: 'USD',
+        priceStars: 50 + index,
+        status: 'active' as const,
+        ratingSum: index === 0 ? 9 : 0,
+        ratingCount: index === 0 ? 2 : 0,
+        createdAt: new Date(start + index * 1000),
+      })),
+    );
+  // A product in another category, for the search.
+  await db()
+    .insert(products)
+    .values({
+      id: newProductId(),
+      sellerId: seller.id,
+      title: `Photoshop${TAG} masterclass`,
+      categoryId: 'courses',
+      priceStars: 300,
+      status: 'active',
+    });
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const tg = () => stack.sandbox.telegram;
+const db = () => stack.runtime.db;
+const { say, nextMessage } = conversation(tg);
+const lastSeq = () =>
+  Math.max(
+    0,
+    ...tg()
+      .calls()
+      .map((call) => call.seq),
+  );
+
+async function buyer(): Promise<UserInput> {
+  const from: UserInput = { id: stack.newUserId(), first_name: 'Buyer', language_code: 'en' };
+  await stack.addUser(from.id);
+  tg().addUser(from, { startedBot: true });
+  return from;
+}
+
+/** Presses a button and waits for the bot to edit the message; returns the edited message. */
+async function pressAndEdit(from: UserInput, message: SentMessage, data: string, force = false): Promise<SentMessage> {
+  const since = lastSeq();
+  tg().pressButton({ from, message_id: message.message_id, data, force });
+  const call = await tg().waitForCall(
+    'editMessageText',
+    (c) => c.seq > since && Number(c.params.chat_id) === from.id && c.ok,
+  );
+  expect(Number(call.params.message_id)).toBe(message.message_id);
+  return tg()
+    .messagesTo(from.id)
+    .find((m) => m.message_id === message.message_id)!;
+}
+
+const viewsOf = async (id: string) =>
+  (await db().select({ views: products.viewsCount }).from(products).where(eq(products.id, id)))[0]!.views;
+
+describe('/shop and the carousel', () => {
+  it('lists the categories with All and a sort row; a category pages ▶ through all 25 in one message', async () => {
+    const user = await buyer();
+    const menu = await say(user, '/shop', textMatches(/choose a category/));
+    expect(menu.text).toContain('Sorted by: 🆕 New');
+    const labels = buttonsOf(menu).map((b) => b.text);
+    expect(labels).toEqual(expect.arrayContaining(['🗂 All products', 'Games', 'Courses', 'E-books', '• 🆕 New']));
+    expect(callbackDataOf(menu)).toEqual(
+      expect.arrayContaining([`shop:c:${CATEGORY}:new`, 'shop:c:all:new', 'shop:m:popular', 'shop:m:price']),
+    );
+    // Names in the user's language.
+    const russian: UserInput = { id: stack.newUserId(), first_name: 'Покупатель', language_code: 'ru' };
+    await stack.addUser(russian.id);
+    tg().addUser(russian, { startedBot: true });
+    const ruMenu = await say(russian, '/shop', textMatches(/Магазин/));
+    expect(buttonsOf(ruMenu).map((b) => b.text)).toEqual(expect.arrayContaining(['🗂 Все товары', 'Игры', 'Курсы']));
+
+    const messagesBefore = tg().messagesTo(user.id).length;
+    const editsBefore = lastSeq();
+
+    // The sort row re-draws the menu in place.
+    const byPrice = await pressAndEdit(user, menu, 'shop:m:price');
+    expect(byPrice.text).toContain('Sorted by: 💲 Price');
+    expect(callbackDataOf(byPrice)).toContain(`shop:c:${CATEGORY}:price`);
+    const backToNew = await pressAndEdit(user, byPrice, 'shop:m:new');
+
+    const viewsBefore = await viewsOf(catalog[24]!.id);
+    let card = await pressAndEdit(user, backToNew, `shop:c:${CATEGORY}:new`);
+    const seen: string[] = [];
+    for (let position = 1; position <= 25; position++) {
+      const expected = catalog[25 - position]!;
+      expect(card.text).toContain(expected.title);
+      expect(card.text).toContain(`${position} / 25`);
+      expect(card.text).toContain(`🏪 ${seller.shopName}`);
+      seen.push(expected.id);
+      const buttons = callbackDataOf(card);
+      if (position === 1) expect(buttons.some((b) => b.startsWith('shop:p:') && b.endsWith(':-1'))).toBe(false);
+      if (position < 25) {
+        const next = `shop:p:c:${CATEGORY}:new:${position}`;
+        expect(buttons).toContain(next);
+        card = await pressAndEdit(user, card, next);
+      } else {
+        expect(buttons).toEqual([`shop:p:c:${CATEGORY}:new:23`, 'shop:m:new']);
+      }
+    }
+    expect(new Set(seen).size).toBe(25);
+    // The oldest product: both prices, and its average rating.
+    expect(card.text).toContain('💰 10.00 USD · ⭐ 50');
+    expect(card.text).toContain('★ 4.5 (2 reviews)');
+    // ◀ goes back, still the same message.
+    const previous = await pressAndEdit(user, card, `shop:p:c:${CATEGORY}:new:23`);
+    expect(previous.text).toContain(catalog[1]!.title);
+    expect(previous.text).toContain('★ No reviews yet');
+
+    const edits = tg()
+      .calls('editMessageText')
+      .filter((call) => call.seq > editsBefore && Number(call.params.chat_id) === user.id);
+    expect(edits.length).toBe(2 + 1 + 24 + 1);
+    expect(new Set(edits.map((call) => Number(call.params.message_id)))).toEqual(new Set([menu.message_id]));
+    expect(tg().messagesTo(user.id)).toHaveLength(messagesBefore);
+    // Each display counted one view: the newest product was shown once.
+    expect(await viewsOf(catalog[24]!.id)).toBe(viewsBefore + 1);
+    expect(await viewsOf(catalog[1]!.id)).toBe(2);
+  });
+});
+
+describe('/search', () => {
+  it('finds by a word of the title and by a misspelling; says so when nothing matches', async () => {
+    const user = await buyer();
+    const found = await say(user, `/search photoshop${TAG}`, textMatches(/Photoshop/));
+    expect(found.text).toContain(`Photoshop${TAG} masterclass`);
+    expect(found.text).toContain('💰 ⭐ 300');
+    expect(found.text).toContain('1 / 1');
+    // Misspelt: a letter dropped.
+    const misspelt = await say(user, `/search photoshp${TAG}`, textMatches(/Photoshop|Nothing found/));
+    expect(misspelt.text).toContain(`Photoshop${TAG} masterclass`);
+
+    const none = await say(user, `/search zzqx${TAG}nothing`, textMatches(/Nothing found/));
+    expect(none.text).toBe(`Nothing found for “zzqx${TAG}nothing”. Try other words or browse /shop.`);
+    expect((await say(user, '/search', textMatches(/Send \/search/))).text).toContain('/search photoshop course');
+  });
+
+  it('pages a search in one message; a soft-deleted product vanishes from the search and the carousel', async () => {
+    const user = await buyer();
+    const first = await say(user, `/search quest${TAG}`, textMatches(/1 \/ 25/));
+    const [next] = callbackDataOf(first);
+    expect(next).toMatch(/^shop:p:s:\d+:relevance:1$/);
+    const second = await pressAndEdit(user, first, next!);
+    expect(second.text).toContain('2 / 25');
+    // A word of the oldest product's description only.
+    const relic = await say(user, `/search relic${TAG}`, textMatches(/\d+ \/ \d+/));
+    expect(relic.text).toContain(catalog[0]!.title);
+
+    const gone = catalog.slice(0, 3).map((p) => p.id);
+    await db().update(products).set({ deletedAt: new Date() }).where(inArray(products.id, gone));
+    const after = await say(user, `/search quest${TAG}`, textMatches(/\/ 22$/m));
+    expect(after.text).toContain('1 / 22');
+    const deleted = await say(user, `/search relic${TAG}`, textMatches(/Nothing found|\d+ \/ \d+/));
+    expect(deleted.text).toMatch(/^Nothing found/);
+
+    // The carousel: 22 left, none of them deleted.
+    const menu = await say(user, '/shop', textMatches(/choose a category/));
+    let card = await pressAndEdit(user, menu, `shop:c:${CATEGORY}:new`);
+    expect(card.text).toContain('1 / 22');
+    // A ▶ from an older page of this carousel, past the new end (forged: the message no longer has it): the last one.
+    card = await pressAndEdit(user, card, `shop:p:c:${CATEGORY}:new:24`, true);
+    expect(card.text).toContain('22 / 22');
+    expect(card.text).toContain(catalog[3]!.title);
+  });
+});
+
+describe('the p_ deep link', () => {
+  it('opens the product card and counts a view; a hidden or deleted product is not available', async () => {
+    const user = await buyer();
+    const product = catalog[10]!;
+    const views = await viewsOf(product.id);
+    const card = await say(user, `/start p_${product.id}`, textMatches(new RegExp(product.title)));
+    expect(card.text).toContain('💰 10.10 USD · ⭐ 60');
+    expect(card.text).toContain(`🏪 ${seller.shopName}`);
+    expect(callbackDataOf(card)).toEqual(['shop:m:new']);
+    expect(await viewsOf(product.id)).toBe(views + 1);
+    const menu = await pressAndEdit(user, card, 'shop:m:new');
+    expect(menu.text).toContain('choose a category');
+
+    await db().update(products).set({ status: 'hidden' }).where(eq(products.id, catalog[11]!.id));
+    const hidden = await say(user, `/start p_${catalog[11]!.id}`, textMatches(/not available/));
+    expect(hidden.text).toBe('⚠️ This product is not available any more. Browse /shop for others.');
+    const deleted = await say(user, `/start p_${catalog[0]!.id}`, textMatches(/not available/));
+    expect(deleted.text).toContain('not available');
+
+    // A newcomer gets the card and then the terms.
+    const newcomer: UserInput = { id: stack.newUserId(), first_name: 'New', language_code: 'ru' };
+    tg().addUser(newcomer, { startedBot: true });
+    const terms = nextMessage(newcomer.id, textMatches(/Условия|Terms/));
+    const shown = await say(newcomer, `/start p_${product.id}`, textMatches(new RegExp(product.title)));
+    expect(shown.text).toContain('Отзывов пока нет');
+    await terms(() => undefined);
+  });
+});
