@@ -10,7 +10,15 @@ import { post } from '../activities/ledger';
 import type { Database } from '../infrastructure/db/client';
 import { ledgerEntries } from '../infrastructure/db/schema';
 
-export async function assertLedgerInvariant(db: Database): Promise<void> {
+/**
+ * Read in one snapshot (REPEATABLE READ): test files post side by side, and sums taken by separate
+ * statements could see another file's transaction half way.
+ */
+export async function assertLedgerInvariant(database: Database): Promise<void> {
+  await database.transaction((db) => checkLedger(db), { isolationLevel: 'repeatable read', accessMode: 'read only' });
+}
+
+async function checkLedger(db: Parameters<Parameters<Database['transaction']>[0]>[0]): Promise<void> {
   const unbalanced = await db
     .select({
       key: ledgerEntries.transactionKey,
