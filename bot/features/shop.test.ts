@@ -240,4 +240,19 @@ describe('the p_ deep link', () => {
     expect(shown.text).toContain('Отзывов пока нет');
     await terms(() => undefined);
   });
+
+  it("a shop's own link opens its products in the carousel; an unknown shop says so", async () => {
+    const user = await buyer();
+    const first = await say(user, `/start shop_shop-${TAG}`, textMatches(/Quest|Photoshop/));
+    expect(first.text).toContain(`🏪 ${seller.shopName}`);
+    expect(callbackDataOf(first).some((data) => data.startsWith(`shop:p:h:${seller.id}:`))).toBe(true);
+    const next = await pressAndEdit(
+      user,
+      first,
+      callbackDataOf(first).find((data) => /^shop:p:h:/.test(data))!,
+    );
+    expect(next.message_id).toBe(first.message_id);
+    const unknown = await say(user, '/start shop_no-such-shop', textMatches(/no shop/));
+    expect(unknown.text).toContain('no shop at this link');
+  });
 });

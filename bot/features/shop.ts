@@ -31,6 +31,8 @@ import { requireProfile } from './profile';
 
 /** Telegram deep-link payloads are [A-Za-z0-9_-]{1,64}: `p_` and a 16-character product id fit. */
 export const PRODUCT_PAYLOAD = /^p_([A-Za-z0-9_-]{16})$/;
+/** `t.me/<bot>?start=shop_<slug>`: a shop's own link (bot/features/sell.ts hands it out). */
+export const SHOP_PAYLOAD = /^shop_([a-z0-9][a-z0-9-]{1,30}[a-z0-9])$/;
 /** What a search keeps of the buyer's words (searchCatalog reads no more). */
 const MAX_QUERY_LENGTH = 200;
 const MAX_DESCRIPTION_IN_CARD = 500;
@@ -124,7 +126,7 @@ type Page = { text: string; keyboard: InlineKeyboard } | { empty: true };
 async function carouselPage(
   ctx: BotContext,
   at: Omit<CarouselPosition, 'total'>,
-  filter: { query?: string; categoryId?: string },
+  filter: { query?: string; categoryId?: string; sellerId?: number },
 ): Promise<Page> {
   const ask = (offset: number) => searchCatalog(ctx.deps.db, { ...filter, sort: at.sort, limit: 1, offset });
   let offset = at.offset;
@@ -166,6 +168,22 @@ export async function openProductFromLink(ctx: BotContext, payload: string): Pro
   }
   await countView(ctx, product.id);
   await ctx.reply(await cardText(ctx, product), { reply_markup: productCardKeyboard(ctx.t) });
+  return true;
+}
+
+/** Handles a `shop_<slug>` /start payload: that shop's products in the carousel. False for other payloads. */
+export async function openShopFromLink(ctx: BotContext, payload: string): Promise<boolean> {
+  const slug = SHOP_PAYLOAD.exec(payload)?.[1];
+  if (!slug) return false;
+  const [seller] = await ctx.deps.db.select().from(sellers).where(eq(sellers.shopSlug, slug));
+  if (!seller) {
+    await ctx.reply(ctx.t('shop-unknown'));
+    return true;
+  }
+  const at = { kind: 'h' as const, key: String(seller.userId), sort: 'new' as const, offset: 0 };
+  const page = await carouselPage(ctx, at, { sellerId: seller.userId });
+  if ('empty' in page) await ctx.reply(ctx.t('shop-empty', { shop: seller.displayName }));
+  else await ctx.reply(page.text, { reply_markup: page.keyboard });
   return true;
 }
 
@@ -211,14 +229,17 @@ chat.callbackQuery(shopCategoryData.pattern, async (ctx) => {
 chat.callbackQuery(shopPageData.pattern, async (ctx) => {
   const { kind, key, sort, offset } = shopPageData.unpack(ctx.callbackQuery.data)!;
   const at = {
-    kind: kind === 's' ? ('s' as const) : ('c' as const),
+    kind: kind === 's' ? ('s' as const) : kind === 'h' ? ('h' as const) : ('c' as const),
     key,
     sort: asCatalogSort(sort),
     offset: Number(offset),
   };
   if (!Number.isSafeInteger(at.offset)) return void (await ctx.answerCallbackQuery({ text: ctx.t('shop-stale') }));
-  let filter: { query?: string; categoryId?: string };
-  if (at.kind === 's') {
+  let filter: { query?: string; categoryId?: string; sellerId?: number };
+  if (at.kind === 'h') {
+    if (!/^\d{1,15}$/.test(key)) return void (await ctx.answerCallbackQuery({ text: ctx.t('shop-stale') }));
+    filter = { sellerId: Number(key) };
+  } else if (at.kind === 's') {
     // Only the buyer's own searches: ids are sequential, so another user's could be guessed.
     const [search] = /^\d{1,18}$/.test(key)
       ? await ctx.deps.db

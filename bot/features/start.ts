@@ -14,7 +14,7 @@ import { termsKeyboard } from '../keyboards/terms';
 import { replyWithPlans } from './plans';
 import { profileOf, requireProfile, updateProfile } from './profile';
 import { enterPromoFromLink } from './promos';
-import { openProductFromLink } from './shop';
+import { openProductFromLink, openShopFromLink } from './shop';
 
 const REFERRAL_PAYLOAD = /^ref_([\w-]{4,32})$/;
 
@@ -53,7 +53,7 @@ const chat = start.chatType('private');
 chat.command('start', async (ctx) => {
   const user = requireProfile(ctx);
   const payload = ctx.match.trim();
-  if (payload && (await openProductFromLink(ctx, payload))) {
+  if (payload && ((await openProductFromLink(ctx, payload)) || (await openShopFromLink(ctx, payload)))) {
     // The card is what they came for; a newcomer still gets the terms (the shop's buttons need them).
     if (!user.termsAcceptedAt) await replyWithTerms(ctx, ctx.t('start-welcome', { name: ctx.from.first_name }));
     return;

@@ -31,7 +31,8 @@ export function shopMenuKeyboard(
 }
 
 export interface CarouselPosition {
-  kind: 'c' | 's';
+  /** c: a category (key: its id or `all`), s: a search (key: its row), h: one seller's shop (key: the seller id). */
+  kind: 'c' | 's' | 'h';
   key: string;
   sort: CatalogSort;
   offset: number;

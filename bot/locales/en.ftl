@@ -132,6 +132,8 @@ shop-search-usage = Send /search and the words to look for, e.g. /search photosh
 shop-search-none = Nothing found for “{ $query }”. Try other words or browse /shop.
 shop-stale = This button is out of date. Send /shop or /search again.
 shop-product-unavailable = ⚠️ This product is not available any more. Browse /shop for others.
+shop-unknown = ⚠️ There is no shop at this link. Browse /shop for others.
+shop-empty = 🛍 { $shop } has nothing on sale right now. Browse /shop for other shops.
 
 # Payouts and referrals
 referral-commission-held = 💸 You earned { $amount } { $currency } from a payment by someone you referred. It becomes available on { $releaseAt }.

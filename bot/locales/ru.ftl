@@ -136,6 +136,8 @@ shop-search-usage = Отправьте /search и слова для поиска
 shop-search-none = По запросу «{ $query }» ничего не найдено. Попробуйте другие слова или загляните в /shop.
 shop-stale = Эта кнопка устарела. Отправьте /shop или /search ещё раз.
 shop-product-unavailable = ⚠️ Этот товар больше недоступен. Другие товары — в /shop.
+shop-unknown = ⚠️ По этой ссылке нет магазина. Другие товары — в /shop.
+shop-empty = 🛍 В магазине { $shop } сейчас ничего не продаётся. Другие магазины — в /shop.
 
 # Payouts and referrals
 referral-commission-held = 💸 Вы заработали { $amount } { $currency } с оплаты приглашённого вами пользователя. Сумма станет доступна { $releaseAt }.

@@ -25,6 +25,8 @@ export interface CatalogQuery {
   /** What the buyer typed; blank means no text filter. */
   query?: string;
   categoryId?: string;
+  /** One shop's products only. */
+  sellerId?: number;
   sort: CatalogSort;
   limit: number;
   offset: number;
@@ -62,6 +64,7 @@ export async function searchCatalog(db: Pick<Database, 'select'>, request: Catal
 
   const filters: SQL[] = [inArray(products.status, [...CATALOG_VISIBLE_STATUSES]), isNull(products.deletedAt)];
   if (request.categoryId !== undefined) filters.push(eq(products.categoryId, request.categoryId));
+  if (request.sellerId !== undefined) filters.push(eq(products.sellerId, request.sellerId));
   if (text !== undefined) filters.push(sql`(${products.searchVector} @@ ${tsQuery} or ${text} <% ${products.title})`);
   const where = and(...filters);
 
