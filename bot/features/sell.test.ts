@@ -10,7 +10,7 @@ import { newProductId, SHOP_SLUG } from '../../domain/product';
 import { products, sellers } from '../../infrastructure/db/schema';
 import type { SentMessage, UserInput } from '../../infrastructure/sandbox/telegram';
 import { buttonsOf, callbackDataOf, conversation, textMatches } from '../../test/conversation';
-import { startStack, type Stack } from '../../test/harness';
+import { eventually, startStack, type Stack } from '../../test/harness';
 import { sellAcceptData, shopSlugBase } from './sell';
 
 let stack: Stack;
@@ -151,5 +151,46 @@ describe('/products', () => {
         'Old e-book\n✅ on sale · 50 ⭐️',
       ].join('\n\n'),
     );
+  });
+
+  it('hides and shows a product, and deletes it (soft, after a confirmation); only the seller can', async () => {
+    const from = await user();
+    await acceptTerms(from);
+    await say(from, `Shop ${randomUUID().slice(0, 6)}`, textMatches(/is open/));
+    const id = newProductId();
+    await db().insert(products).values({
+      id,
+      sellerId: from.id,
+      title: 'Sketch pack',
+      categoryId: 'graphics',
+      priceStars: 40,
+      status: 'active',
+    });
+    const statusOf = async () => (await db().select().from(products).where(eq(products.id, id)))[0]!;
+    const listed = await say(from, '/products', textMatches(/Sketch pack/));
+    expect(callbackDataOf(listed)).toEqual([`prod:hide:${id}`, `prod:delete:${id}`]);
+
+    const edited = (data: string) => {
+      const since = tg().calls('editMessageText').length;
+      tg().pressButton({ from, message_id: listed.message_id, data });
+      return eventually('the list edited', () => tg().calls('editMessageText').length > since);
+    };
+    await edited(`prod:hide:${id}`);
+    expect((await statusOf()).status).toBe('hidden');
+    await edited(`prod:show:${id}`);
+    expect((await statusOf()).status).toBe('active');
+
+    // Another seller's press changes nothing.
+    const other = await user();
+    const theirs = await say(other, '/products', textMatches(/\/sell/));
+    const alerted = tg().waitForCall('answerCallbackQuery', (c) => c.params.show_alert === true);
+    tg().pressButton({ from: other, message_id: theirs.message_id, data: `prod:hide:${id}`, force: true });
+    expect(String((await alerted).params.text)).toMatch(/not in your shop/);
+    const confirm = await press(from, listed, `prod:delete:${id}`, textMatches(/Delete “Sketch pack”/));
+    expect((await statusOf()).status).toBe('active');
+    tg().pressButton({ from, message_id: confirm.message_id, data: `prod:deleteok:${id}` });
+    await eventually('soft-deleted', async () => (await statusOf()).deletedAt !== null);
+    const after = await say(from, '/products', textMatches(/no products/));
+    expect(after.text).toContain('no products');
   });
 });

@@ -11,14 +11,15 @@
  */
 import { randomInt } from 'node:crypto';
 import { and, desc, eq, isNull } from 'drizzle-orm';
-import { Composer } from 'grammy';
+import { Composer, InlineKeyboard } from 'grammy';
 import { formatMoney } from '../../domain/money';
 import { parseShopSlug, ProductInputError, SHOP_SLUG } from '../../domain/product';
 import type { Database } from '../../infrastructure/db/client';
 import { products, sellers } from '../../infrastructure/db/schema';
 import type { BotContext } from '../context';
 import { createI18n, LOCALES } from '../i18n';
-import { sellAcceptData, sellerTermsKeyboard, shopKeyboard } from '../keyboards/sell';
+import { productActionData } from '../keyboards/callback-data';
+import { productsKeyboard, sellAcceptData, sellerTermsKeyboard, shopKeyboard } from '../keyboards/sell';
 import { requireProfile } from './profile';
 
 export { sellAcceptData } from '../keyboards/sell';
@@ -270,13 +271,11 @@ function priceText(ctx: BotContext, product: ProductRow): string {
   return prices.join(' · ') || '—';
 }
 
-chat.command('products', async (ctx) => {
-  const { db } = ctx.deps;
-  const seller = await sellerOf(db, requireProfile(ctx).id);
-  if (!seller) return void (await ctx.reply(ctx.t('sell-products-not-seller')));
-  const list = await sellerProducts(db, seller.userId);
-  const markup = { reply_markup: shopKeyboard(ctx.t, uploadUrl(ctx.deps.config.api.publicUrl)) };
-  if (list.length === 0) return void (await ctx.reply(ctx.t('sell-products-none'), markup));
+/** The /products message: the list and, per product, hide/show and delete buttons. */
+async function productsMessage(ctx: BotContext, sellerId: number) {
+  const list = await sellerProducts(ctx.deps.db, sellerId);
+  const url = uploadUrl(ctx.deps.config.api.publicUrl);
+  if (list.length === 0) return { text: ctx.t('sell-products-none'), keyboard: shopKeyboard(ctx.t, url) };
   const lines = list.map((product) =>
     ctx.t('sell-product-line', {
       title: product.title,
@@ -285,5 +284,53 @@ chat.command('products', async (ctx) => {
     }),
   );
   // 20 lines of at most ~200 characters each stay under Telegram's 4096.
-  await ctx.reply([ctx.t('sell-products', { shown: String(list.length) }), ...lines].join('\n\n'), markup);
+  return {
+    text: [ctx.t('sell-products', { shown: String(list.length) }), ...lines].join('\n\n'),
+    keyboard: productsKeyboard(ctx.t, url, list),
+  };
+}
+
+chat.command('products', async (ctx) => {
+  const seller = await sellerOf(ctx.deps.db, requireProfile(ctx).id);
+  if (!seller) return void (await ctx.reply(ctx.t('sell-products-not-seller')));
+  const { text, keyboard } = await productsMessage(ctx, seller.userId);
+  await ctx.reply(text, { reply_markup: keyboard });
+});
+
+/**
+ * Hide (off the catalog, kept for its buyers), show again, or delete: a soft delete, so buyers keep the
+ * product in their library; the catalog and search never show it again. Only the seller's own products.
+ */
+chat.callbackQuery(productActionData.pattern, async (ctx) => {
+  const { action, productId } = productActionData.unpack(ctx.callbackQuery.data)!;
+  const { db } = ctx.deps;
+  const own = and(eq(products.id, productId), eq(products.sellerId, ctx.from.id), isNull(products.deletedAt));
+  const [product] = await db.select().from(products).where(own);
+  if (!product) return void (await ctx.answerCallbackQuery({ text: ctx.t('sell-product-gone'), show_alert: true }));
+  if (action === 'delete') {
+    await ctx.answerCallbackQuery();
+    const confirm = new InlineKeyboard()
+      .text(ctx.t('sell-delete-confirm-button'), productActionData.pack({ action: 'deleteok', productId }))
+      .text(ctx.t('sell-delete-keep-button'), productActionData.pack({ action: 'keep', productId }));
+    return void (await ctx.reply(ctx.t('sell-delete-confirm', { title: product.title }), { reply_markup: confirm }));
+  }
+  const now = new Date();
+  if (action === 'deleteok') await db.update(products).set({ deletedAt: now, updatedAt: now }).where(own);
+  else if (action === 'hide' && product.status === 'active')
+    await db
+      .update(products)
+      .set({ status: 'hidden', updatedAt: now })
+      .where(and(own, eq(products.status, 'active')));
+  else if (action === 'show' && product.status === 'hidden')
+    await db
+      .update(products)
+      .set({ status: 'active', updatedAt: now })
+      .where(and(own, eq(products.status, 'hidden')));
+  await ctx.answerCallbackQuery({
+    text: ctx.t(action === 'deleteok' ? 'sell-deleted' : action === 'keep' ? 'sell-kept' : 'sell-updated'),
+  });
+  const { text, keyboard } = await productsMessage(ctx, ctx.from.id);
+  if (action === 'deleteok' || action === 'keep')
+    await ctx.editMessageText(ctx.t('sell-delete-done', { title: product.title }));
+  else await ctx.editMessageText(text, { reply_markup: keyboard });
 });

@@ -80,6 +80,8 @@ export const promoClearData = callbackData('promo:clear', [] as const);
  * the carousel at its first product. Page: `kind` c (a category, `key` its id or `all`) or s (a
  * search, `key` its catalog_searches id), the sort and the product's 0-based position.
  */
+/** A seller's product in /products: hide, show, delete (asks), delete confirmed. */
+export const productActionData = callbackData('prod', ['action', 'productId'] as const);
 export const shopMenuData = callbackData('shop:m', ['sort'] as const);
 export const shopCategoryData = callbackData('shop:c', ['categoryId', 'sort'] as const);
 export const shopPageData = callbackData('shop:p', ['kind', 'key', 'sort', 'offset'] as const);

@@ -339,6 +339,17 @@ sell-shop = 🏪 Your shop “{ $name }”: { $link }
 sell-upload-button = 📤 Upload a product
 sell-products-not-seller = You have no shop yet. Send /sell to open one.
 sell-products-none = Your shop has no products yet. Upload one with the button below.
+sell-hide-button = 🙈 Hide “{ $title }”
+sell-show-button = 👁 Show “{ $title }”
+sell-delete-button = 🗑 Delete
+sell-delete-confirm = Delete “{ $title }”? It leaves the catalog for good; buyers keep it in their library.
+sell-delete-confirm-button = 🗑 Yes, delete
+sell-delete-keep-button = Keep it
+sell-delete-done = Done with “{ $title }”. Send /products for the list.
+sell-deleted = Deleted.
+sell-kept = Kept.
+sell-updated = Saved.
+sell-product-gone = This product is not in your shop (any more).
 sell-products = 📦 Your products (newest first, { $shown } shown):
 sell-product-line = { $title }
     { $status } · { $price }

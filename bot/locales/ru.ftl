@@ -343,6 +343,17 @@ sell-shop = 🏪 Ваш магазин «{ $name }»: { $link }
 sell-upload-button = 📤 Загрузить товар
 sell-products-not-seller = У вас ещё нет магазина. Отправьте /sell, чтобы открыть его.
 sell-products-none = В вашем магазине пока нет товаров. Загрузите первый кнопкой ниже.
+sell-hide-button = 🙈 Скрыть «{ $title }»
+sell-show-button = 👁 Показать «{ $title }»
+sell-delete-button = 🗑 Удалить
+sell-delete-confirm = Удалить «{ $title }»? Товар навсегда уйдёт из каталога; у покупателей он останется в библиотеке.
+sell-delete-confirm-button = 🗑 Да, удалить
+sell-delete-keep-button = Оставить
+sell-delete-done = Готово: «{ $title }». Список — /products.
+sell-deleted = Удалено.
+sell-kept = Оставлено.
+sell-updated = Сохранено.
+sell-product-gone = Этого товара (больше) нет в вашем магазине.
 sell-products = 📦 Ваши товары (сначала новые, показано { $shown }):
 sell-product-line = { $title }
     { $status } · { $price }
