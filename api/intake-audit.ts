@@ -5,9 +5,10 @@
  * characters except tab/newline are written as `\u00XX` escapes, unpaired surrogates as `\uD8XX`.
  * Invalid UTF-8 has already become U+FFFD when the body was decoded. Shared by every gateway route.
  */
-import type { FastifyRequest } from 'fastify';
+import { and, eq } from 'drizzle-orm';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Database } from '../infrastructure/db/client';
-import { webhookEvents, type WEBHOOK_OUTCOMES } from '../infrastructure/db/schema';
+import { webhookClaims, webhookEvents, type WEBHOOK_OUTCOMES } from '../infrastructure/db/schema';
 
 export type IntakeOutcome = (typeof WEBHOOK_OUTCOMES)[number];
 
@@ -57,5 +58,61 @@ export function createIntakeAudit(db: Database, provider: string) {
       contentType: typeof contentType === 'string' ? storableText(contentType, 100) : undefined,
       payload: payloadText(request.body),
     });
+  };
+}
+
+/**
+ * What every payment intake route shares: inside its own plugin (encapsulated, other routes keep the
+ * app's parsers) it reads bodies as bytes, so whatever arrives reaches the handler and is audited there;
+ * only an oversized body is refused earlier, and the onError hook audits that one. Returns `audit` and
+ * `refuse` (a 4xx with the reason, audited and logged).
+ */
+export function intakeRoute(
+  app: FastifyInstance,
+  options: { db: Database; provider: string; path: string; maxBodyBytes: number },
+) {
+  const audit = createIntakeAudit(options.db, options.provider);
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: options.maxBodyBytes }, (_request, body, done) =>
+    done(null, body),
+  );
+  app.addHook('onError', async (request, _reply, error: Error & { statusCode?: number }) => {
+    if (request.routeOptions.url === options.path && (error.statusCode ?? 500) < 500)
+      await audit(request, { verified: false, outcome: 'rejected', reason: error.message.slice(0, 200) });
+  });
+  const refuse = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    code: number,
+    reason: string,
+    fields: { verified?: boolean; outcome?: IntakeOutcome; orderId?: string } = {},
+  ) => {
+    await audit(request, {
+      verified: fields.verified ?? false,
+      outcome: fields.outcome ?? 'rejected',
+      reason,
+      orderId: fields.orderId,
+    });
+    request.log.warn({ reason: reason.slice(0, 200), provider: options.provider }, 'payment notification refused');
+    return reply.code(code).send({ ok: false, error: reason });
+  };
+  return { audit, refuse };
+}
+
+/**
+ * De-duplication before the workflow: the first delivery of a verified event claims its key (a row in
+ * `webhook_claims`); a repeat finds it taken. `release` gives the key back (signalling failed, so the
+ * provider's retry must count; or the workflow is gone).
+ */
+export async function claimNotification(db: Database, provider: string, dedupKey: string, orderId: string) {
+  const claimed = await db
+    .insert(webhookClaims)
+    .values({ provider, dedupKey, orderId })
+    .onConflictDoNothing()
+    .returning({ key: webhookClaims.dedupKey });
+  return {
+    first: claimed.length > 0,
+    release: () =>
+      db.delete(webhookClaims).where(and(eq(webhookClaims.provider, provider), eq(webhookClaims.dedupKey, dedupKey))),
   };
 }

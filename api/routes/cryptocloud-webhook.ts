@@ -7,13 +7,13 @@
  * an answer and an audit row (api/intake-audit.ts), never a 5xx.
  */
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { and, eq } from 'drizzle-orm';
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { eq } from 'drizzle-orm';
+import type { FastifyPluginAsync } from 'fastify';
 import { GATEWAY_STATUSES, INVOICE_ID_PATTERN, type GatewayStatus } from '../../domain/invoice';
-import { invoices, webhookClaims } from '../../infrastructure/db/schema';
+import { invoices } from '../../infrastructure/db/schema';
 import { normaliseInvoiceId, verifyPostbackToken } from '../../infrastructure/providers/cryptocloud';
 import type { AppDeps } from '../app';
-import { createIntakeAudit, type IntakeOutcome } from '../intake-audit';
+import { claimNotification, intakeRoute } from '../intake-audit';
 
 export const CRYPTOCLOUD_WEBHOOK_PATH = '/cryptocloud_webhook';
 const PROVIDER = 'cryptocloud';
@@ -33,34 +33,11 @@ interface Postback {
 }
 
 export const cryptocloudWebhookRoutes: FastifyPluginAsync<AppDeps> = async (app, { runtime, config }) => {
-  const audit = createIntakeAudit(runtime.db, PROVIDER);
-  const refuse = async (
-    request: FastifyRequest,
-    reply: FastifyReply,
-    code: number,
-    reason: string,
-    fields: { verified?: boolean; outcome?: IntakeOutcome; orderId?: string } = {},
-  ) => {
-    await audit(request, {
-      verified: fields.verified ?? false,
-      outcome: fields.outcome ?? 'rejected',
-      reason,
-      orderId: fields.orderId,
-    });
-    request.log.warn({ reason: reason.slice(0, 200) }, 'cryptocloud postback refused');
-    return reply.code(code).send({ ok: false, error: reason });
-  };
-
-  // This plugin parses its own bodies (encapsulated: other routes keep the app's parsers), so that
-  // whatever arrives reaches the handler as bytes and is audited there; only an oversized body is
-  // refused earlier, and the onError hook audits that one.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.api.maxBodyBytes }, (_request, body, done) =>
-    done(null, body),
-  );
-  app.addHook('onError', async (request, _reply, error: Error & { statusCode?: number }) => {
-    if (request.routeOptions.url === CRYPTOCLOUD_WEBHOOK_PATH && (error.statusCode ?? 500) < 500)
-      await audit(request, { verified: false, outcome: 'rejected', reason: error.message.slice(0, 200) });
+  const { audit, refuse } = intakeRoute(app, {
+    db: runtime.db,
+    provider: PROVIDER,
+    path: CRYPTOCLOUD_WEBHOOK_PATH,
+    maxBodyBytes: config.api.maxBodyBytes,
   });
 
   app.post(CRYPTOCLOUD_WEBHOOK_PATH, async (request, reply) => {
@@ -114,16 +91,9 @@ export const cryptocloudWebhookRoutes: FastifyPluginAsync<AppDeps> = async (app,
 
     // De-duplicate before the workflow: a flood of repeats costs the workflow nothing.
     const dedupKey = `${ours}:${parsed.status}:${parsed.received}`;
-    const claimed = await runtime.db
-      .insert(webhookClaims)
-      .values({ provider: PROVIDER, dedupKey, orderId: parsed.orderId })
-      .onConflictDoNothing()
-      .returning({ key: webhookClaims.dedupKey });
-    const releaseClaim = () =>
-      runtime.db
-        .delete(webhookClaims)
-        .where(and(eq(webhookClaims.provider, PROVIDER), eq(webhookClaims.dedupKey, dedupKey)));
-    if (claimed.length === 0) {
+    const claim = await claimNotification(runtime.db, PROVIDER, dedupKey, parsed.orderId);
+    const releaseClaim = claim.release;
+    if (!claim.first) {
       await audit(request, { verified: true, outcome: 'duplicate', orderId: parsed.orderId, dedupKey });
       return reply.code(200).send({ ok: true });
     }

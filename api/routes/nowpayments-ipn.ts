@@ -7,47 +7,23 @@
  * unknown-order IPNs get a 4xx with the reason and an audit row, and never reach a workflow.
  */
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { and, eq } from 'drizzle-orm';
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import { INVOICE_ID_PATTERN, type GatewayStatus } from '../../domain/invoice';
-import { webhookClaims } from '../../infrastructure/db/schema';
 import { reportFromIpn, type NowPaymentsStatus } from '../../infrastructure/providers/nowpayments';
 import { verifyNowPaymentsSignature } from '../../infrastructure/providers/nowpayments-signature';
 import { invoiceWorkflowId } from '../../infrastructure/temporal/commands';
 import type { AppDeps } from '../app';
-import { createIntakeAudit, type IntakeOutcome } from '../intake-audit';
+import { claimNotification, intakeRoute } from '../intake-audit';
 
 export const NOWPAYMENTS_IPN_PATH = '/nowpayments_ipn';
 const PROVIDER = 'nowpayments';
 
 export const nowpaymentsIpnRoutes: FastifyPluginAsync<AppDeps> = async (app, { runtime, config }) => {
-  const audit = createIntakeAudit(runtime.db, PROVIDER);
-  const refuse = async (
-    request: FastifyRequest,
-    reply: FastifyReply,
-    code: number,
-    reason: string,
-    fields: { verified?: boolean; outcome?: IntakeOutcome; orderId?: string } = {},
-  ) => {
-    await audit(request, {
-      verified: fields.verified ?? false,
-      outcome: fields.outcome ?? 'rejected',
-      reason,
-      orderId: fields.orderId,
-    });
-    request.log.warn({ reason: reason.slice(0, 200) }, 'nowpayments IPN refused');
-    return reply.code(code).send({ ok: false, error: reason });
-  };
-
-  // The signature is over the JSON the body holds, so this plugin reads the bytes itself (and any
-  // bytes at all are audited); only an oversized body is refused earlier, audited by the hook.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.api.maxBodyBytes }, (_request, body, done) =>
-    done(null, body),
-  );
-  app.addHook('onError', async (request, _reply, error: Error & { statusCode?: number }) => {
-    if (request.routeOptions.url === NOWPAYMENTS_IPN_PATH && (error.statusCode ?? 500) < 500)
-      await audit(request, { verified: false, outcome: 'rejected', reason: error.message.slice(0, 200) });
+  const { audit, refuse } = intakeRoute(app, {
+    db: runtime.db,
+    provider: PROVIDER,
+    path: NOWPAYMENTS_IPN_PATH,
+    maxBodyBytes: config.api.maxBodyBytes,
   });
 
   app.post(NOWPAYMENTS_IPN_PATH, async (request, reply) => {
@@ -83,16 +59,9 @@ export const nowpaymentsIpnRoutes: FastifyPluginAsync<AppDeps> = async (app, { r
 
     // De-duplicate before the workflow: one claim per payment, status and amount.
     const dedupKey = `${hint.paymentId}:${hint.status}:${actuallyPaid}`;
-    const claimed = await runtime.db
-      .insert(webhookClaims)
-      .values({ provider: PROVIDER, dedupKey, orderId })
-      .onConflictDoNothing()
-      .returning({ key: webhookClaims.dedupKey });
-    const releaseClaim = () =>
-      runtime.db
-        .delete(webhookClaims)
-        .where(and(eq(webhookClaims.provider, PROVIDER), eq(webhookClaims.dedupKey, dedupKey)));
-    if (claimed.length === 0) {
+    const claim = await claimNotification(runtime.db, PROVIDER, dedupKey, orderId);
+    const releaseClaim = claim.release;
+    if (!claim.first) {
       await audit(request, { verified: true, outcome: 'duplicate', orderId, dedupKey });
       return reply.code(200).send({ ok: true });
     }
