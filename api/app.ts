@@ -14,7 +14,8 @@ import { healthRoutes } from './routes/health';
 import { createObjectStorage } from '../infrastructure/storage/s3';
 import { miniAppAuthPlugin } from './miniapp/auth';
 import { miniAppCors } from './miniapp/cors';
-import { uploadRoutes } from './miniapp/uploads';
+import { productRoutes } from './miniapp/products';
+import { IMAGE_MAX_BYTES, uploadRoutes } from './miniapp/uploads';
 import { metricsRoutes } from './routes/metrics';
 import { nowpaymentsIpnRoutes } from './routes/nowpayments-ipn';
 import { telegramWebhookRoutes } from './routes/telegram-webhook';
@@ -41,7 +42,9 @@ async function miniAppApi(app: FastifyInstance, deps: AppDeps) {
         botToken: deps.config.telegram.botToken,
         maxAgeSeconds: deps.config.miniApp.initDataMaxAgeMs / 1000,
       });
-      await api.register(uploadRoutes, { db: deps.runtime.db, storage, config: deps.config });
+      const db = deps.runtime.db;
+      await api.register(productRoutes, { db, config: deps.config, imageMaxBytes: IMAGE_MAX_BYTES });
+      await api.register(uploadRoutes, { db, storage, config: deps.config });
     },
     { prefix: '/miniapp/api' },
   );

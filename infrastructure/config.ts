@@ -60,6 +60,8 @@ export interface Config {
     maxBytes: number;
     /** The size of each part but the last (R2 wants equal parts); at least 5 MiB, S3's minimum. */
     partBytes: number;
+    /** New and edited products wait for an admin's approval before buyers see them. */
+    review: boolean;
   };
   /** The Mini App pages Telegram opens (seller uploads, downloads) and their API. */
   miniApp: {
@@ -472,6 +474,7 @@ export function loadConfig(env: Env = process.env, options: { notNeeded?: readon
           default: '64MiB',
           parse: byteSize(S3_MIN_PART_BYTES, S3_MAX_PART_BYTES),
         }) ?? 64 * MIB,
+      review: read.optional('PRODUCT_REVIEW', { expects: 'true or false', default: 'false', parse: boolean }) ?? false,
     },
     miniApp: {
       origin: '',

@@ -13,7 +13,8 @@ import { productFiles, sellers, users } from '../../infrastructure/db/schema';
 import { createObjectStorage, type ObjectStorage } from '../../infrastructure/storage/s3';
 import { signInitData } from '../../test/init-data';
 import { miniAppAuthPlugin } from './auth';
-import { uploadRoutes } from './uploads';
+import { productRoutes } from './products';
+import { IMAGE_MAX_BYTES, uploadRoutes } from './uploads';
 
 const MIB = 2 ** 20;
 const BOT_TOKEN = '777001:upload-test-token-abcdef';
@@ -39,11 +40,9 @@ beforeAll(async () => {
   await app.register(
     async (api) => {
       await api.register(miniAppAuthPlugin, { botToken: BOT_TOKEN, maxAgeSeconds: 3600 });
-      await api.register(uploadRoutes, {
-        db,
-        storage,
-        config: { uploads: { maxBytes: 64 * MIB, partBytes: 5 * MIB } },
-      });
+      const config = { uploads: { maxBytes: 64 * MIB, partBytes: 5 * MIB, review: false } };
+      await api.register(productRoutes, { db, config, imageMaxBytes: IMAGE_MAX_BYTES });
+      await api.register(uploadRoutes, { db, storage, config });
     },
     { prefix: '/miniapp/api' },
   );
@@ -77,7 +76,7 @@ async function draft(auth: string) {
   const created = await call(auth, 'POST', '/products', {
     title: 'Lightroom presets',
     categoryId: 'templates',
-    priceMinor: '1500',
+    price: '15.00',
     currency: 'USD',
   });
   expect(created.status, JSON.stringify(created.json)).toBe(201);
@@ -197,5 +196,70 @@ describe('upload signing', () => {
     expect(await storage.head(upload.key)).toBeUndefined();
     const [row] = await db.select().from(productFiles).where(eq(productFiles.objectKey, upload.key));
     expect(row).toMatchObject({ state: 'refused' });
+  });
+});
+
+/** Uploads one small file of the given role to the product and completes it. */
+async function storedFile(auth: string, productId: string, role: 'file' | 'cover', bytes: Buffer) {
+  const started = await call(auth, 'POST', '/uploads', {
+    productId,
+    role,
+    fileName: `${role}.bin`,
+    size: bytes.length,
+  });
+  const upload = { uploadId: String(started.json.uploadId), key: String(started.json.key) };
+  const parts = await putParts(auth, upload, [bytes]);
+  const done = await call(auth, 'POST', `/uploads/${upload.uploadId}/complete?key=${encodeURIComponent(upload.key)}`, {
+    parts,
+  });
+  expect(done.status, JSON.stringify(done.json)).toBe(200);
+  return { ...upload, replaced: done.json.replaced };
+}
+
+describe('product form', () => {
+  it('the session names the shop, the categories in the user language and the limits', async () => {
+    const { id } = await seller();
+    const auth = `tma ${signInitData({ botToken: BOT_TOKEN, user: { id, language_code: 'ru' } })}`;
+    const session = await call(auth, 'GET', '/session');
+    expect(session.json).toMatchObject({
+      shop: { slug: `shop-${id}` },
+      limits: { fileMaxBytes: 64 * MIB, partBytes: 5 * MIB },
+      review: false,
+    });
+    expect(session.json.categories).toContainEqual({ id: 'courses', name: 'Курсы' });
+  });
+
+  it('a product is edited by its seller only, published once its file is stored, and a new file replaces the old', async () => {
+    const owner = await seller();
+    const other = await seller();
+    const productId = await draft(owner.auth);
+    const edited = await call(owner.auth, 'PATCH', `/products/${productId}`, {
+      title: '  New  title ',
+      priceStars: 90,
+    });
+    expect(edited.json.product).toMatchObject({
+      title: 'New title',
+      priceMinor: '1500',
+      currency: 'USD',
+      priceStars: 90,
+    });
+    expect((await call(owner.auth, 'PATCH', `/products/${productId}`, { price: '1.234' })).status).toBe(400);
+    expect((await call(owner.auth, 'PATCH', `/products/${productId}`, { categoryId: 'nope' })).status).toBe(400);
+    expect((await call(other.auth, 'PATCH', `/products/${productId}`, { title: 'Mine now' })).status).toBe(404);
+    expect((await call(other.auth, 'GET', `/products/${productId}`)).status).toBe(404);
+    expect((await call(other.auth, 'POST', `/products/${productId}/publish`)).status).toBe(404);
+
+    const noFile = await call(owner.auth, 'POST', `/products/${productId}/publish`);
+    expect(noFile.status).toBe(409);
+    const first = await storedFile(owner.auth, productId, 'file', randomBytes(1024));
+    expect((await call(owner.auth, 'POST', `/products/${productId}/publish`)).json).toMatchObject({ status: 'active' });
+    expect((await call(owner.auth, 'POST', `/products/${productId}/publish`)).json).toMatchObject({ status: 'active' });
+
+    const second = await storedFile(owner.auth, productId, 'file', randomBytes(2048));
+    expect(second.replaced).toBe(true);
+    expect(await storage.head(first.key)).toBeUndefined();
+    const shown = await call(owner.auth, 'GET', `/products/${productId}`);
+    expect(shown.json.product).toMatchObject({ title: 'New title', status: 'active' });
+    expect(shown.json.files).toEqual([expect.objectContaining({ role: 'file', size: 2048, state: 'stored' })]);
   });
 });

@@ -11,19 +11,15 @@ import { and, eq, isNull } from 'drizzle-orm';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { detectExecutable, MAGIC_BYTES_NEEDED } from '../../domain/executable';
 import {
-  checkProductPrice,
   newProductId,
   objectKeyFor,
   parseObjectKey,
-  parseProductDescription,
-  parseProductTitle,
   PRODUCT_FILE_ROLES,
-  ProductInputError,
   type ProductFileRole,
 } from '../../domain/product';
 import type { Config } from '../../infrastructure/config';
 import type { Database } from '../../infrastructure/db/client';
-import { categories, productFiles, products, sellers } from '../../infrastructure/db/schema';
+import { productFiles, products } from '../../infrastructure/db/schema';
 import type { ObjectStorage } from '../../infrastructure/storage/s3';
 import { telegramUserOf } from './auth';
 
@@ -36,15 +32,13 @@ export interface UploadRoutesOptions {
 }
 
 /** Covers and previews are images: far below the file limit. */
-const IMAGE_MAX_BYTES = 10 * 1024 * 1024;
+export const IMAGE_MAX_BYTES = 10 * 1024 * 1024;
 
 const refuse = (reply: FastifyReply, status: number, error: string) => reply.code(status).send({ ok: false, error });
 
 export const uploadRoutes: FastifyPluginAsync<UploadRoutesOptions> = async (app, options) => {
   const { db, storage } = options;
   const partUrlSeconds = options.partUrlSeconds ?? 15 * 60;
-
-  const sellerOf = async (userId: number) => (await db.select().from(sellers).where(eq(sellers.userId, userId)))[0];
 
   /** The caller's own upload with this id and key, or undefined (someone else's looks like none). */
   const ownUpload = async (userId: number, uploadId: string, key: string) => {
@@ -58,32 +52,6 @@ export const uploadRoutes: FastifyPluginAsync<UploadRoutesOptions> = async (app,
     return row && row.sellerId === userId && row.file.state === 'uploading' ? row.file : undefined;
   };
   const keyQuery = { type: 'object', required: ['key'], properties: { key: { type: 'string', maxLength: 200 } } };
-
-  /** A draft product of the caller's shop; its files are uploaded to it next. */
-  app.post<{ Body: DraftBody }>('/products', { schema: { body: DRAFT_SCHEMA } }, async (request, reply) => {
-    const user = telegramUserOf(request);
-    if (!(await sellerOf(user.id))) return refuse(reply, 403, 'open a shop with /sell in the bot first');
-    const body = request.body;
-    try {
-      const title = parseProductTitle(body.title);
-      const description = parseProductDescription(body.description ?? '');
-      const price = checkProductPrice({
-        priceMinor: body.priceMinor ? BigInt(body.priceMinor) : null,
-        currency: body.currency ?? null,
-        priceStars: body.priceStars ?? null,
-      });
-      const [category] = await db.select().from(categories).where(eq(categories.id, body.categoryId));
-      if (!category) return refuse(reply, 400, `unknown category "${body.categoryId}"`);
-      const id = newProductId();
-      await db
-        .insert(products)
-        .values({ id, sellerId: user.id, title, description, categoryId: category.id, ...price });
-      return reply.code(201).send({ ok: true, productId: id });
-    } catch (error) {
-      if (error instanceof ProductInputError) return refuse(reply, 400, error.message);
-      throw error;
-    }
-  });
 
   /**
    * Starts (or resumes) a multipart upload: the same product, role, name and size while one is still
@@ -191,11 +159,27 @@ export const uploadRoutes: FastifyPluginAsync<UploadRoutesOptions> = async (app,
           .where(eq(productFiles.id, upload.id));
         return refuse(reply, 422, `refused: ${refusal ?? 'not stored'}`);
       }
-      await db
-        .update(productFiles)
-        .set({ state: 'stored', sizeBytes: stored.size, uploadId: null, updatedAt: new Date() })
-        .where(eq(productFiles.id, upload.id));
-      return { ok: true, key: upload.objectKey, size: stored.size };
+      // A replaced file or cover: the new one is what buyers get from now on; the old object goes.
+      const replaced = await db.transaction(async (tx) => {
+        const older = await tx
+          .update(productFiles)
+          .set({ state: 'deleted', updatedAt: new Date() })
+          .where(
+            and(
+              eq(productFiles.productId, upload.productId),
+              eq(productFiles.role, upload.role),
+              eq(productFiles.state, 'stored'),
+            ),
+          )
+          .returning({ objectKey: productFiles.objectKey });
+        await tx
+          .update(productFiles)
+          .set({ state: 'stored', sizeBytes: stored.size, uploadId: null, updatedAt: new Date() })
+          .where(eq(productFiles.id, upload.id));
+        return older;
+      });
+      for (const old of replaced) await storage.remove(old.objectKey);
+      return { ok: true, key: upload.objectKey, size: stored.size, replaced: replaced.length > 0 };
     },
   );
 
@@ -213,27 +197,6 @@ export const uploadRoutes: FastifyPluginAsync<UploadRoutesOptions> = async (app,
       return { ok: true };
     },
   );
-};
-
-interface DraftBody {
-  title: string;
-  description?: string;
-  categoryId: string;
-  priceMinor?: string | null;
-  currency?: string | null;
-  priceStars?: number | null;
-}
-const DRAFT_SCHEMA = {
-  type: 'object',
-  required: ['title', 'categoryId'],
-  properties: {
-    title: { type: 'string', maxLength: 200 },
-    description: { type: 'string', maxLength: 8000 },
-    categoryId: { type: 'string', maxLength: 40 },
-    priceMinor: { type: ['string', 'null'], pattern: '^[0-9]{1,18}$' },
-    currency: { type: ['string', 'null'], maxLength: 3 },
-    priceStars: { type: ['integer', 'null'] },
-  },
 };
 
 interface UploadBody {
