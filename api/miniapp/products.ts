@@ -158,7 +158,7 @@ export const productRoutes: FastifyPluginAsync<ProductRoutesOptions> = async (ap
       description: parseProductDescription(body.description ?? current?.description ?? ''),
       categoryId: body.categoryId ?? current?.categoryId ?? '',
     };
-    const [category] = await db.select().from(categories).where(eq(categories.id, values.categoryId!));
+    const [category] = await db.select().from(categories).where(eq(categories.id, values.categoryId));
     if (!category) return { error: `unknown category "${values.categoryId}"` };
     const priceGiven = body.price !== undefined || body.currency !== undefined || body.priceStars !== undefined;
     if (priceGiven || !current) {
