@@ -84,16 +84,11 @@ export const productRoutes: FastifyPluginAsync<ProductRoutesOptions> = async (ap
   app.post<{ Body: ProductBody }>('/products', { schema: { body: PRODUCT_SCHEMA } }, async (request, reply) => {
     const user = telegramUserOf(request);
     if (!(await sellerOf(user.id))) return refuse(reply, 403, 'open a shop with /sell in the bot first');
-    try {
-      const fields = await productFields(request.body, undefined);
-      if ('error' in fields) return refuse(reply, 400, fields.error);
+    return asInput(reply, async () => {
       const id = newProductId();
-      await db.insert(products).values({ id, sellerId: user.id, ...fields.values });
+      await db.insert(products).values({ id, sellerId: user.id, ...(await productFields(request.body, undefined)) });
       return reply.code(201).send({ ok: true, productId: id });
-    } catch (error) {
-      if (error instanceof ProductInputError) return refuse(reply, 400, error.message);
-      throw error;
-    }
+    });
   });
 
   app.get<{ Params: { id: string } }>('/products/:id', async (request, reply) => {
@@ -109,20 +104,16 @@ export const productRoutes: FastifyPluginAsync<ProductRoutesOptions> = async (ap
     async (request, reply) => {
       const product = await ownProduct(telegramUserOf(request).id, request.params.id);
       if (!product) return refuse(reply, 404, 'no such product in your shop');
-      try {
+      return asInput(reply, async () => {
         const fields = await productFields(request.body, product);
-        if ('error' in fields) return refuse(reply, 400, fields.error);
         const reReview = options.config.uploads.review && product.status === 'active';
         const [updated] = await db
           .update(products)
-          .set({ ...fields.values, ...(reReview ? { status: 'pending_review' as const } : {}), updatedAt: new Date() })
+          .set({ ...fields, ...(reReview ? { status: 'pending_review' as const } : {}), updatedAt: new Date() })
           .where(eq(products.id, product.id))
           .returning();
         return { ok: true, product: shownProduct(updated!) };
-      } catch (error) {
-        if (error instanceof ProductInputError) return refuse(reply, 400, error.message);
-        throw error;
-      }
+      });
     },
   );
 
@@ -148,36 +139,48 @@ export const productRoutes: FastifyPluginAsync<ProductRoutesOptions> = async (ap
     return { ok: true, status: published?.status ?? status };
   });
 
-  /** The stored columns for the given body fields (all of them for a new product); prices are decimal text. */
-  async function productFields(
-    body: Partial<ProductBody>,
-    current: typeof products.$inferSelect | undefined,
-  ): Promise<{ values: Omit<typeof products.$inferInsert, 'id' | 'sellerId'> } | { error: string }> {
+  /**
+   * The stored columns for the given body fields (all of them for a new product); prices are decimal
+   * text. Bad input throws a ProductInputError.
+   */
+  async function productFields(body: Partial<ProductBody>, current: typeof products.$inferSelect | undefined) {
     const values: Omit<typeof products.$inferInsert, 'id' | 'sellerId'> = {
       title: parseProductTitle(body.title ?? current?.title ?? ''),
       description: parseProductDescription(body.description ?? current?.description ?? ''),
       categoryId: body.categoryId ?? current?.categoryId ?? '',
     };
     const [category] = await db.select().from(categories).where(eq(categories.id, values.categoryId));
-    if (!category) return { error: `unknown category "${values.categoryId}"` };
-    const priceGiven = body.price !== undefined || body.currency !== undefined || body.priceStars !== undefined;
-    if (priceGiven || !current) {
-      const currency = body.currency === undefined ? (current?.currency ?? null) : body.currency || null;
-      const priceText = body.price === undefined ? undefined : body.price?.trim() || null;
-      let priceMinor = current?.priceMinor ?? null;
-      if (priceText !== undefined) {
-        try {
-          priceMinor = priceText === null ? null : toMinor(priceText, currency ?? 'USD');
-        } catch (error) {
-          return { error: `the price: ${(error as Error).message}` };
-        }
+    if (!category) throw inputError(`unknown category "${values.categoryId}"`);
+    if (body.price === undefined && body.currency !== undefined && body.currency !== current?.currency)
+      throw inputError('a new currency needs its price');
+    if (body.price === undefined && body.currency === undefined && body.priceStars === undefined && current)
+      return values;
+    const currency = body.currency === undefined ? (current?.currency ?? null) : body.currency || null;
+    const priceText = body.price?.trim();
+    let priceMinor = current?.priceMinor ?? null;
+    if (body.price !== undefined) {
+      try {
+        priceMinor = priceText ? toMinor(priceText, currency ?? 'USD') : null;
+      } catch (error) {
+        throw inputError(`the price: ${(error as Error).message}`);
       }
-      const priceStars = body.priceStars === undefined ? (current?.priceStars ?? null) : body.priceStars;
-      Object.assign(values, checkProductPrice({ priceMinor, currency, priceStars }));
     }
-    return { values };
+    const priceStars = body.priceStars === undefined ? (current?.priceStars ?? null) : body.priceStars;
+    return { ...values, ...checkProductPrice({ priceMinor, currency, priceStars }) };
   }
 };
+
+const inputError = (message: string) => new ProductInputError('product-bad-input', { message }, message);
+
+/** Runs a change of product fields; bad input (a ProductInputError) is answered 400 with its reason. */
+async function asInput<T>(reply: FastifyReply, change: () => Promise<T>) {
+  try {
+    return await change();
+  } catch (error) {
+    if (error instanceof ProductInputError) return refuse(reply, 400, error.message);
+    throw error;
+  }
+}
 
 function shownProduct(product: typeof products.$inferSelect) {
   return {

@@ -245,6 +245,8 @@ describe('product form', () => {
     });
     expect((await call(owner.auth, 'PATCH', `/products/${productId}`, { price: '1.234' })).status).toBe(400);
     expect((await call(owner.auth, 'PATCH', `/products/${productId}`, { categoryId: 'nope' })).status).toBe(400);
+    const newCurrency = await call(owner.auth, 'PATCH', `/products/${productId}`, { currency: 'EUR' });
+    expect(newCurrency).toMatchObject({ status: 400, json: { error: 'a new currency needs its price' } });
     expect((await call(other.auth, 'PATCH', `/products/${productId}`, { title: 'Mine now' })).status).toBe(404);
     expect((await call(other.auth, 'GET', `/products/${productId}`)).status).toBe(404);
     expect((await call(other.auth, 'POST', `/products/${productId}/publish`)).status).toBe(404);
