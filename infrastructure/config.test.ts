@@ -187,7 +187,7 @@ describe('payment rails', () => {
 describe('marketplace uploads and storage', () => {
   it('defaults: 10 GiB files in 64 MiB parts, abandoned uploads aborted after 2 days, the Mini App on PUBLIC_URL', () => {
     const config = loadConfig({ ...valid, PUBLIC_URL: 'https://shop.example.com/base/' });
-    expect(config.uploads).toEqual({ maxBytes: 10 * 2 ** 30, partBytes: 64 * 2 ** 20 });
+    expect(config.uploads).toEqual({ maxBytes: 10 * 2 ** 30, partBytes: 64 * 2 ** 20, review: false });
     expect(config.s3.abortIncompleteAfterDays).toBe(2);
     expect(config.miniApp.origin).toBe('https://shop.example.com');
     expect(loadConfig(valid).miniApp.origin).toBe('http://127.0.0.1:8080');
@@ -200,8 +200,9 @@ describe('marketplace uploads and storage', () => {
       UPLOAD_PART_BYTES: '5242880',
       MINIAPP_ORIGIN: 'https://App.Example.com:8443/',
       S3_ABORT_INCOMPLETE_AFTER_DAYS: '7',
+      PRODUCT_REVIEW: 'true',
     });
-    expect(config.uploads).toEqual({ maxBytes: 2 * 2 ** 30, partBytes: 5 * 2 ** 20 });
+    expect(config.uploads).toEqual({ maxBytes: 2 * 2 ** 30, partBytes: 5 * 2 ** 20, review: true });
     expect(config.miniApp.origin).toBe('https://app.example.com:8443');
     expect(config.s3.abortIncompleteAfterDays).toBe(7);
   });

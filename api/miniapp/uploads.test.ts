@@ -9,7 +9,7 @@ import { eq } from 'drizzle-orm';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDatabase } from '../../infrastructure/db/client';
-import { productFiles, sellers, users } from '../../infrastructure/db/schema';
+import { productFiles, products, sellers, users } from '../../infrastructure/db/schema';
 import { createObjectStorage, type ObjectStorage } from '../../infrastructure/storage/s3';
 import { signInitData } from '../../test/init-data';
 import { miniAppAuthPlugin } from './auth';
@@ -23,6 +23,8 @@ const db = database.db;
 let storage: ObjectStorage;
 let app: FastifyInstance;
 let base: string;
+/** Read by the routes on every call: a test turns reviews on. */
+const config = { uploads: { maxBytes: 64 * MIB, partBytes: 5 * MIB, review: false } };
 
 beforeAll(async () => {
   const s3 = inject('s3');
@@ -40,7 +42,6 @@ beforeAll(async () => {
   await app.register(
     async (api) => {
       await api.register(miniAppAuthPlugin, { botToken: BOT_TOKEN, maxAgeSeconds: 3600 });
-      const config = { uploads: { maxBytes: 64 * MIB, partBytes: 5 * MIB, review: false } };
       await api.register(productRoutes, { db, config, imageMaxBytes: IMAGE_MAX_BYTES });
       await api.register(uploadRoutes, { db, storage, config });
     },
@@ -263,5 +264,22 @@ describe('product form', () => {
     const shown = await call(owner.auth, 'GET', `/products/${productId}`);
     expect(shown.json.product).toMatchObject({ title: 'New title', status: 'active' });
     expect(shown.json.files).toEqual([expect.objectContaining({ role: 'file', size: 2048, state: 'stored' })]);
+  });
+
+  it('with reviews on, publishing and editing a live product put it in the review queue', async () => {
+    const { auth } = await seller();
+    const productId = await draft(auth);
+    await storedFile(auth, productId, 'file', randomBytes(512));
+    config.uploads.review = true;
+    try {
+      expect((await call(auth, 'POST', `/products/${productId}/publish`)).json).toMatchObject({
+        status: 'pending_review',
+      });
+      await db.update(products).set({ status: 'active' }).where(eq(products.id, productId)); // an admin approved it
+      const edited = await call(auth, 'PATCH', `/products/${productId}`, { description: 'Now with 40 presets' });
+      expect(edited.json.product).toMatchObject({ status: 'pending_review', description: 'Now with 40 presets' });
+    } finally {
+      config.uploads.review = false;
+    }
   });
 });
