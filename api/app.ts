@@ -15,6 +15,7 @@ import { createObjectStorage } from '../infrastructure/storage/s3';
 import { miniAppAuthPlugin } from './miniapp/auth';
 import { miniAppCors } from './miniapp/cors';
 import { productRoutes } from './miniapp/products';
+import { miniAppPages } from './miniapp/static-pages';
 import { IMAGE_MAX_BYTES, uploadRoutes } from './miniapp/uploads';
 import { metricsRoutes } from './routes/metrics';
 import { nowpaymentsIpnRoutes } from './routes/nowpayments-ipn';
@@ -48,6 +49,8 @@ async function miniAppApi(app: FastifyInstance, deps: AppDeps) {
     },
     { prefix: '/miniapp/api' },
   );
+  const storageOrigin = deps.config.s3.endpoint ? new URL(deps.config.s3.endpoint).origin : undefined;
+  await app.register(miniAppPages, { storageOrigin });
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {

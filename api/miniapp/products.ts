@@ -7,7 +7,7 @@
  */
 import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
-import { toMinor } from '../../domain/money';
+import { fromMinor, toMinor } from '../../domain/money';
 import {
   checkProductPrice,
   newProductId,
@@ -189,6 +189,8 @@ function shownProduct(product: typeof products.$inferSelect) {
     description: product.description,
     categoryId: product.categoryId,
     priceMinor: product.priceMinor?.toString() ?? null,
+    /** The same price as decimal text, as the form shows it. */
+    price: product.priceMinor !== null && product.currency ? fromMinor(product.priceMinor, product.currency) : null,
     currency: product.currency,
     priceStars: product.priceStars,
     status: product.status,
