@@ -590,7 +590,7 @@ export function loadConfig(env: Env = process.env, options: { notNeeded?: readon
   config.miniApp.origin =
     read.optional('MINIAPP_ORIGIN', {
       expects: 'the origin the Mini App pages are served from, like https://shop.example.com (no path)',
-      // The pages are served by the api under /app/.
+      // The pages are served by the api under /miniapp/.
       default: config.api.publicUrl ? new URL(config.api.publicUrl).origin : undefined,
       parse: origin,
     }) ?? '';

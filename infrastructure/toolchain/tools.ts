@@ -66,14 +66,22 @@ export function versitygw(log: (line: string) => void = console.log): string {
 /** nginx from Debian packages, installed when missing and we are root (the infrastructure tests need it). */
 export function nginx(log: (line: string) => void = console.log): string | undefined {
   const found = onPath('nginx') ?? (existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : undefined);
-  if (found) return found;
+  return (
+    found ?? aptInstall('nginx-light', log, () => (existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : onPath('nginx')))
+  );
+}
+
+/** Debian's Chromium for the Mini App browser tests (driven by playwright-core), installed when missing. */
+export function chromium(log: (line: string) => void = console.log): string | undefined {
+  return onPath('chromium') ?? aptInstall('chromium', log, () => onPath('chromium'));
+}
+
+/** Installs a Debian package when we are root and have apt; then finds what it installed. */
+function aptInstall(pkg: string, log: (line: string) => void, find: () => string | undefined) {
   if (process.getuid?.() !== 0 || !onPath('apt-get')) return undefined;
-  log('installing nginx from Debian packages');
+  log(`installing ${pkg} from Debian packages`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   execFileSync('apt-get', ['update', '-qq'], { env, stdio: 'inherit' });
-  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'nginx-light'], {
-    env,
-    stdio: 'inherit',
-  });
-  return existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : onPath('nginx');
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', pkg], { env, stdio: 'inherit' });
+  return find();
 }
