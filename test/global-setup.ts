@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import 'vitest';
 import type { TestProject } from 'vitest/node';
+import { buildMiniAppPages } from '../api/miniapp/static-pages';
 import { runMigrations } from '../infrastructure/db/migrate';
 import {
   providePostgres,
@@ -32,6 +33,8 @@ export default async function setup(project: TestProject) {
     startTemporalDevServer({ headless: true, dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': 300 } }),
     startS3Server({ dir: join(scratch, 's3') }),
     providePostgres(`tg_commerce_test_${process.pid}`, { fresh: true, dropOnStop: true }),
+    // The pages as their sources are now, so a browser test never runs an old build.
+    buildMiniAppPages(),
   ]);
   running.push(temporal, s3, pg);
   await runMigrations(pg.url);

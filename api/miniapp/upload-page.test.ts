@@ -16,12 +16,11 @@ import { searchCatalog } from '../../infrastructure/read-models/catalog';
 import { createObjectStorage, type ObjectStorage } from '../../infrastructure/storage/s3';
 import { launchBrowser, phonePage, screenshot } from '../../test/browser';
 import { eventually, startStack, TEST_SECRETS, type Stack } from '../../test/harness';
-import { launchParamsHash, signInitData } from '../../test/init-data';
+import { DEFAULT_THEME_PARAMS, launchParamsHash, signInitData } from '../../test/init-data';
 import { onePagePdf } from '../../test/pdf';
 
 const MIB = 2 ** 20;
 const PART = 8 * MIB;
-const THEME = { bg_color: '#17212b', text_color: '#f5f5f5', button_color: '#5288c1', button_text_color: '#ffffff' };
 
 let stack: Stack;
 let storage: ObjectStorage;
@@ -63,7 +62,7 @@ async function seller() {
 /** The page as Telegram opens it for this user: launch parameters in the URL fragment. */
 function pageUrl(userId: number, initData?: string) {
   const signed = initData ?? signInitData({ botToken: TEST_SECRETS.TELEGRAM_BOT_TOKEN, user: { id: userId } });
-  return `${stack.apiUrl}/miniapp/upload${launchParamsHash(signed, THEME)}`;
+  return `${stack.apiUrl}/miniapp/upload${launchParamsHash(signed, DEFAULT_THEME_PARAMS)}`;
 }
 
 async function open(page: Page, url: string) {
@@ -118,6 +117,9 @@ describe('upload Mini App page', () => {
     await open(page, pageUrl(userId));
     // The theme comes from the launch parameters, as in Telegram.
     expect(await page.evaluate('getComputedStyle(document.body).backgroundColor')).toBe('rgb(23, 33, 43)');
+    expect(await page.evaluate("getComputedStyle(document.querySelector('input')).backgroundColor")).toBe(
+      'rgb(35, 46, 60)',
+    );
     expect(await page.locator('select[name=categoryId] option').count()).toBeGreaterThanOrEqual(11);
 
     // First visit: after three parts are stored, further part PUTs are held, then the page reloads.
