@@ -6,6 +6,18 @@
  * Also the URL fragment a Telegram client opens a Mini App with (launch parameters).
  */
 import { createHmac, randomBytes } from 'node:crypto';
+import {
+  DARK_THEME_PARAMS,
+  dataCheckString,
+  initDataSecret,
+  serializeParams as serialize,
+} from '../infrastructure/sandbox/telegram/web-app';
+
+export {
+  dataCheckString,
+  initDataSecret,
+  launchFragment as launchParamsHash,
+} from '../infrastructure/sandbox/telegram/web-app';
 
 /** The `user` field as Telegram sends it (snake_case JSON). */
 export interface InitDataUser {
@@ -54,25 +66,6 @@ export const DEFAULT_INIT_DATA_USER: InitDataUser = {
   allows_write_to_pm: true,
 };
 
-/** Telegram's secret key for a bot's initData: HMAC_SHA256 keyed with "WebAppData" over the token. */
-export function initDataSecret(botToken: string): Buffer {
-  return createHmac('sha256', 'WebAppData').update(botToken).digest();
-}
-
-/** Every field but `hash`, sorted, as `key=value` lines (values decoded). */
-export function dataCheckString(params: URLSearchParams): string {
-  return [...params]
-    .filter(([key]) => key !== 'hash')
-    .map(([key, value]) => `${key}=${value}`)
-    .sort()
-    .join('\n');
-}
-
-/** Percent-encodes the pairs the way Telegram clients do (encodeURIComponent, spaces as %20). */
-function serialize(params: URLSearchParams): string {
-  return [...params].map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(value)}`).join('&');
-}
-
 /** A raw initData query string, as `Telegram.WebApp.initData` holds it. */
 export function signInitData(options: SignInitDataOptions): string {
   const params = new URLSearchParams();
@@ -98,38 +91,4 @@ export function signInitData(options: SignInitDataOptions): string {
 }
 
 /** Telegram's dark desktop theme, as `tgWebAppThemeParams` carries it. */
-export const DEFAULT_THEME_PARAMS: Record<string, string> = {
-  accent_text_color: '#6ab2f2',
-  bg_color: '#17212b',
-  button_color: '#5288c1',
-  button_text_color: '#ffffff',
-  bottom_bar_bg_color: '#17212b',
-  destructive_text_color: '#ec3942',
-  header_bg_color: '#17212b',
-  hint_color: '#708499',
-  link_color: '#6ab3f3',
-  secondary_bg_color: '#232e3c',
-  section_bg_color: '#17212b',
-  section_header_text_color: '#6ab3f3',
-  subtitle_text_color: '#708499',
-  text_color: '#f5f5f5',
-};
-
-/**
- * The URL fragment a Telegram client appends to a Mini App URL: launch parameters as a query string
- * in `location.hash` (`#tgWebAppData=…&tgWebAppVersion=…&tgWebAppPlatform=…&tgWebAppThemeParams=…`),
- * the raw initData encoded once more as the value of `tgWebAppData`.
- */
-export function launchParamsHash(
-  initData: string,
-  themeParams: Record<string, string> = DEFAULT_THEME_PARAMS,
-  options: { version?: string; platform?: string; startParam?: string } = {},
-): string {
-  const params = new URLSearchParams();
-  params.set('tgWebAppData', initData);
-  params.set('tgWebAppVersion', options.version ?? '8.0');
-  params.set('tgWebAppPlatform', options.platform ?? 'tdesktop');
-  params.set('tgWebAppThemeParams', JSON.stringify(themeParams));
-  if (options.startParam !== undefined) params.set('tgWebAppStartParam', options.startParam);
-  return `#${serialize(params)}`;
-}
+export const DEFAULT_THEME_PARAMS = DARK_THEME_PARAMS;

@@ -7,6 +7,7 @@
  * object storage the browser uploads to.
  */
 import { copyFile, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyPluginAsync } from 'fastify';
@@ -42,7 +43,8 @@ export async function buildMiniAppPages(outDir = MINI_APP_BUILD): Promise<void> 
 }
 
 function pdfWorker(): string {
-  return fileURLToPath(import.meta.resolve('pdfjs-dist/build/pdf.worker.min.mjs'));
+  const pdfjs = dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json'));
+  return join(pdfjs, 'build', 'pdf.worker.min.mjs');
 }
 
 const TYPES: Record<string, string> = {

@@ -1,12 +1,15 @@
 /**
  * The whole product on embedded defaults, in one process: Temporal dev server (with Web UI),
- * PostgreSQL (local or embedded), the sandbox standing in for Telegram and CryptoCloud, the worker,
+ * PostgreSQL (local or embedded), object storage (versitygw, unless S3_ENDPOINT names one), the sandbox standing in for Telegram and CryptoCloud, the worker,
  * and the api with the bot on its webhook. Used by `npm run dev` and `npm run demo`.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApp } from '../../api/app';
 import { BOT_ALLOWED_UPDATES, createBot, registerCommandMenu } from '../../bot/bot';
 import { loadConfig, type Config } from '../config';
+import { createObjectStorage } from '../storage/s3';
 import { runMigrations } from '../db/migrate';
 import { channels, planChannels, plans } from '../db/schema';
 import { createLogger } from '../logger';
@@ -17,6 +20,7 @@ import {
   freePort,
   portIsOpen,
   providePostgres,
+  startS3Server,
   startTemporalDevServer,
   type RunningService,
 } from '../toolchain/services';
@@ -81,6 +85,16 @@ export async function startDevStack(
     services.push(postgres);
     await runMigrations(postgres.url);
 
+    // Seller uploads: the developer's own S3 when configured, else a local versitygw.
+    const external = process.env.S3_ENDPOINT ?? options.env?.S3_ENDPOINT;
+    const s3Dir = ephemeral ? mkdtempSync(join(tmpdir(), 'tgc-s3-')) : join(cacheDir, 's3-dev');
+    if (ephemeral) services.push({ stop: async () => rmSync(s3Dir, { recursive: true, force: true }) });
+    const s3 = external ? undefined : await startS3Server({ dir: s3Dir });
+    if (s3) services.push(s3);
+    const storageEnv: Record<string, string> = s3
+      ? { S3_ENDPOINT: s3.endpoint, S3_ACCESS_KEY_ID: s3.accessKeyId, S3_SECRET_ACCESS_KEY: s3.secretAccessKey }
+      : {};
+
     const sandboxPort = ephemeral || (await portIsOpen(8090)) ? await freePort() : 8090;
     const sandbox = await startSandbox({
       port: sandboxPort,
@@ -115,12 +129,16 @@ export async function startDevStack(
       TEMPORAL_UI_URL: temporal.uiUrl ?? 'http://127.0.0.1:8233',
       API_HOST: '127.0.0.1',
       API_PORT: String(apiPort),
+      ...storageEnv,
     });
     const logger = createLogger(config.logLevel, 'dev');
     const runtime = await createRuntime(config, 'dev', logger);
     services.push({ stop: () => runtime.close() });
     await registerSearchAttributes(runtime.temporal.connection, config.temporal.namespace);
     await seedDemoCatalog(runtime.db);
+    const storage = createObjectStorage(config.s3, { logger });
+    await storage.setupBucket({ corsOrigins: [config.miniApp.origin].filter(Boolean) });
+    storage.close();
 
     const { worker, connection } = await createWorker({
       address: config.temporal.address,

@@ -23,6 +23,9 @@ export function registerControl(app: FastifyInstance, sandbox: TelegramSandbox, 
     return { calls: sandbox.calls(request.query.method).filter((call) => call.seq > since) };
   });
   app.get(`${base}/chats`, async () => ({ chats: sandbox.chatList() }));
+  app.post<{ Body: Parameters<TelegramSandbox['openWebApp']>[0] }>(`${base}/open_web_app`, async (request, reply) =>
+    guard(reply, () => sandbox.openWebApp(bodyOf(request))),
+  );
   app.post<{ Body: Parameters<TelegramSandbox['addChannel']>[0] }>(`${base}/channels`, async (request, reply) =>
     guard(reply, () => {
       void reply.code(201);

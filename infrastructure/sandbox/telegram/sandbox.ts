@@ -14,6 +14,7 @@
  * A new Bot API area exports its `MethodTable` and is added in api.ts buildHandlers.
  */
 import { EventEmitter } from 'node:events';
+import { openWebApp, type OpenedWebApp } from './web-app';
 import type { FastifyInstance } from 'fastify';
 import type { BotCommand, Chat, ChatMember, StarTransaction, Update, User } from 'grammy/types';
 import { buildHandlers, registerBotApi } from './api';
@@ -263,6 +264,14 @@ export class TelegramSandbox {
   /** The user writes to the bot in their private chat. A leading `/command` gets a bot_command entity. */
   sendText(input: { from: UserInput; text: string }): Update {
     return sendText(this.s, input);
+  }
+
+  /**
+   * The user taps a `web_app` button of a bot message: the page URL with genuinely signed launch
+   * parameters in its fragment, as a Telegram client opens it.
+   */
+  openWebApp(input: { from: UserInput; message_id: number; text?: string }): OpenedWebApp {
+    return openWebApp(this.s, input);
   }
 
   /** The user presses an inline button of a bot message; returns the callback query id. */
