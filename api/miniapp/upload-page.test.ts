@@ -17,7 +17,7 @@ import { createObjectStorage, type ObjectStorage } from '../../infrastructure/st
 import { launchBrowser, phonePage, screenshot } from '../../test/browser';
 import { eventually, startStack, TEST_SECRETS, type Stack } from '../../test/harness';
 import { DEFAULT_THEME_PARAMS, launchParamsHash, signInitData } from '../../test/init-data';
-import { onePagePdf } from '../../test/pdf';
+import { onePagePdf } from '../../infrastructure/processes/sample-pdf';
 
 const MIB = 2 ** 20;
 const PART = 8 * MIB;

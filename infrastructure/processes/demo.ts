@@ -1,11 +1,14 @@
 /**
  * `npm run demo`: starts the stack on embedded defaults (fresh database, in-memory Temporal, the
- * sandbox) and plays one subscriber's whole journey with short durations, printing each step with
- * timestamps and where each workflow can be inspected in the Temporal UI. Exits 0 when it completed.
+ * sandbox, local object storage) and plays one subscriber's whole journey with short durations, the
+ * other payment rails, and a seller's journey (shop, upload Mini App, a buyer finding the product),
+ * printing each step with timestamps and where each workflow can be inspected in the Temporal UI.
+ * Exits 0 when it completed.
  */
 import { channels, planChannels, plans } from '../db/schema';
 import { DEMO_CHANNEL, startDevStack } from './dev-stack';
 import { playRailPurchases, playSubscriberJourney } from './journey';
+import { playSellerJourney } from './seller-journey';
 
 const DEMO_PLAN = {
   id: 'demo_week',
@@ -52,6 +55,14 @@ try {
     sandbox: stack.sandbox,
     planId: DEMO_PLAN.id,
     userId: 700_000_002,
+    log: (line) => console.log(line),
+  });
+  console.log('\nA seller opens a shop and lists an e-book from the upload Mini App; a buyer finds it:\n');
+  await playSellerJourney({
+    sandbox: stack.sandbox,
+    sellerId: 700_000_010,
+    buyerId: 700_000_011,
+    title: 'Sketching guide for beginners',
     log: (line) => console.log(line),
   });
   console.log(

@@ -1,11 +1,27 @@
-/** The subscriber journey of `npm run demo`, through the bot, with /myplan right at every step. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+/** The journeys of `npm run demo`, through the bot: the subscriber's (with /myplan right at every step) and the seller's. */
+import { randomUUID } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { products } from '../../infrastructure/db/schema';
 import { myPlanStatus, playRailPurchases, playSubscriberJourney } from '../../infrastructure/processes/journey';
+import { playSellerJourney } from '../../infrastructure/processes/seller-journey';
+import { createObjectStorage } from '../../infrastructure/storage/s3';
 import { startStack, type Stack } from '../harness';
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack({ SUBSCRIPTION_REMINDERS: '4s', SUBSCRIPTION_GRACE_PERIOD: '3s' });
+  const s3 = inject('s3');
+  stack = await startStack({
+    SUBSCRIPTION_REMINDERS: '4s',
+    SUBSCRIPTION_GRACE_PERIOD: '3s',
+    S3_ENDPOINT: s3.endpoint,
+    S3_ACCESS_KEY_ID: s3.accessKeyId,
+    S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+    S3_BUCKET: `journey-${randomUUID().slice(0, 8)}`,
+  });
+  const storage = createObjectStorage(stack.config.s3);
+  await storage.setupBucket({ corsOrigins: [stack.config.miniApp.origin] });
+  storage.close();
 });
 afterAll(async () => {
   await stack?.stop();
@@ -44,5 +60,23 @@ describe('subscriber journey', () => {
     });
     expect(steps.map((s) => s.step.split(':')[0])).toEqual(['nowpayments', 'nowpayments', 'stars', 'stars']);
     expect(steps.at(-1)!.step).toMatch(/subscription is active/);
+  }, 90_000);
+});
+
+describe('seller journey', () => {
+  it('/sell → terms → shop name → upload Mini App (signed launch parameters) → file straight to storage → published → a buyer finds it', async () => {
+    const title = `Sketching guide ${randomUUID().slice(0, 6)}`;
+    const sellerId = stack.newUserId();
+    const result = await playSellerJourney({
+      sandbox: stack.sandbox,
+      sellerId,
+      buyerId: stack.newUserId(),
+      title,
+      stepTimeoutMs: 20_000,
+    });
+    expect(result.status).toBe('active');
+    const [product] = await stack.runtime.db.select().from(products).where(eq(products.id, result.productId));
+    expect(product).toMatchObject({ sellerId, title, status: 'active', priceStars: 450 });
+    expect(result.found.text).toContain(title);
   }, 90_000);
 });

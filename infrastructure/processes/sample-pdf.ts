@@ -1,4 +1,4 @@
-/** A small valid one-page PDF (a title in Helvetica), built byte by byte with a correct xref table. */
+/** A small valid one-page PDF (a title in Helvetica), built byte by byte with a correct xref table: the demo seller's product, and the browser tests' preview input. */
 export function onePagePdf(title: string): Buffer {
   const text = title.replace(/[()\\]/g, '');
   const content = `BT /F1 36 Tf 72 700 Td (${text}) Tj ET`;
