@@ -17,6 +17,7 @@ import { profile } from './features/profile';
 import { promos, promosAdmin } from './features/promos';
 import { referral } from './features/referral';
 import { resolutions } from './features/resolutions';
+import { review } from './features/review';
 import { sell } from './features/sell';
 import { shop } from './features/shop';
 import { start, termsGate } from './features/start';
@@ -61,7 +62,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): Bot<Bo
   // Admin commands, resolution buttons and the catalog flows: only for ADMIN_IDS, and before the terms
   // gate (the terms are the subscribers' agreement, not a condition for running the bot); anyone else
   // falls through.
-  features.use(resolutions, admin, plansAdmin, promosAdmin);
+  features.use(resolutions, admin, review, plansAdmin, promosAdmin);
   features.use(termsGate);
   features.use(plansFeature, trial, myPlan, referral, promos, sell, shop);
   features.use(unhandled);

@@ -8,6 +8,7 @@ import {
   parseObjectKey,
   parseProductDescription,
   parseProductTitle,
+  parseRejectionReason,
   parseShopSlug,
   PRODUCT_ID,
   PRODUCT_STATUSES,
@@ -95,6 +96,15 @@ describe('product texts', () => {
     expect(parseProductDescription(' line one\r\nline two\n')).toBe('line one\nline two');
     expect(parseProductDescription('я'.repeat(4000))).toHaveLength(4000);
     expect(refusal(() => parseProductDescription('я'.repeat(4001)))).toBe('product-bad-description');
+  });
+
+  it('rejection reasons: trimmed, 1..500 characters (emoji count as one)', () => {
+    expect(parseRejectionReason('  The cover is blurry.\r\nPlease replace it. ')).toBe(
+      'The cover is blurry.\nPlease replace it.',
+    );
+    expect(parseRejectionReason('🙈'.repeat(500))).toHaveLength(1000);
+    for (const bad of ['', '  \n ', 'x'.repeat(501)])
+      expect(refusal(() => parseRejectionReason(bad))).toBe('review-bad-reason');
   });
 
   it('shop slugs: 3..32 of a-z, 0-9, -, not at either end; typed in any case', () => {

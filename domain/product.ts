@@ -85,6 +85,20 @@ export function parseProductDescription(text: string): string {
   return description;
 }
 
+export const MAX_REJECTION_REASON_LENGTH = 500;
+
+/** A moderator's reason for rejecting a product, shown to its seller: trimmed, 1–500 characters. */
+export function parseRejectionReason(text: string): string {
+  const reason = text.replace(/\r\n?/g, '\n').trim();
+  if (codePoints(reason) === 0 || codePoints(reason) > MAX_REJECTION_REASON_LENGTH)
+    throw new ProductInputError(
+      'review-bad-reason',
+      { max: String(MAX_REJECTION_REASON_LENGTH), given: String(codePoints(reason)) },
+      `a rejection reason has 1-${MAX_REJECTION_REASON_LENGTH} characters (got ${codePoints(reason)})`,
+    );
+  return reason;
+}
+
 /** Users may type it in any case; stored lower-case. */
 export function parseShopSlug(text: string): string {
   const slug = text.trim().toLowerCase();

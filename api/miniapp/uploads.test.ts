@@ -282,4 +282,34 @@ describe('product form', () => {
       config.uploads.review = false;
     }
   });
+
+  it('a rejected product shows its reason, is edited and published again into the review queue, the reason cleared', async () => {
+    const { auth } = await seller();
+    const productId = await draft(auth);
+    await storedFile(auth, productId, 'file', randomBytes(512));
+    config.uploads.review = true;
+    try {
+      await call(auth, 'POST', `/products/${productId}/publish`);
+      // An admin rejected it (bot/features/review.ts).
+      await db
+        .update(products)
+        .set({ status: 'rejected', rejectionReason: 'The preview is missing.' })
+        .where(eq(products.id, productId));
+      expect((await call(auth, 'GET', `/products/${productId}`)).json.product).toMatchObject({
+        status: 'rejected',
+        rejectionReason: 'The preview is missing.',
+      });
+      const edited = await call(auth, 'PATCH', `/products/${productId}`, { description: 'Now with a preview' });
+      expect(edited.json.product).toMatchObject({ status: 'rejected', description: 'Now with a preview' });
+      expect((await call(auth, 'POST', `/products/${productId}/publish`)).json).toMatchObject({
+        status: 'pending_review',
+      });
+      expect((await call(auth, 'GET', `/products/${productId}`)).json.product).toMatchObject({
+        status: 'pending_review',
+        rejectionReason: null,
+      });
+    } finally {
+      config.uploads.review = false;
+    }
+  });
 });

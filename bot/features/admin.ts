@@ -57,7 +57,8 @@ interface Done {
   audited?: boolean;
 }
 
-async function audit(
+/** One audit_log row of an admin's action (or refusal); other admin features use it too. */
+export async function audit(
   db: Pick<Database, 'insert'>,
   adminId: number,
   action: string,

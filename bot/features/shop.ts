@@ -31,6 +31,11 @@ import { requireProfile } from './profile';
 
 /** Telegram deep-link payloads are [A-Za-z0-9_-]{1,64}: `p_` and a 16-character product id fit. */
 export const PRODUCT_PAYLOAD = /^p_([A-Za-z0-9_-]{16})$/;
+/** The product's deep link: opens its card in one tap. */
+export function productLink(botUsername: string, productId: string): string {
+  if (!PRODUCT_ID.test(productId)) throw new Error(`${productId} is not a product id`);
+  return `https://t.me/${botUsername}?start=p_${productId}`;
+}
 /** `t.me/<bot>?start=shop_<slug>`: a shop's own link (bot/features/sell.ts hands it out). */
 export const SHOP_PAYLOAD = /^shop_([a-z0-9][a-z0-9-]{1,30}[a-z0-9])$/;
 /** What a search keeps of the buyer's words (searchCatalog reads no more). */

@@ -82,6 +82,12 @@ export const promoClearData = callbackData('promo:clear', [] as const);
  */
 /** A seller's product in /products: hide, show, delete (asks), delete confirmed. */
 export const productActionData = callbackData('prod', ['action', 'productId'] as const);
+/**
+ * The admins' review queue (bot/features/review.ts): approve (`ok`) or reject (`no`) the product as
+ * shown (`version`: its updated_at in base-36 ms), and page through the queue.
+ */
+export const reviewDecideData = callbackData('rv', ['action', 'productId', 'version'] as const);
+export const reviewPageData = callbackData('rv:p', ['offset'] as const);
 export const shopMenuData = callbackData('shop:m', ['sort'] as const);
 export const shopCategoryData = callbackData('shop:c', ['categoryId', 'sort'] as const);
 export const shopPageData = callbackData('shop:p', ['kind', 'key', 'sort', 'offset'] as const);

@@ -187,6 +187,7 @@ admin-help =
     /refree_add <user_id> <percent> · /refree_remove <user_id>
     /approve <payout_id> · /reject <payout_id> [reason] · /paid <payout_id> <tx_hash>
     /resolve <invoice_id> accept | credit <days> | balance | refund | writeoff <reason> · /refundpaid <invoice_id> <tx_hash> · /unresolved
+    /review: products waiting for review, with Approve / Reject
     Without plan_id, the first plan of /plans is used.
     /newplan: create a plan step by step · /catalog: change, price, stop selling plans, attach channels · /cancel
     /promo_new <CODE> percent <N> | fixed <amount> <currency> [max= per_user= from= until= plans=] · /promos · /promo_disable <CODE>
@@ -359,6 +360,39 @@ sell-status-pending_review = ⏳ waiting for review
 sell-status-active = ✅ on sale
 sell-status-hidden = 🙈 hidden
 sell-status-rejected = ⛔️ rejected
+
+# Admin: the review queue (bot/features/review.ts)
+review-queue-empty = { $review ->
+    [on] ✅ The review queue is empty.
+   *[off] ✅ The review queue is empty. Reviews are off (PRODUCT_REVIEW), so published products go on sale directly.
+  }
+review-card-head = 🔎 Review { $position } / { $total } (oldest first)
+review-card-shop = 🏪 { $shop } (seller { $sellerId })
+review-card-category = 🗂 { $category }
+review-card-file = 📄 { $name } · { $size }
+review-card-no-file = 📄 no stored file
+review-card-sent = 🕓 sent { $at }
+review-approve-button = ✅ Approve
+review-reject-button = ⛔️ Reject
+review-approved-short = Approved.
+review-approved = ✅ “{ $title }” is on sale now.{ $told ->
+    [yes] {""} The seller was told.
+   *[no] {""} ⚠️ The seller could not be told (they may have blocked the bot).
+  }
+review-rejected = ⛔️ “{ $title }” rejected: { $reason }{ $told ->
+    [yes] {""} The seller was told.
+   *[no] {""} ⚠️ The seller could not be told (they may have blocked the bot).
+  }
+review-reason-prompt = ✍️ Why is “{ $title }” rejected? Reply to this message with the reason (1–{ $max } characters): the seller reads it.
+review-reason-placeholder = The reason, for the seller
+review-bad-reason = ⚠️ A reason has 1–{ $max } characters (this one has { $given }). Nothing was changed.
+review-gone = ⚠️ This product was deleted by its seller: nothing to decide.
+review-already = ⚠️ “{ $title }” was already decided ({ $status }): nothing was changed.
+review-changed = ⚠️ “{ $title }” was changed since this card was shown: nothing was changed. Look at it again in the queue.
+review-approved-seller = ✅ Your product “{ $title }” passed review and is on sale: { $link }
+review-rejected-seller = ⛔️ Your product “{ $title }” did not pass review.
+    Reason: { $reason }
+    Fix it in the upload page and publish it again: it goes back to the review queue.
 
 # Admin resolutions (workflow resolution:<invoiceId>)
 admin-resolution-open =

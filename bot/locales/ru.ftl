@@ -191,6 +191,7 @@ admin-help =
     /refree_add <user_id> <процент> · /refree_remove <user_id>
     /approve <payout_id> · /reject <payout_id> [причина] · /paid <payout_id> <tx_hash>
     /resolve <invoice_id> accept | credit <дни> | balance | refund | writeoff <причина> · /refundpaid <invoice_id> <tx_hash> · /unresolved
+    /review: товары на проверке, с кнопками Одобрить / Отклонить
     Без plan_id используется первый тариф из /plans.
     /newplan: создать тариф по шагам · /catalog: изменить тариф, цену, снять с продажи, подключить каналы · /cancel
     /promo_new <КОД> percent <N> | fixed <сумма> <валюта> [max= per_user= from= until= plans=] · /promos · /promo_disable <КОД>
@@ -363,6 +364,39 @@ sell-status-pending_review = ⏳ на проверке
 sell-status-active = ✅ в продаже
 sell-status-hidden = 🙈 скрыт
 sell-status-rejected = ⛔️ отклонён
+
+# Админ: очередь проверки (bot/features/review.ts)
+review-queue-empty = { $review ->
+    [on] ✅ Очередь проверки пуста.
+   *[off] ✅ Очередь проверки пуста. Проверка выключена (PRODUCT_REVIEW), поэтому опубликованные товары сразу поступают в продажу.
+  }
+review-card-head = 🔎 Проверка { $position } / { $total } (сначала старые)
+review-card-shop = 🏪 { $shop } (продавец { $sellerId })
+review-card-category = 🗂 { $category }
+review-card-file = 📄 { $name } · { $size }
+review-card-no-file = 📄 файл не загружен
+review-card-sent = 🕓 отправлен { $at }
+review-approve-button = ✅ Одобрить
+review-reject-button = ⛔️ Отклонить
+review-approved-short = Одобрено.
+review-approved = ✅ «{ $title }» теперь в продаже.{ $told ->
+    [yes] {""} Продавец уведомлён.
+   *[no] {""} ⚠️ Продавца не удалось уведомить (возможно, он заблокировал бота).
+  }
+review-rejected = ⛔️ «{ $title }» отклонён: { $reason }{ $told ->
+    [yes] {""} Продавец уведомлён.
+   *[no] {""} ⚠️ Продавца не удалось уведомить (возможно, он заблокировал бота).
+  }
+review-reason-prompt = ✍️ Почему «{ $title }» отклонён? Ответьте на это сообщение причиной (1–{ $max } символов): её прочитает продавец.
+review-reason-placeholder = Причина для продавца
+review-bad-reason = ⚠️ Причина: от 1 до { $max } символов (в этой { $given }). Ничего не изменено.
+review-gone = ⚠️ Продавец удалил этот товар: решать нечего.
+review-already = ⚠️ По «{ $title }» уже принято решение ({ $status }): ничего не изменено.
+review-changed = ⚠️ «{ $title }» изменился после показа этой карточки: ничего не изменено. Посмотрите его в очереди ещё раз.
+review-approved-seller = ✅ Ваш товар «{ $title }» прошёл проверку и поступил в продажу: { $link }
+review-rejected-seller = ⛔️ Ваш товар «{ $title }» не прошёл проверку.
+    Причина: { $reason }
+    Исправьте его на странице загрузки и опубликуйте снова: он вернётся в очередь проверки.
 
 # Решения администратора (процесс resolution:<invoiceId>)
 admin-resolution-open =
