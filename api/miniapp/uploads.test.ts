@@ -278,6 +278,14 @@ describe('product form', () => {
       await db.update(products).set({ status: 'active' }).where(eq(products.id, productId)); // an admin approved it
       const edited = await call(auth, 'PATCH', `/products/${productId}`, { description: 'Now with 40 presets' });
       expect(edited.json.product).toMatchObject({ status: 'pending_review', description: 'Now with 40 presets' });
+      // Approved again, then the file is swapped: back to the queue; a new cover alone is not.
+      await db.update(products).set({ status: 'active' }).where(eq(products.id, productId));
+      await storedFile(auth, productId, 'cover', Buffer.concat([Buffer.from([0xff, 0xd8, 0xff]), randomBytes(256)]));
+      expect((await call(auth, 'GET', `/products/${productId}`)).json.product).toMatchObject({ status: 'active' });
+      await storedFile(auth, productId, 'file', Buffer.concat([Buffer.from('PK'), randomBytes(640)]));
+      expect((await call(auth, 'GET', `/products/${productId}`)).json.product).toMatchObject({
+        status: 'pending_review',
+      });
     } finally {
       config.uploads.review = false;
     }

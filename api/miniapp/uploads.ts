@@ -176,6 +176,12 @@ export const uploadRoutes: FastifyPluginAsync<UploadRoutesOptions> = async (app,
           .update(productFiles)
           .set({ state: 'stored', sizeBytes: stored.size, uploadId: null, updatedAt: new Date() })
           .where(eq(productFiles.id, upload.id));
+        // A new file for a live product is what buyers would get: with reviews on, it is reviewed first.
+        if (upload.role === 'file' && options.config.uploads.review)
+          await tx
+            .update(products)
+            .set({ status: 'pending_review', updatedAt: new Date() })
+            .where(and(eq(products.id, upload.productId), eq(products.status, 'active')));
         return older;
       });
       for (const old of replaced) await storage.remove(old.objectKey);
