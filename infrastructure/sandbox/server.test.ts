@@ -2,6 +2,7 @@
  * The combined server: the Telegram control routes over HTTP (what a person or a demo script uses),
  * reset, the index pages, and a prompt close even with a long poll in flight.
  */
+import { validate } from '@tma.js/init-data-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from './server';
 
@@ -69,6 +70,27 @@ describe('Telegram control API', () => {
     expect(messages.json).toMatchObject({ messages: [{ message_id: messageId, text: 'Choose' }] });
     const calls = await call('GET', '/_sandbox/telegram/calls?method=sendMessage');
     expect(calls.json.calls).toHaveLength(1);
+  });
+
+  it('opens a web_app button as a Telegram client: the URL with launch parameters signed for the user', async () => {
+    await call('POST', '/_sandbox/telegram/users', { ...carol, startedBot: true });
+    const keyboard = {
+      inline_keyboard: [[{ text: 'Upload', web_app: { url: 'https://shop.example/miniapp/upload' } }]],
+    };
+    const sent = await bot('sendMessage', { chat_id: carol.id, text: 'Your shop', reply_markup: keyboard });
+    const messageId = (sent.json.result as { message_id: number }).message_id;
+    const opened = await call('POST', '/_sandbox/telegram/open_web_app', { from: carol, message_id: messageId });
+    expect(opened.status).toBe(200);
+    const { url, initData } = opened.json as { url: string; initData: string };
+    const fragment = new URLSearchParams(new URL(url).hash.slice(1));
+    expect(url.startsWith('https://shop.example/miniapp/upload#tgWebAppData=')).toBe(true);
+    expect(fragment.get('tgWebAppData')).toBe(initData);
+    expect(JSON.parse(new URLSearchParams(initData).get('user')!)).toMatchObject({ id: carol.id });
+    // Signed with the token the bot calls with: the library the api uses accepts it, another token not.
+    expect(() => validate(initData, TOKEN)).not.toThrow();
+    expect(() => validate(initData, '777:another-token')).toThrow();
+    const none = await call('POST', '/_sandbox/telegram/open_web_app', { from: carol, message_id: 999 });
+    expect(none.status).toBe(404);
   });
 
   it('handles invite links, joins and membership through HTTP', async () => {
