@@ -17,10 +17,10 @@ import {
   ProductInputError,
   type ProductStatus,
 } from '../../domain/product';
-import { isLocale } from '../../bot/i18n';
+import { createI18n, pickLocale, type Locale } from '../../bot/i18n';
 import type { Config } from '../../infrastructure/config';
 import type { Database } from '../../infrastructure/db/client';
-import { categories, productFiles, products, sellers } from '../../infrastructure/db/schema';
+import { categories, productFiles, products, sellers, users } from '../../infrastructure/db/schema';
 import { telegramUserOf } from './auth';
 
 export interface ProductRoutesOptions {
@@ -63,7 +63,8 @@ export const productRoutes: FastifyPluginAsync<ProductRoutesOptions> = async (ap
   app.get('/session', async (request) => {
     const user = telegramUserOf(request);
     const seller = await sellerOf(user.id);
-    const locale = isLocale(user.languageCode) ? user.languageCode : 'en';
+    const [profile] = await db.select({ language: users.language }).from(users).where(eq(users.id, user.id));
+    const locale = pickLocale(profile?.language, user.languageCode);
     const rows = await db.select().from(categories).orderBy(asc(categories.sortOrder));
     return {
       ok: true,
@@ -77,6 +78,8 @@ export const productRoutes: FastifyPluginAsync<ProductRoutesOptions> = async (ap
         partBytes: options.config.uploads.partBytes,
       },
       review: options.config.uploads.review,
+      locale,
+      texts: pageTexts(locale),
     };
   });
 
@@ -169,6 +172,39 @@ export const productRoutes: FastifyPluginAsync<ProductRoutesOptions> = async (ap
     return { ...values, ...checkProductPrice({ priceMinor, currency, priceStars }) };
   }
 };
+
+const i18n = createI18n();
+/** The upload page's texts in one language, from the bot's own translations; `{name}` marks a value. */
+const PAGE_TEXTS: Record<string, string[]> = {
+  'upload-page-new': [],
+  'upload-page-title': [],
+  'upload-page-description': [],
+  'upload-page-category': [],
+  'upload-page-price': [],
+  'upload-page-currency': [],
+  'upload-page-stars': [],
+  'upload-page-file': [],
+  'upload-page-cover': [],
+  'upload-page-submit': [],
+  'upload-page-pause': [],
+  'upload-page-resume': [],
+  'upload-page-retry': [],
+  'upload-page-file-limit': ['size'],
+  'upload-page-choose-file': [],
+  'upload-page-too-big': ['name', 'size', 'limit'],
+  'upload-page-resuming': ['name'],
+  'upload-page-progress': ['percent', 'sent', 'total'],
+  'upload-page-done-live': [],
+  'upload-page-done-review': [],
+};
+function pageTexts(locale: Locale): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(PAGE_TEXTS).map(([key, names]) => [
+      key.slice('upload-page-'.length),
+      i18n.t(locale, key, Object.fromEntries(names.map((name) => [name, `{${name}}`]))),
+    ]),
+  );
+}
 
 const inputError = (message: string) => new ProductInputError('product-bad-input', { message }, message);
 

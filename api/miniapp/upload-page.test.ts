@@ -121,6 +121,9 @@ describe('upload Mini App page', () => {
       'rgb(35, 46, 60)',
     );
     expect(await page.locator('select[name=categoryId] option').count()).toBeGreaterThanOrEqual(11);
+    // In the seller's language (their Telegram client's, Russian here), from the bot's translations.
+    expect(await page.textContent('[data-t=title]')).toBe('Название');
+    expect(await page.textContent('select[name=categoryId] option[value=courses]')).toBe('Курсы');
 
     // First visit: after three parts are stored, further part PUTs are held, then the page reloads.
     const before = storedParts(page);
@@ -140,7 +143,7 @@ describe('upload Mini App page', () => {
     await page.click('#submit');
     await page.waitForSelector('progress:not([value="0"])'); // (value reflects the bar's progress)
     await eventually('three parts stored', () => before.length >= 3);
-    expect(await page.textContent('#progress-text')).toMatch(/\d+% · [\d.]+ MiB of 72\.\d MiB/);
+    expect(await page.textContent('#progress-text')).toMatch(/\d+% · [\d.]+ MiB из 72\.\d MiB/);
     await screenshot(page, 'upload-page-progress');
     const [product] = await stack.runtime.db.select().from(products).where(eq(products.sellerId, userId));
     expect(product?.status).toBe('draft');

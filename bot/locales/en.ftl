@@ -394,6 +394,29 @@ review-rejected-seller = ⛔️ Your product “{ $title }” did not pass revie
     Reason: { $reason }
     Fix it in the upload page and publish it again: it goes back to the review queue.
 
+# The upload Mini App page (api/miniapp/pages/upload.ts; texts sent by GET /miniapp/api/session)
+
+upload-page-new = New product
+upload-page-title = Title
+upload-page-description = Description
+upload-page-category = Category
+upload-page-price = Price
+upload-page-currency = Currency
+upload-page-stars = Price in Telegram Stars
+upload-page-file = File
+upload-page-cover = Cover image
+upload-page-submit = Upload and publish
+upload-page-pause = Pause
+upload-page-resume = Resume
+upload-page-retry = Retry
+upload-page-file-limit = Up to { $size }.
+upload-page-choose-file = Choose the file to sell.
+upload-page-too-big = { $name } is { $size }; the limit is { $limit }.
+upload-page-resuming = Resuming { $name }: the parts already stored are not sent again.
+upload-page-progress = { $percent }% · { $sent } of { $total }
+upload-page-done-live = Uploaded. Your product is live in the catalog.
+upload-page-done-review = Uploaded. Your product is waiting for a moderator; the bot will tell you when it is live.
+
 # Admin resolutions (workflow resolution:<invoiceId>)
 admin-resolution-open =
     🧾 Invoice { $invoiceId } (user { $userId }) needs a decision: { $amount } { $currency } { $kind ->

@@ -398,6 +398,29 @@ review-rejected-seller = ⛔️ Ваш товар «{ $title }» не прошё
     Причина: { $reason }
     Исправьте его на странице загрузки и опубликуйте снова: он вернётся в очередь проверки.
 
+# Страница загрузки (api/miniapp/pages/upload.ts; тексты отдаёт GET /miniapp/api/session)
+
+upload-page-new = Новый товар
+upload-page-title = Название
+upload-page-description = Описание
+upload-page-category = Категория
+upload-page-price = Цена
+upload-page-currency = Валюта
+upload-page-stars = Цена в Telegram Stars
+upload-page-file = Файл
+upload-page-cover = Обложка
+upload-page-submit = Загрузить и опубликовать
+upload-page-pause = Пауза
+upload-page-resume = Продолжить
+upload-page-retry = Повторить
+upload-page-file-limit = До { $size }.
+upload-page-choose-file = Выберите файл для продажи.
+upload-page-too-big = { $name }: { $size }, а можно не больше { $limit }.
+upload-page-resuming = Продолжаем { $name }: уже сохранённые части не отправляются заново.
+upload-page-progress = { $percent }% · { $sent } из { $total }
+upload-page-done-live = Загружено. Товар уже в каталоге.
+upload-page-done-review = Загружено. Товар ждёт модератора; бот сообщит, когда он появится в каталоге.
+
 # Решения администратора (процесс resolution:<invoiceId>)
 admin-resolution-open =
     🧾 Счёт { $invoiceId } (пользователь { $userId }) требует решения: { $amount } { $currency } { $kind ->

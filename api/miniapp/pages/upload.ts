@@ -23,6 +23,8 @@ interface Session {
   currencies: string[];
   limits: { fileMaxBytes: number; imageMaxBytes: number; partBytes: number };
   review: boolean;
+  /** The page's texts in the seller's language; `{name}` marks a value. */
+  texts: Record<string, string>;
 }
 interface Product {
   id: string;
@@ -74,6 +76,11 @@ function notice(message: string | undefined) {
   box.hidden = !message;
 }
 
+let texts: Record<string, string> = {};
+/** A text in the seller's language with its values filled in. */
+const t = (key: string, values: Record<string, string | number> = {}) =>
+  (texts[key] ?? key).replace(/\{(\w+)\}/g, (_, name: string) => String(values[name] ?? ''));
+
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 
 /** Telegram's colours as CSS variables (`--tg-theme-bg-color`, ...), now and when the theme changes. */
@@ -100,13 +107,16 @@ function startTelegram() {
 async function loadSession() {
   const session = await call<Session>('GET', 'session');
   if (!session.shop) throw new PageError('Open your shop with /sell in the bot first.');
+  texts = session.texts;
+  document.documentElement.lang = (session as { locale?: string }).locale ?? 'en';
+  for (const element of document.querySelectorAll<HTMLElement>('[data-t]')) element.textContent = t(element.dataset.t!);
   $('shop').textContent = session.shop.name;
   const categories = field<HTMLSelectElement>('categoryId');
   categories.replaceChildren(...session.categories.map((c) => new Option(c.name, c.id)));
   const currencies = field<HTMLSelectElement>('currency');
   currencies.replaceChildren(new Option('—', ''), ...session.currencies.map((c) => new Option(c, c)));
   currencies.value = session.currencies[0] ?? '';
-  $('file-hint').textContent = `Up to ${mib(session.limits.fileMaxBytes)}.`;
+  $('file-hint').textContent = t('file-limit', { size: mib(session.limits.fileMaxBytes) });
   return session;
 }
 
@@ -195,7 +205,7 @@ function showProgress(uppy: Uppy<FileMeta, Record<string, never>>) {
     const total = files.reduce((sum, f) => sum + (f.size ?? 0), 0);
     const percent = total ? Math.floor((sent / total) * 100) : 0;
     bar.value = percent;
-    text.textContent = `${percent}% · ${mib(sent)} of ${mib(total)}`;
+    text.textContent = t('progress', { percent, sent: mib(sent), total: mib(total) });
   });
   const pause = $<HTMLButtonElement>('pause');
   const resume = $<HTMLButtonElement>('resume');
@@ -232,14 +242,14 @@ async function addFile(
   name: string,
   maxBytes: number,
 ) {
-  if (data.size > maxBytes) throw new PageError(`${name} is ${mib(data.size)}; the limit is ${mib(maxBytes)}.`);
+  if (data.size > maxBytes) throw new PageError(t('too-big', { name, size: mib(data.size), limit: mib(maxBytes) }));
   const id = uploader.uppy.addFile({ name, type: data.type, data, meta: { role } });
   const file = uploader.uppy.getFile(id);
   const started = await uploader.start(file);
   // What Uppy's Golden Retriever restores after a reload: Uppy then lists the stored parts first.
   const state = { s3Multipart: { uploadId: started.uploadId, key: started.key } };
   uploader.uppy.setFileState(id, state as Partial<UppyFile<FileMeta, Record<string, never>>>);
-  if (started.resumed) $('progress-text').textContent = `Resuming ${name}…`;
+  if (started.resumed) $('progress-text').textContent = t('resuming', { name });
 }
 
 async function submit(session: Session, productId: string | undefined, role: string | null) {
@@ -253,8 +263,7 @@ async function submit(session: Session, productId: string | undefined, role: str
     showProgress(uploader.uppy);
     const file = field<HTMLInputElement>('file').files?.[0];
     const cover = field<HTMLInputElement>('cover').files?.[0];
-    if (!file && !cover && role !== 'cover' && !(await hasStoredFile(id)))
-      throw new PageError('Choose the file to sell.');
+    if (!file && !cover && role !== 'cover' && !(await hasStoredFile(id))) throw new PageError(t('choose-file'));
     if (file) {
       await addFile(uploader, 'file', file, file.name, session.limits.fileMaxBytes);
       if (file.type === 'application/pdf' || file.name.toLowerCase().endsWith('.pdf')) {
@@ -271,10 +280,7 @@ async function submit(session: Session, productId: string | undefined, role: str
     form.hidden = true;
     const done = $('done');
     done.hidden = false;
-    done.textContent =
-      published.status === 'pending_review'
-        ? 'Uploaded. Your product is waiting for a moderator; the bot will tell you when it is live.'
-        : 'Uploaded. Your product is live in the catalog.';
+    done.textContent = t(published.status === 'pending_review' ? 'done-review' : 'done-live');
     done.dataset.status = published.status;
   } catch (error) {
     notice(error instanceof Error ? error.message : String(error));
