@@ -102,16 +102,21 @@ async function countView(ctx: BotContext, productId: string): Promise<void> {
 
 // ---- The menu ----
 
-async function menu(ctx: BotContext, sort: ShopSort): Promise<{ text: string; keyboard: InlineKeyboard }> {
+/** Every category, in order, named in the user's language. */
+export async function namedCategories(ctx: BotContext): Promise<Array<{ id: string; name: string }>> {
   const rows = await ctx.deps.db
     .select({ id: categories.id, names: categories.names })
     .from(categories)
     .orderBy(asc(categories.sortOrder));
   const locale = await ctx.i18n.getLocale();
-  const named = rows.map((row) => ({
+  return rows.map((row) => ({
     id: row.id,
     name: (isLocale(locale) ? row.names[locale] : undefined) ?? row.names.en ?? row.id,
   }));
+}
+
+async function menu(ctx: BotContext, sort: ShopSort): Promise<{ text: string; keyboard: InlineKeyboard }> {
+  const named = await namedCategories(ctx);
   return {
     text: ctx.t('shop-menu', { sort: ctx.t(`shop-sort-${sort}`) }),
     keyboard: shopMenuKeyboard(ctx.t, named, sort),

@@ -82,6 +82,9 @@ export const promoClearData = callbackData('promo:clear', [] as const);
  */
 /** A seller's product in /products: hide, show, delete (asks), delete confirmed. */
 export const productActionData = callbackData('prod', ['action', 'productId'] as const);
+/** Editing a seller's product (bot/features/product-edit.ts): open its card, ask for a field, or back to the list. */
+export const productEditData = callbackData('pedit', ['field', 'productId'] as const);
+export const productCategoryData = callbackData('pcat', ['productId', 'categoryId'] as const);
 export const shopMenuData = callbackData('shop:m', ['sort'] as const);
 export const shopCategoryData = callbackData('shop:c', ['categoryId', 'sort'] as const);
 export const shopPageData = callbackData('shop:p', ['kind', 'key', 'sort', 'offset'] as const);
