@@ -110,7 +110,12 @@ describe('/shop and the carousel', () => {
     const labels = buttonsOf(menu).map((b) => b.text);
     expect(labels).toEqual(expect.arrayContaining(['🗂 All products', 'Games', 'Courses', 'E-books', '• 🆕 New']));
     expect(callbackDataOf(menu)).toEqual(
-      expect.arrayContaining([`shop:c:${CATEGORY}:new`, 'shop:c:all:new', 'shop:m:popular', 'shop:m:price']),
+      expect.arrayContaining([
+        `shop:c:${CATEGORY}:new:any`,
+        'shop:c:all:new:any',
+        'shop:m:popular:any',
+        'shop:m:price:any',
+      ]),
     );
     // Names in the user's language.
     const russian: UserInput = { id: stack.newUserId(), first_name: 'Покупатель', language_code: 'ru' };
@@ -123,13 +128,13 @@ describe('/shop and the carousel', () => {
     const editsBefore = lastSeq();
 
     // The sort row re-draws the menu in place.
-    const byPrice = await pressAndEdit(user, menu, 'shop:m:price');
+    const byPrice = await pressAndEdit(user, menu, 'shop:m:price:any');
     expect(byPrice.text).toContain('Sorted by: 💲 Price');
-    expect(callbackDataOf(byPrice)).toContain(`shop:c:${CATEGORY}:price`);
-    const backToNew = await pressAndEdit(user, byPrice, 'shop:m:new');
+    expect(callbackDataOf(byPrice)).toContain(`shop:c:${CATEGORY}:price:any`);
+    const backToNew = await pressAndEdit(user, byPrice, 'shop:m:new:any');
 
     const viewsBefore = await viewsOf(catalog[24]!.id);
-    let card = await pressAndEdit(user, backToNew, `shop:c:${CATEGORY}:new`);
+    let card = await pressAndEdit(user, backToNew, `shop:c:${CATEGORY}:new:any`);
     const seen: string[] = [];
     for (let position = 1; position <= 25; position++) {
       const expected = catalog[25 - position]!;
@@ -140,11 +145,11 @@ describe('/shop and the carousel', () => {
       const buttons = callbackDataOf(card);
       if (position === 1) expect(buttons.some((b) => b.startsWith('shop:p:') && b.endsWith(':-1'))).toBe(false);
       if (position < 25) {
-        const next = `shop:p:c:${CATEGORY}:new:${position}`;
+        const next = `shop:p:c:${CATEGORY}:new:any:${position}`;
         expect(buttons).toContain(next);
         card = await pressAndEdit(user, card, next);
       } else {
-        expect(buttons).toEqual([`shop:p:c:${CATEGORY}:new:23`, 'shop:m:new']);
+        expect(buttons).toEqual([`shop:p:c:${CATEGORY}:new:any:23`, 'shop:m:new:any']);
       }
     }
     expect(new Set(seen).size).toBe(25);
@@ -152,7 +157,7 @@ describe('/shop and the carousel', () => {
     expect(card.text).toContain('💰 10.00 USD · ⭐ 50');
     expect(card.text).toContain('★ 4.5 (2 reviews)');
     // ◀ goes back, still the same message.
-    const previous = await pressAndEdit(user, card, `shop:p:c:${CATEGORY}:new:23`);
+    const previous = await pressAndEdit(user, card, `shop:p:c:${CATEGORY}:new:any:23`);
     expect(previous.text).toContain(catalog[1]!.title);
     expect(previous.text).toContain('★ No reviews yet');
 
@@ -188,7 +193,7 @@ describe('/search', () => {
     const user = await buyer();
     const first = await say(user, `/search quest${TAG}`, textMatches(/1 \/ 25/));
     const [next] = callbackDataOf(first);
-    expect(next).toMatch(/^shop:p:s:\d+:relevance:1$/);
+    expect(next).toMatch(/^shop:p:s:\d+:relevance:any:1$/);
     const second = await pressAndEdit(user, first, next!);
     expect(second.text).toContain('2 / 25');
     // A word of the oldest product's description only.
@@ -204,10 +209,10 @@ describe('/search', () => {
 
     // The carousel: 22 left, none of them deleted.
     const menu = await say(user, '/shop', textMatches(/choose a category/));
-    let card = await pressAndEdit(user, menu, `shop:c:${CATEGORY}:new`);
+    let card = await pressAndEdit(user, menu, `shop:c:${CATEGORY}:new:any`);
     expect(card.text).toContain('1 / 22');
     // A ▶ from an older page of this carousel, past the new end (forged: the message no longer has it): the last one.
-    card = await pressAndEdit(user, card, `shop:p:c:${CATEGORY}:new:24`, true);
+    card = await pressAndEdit(user, card, `shop:p:c:${CATEGORY}:new:any:24`, true);
     expect(card.text).toContain('22 / 22');
     expect(card.text).toContain(catalog[3]!.title);
   });
@@ -221,9 +226,9 @@ describe('the p_ deep link', () => {
     const card = await say(user, `/start p_${product.id}`, textMatches(new RegExp(product.title)));
     expect(card.text).toContain('💰 10.10 USD · ⭐ 60');
     expect(card.text).toContain(`🏪 ${seller.shopName}`);
-    expect(callbackDataOf(card)).toEqual(['shop:m:new']);
+    expect(callbackDataOf(card)).toEqual(['shop:m:new:any']);
     expect(await viewsOf(product.id)).toBe(views + 1);
-    const menu = await pressAndEdit(user, card, 'shop:m:new');
+    const menu = await pressAndEdit(user, card, 'shop:m:new:any');
     expect(menu.text).toContain('choose a category');
 
     await db().update(products).set({ status: 'hidden' }).where(eq(products.id, catalog[11]!.id));

@@ -116,11 +116,16 @@ command-help = Help
 # Shop: categories, search and the product carousel (bot/features/shop.ts)
 command-shop = Browse the shop
 command-search = Search products: /search words
-shop-menu = 🛍 The shop: choose a category. Sorted by: { $sort }.
+shop-menu = 🛍 The shop: choose a category. Sorted by: { $sort }. Price: { $price }.
 shop-all-button = 🗂 All products
 shop-sort-new = 🆕 New
 shop-sort-popular = 🔥 Popular
 shop-sort-price = 💲 Price
+shop-sort-relevance = 🎯 Best match
+shop-price-any = Any price
+shop-price-low = ⭐ ≤100
+shop-price-mid = ⭐ 101–500
+shop-price-high = ⭐ 501+
 shop-categories-button = ⬅️ Categories
 shop-open-button = 🛍 Open the shop
 shop-card-price = 💰 { $price }
@@ -129,6 +134,7 @@ shop-card-rating = ★ { $average } ({ $count } reviews)
 shop-card-no-reviews = ★ No reviews yet
 shop-category-empty = Nothing on sale here yet. Try another category.
 shop-search-usage = Send /search and the words to look for, e.g. /search photoshop course
+    Add a Stars price range to filter by price: /search photoshop 100-500 (or 100+).
 shop-search-none = Nothing found for “{ $query }”. Try other words or browse /shop.
 shop-stale = This button is out of date. Send /shop or /search again.
 shop-product-unavailable = ⚠️ This product is not available any more. Browse /shop for others.

@@ -120,11 +120,16 @@ command-help = Справка
 # Shop: categories, search and the product carousel (bot/features/shop.ts)
 command-shop = Магазин
 command-search = Поиск товаров: /search слова
-shop-menu = 🛍 Магазин: выберите категорию. Сортировка: { $sort }.
+shop-menu = 🛍 Магазин: выберите категорию. Сортировка: { $sort }. Цена: { $price }.
 shop-all-button = 🗂 Все товары
 shop-sort-new = 🆕 Новые
 shop-sort-popular = 🔥 Популярные
 shop-sort-price = 💲 Цена
+shop-sort-relevance = 🎯 Лучшее совпадение
+shop-price-any = Любая цена
+shop-price-low = ⭐ ≤100
+shop-price-mid = ⭐ 101–500
+shop-price-high = ⭐ 501+
 shop-categories-button = ⬅️ Категории
 shop-open-button = 🛍 Открыть магазин
 shop-card-price = 💰 { $price }
@@ -133,6 +138,7 @@ shop-card-rating = ★ { $average } (отзывов: { $count })
 shop-card-no-reviews = ★ Отзывов пока нет
 shop-category-empty = Здесь пока ничего не продаётся. Загляните в другую категорию.
 shop-search-usage = Отправьте /search и слова для поиска, например: /search курс photoshop
+    Цену в Stars можно ограничить: /search photoshop 100-500 (или 100+).
 shop-search-none = По запросу «{ $query }» ничего не найдено. Попробуйте другие слова или загляните в /shop.
 shop-stale = Эта кнопка устарела. Отправьте /shop или /search ещё раз.
 shop-product-unavailable = ⚠️ Этот товар больше недоступен. Другие товары — в /shop.
