@@ -136,11 +136,14 @@ export async function withCover(
     ctx.deps.logger.warn({ objectKey: coverKey }, 'a stored cover is missing from storage: showing the placeholder');
     return withCover(ctx, null, send);
   }
-  // A supplier, so a retried request opens a fresh stream.
+  // A supplier, so a retried request opens a fresh stream; a bare iterable, since grammY would fetch
+  // anything with a `url` field (the SDK's response body has one) as a URL.
   const upload = new InputFile(async () => {
     const object = await storage.getStream(coverKey);
     if (!object) throw new Error(`cover ${coverKey} vanished from storage`);
-    return object.body;
+    return (async function* () {
+      yield* object.body as AsyncIterable<Uint8Array>;
+    })();
   }, 'cover.jpg');
   let message: Message | true;
   try {
