@@ -402,7 +402,7 @@ describe('covers', () => {
     expect(first.method).toBe('sendMessage');
     const arrow = (message: SentMessage, label: '◀' | '▶') => {
       const button = buttonsOf(message).find((b) => b.text === label);
-      return button && 'callback_data' in button ? button.callback_data! : `no ${label} button`;
+      return button && 'callback_data' in button ? button.callback_data : `no ${label} button`;
     };
 
     // The first cover: uploaded (streamed from storage), and the text message becomes a photo message.
