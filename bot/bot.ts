@@ -12,6 +12,7 @@ import { language } from './features/language';
 import { myPlan } from './features/my-plan';
 import { payments } from './features/payments';
 import { plansFeature } from './features/plans';
+import { productEdit } from './features/product-edit';
 import { plansAdmin } from './features/plans-admin';
 import { profile } from './features/profile';
 import { promos, promosAdmin } from './features/promos';
@@ -64,7 +65,8 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): Bot<Bo
   // falls through.
   features.use(resolutions, admin, review, plansAdmin, promosAdmin);
   features.use(termsGate);
-  features.use(plansFeature, trial, myPlan, referral, promos, sell, shop);
+  // productEdit before sell: a command leaves a pending product edit before /products (sell) answers it.
+  features.use(plansFeature, trial, myPlan, referral, promos, productEdit, sell, shop);
   features.use(unhandled);
 
   // Only reached if the boundary's own reply fails in a way it does not catch: log, never crash the process.

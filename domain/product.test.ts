@@ -6,13 +6,16 @@ import {
   newProductId,
   objectKeyFor,
   parseObjectKey,
+  parseProductAmount,
   parseProductDescription,
+  parseProductStars,
   parseProductTitle,
   parseRejectionReason,
   parseShopSlug,
   PRODUCT_ID,
   PRODUCT_STATUSES,
   ProductInputError,
+  statusAfterEdit,
 } from './product';
 
 const refusal = (run: () => unknown) => {
@@ -79,6 +82,37 @@ describe('product price', () => {
         refusal(() => checkProductPrice({ priceMinor: null, currency: null, priceStars })),
         String(priceStars),
       ).toBe('product-stars-out-of-range');
+  });
+});
+
+describe('prices typed by a seller', () => {
+  it("amounts: decimal text in the product's currency, a comma as the decimal point too", () => {
+    expect(parseProductAmount(' 9.99 ', 'USD')).toBe(999n);
+    expect(parseProductAmount('9,5', 'EUR')).toBe(950n);
+    expect(parseProductAmount('10', 'RUB')).toBe(1000n);
+    for (const bad of ['', 'abc', '9.999', '-5', '1e3', '9.99 USD', '1.2.3'])
+      expect(
+        refusal(() => parseProductAmount(bad, 'USD')),
+        bad,
+      ).toBe('product-bad-price');
+  });
+
+  it("Stars: a whole number (the range is checkProductPrice's)", () => {
+    expect(parseProductStars(' 250 ')).toBe(250);
+    for (const bad of ['', '2.5', '-3', 'ten', '1 000'])
+      expect(
+        refusal(() => parseProductStars(bad)),
+        bad,
+      ).toBe('product-bad-stars');
+  });
+});
+
+describe('editing a product', () => {
+  it('sends a product on sale back to review when reviews are on; other statuses stay', () => {
+    expect(statusAfterEdit('active', true)).toBe('pending_review');
+    expect(statusAfterEdit('active', false)).toBe('active');
+    for (const status of ['draft', 'pending_review', 'hidden', 'rejected'] as const)
+      expect(statusAfterEdit(status, true)).toBe(status);
   });
 });
 

@@ -14,7 +14,7 @@
  * - Object keys are generated here from the seller id, the file's role and a random UUID: no user
  *   text (file names are kept in product_files.original_name and only sent back in Content-Disposition).
  */
-import { fromMinor } from './money';
+import { fromMinor, toMinor } from './money';
 import { MAX_PRICE_MINOR, MAX_PRICE_STARS, MIN_PRICE_STARS, PLAN_CURRENCIES } from './plan';
 
 export const PRODUCT_STATUSES = ['draft', 'pending_review', 'active', 'hidden', 'rejected'] as const;
@@ -147,7 +147,7 @@ export function checkProductPrice(price: {
   if (priceMinor !== null && currency !== null && (priceMinor <= 0n || priceMinor > MAX_PRICE_MINOR))
     throw new ProductInputError(
       'product-bad-price',
-      { given: String(priceMinor), max: fromMinor(MAX_PRICE_MINOR, currency) },
+      { given: fromMinor(priceMinor, currency), currency, max: fromMinor(MAX_PRICE_MINOR, currency) },
       `a price is above 0 and at most ${fromMinor(MAX_PRICE_MINOR, currency)} ${currency}`,
     );
   if (
@@ -160,6 +160,47 @@ export function checkProductPrice(price: {
       `${shown(String(priceStars))} Stars is out of range: a Stars price is ${MIN_PRICE_STARS}-${MAX_PRICE_STARS} Stars`,
     );
   return { priceMinor, currency: currency as ProductCurrency | null, priceStars };
+}
+
+/**
+ * A price typed as decimal text in the product's currency ("9.99", "9,99", "10"): its minor units.
+ * Checks the form and the decimals the currency has; checkProductPrice checks the bounds.
+ */
+export function parseProductAmount(text: string, currency: string): bigint {
+  const amount = text.trim().replace(',', '.');
+  const refuse = () =>
+    new ProductInputError(
+      'product-bad-price',
+      { given: shown(text.trim()), currency, max: fromMinor(MAX_PRICE_MINOR, currency) },
+      `"${shown(text.trim())}" is not a price in ${currency}: a positive amount like 9.99, at most ${fromMinor(MAX_PRICE_MINOR, currency)}`,
+    );
+  if (!/^\d{1,12}(?:\.\d+)?$/.test(amount)) throw refuse();
+  try {
+    return toMinor(amount, currency);
+  } catch {
+    // More decimals than the currency has.
+    throw refuse();
+  }
+}
+
+/** A Stars price typed as text: a whole number; checkProductPrice checks the range. */
+export function parseProductStars(text: string): number {
+  const trimmed = text.trim();
+  if (!/^\d{1,9}$/.test(trimmed))
+    throw new ProductInputError(
+      'product-bad-stars',
+      { given: shown(trimmed), min: String(MIN_PRICE_STARS), max: String(MAX_PRICE_STARS) },
+      `"${shown(trimmed)}" is not a Stars price: a whole number from ${MIN_PRICE_STARS} to ${MAX_PRICE_STARS}`,
+    );
+  return Number(trimmed);
+}
+
+/**
+ * The status after a seller changes a product: with reviews on (PRODUCT_REVIEW), a product on sale
+ * goes back to the review queue, so buyers never see unreviewed words or files; otherwise it keeps its status.
+ */
+export function statusAfterEdit(status: ProductStatus, review: boolean): ProductStatus {
+  return review && status === 'active' ? 'pending_review' : status;
 }
 
 function base64url(bytes: Uint8Array): string {

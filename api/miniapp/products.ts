@@ -7,17 +7,10 @@
  */
 import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
-import { fromMinor, toMinor } from '../../domain/money';
-import {
-  checkProductPrice,
-  newProductId,
-  parseProductDescription,
-  parseProductTitle,
-  PRODUCT_CURRENCIES,
-  ProductInputError,
-  type ProductStatus,
-} from '../../domain/product';
+import { fromMinor } from '../../domain/money';
+import { newProductId, PRODUCT_CURRENCIES, ProductInputError, type ProductStatus } from '../../domain/product';
 import { createI18n, pickLocale, type Locale } from '../../bot/i18n';
+import { editProduct, productColumns } from '../../infrastructure/catalog/products';
 import type { Config } from '../../infrastructure/config';
 import type { Database } from '../../infrastructure/db/client';
 import { categories, productFiles, products, sellers, users } from '../../infrastructure/db/schema';
@@ -89,7 +82,9 @@ export const productRoutes: FastifyPluginAsync<ProductRoutesOptions> = async (ap
     if (!(await sellerOf(user.id))) return refuse(reply, 403, 'open a shop with /sell in the bot first');
     return asInput(reply, async () => {
       const id = newProductId();
-      await db.insert(products).values({ id, sellerId: user.id, ...(await productFields(request.body, undefined)) });
+      await db
+        .insert(products)
+        .values({ id, sellerId: user.id, ...(await productColumns(db, request.body, undefined)) });
       return reply.code(201).send({ ok: true, productId: id });
     });
   });
@@ -108,14 +103,9 @@ export const productRoutes: FastifyPluginAsync<ProductRoutesOptions> = async (ap
       const product = await ownProduct(telegramUserOf(request).id, request.params.id);
       if (!product) return refuse(reply, 404, 'no such product in your shop');
       return asInput(reply, async () => {
-        const fields = await productFields(request.body, product);
-        const reReview = options.config.uploads.review && product.status === 'active';
-        const [updated] = await db
-          .update(products)
-          .set({ ...fields, ...(reReview ? { status: 'pending_review' as const } : {}), updatedAt: new Date() })
-          .where(eq(products.id, product.id))
-          .returning();
-        return { ok: true, product: shownProduct(updated!) };
+        const updated = await editProduct(db, product, request.body, { review: options.config.uploads.review });
+        if (!updated) return refuse(reply, 404, 'no such product in your shop');
+        return { ok: true, product: shownProduct(updated) };
       });
     },
   );
@@ -141,36 +131,6 @@ export const productRoutes: FastifyPluginAsync<ProductRoutesOptions> = async (ap
       .returning({ status: products.status });
     return { ok: true, status: published?.status ?? status };
   });
-
-  /**
-   * The stored columns for the given body fields (all of them for a new product); prices are decimal
-   * text. Bad input throws a ProductInputError.
-   */
-  async function productFields(body: Partial<ProductBody>, current: typeof products.$inferSelect | undefined) {
-    const values: Omit<typeof products.$inferInsert, 'id' | 'sellerId'> = {
-      title: parseProductTitle(body.title ?? current?.title ?? ''),
-      description: parseProductDescription(body.description ?? current?.description ?? ''),
-      categoryId: body.categoryId ?? current?.categoryId ?? '',
-    };
-    const [category] = await db.select().from(categories).where(eq(categories.id, values.categoryId));
-    if (!category) throw inputError(`unknown category "${values.categoryId}"`);
-    if (body.price === undefined && body.currency !== undefined && body.currency !== current?.currency)
-      throw inputError('a new currency needs its price');
-    if (body.price === undefined && body.currency === undefined && body.priceStars === undefined && current)
-      return values;
-    const currency = body.currency === undefined ? (current?.currency ?? null) : body.currency || null;
-    const priceText = body.price?.trim();
-    let priceMinor = current?.priceMinor ?? null;
-    if (body.price !== undefined) {
-      try {
-        priceMinor = priceText ? toMinor(priceText, currency ?? 'USD') : null;
-      } catch (error) {
-        throw inputError(`the price: ${(error as Error).message}`);
-      }
-    }
-    const priceStars = body.priceStars === undefined ? (current?.priceStars ?? null) : body.priceStars;
-    return { ...values, ...checkProductPrice({ priceMinor, currency, priceStars }) };
-  }
 };
 
 const i18n = createI18n();
@@ -205,8 +165,6 @@ function pageTexts(locale: Locale): Record<string, string> {
     ]),
   );
 }
-
-const inputError = (message: string) => new ProductInputError('product-bad-input', { message }, message);
 
 /** Runs a change of product fields; bad input (a ProductInputError) is answered 400 with its reason. */
 async function asInput<T>(reply: FastifyReply, change: () => Promise<T>) {

@@ -3,6 +3,7 @@
  * database: the seller terms, the shop name, a unique link slug and the upload Mini App button.
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { eq } from 'drizzle-orm';
 import { Api } from 'grammy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +12,7 @@ import { products, sellers } from '../../infrastructure/db/schema';
 import type { SentMessage, UserInput } from '../../infrastructure/sandbox/telegram';
 import { buttonsOf, callbackDataOf, conversation, textMatches } from '../../test/conversation';
 import { eventually, startStack, type Stack } from '../../test/harness';
+import { createI18n, LOCALES } from '../i18n';
 import { sellAcceptData, shopSlugBase } from './sell';
 
 let stack: Stack;
@@ -168,7 +170,7 @@ describe('/products', () => {
     });
     const statusOf = async () => (await db().select().from(products).where(eq(products.id, id)))[0]!;
     const listed = await say(from, '/products', textMatches(/Sketch pack/));
-    expect(callbackDataOf(listed)).toEqual([`prod:hide:${id}`, `prod:delete:${id}`]);
+    expect(callbackDataOf(listed)).toEqual([`pedit:card:${id}`, `prod:hide:${id}`, `prod:delete:${id}`]);
 
     const edited = (data: string) => {
       const since = tg().calls('editMessageText').length;
@@ -192,5 +194,220 @@ describe('/products', () => {
     await eventually('soft-deleted', async () => (await statusOf()).deletedAt !== null);
     const after = await say(from, '/products', textMatches(/no products/));
     expect(after.text).toContain('no products');
+  });
+});
+
+describe('/products edit', () => {
+  /** A seller with a shop and one product on sale (19.90 USD and 100 Stars). */
+  async function sellerWithProduct(language = 'en') {
+    const from = await user(language);
+    await db()
+      .insert(sellers)
+      .values({ userId: from.id, displayName: 'Brushes', shopSlug: `brushes-${from.id}`, termsAcceptedAt: new Date() });
+    const id = newProductId();
+    await db().insert(products).values({
+      id,
+      sellerId: from.id,
+      title: 'Brush set',
+      description: 'Twenty brushes',
+      categoryId: 'graphics',
+      priceMinor: 1990n,
+      currency: 'USD',
+      priceStars: 100,
+      status: 'active',
+    });
+    const listed = await say(from, '/products', textMatches(/Brush set/));
+    return { from, id, listed };
+  }
+  /** The next alert answered to a button press. */
+  function nextAlert() {
+    const since = Math.max(
+      0,
+      ...tg()
+        .calls()
+        .map((call) => call.seq),
+    );
+    return tg().waitForCall('answerCallbackQuery', (c) => c.seq > since && c.params.show_alert === true);
+  }
+  const productOf = async (id: string) => (await db().select().from(products).where(eq(products.id, id)))[0]!;
+
+  /** Presses a button and waits for the bot to edit that message. */
+  async function pressAndEdit(from: UserInput, message: SentMessage, data: string): Promise<SentMessage> {
+    const since = Math.max(
+      0,
+      ...tg()
+        .calls()
+        .map((call) => call.seq),
+    );
+    tg().pressButton({ from, message_id: message.message_id, data });
+    const call = await tg().waitForCall(
+      'editMessageText',
+      (c) => c.seq > since && Number(c.params.chat_id) === from.id && c.ok,
+    );
+    expect(Number(call.params.message_id)).toBe(message.message_id);
+    return tg()
+      .messagesTo(from.id)
+      .find((m) => m.message_id === message.message_id)!;
+  }
+
+  /** Presses a field button, answers the prompt with `text`, and returns the bot's answer. */
+  async function answer(from: UserInput, cardMessage: SentMessage, field: string, id: string, text: string) {
+    const asked = await press(
+      from,
+      cardMessage,
+      `pedit:${field}:${id}`,
+      (m) => m.reply_markup !== undefined && 'force_reply' in m.reply_markup,
+    );
+    return { asked, reply: await say(from, text, textMatches(/./)) };
+  }
+
+  it("opens a product's card with its fields, the cover and file Mini App buttons, and back to the list", async () => {
+    const { from, id, listed } = await sellerWithProduct();
+    const card = await pressAndEdit(from, listed, `pedit:card:${id}`);
+    expect(card.text).toBe(
+      ['✏️ Brush set\n✅ on sale · 19.90 USD · 100 ⭐️\n🗂 Graphics & design\n\nTwenty brushes'].join(''),
+    );
+    expect(callbackDataOf(card)).toEqual([
+      `pedit:title:${id}`,
+      `pedit:description:${id}`,
+      `pedit:price:${id}`,
+      `pedit:stars:${id}`,
+      `pedit:category:${id}`,
+      `pedit:list:${id}`,
+    ]);
+    expect(buttonsOf(card).find((b) => b.text === '💲 Price in USD')).toBeDefined();
+    expect(webAppUrls(card)).toEqual([
+      `${uploadUrl()}?product=${id}&role=cover`,
+      `${uploadUrl()}?product=${id}&role=file`,
+    ]);
+    const back = await pressAndEdit(from, card, `pedit:list:${id}`);
+    expect(back.text).toMatch(/^📦 Your products/);
+
+    // Another seller's press shows nothing and changes nothing.
+    const other = await user();
+    const theirs = await say(other, '/products', textMatches(/\/sell/));
+    const alerted = nextAlert();
+    tg().pressButton({ from: other, message_id: theirs.message_id, data: `pedit:title:${id}`, force: true });
+    expect(String((await alerted).params.text)).toMatch(/not in your shop/);
+    tg().sendText({ from: other, text: 'Stolen title' });
+    await say(other, '/products', textMatches(/\/sell/));
+    expect((await productOf(id)).title).toBe('Brush set');
+  });
+
+  it('edits the title, description, price and Stars price with the product rules; bad input stores nothing', async () => {
+    const { from, id, listed } = await sellerWithProduct();
+    const card = await pressAndEdit(from, listed, `pedit:card:${id}`);
+
+    const long = await answer(from, card, 'title', id, 'x'.repeat(101));
+    expect(long.asked.text).toBe('Send the new title of “Brush set” (1–100 characters), or /products to leave it.');
+    expect(long.reply.text).toBe(
+      '⚠️ A product title has 1–100 characters.\nNothing was saved. Send it again, or /products to leave it.',
+    );
+    expect((await productOf(id)).title).toBe('Brush set');
+    // Still asked: the next text is another try.
+    const saved = await say(from, '  Brush   set II ', textMatches(/Saved/));
+    expect(saved.text).toMatch(/^✅ Saved\.\n\n✏️ Brush set II\n/);
+    expect(callbackDataOf(saved)).toContain(`pedit:title:${id}`);
+    expect((await productOf(id)).title).toBe('Brush set II');
+    // Answered: a later text is no edit.
+    await say(from, 'Not a title', textMatches(/./));
+    expect((await productOf(id)).title).toBe('Brush set II');
+
+    const description = await answer(from, card, 'description', id, 'я'.repeat(4001));
+    expect(description.reply.text).toMatch(/^⚠️ A description has at most 4000 characters \(this one has 4001\)/);
+    await say(from, 'Twenty brushes\nand a palette', textMatches(/Saved/));
+    expect((await productOf(id)).description).toBe('Twenty brushes\nand a palette');
+
+    const price = await answer(from, card, 'price', id, '9.999');
+    expect(price.asked.text).toContain('in USD, like 9.99');
+    expect(price.reply.text).toMatch(
+      /^⚠️ “9.999” is not a price in USD: send a positive amount like 9.99, at most 1000000.00\./,
+    );
+    const zero = await say(from, '0', textMatches(/⚠️/));
+    expect(zero.text).toMatch(/^⚠️ “0.00” is not a price in USD/);
+    expect((await productOf(id)).priceMinor).toBe(1990n);
+    const newPrice = await say(from, '12,50', textMatches(/Saved/));
+    expect(newPrice.text).toContain('12.50 USD · 100 ⭐️');
+    expect((await productOf(id)).priceMinor).toBe(1250n);
+
+    const stars = await answer(from, card, 'stars', id, 'lots');
+    expect(stars.reply.text).toMatch(/^⚠️ “lots” is not a Stars price: send a whole number from 1 to 10000\./);
+    const outOfRange = await say(from, '10001', textMatches(/⚠️/));
+    expect(outOfRange.text).toMatch(/^⚠️ 10001 Stars is out of range/);
+    await say(from, '250', textMatches(/Saved/));
+    expect(await productOf(id)).toMatchObject({
+      priceStars: 250,
+      priceMinor: 1250n,
+      currency: 'USD',
+      status: 'active',
+    });
+
+    // A command leaves the question: the text after it is not taken.
+    await press(from, card, `pedit:title:${id}`, textMatches(/new title/));
+    await say(from, '/products', textMatches(/Your products/));
+    await say(from, 'Dropped title', textMatches(/./));
+    expect((await productOf(id)).title).toBe('Brush set II');
+  });
+
+  it('moves a product to another category with buttons', async () => {
+    const { from, id, listed } = await sellerWithProduct();
+    const card = await pressAndEdit(from, listed, `pedit:card:${id}`);
+    const picker = await pressAndEdit(from, card, `pedit:category:${id}`);
+    expect(picker.text).toBe('Choose the category of “Brush set”:');
+    expect(buttonsOf(picker).map((b) => b.text)).toEqual(expect.arrayContaining(['• Graphics & design', 'Courses']));
+    expect(callbackDataOf(picker)).toContain(`pcat:${id}:courses`);
+    const moved = await pressAndEdit(from, picker, `pcat:${id}:courses`);
+    expect(moved.text).toContain('🗂 Courses');
+    expect((await productOf(id)).categoryId).toBe('courses');
+    // A forged category changes nothing.
+    const alerted = nextAlert();
+    tg().pressButton({ from, message_id: moved.message_id, data: `pcat:${id}:nope`, force: true });
+    expect(String((await alerted).params.text)).toBe('⚠️ There is no category “nope”.');
+    expect((await productOf(id)).categoryId).toBe('courses');
+  });
+
+  it('with reviews on, an edit sends a product on sale back to review', async () => {
+    const { from, id, listed } = await sellerWithProduct();
+    stack.config.uploads.review = true;
+    try {
+      const card = await pressAndEdit(from, listed, `pedit:card:${id}`);
+      expect(card.text).toContain('a change sends this one back to review');
+      const { reply } = await answer(from, card, 'title', id, 'Brush set, reviewed');
+      expect(reply.text).toMatch(/^✅ Saved\. It waits for an admin's review before buyers see it again\./);
+      expect(reply.text).toContain('⏳ waiting for review');
+      expect(await productOf(id)).toMatchObject({ title: 'Brush set, reviewed', status: 'pending_review' });
+    } finally {
+      stack.config.uploads.review = false;
+    }
+  });
+
+  it('speaks Russian, refusals included', async () => {
+    const { from, id, listed } = await sellerWithProduct('ru');
+    const card = await pressAndEdit(from, listed, `pedit:card:${id}`);
+    expect(buttonsOf(card).map((b) => b.text)).toEqual(expect.arrayContaining(['✏️ Название', '🖼 Обложка']));
+    const { reply } = await answer(from, card, 'stars', id, '0');
+    expect(reply.text).toBe(
+      '⚠️ 0 Stars — вне допустимого: цена в Stars от 1 до 10000.\nНичего не сохранено. Пришлите ещё раз или /products, чтобы оставить как есть.',
+    );
+  });
+});
+
+describe('product refusals', () => {
+  it('every ProductInputError key has a text in every bot language', () => {
+    const sources = ['domain/product.ts', 'infrastructure/catalog/products.ts', 'bot/features/sell.ts'];
+    const keys = new Set(
+      sources.flatMap((file) =>
+        [...readFileSync(file, 'utf8').matchAll(/ProductInputError\(\s*'([\w-]+)'/g)].map((match) => match[1]!),
+      ),
+    );
+    expect([...keys]).toEqual(
+      expect.arrayContaining(['product-bad-title', 'product-bad-price', 'product-bad-category']),
+    );
+    const i18n = createI18n();
+    for (const locale of LOCALES)
+      for (const key of keys) {
+        const vars = { given: 'x', min: '1', max: '2', currency: 'USD', currencies: 'USD' };
+        expect(i18n.t(locale, key, vars), `${locale}: ${key}`).not.toBe(`{${key}}`);
+      }
   });
 });

@@ -263,7 +263,11 @@ export async function sellerProducts(db: Database, sellerId: number, limit = PRO
     .limit(limit);
 }
 
-function priceText(ctx: BotContext, product: ProductRow): string {
+/** A seller's view of a price: fiat and Stars, or — for none. */
+export function sellerPriceText(
+  ctx: BotContext,
+  product: Pick<ProductRow, 'priceMinor' | 'currency' | 'priceStars'>,
+): string {
   const prices: string[] = [];
   if (product.priceMinor !== null && product.currency !== null)
     prices.push(formatMoney(product.priceMinor, product.currency));
@@ -272,7 +276,7 @@ function priceText(ctx: BotContext, product: ProductRow): string {
 }
 
 /** The /products message: the list and, per product, hide/show and delete buttons. */
-async function productsMessage(ctx: BotContext, sellerId: number) {
+export async function productsMessage(ctx: BotContext, sellerId: number) {
   const list = await sellerProducts(ctx.deps.db, sellerId);
   const url = uploadUrl(ctx.deps.config.api.publicUrl);
   if (list.length === 0) return { text: ctx.t('sell-products-none'), keyboard: shopKeyboard(ctx.t, url) };
@@ -280,7 +284,7 @@ async function productsMessage(ctx: BotContext, sellerId: number) {
     ctx.t('sell-product-line', {
       title: product.title,
       status: ctx.t(`sell-status-${product.status}`),
-      price: priceText(ctx, product),
+      price: sellerPriceText(ctx, product),
     }),
   );
   // 20 lines of at most ~200 characters each stay under Telegram's 4096.

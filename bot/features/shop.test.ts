@@ -2,16 +2,20 @@
  * The shop in the bot against the Telegram sandbox, with the real database: /shop and a category open
  * a carousel that pages through every product by editing one message, /search finds by a word and by
  * a misspelling, soft-deleted products vanish, each display counts a view, and the p_ deep link opens
- * a product's card.
+ * a product's card. Price bands, Stars ranges in /search and its sort row filter and order the
+ * carousel. Covers come from the real S3-compatible server, are uploaded to Telegram once and then
+ * sent by their cached file_id, and paging between products with and without a cover stays in one message.
  */
 import { randomUUID } from 'node:crypto';
-import { eq, inArray } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newProductId } from '../../domain/product';
-import { products, sellers } from '../../infrastructure/db/schema';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { newProductId, objectKeyFor } from '../../domain/product';
+import { productFiles, products, sellers, telegramFileCache } from '../../infrastructure/db/schema';
+import { createObjectStorage, createS3Client } from '../../infrastructure/storage/s3';
 import type { SentMessage, UserInput } from '../../infrastructure/sandbox/telegram';
 import { buttonsOf, callbackDataOf, conversation, textMatches } from '../../test/conversation';
-import { startStack, type Stack } from '../../test/harness';
+import { eventually, startStack, type Stack } from '../../test/harness';
 
 let stack: Stack;
 let seller: { id: number; shopName: string };
@@ -22,7 +26,16 @@ const CATEGORY = 'games';
 const TAG = randomUUID().replaceAll('-', '').slice(0, 8);
 
 beforeAll(async () => {
-  stack = await startStack();
+  const s3 = inject('s3');
+  stack = await startStack({
+    S3_ENDPOINT: s3.endpoint,
+    S3_ACCESS_KEY_ID: s3.accessKeyId,
+    S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+    S3_BUCKET: `covers-${TAG}`,
+  });
+  const storage = createObjectStorage(stack.config.s3);
+  await storage.setupBucket({ corsOrigins: ['https://miniapp.example'] });
+  storage.close();
   seller = { id: stack.newUserId(), shopName: `Shop ${TAG}` };
   await stack.addUser(seller.id);
   await db()
@@ -110,7 +123,12 @@ describe('/shop and the carousel', () => {
     const labels = buttonsOf(menu).map((b) => b.text);
     expect(labels).toEqual(expect.arrayContaining(['🗂 All products', 'Games', 'Courses', 'E-books', '• 🆕 New']));
     expect(callbackDataOf(menu)).toEqual(
-      expect.arrayContaining([`shop:c:${CATEGORY}:new`, 'shop:c:all:new', 'shop:m:popular', 'shop:m:price']),
+      expect.arrayContaining([
+        `shop:c:${CATEGORY}:new:any`,
+        'shop:c:all:new:any',
+        'shop:m:popular:any',
+        'shop:m:price:any',
+      ]),
     );
     // Names in the user's language.
     const russian: UserInput = { id: stack.newUserId(), first_name: 'Покупатель', language_code: 'ru' };
@@ -123,13 +141,13 @@ describe('/shop and the carousel', () => {
     const editsBefore = lastSeq();
 
     // The sort row re-draws the menu in place.
-    const byPrice = await pressAndEdit(user, menu, 'shop:m:price');
+    const byPrice = await pressAndEdit(user, menu, 'shop:m:price:any');
     expect(byPrice.text).toContain('Sorted by: 💲 Price');
-    expect(callbackDataOf(byPrice)).toContain(`shop:c:${CATEGORY}:price`);
-    const backToNew = await pressAndEdit(user, byPrice, 'shop:m:new');
+    expect(callbackDataOf(byPrice)).toContain(`shop:c:${CATEGORY}:price:any`);
+    const backToNew = await pressAndEdit(user, byPrice, 'shop:m:new:any');
 
     const viewsBefore = await viewsOf(catalog[24]!.id);
-    let card = await pressAndEdit(user, backToNew, `shop:c:${CATEGORY}:new`);
+    let card = await pressAndEdit(user, backToNew, `shop:c:${CATEGORY}:new:any`);
     const seen: string[] = [];
     for (let position = 1; position <= 25; position++) {
       const expected = catalog[25 - position]!;
@@ -140,11 +158,11 @@ describe('/shop and the carousel', () => {
       const buttons = callbackDataOf(card);
       if (position === 1) expect(buttons.some((b) => b.startsWith('shop:p:') && b.endsWith(':-1'))).toBe(false);
       if (position < 25) {
-        const next = `shop:p:c:${CATEGORY}:new:${position}`;
+        const next = `shop:p:c:${CATEGORY}:new:any:${position}`;
         expect(buttons).toContain(next);
         card = await pressAndEdit(user, card, next);
       } else {
-        expect(buttons).toEqual([`shop:p:c:${CATEGORY}:new:23`, 'shop:m:new']);
+        expect(buttons).toEqual([`shop:p:c:${CATEGORY}:new:any:23`, 'shop:m:new:any']);
       }
     }
     expect(new Set(seen).size).toBe(25);
@@ -152,7 +170,7 @@ describe('/shop and the carousel', () => {
     expect(card.text).toContain('💰 10.00 USD · ⭐ 50');
     expect(card.text).toContain('★ 4.5 (2 reviews)');
     // ◀ goes back, still the same message.
-    const previous = await pressAndEdit(user, card, `shop:p:c:${CATEGORY}:new:23`);
+    const previous = await pressAndEdit(user, card, `shop:p:c:${CATEGORY}:new:any:23`);
     expect(previous.text).toContain(catalog[1]!.title);
     expect(previous.text).toContain('★ No reviews yet');
 
@@ -188,7 +206,7 @@ describe('/search', () => {
     const user = await buyer();
     const first = await say(user, `/search quest${TAG}`, textMatches(/1 \/ 25/));
     const [next] = callbackDataOf(first);
-    expect(next).toMatch(/^shop:p:s:\d+:relevance:1$/);
+    expect(next).toMatch(/^shop:p:s:\d+:relevance:any:1$/);
     const second = await pressAndEdit(user, first, next!);
     expect(second.text).toContain('2 / 25');
     // A word of the oldest product's description only.
@@ -204,10 +222,10 @@ describe('/search', () => {
 
     // The carousel: 22 left, none of them deleted.
     const menu = await say(user, '/shop', textMatches(/choose a category/));
-    let card = await pressAndEdit(user, menu, `shop:c:${CATEGORY}:new`);
+    let card = await pressAndEdit(user, menu, `shop:c:${CATEGORY}:new:any`);
     expect(card.text).toContain('1 / 22');
     // A ▶ from an older page of this carousel, past the new end (forged: the message no longer has it): the last one.
-    card = await pressAndEdit(user, card, `shop:p:c:${CATEGORY}:new:24`, true);
+    card = await pressAndEdit(user, card, `shop:p:c:${CATEGORY}:new:any:24`, true);
     expect(card.text).toContain('22 / 22');
     expect(card.text).toContain(catalog[3]!.title);
   });
@@ -221,9 +239,9 @@ describe('the p_ deep link', () => {
     const card = await say(user, `/start p_${product.id}`, textMatches(new RegExp(product.title)));
     expect(card.text).toContain('💰 10.10 USD · ⭐ 60');
     expect(card.text).toContain(`🏪 ${seller.shopName}`);
-    expect(callbackDataOf(card)).toEqual(['shop:m:new']);
+    expect(callbackDataOf(card)).toEqual(['shop:m:new:any']);
     expect(await viewsOf(product.id)).toBe(views + 1);
-    const menu = await pressAndEdit(user, card, 'shop:m:new');
+    const menu = await pressAndEdit(user, card, 'shop:m:new:any');
     expect(menu.text).toContain('choose a category');
 
     await db().update(products).set({ status: 'hidden' }).where(eq(products.id, catalog[11]!.id));
@@ -254,5 +272,179 @@ describe('the p_ deep link', () => {
     expect(next.message_id).toBe(first.message_id);
     const unknown = await say(user, '/start shop_no-such-shop', textMatches(/no shop/));
     expect(unknown.text).toContain('no shop at this link');
+  });
+});
+
+describe('filters and sort', () => {
+  it('a price band in the menu filters the category carousel by Stars price', async () => {
+    const user = await buyer();
+    const menu = await say(user, '/shop', textMatches(/choose a category/));
+    expect(menu.text).toContain('Price: Any price');
+    expect(callbackDataOf(menu)).toEqual(
+      expect.arrayContaining(['shop:m:new:low', 'shop:m:new:mid', 'shop:m:new:high']),
+    );
+    const mid = await pressAndEdit(user, menu, 'shop:m:new:mid');
+    expect(mid.text).toContain('Price: ⭐ 101–500');
+    expect(buttonsOf(mid).map((b) => b.text)).toContain('• ⭐ 101–500');
+    // This file's games cost 50–74 Stars: none in 101–500, all of them up to 100.
+    expect(callbackDataOf(mid)).toContain(`shop:c:${CATEGORY}:new:mid`);
+    const none = await pressAndEdit(user, mid, `shop:c:${CATEGORY}:new:mid`);
+    expect(none.text).toBe('Nothing on sale here yet. Try another category.');
+    const back = await pressAndEdit(user, none, 'shop:m:new:mid');
+    const popular = await pressAndEdit(user, back, 'shop:m:popular:mid');
+    const low = await pressAndEdit(user, popular, 'shop:m:popular:low');
+    const card = await pressAndEdit(user, low, `shop:c:${CATEGORY}:popular:low`);
+    const [counted] = await db()
+      .select({ visible: sql<number>`count(*)::int` })
+      .from(products)
+      .where(and(eq(products.categoryId, CATEGORY), eq(products.status, 'active'), isNull(products.deletedAt)));
+    expect(card.text).toMatch(new RegExp(`^1 / ${counted!.visible}$`, 'm'));
+    expect(callbackDataOf(card)).toContain(`shop:p:c:${CATEGORY}:popular:low:1`);
+  });
+
+  it('/search takes a Stars range and offers its orders: best match, new, popular, price', async () => {
+    const user = await buyer();
+    // Numbers 16–20 cost 65–69 Stars (none of them hidden or deleted by the tests above).
+    const inRange = catalog.slice(15, 20);
+    await db().update(products).set({ salesCount: 7 }).where(eq(products.id, inRange[2]!.id));
+    const first = await say(user, `/search quest${TAG} 69-65`, textMatches(/\d+ \/ \d+|Nothing/));
+    expect(first.text).toContain('1 / 5');
+    const sorts = callbackDataOf(first).filter((data) => data.endsWith(':0'));
+    expect(sorts).toEqual([
+      expect.stringMatching(/^shop:p:s:\d+:relevance:any:0$/),
+      expect.stringMatching(/^shop:p:s:\d+:new:any:0$/),
+      expect.stringMatching(/^shop:p:s:\d+:popular:any:0$/),
+      expect.stringMatching(/^shop:p:s:\d+:price:any:0$/),
+    ]);
+    expect(buttonsOf(first).map((b) => b.text)).toContain('• 🎯 Best match');
+    const cheapest = await pressAndEdit(user, first, sorts[3]!);
+    expect(cheapest.text).toContain(`${inRange[0]!.title}\n`);
+    expect(cheapest.text).toContain('⭐ 65');
+    expect(buttonsOf(cheapest).map((b) => b.text)).toContain('• 💲 Price');
+    const popular = await pressAndEdit(user, cheapest, sorts[2]!);
+    expect(popular.text).toContain(`${inRange[2]!.title}\n`);
+    const newest = await pressAndEdit(user, popular, sorts[1]!);
+    expect(newest.text).toContain(`${inRange[4]!.title}\n`);
+    // A range alone lists everything in it; outside every price, nothing.
+    const none = await say(user, `/search quest${TAG} 9000+`, textMatches(/Nothing found/));
+    expect(none.text).toContain(`quest${TAG} 9000+`);
+  });
+});
+
+describe('covers', () => {
+  /** A 1×1 PNG. */
+  const png = Buffer.from(
+    'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+    'base64',
+  );
+
+  /** Presses a button and waits for the bot to edit that message's media. */
+  async function pressAndEditMedia(from: UserInput, message: SentMessage, data: string) {
+    const since = lastSeq();
+    tg().pressButton({ from, message_id: message.message_id, data });
+    const call = await tg().waitForCall(
+      'editMessageMedia',
+      (c) => c.seq > since && Number(c.params.chat_id) === from.id && c.ok,
+    );
+    expect(Number(call.params.message_id)).toBe(message.message_id);
+    const edited = tg()
+      .messagesTo(from.id)
+      .find((m) => m.message_id === message.message_id)!;
+    return { call, edited, media: (call.params.media as { media: string }).media };
+  }
+
+  it('sends a cover once from storage, then by its cached file_id, paging through covers and none in one message', async () => {
+    const owner = { id: stack.newUserId(), slug: `covers-${TAG}` };
+    await stack.addUser(owner.id);
+    await db()
+      .insert(sellers)
+      .values({ userId: owner.id, displayName: 'Cover shop', shopSlug: owner.slug, termsAcceptedAt: new Date() });
+    const now = Date.now();
+    const [plain, covered, plainToo] = ['Plain A', 'Covered B', 'Plain C'].map((title, index) => ({
+      id: newProductId(),
+      title: `${title} ${TAG}`,
+      createdAt: new Date(now - (index + 1) * 1000),
+    }));
+    await db()
+      .insert(products)
+      .values(
+        [plain!, covered!, plainToo!].map((p) => ({
+          ...p,
+          sellerId: owner.id,
+          categoryId: 'graphics',
+          priceStars: 30,
+          status: 'active' as const,
+        })),
+      );
+    const coverKey = objectKeyFor(owner.id, 'cover');
+    const s3 = createS3Client(stack.config.s3);
+    await s3.send(
+      new PutObjectCommand({ Bucket: stack.config.s3.bucket, Key: coverKey, Body: png, ContentType: 'image/png' }),
+    );
+    s3.destroy();
+    await db().insert(productFiles).values({
+      id: randomUUID(),
+      productId: covered!.id,
+      role: 'cover',
+      objectKey: coverKey,
+      sizeBytes: png.length,
+      contentType: 'image/png',
+      originalName: 'cover.png',
+      state: 'stored',
+    });
+    const cached = async () =>
+      (await db().select().from(telegramFileCache).where(eq(telegramFileCache.objectKey, coverKey)))[0];
+    expect(await cached()).toBeUndefined();
+
+    const user = await buyer();
+    const first = await say(user, `/start shop_${owner.slug}`, textMatches(/Plain A/));
+    const messagesBefore = tg().messagesTo(user.id).length;
+    expect(first.method).toBe('sendMessage');
+    const arrow = (message: SentMessage, label: '◀' | '▶') => {
+      const button = buttonsOf(message).find((b) => b.text === label);
+      return button && 'callback_data' in button ? button.callback_data : `no ${label} button`;
+    };
+
+    // The first cover: uploaded (streamed from storage), and the text message becomes a photo message.
+    const toCover = await pressAndEditMedia(user, first, arrow(first, '▶'));
+    expect(toCover.media).toMatch(/^attach:\/\//);
+    expect(toCover.edited.caption).toContain(covered!.title);
+    expect(toCover.edited.photo?.source).toBe('upload');
+    const fileId = toCover.edited.photo!.file_id;
+    await eventually('the file_id cached', async () => (await cached())?.fileId === fileId);
+    expect(await cached()).toMatchObject({ kind: 'photo' });
+
+    // A product without a cover in a photo message: the placeholder.
+    const toPlain = await pressAndEditMedia(user, toCover.edited, arrow(toCover.edited, '▶'));
+    expect(toPlain.edited.caption).toContain(plainToo!.title);
+    expect(toPlain.edited.photo?.file_id).not.toBe(fileId);
+
+    // Back to the cover: by the cached file_id, nothing uploaded.
+    const again = await pressAndEditMedia(user, toPlain.edited, arrow(toPlain.edited, '◀'));
+    expect(again.media).toBe(fileId);
+    expect(again.edited.photo).toMatchObject({ file_id: fileId, source: 'file_id' });
+    expect(again.edited.caption).toContain(covered!.title);
+    // One message all along.
+    expect(tg().messagesTo(user.id).length).toBe(messagesBefore);
+
+    // Another buyer's deep link: a new photo message, by the cached file_id.
+    const other = await buyer();
+    const card = await say(other, `/start p_${covered!.id}`, (m) => m.method === 'sendPhoto');
+    expect(card.photo).toMatchObject({ file_id: fileId, source: 'file_id' });
+    expect(card.caption).toContain(covered!.title);
+    // Recorded once answered (the message is seen first).
+    const sent = await tg().waitForCall('sendPhoto', (c) => Number(c.params.chat_id) === other.id && c.ok);
+    expect(sent.params.photo).toBe(fileId);
+    // From the photo card into the menu: still that message, with the placeholder.
+    const menu = await pressAndEditMedia(other, card, 'shop:m:new:any');
+    expect(menu.edited.caption).toContain('choose a category');
+    expect(menu.edited.photo?.file_id).not.toBe(fileId);
+    expect(await cached()).toMatchObject({ fileId });
+    expect(
+      await db()
+        .select()
+        .from(telegramFileCache)
+        .where(and(eq(telegramFileCache.objectKey, coverKey), eq(telegramFileCache.kind, 'photo'))),
+    ).toHaveLength(1);
   });
 });

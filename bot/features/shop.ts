@@ -1,32 +1,41 @@
 /**
- * The buyers' shop in the bot: `/shop` (categories, "All" and a sort row), `/search <words>`, and the
- * carousel: one product per message, ◀ ▶ edit that same message (editMessageText), so paging never
- * floods the chat. The buttons carry the whole state (category or search, sort, position); a search's
- * text is kept in `catalog_searches` and the buttons carry its id (callback data is 64 bytes of plain
- * tokens, and a table works whichever bot process gets the press). Each product shown counts one
- * view (`products.views_count`, one UPDATE). `t.me/<bot>?start=p_<productId>` (start.ts) opens one
- * product's card; a product buyers may not see (hidden, deleted, ...) is "not available".
+ * The buyers' shop in the bot: `/shop` (categories, "All", a sort row and a price row), `/search
+ * <words>` (with an optional Stars range such as `100-500`, and its own sort row), and the carousel:
+ * one product per message, ◀ ▶ edit that same message, so paging never floods the chat. The buttons
+ * carry the whole state (category or search, sort, price band, position); a search's text is kept in
+ * `catalog_searches` and the buttons carry its id (callback data is 64 bytes of plain tokens, and a
+ * table works whichever bot process gets the press). Each product shown counts one view
+ * (`products.views_count`, one UPDATE). `t.me/<bot>?start=p_<productId>` (start.ts) opens one product's
+ * card; a product buyers may not see (hidden, deleted, ...) is "not available".
  *
- * Cards are text only for now. TODO(covers): send the cover (CatalogItem.coverObjectKey) as a photo,
- * reusing its Telegram file_id from `telegramFileCache`, and page with editMessageMedia.
+ * Covers: a product with a stored cover is shown as a photo (covers.ts: uploaded once, then by cached
+ * file_id). A text message pages with editMessageText while no cover is shown; the first cover turns it
+ * into a photo message (editMessageMedia adds media to a text message), and from then on it pages with
+ * editMessageMedia, a placeholder standing in for products without a cover (Telegram cannot take media
+ * off a message). So the carousel is always one message.
  */
 import { and, asc, eq, sql } from 'drizzle-orm';
 import { Composer, GrammyError, type InlineKeyboard } from 'grammy';
 import { formatMoney } from '../../domain/money';
 import { isVisibleInCatalog, PRODUCT_ID } from '../../domain/product';
 import { catalogSearches, categories, products, sellers } from '../../infrastructure/db/schema';
-import { CATALOG_SORTS, searchCatalog, type CatalogSort } from '../../infrastructure/read-models/catalog';
+import { parseSearchText, searchCatalog } from '../../infrastructure/read-models/catalog';
 import type { BotContext } from '../context';
 import { isLocale } from '../i18n';
 import { shopCategoryData, shopMenuData, shopPageData } from '../keyboards/callback-data';
 import {
+  asCatalogSort,
+  asPriceBand,
+  asShopSort,
   carouselKeyboard,
+  PRICE_BANDS,
   productCardKeyboard,
-  SHOP_SORTS,
   shopMenuKeyboard,
   type CarouselPosition,
+  type PriceBand,
   type ShopSort,
 } from '../keyboards/shop';
+import { asCaption, coverKeyOf, withCover } from './covers';
 import { requireProfile } from './profile';
 
 /** Telegram deep-link payloads are [A-Za-z0-9_-]{1,64}: `p_` and a 16-character product id fit. */
@@ -107,33 +116,96 @@ async function countView(ctx: BotContext, productId: string): Promise<void> {
 
 // ---- The menu ----
 
-async function menu(ctx: BotContext, sort: ShopSort): Promise<{ text: string; keyboard: InlineKeyboard }> {
+/** Every category, in order, named in the user's language. */
+export async function namedCategories(ctx: BotContext): Promise<Array<{ id: string; name: string }>> {
   const rows = await ctx.deps.db
     .select({ id: categories.id, names: categories.names })
     .from(categories)
     .orderBy(asc(categories.sortOrder));
   const locale = await ctx.i18n.getLocale();
-  const named = rows.map((row) => ({
+  return rows.map((row) => ({
     id: row.id,
     name: (isLocale(locale) ? row.names[locale] : undefined) ?? row.names.en ?? row.id,
   }));
+}
+
+async function menu(ctx: BotContext, sort: ShopSort, price: PriceBand): Promise<View> {
+  const named = await namedCategories(ctx);
   return {
-    text: ctx.t('shop-menu', { sort: ctx.t(`shop-sort-${sort}`) }),
-    keyboard: shopMenuKeyboard(ctx.t, named, sort),
+    text: ctx.t('shop-menu', { sort: ctx.t(`shop-sort-${sort}`), price: ctx.t(`shop-price-${price}`) }),
+    keyboard: shopMenuKeyboard(ctx.t, named, sort, price),
+    coverKey: null,
   };
+}
+
+// ---- Showing a view: a new message, or the pressed one edited ----
+
+/** A message's text, its buttons, and the cover it shows (null: none). */
+interface View {
+  text: string;
+  keyboard?: InlineKeyboard;
+  coverKey: string | null;
+}
+
+const notModified = (error: unknown) =>
+  error instanceof GrammyError && /message is not modified/.test(error.description);
+
+/** Pressing twice on the same page changes nothing, which Telegram refuses: fine. */
+const unlessUnchanged = (error: unknown) => {
+  if (!notModified(error)) throw error;
+};
+
+async function replyWith(ctx: BotContext, view: View): Promise<void> {
+  const markup = view.keyboard ? { reply_markup: view.keyboard } : {};
+  if (view.coverKey === null) return void (await ctx.reply(view.text, markup));
+  await withCover(ctx, view.coverKey, (photo) =>
+    ctx.replyWithPhoto(photo, { caption: asCaption(view.text), ...markup }),
+  );
+}
+
+/** Edits the pressed message to the view: text while it is text and no cover is shown, else its photo. */
+async function showInPlace(ctx: BotContext, view: View): Promise<void> {
+  const markup = view.keyboard ? { reply_markup: view.keyboard } : {};
+  const pressed = ctx.callbackQuery?.message;
+  const hasPhoto = pressed !== undefined && 'photo' in pressed && pressed.photo !== undefined;
+  if (view.coverKey === null && !hasPhoto)
+    return void (await ctx.editMessageText(view.text, markup).catch(unlessUnchanged));
+  await withCover(ctx, view.coverKey, (photo) =>
+    ctx.editMessageMedia({ type: 'photo', media: photo, caption: asCaption(view.text) }, markup),
+  ).catch(unlessUnchanged);
 }
 
 // ---- The carousel ----
 
-type Page = { text: string; keyboard: InlineKeyboard } | { empty: true };
+interface CarouselFilter {
+  query?: string;
+  categoryId?: string;
+  sellerId?: number;
+  minStars?: number;
+  maxStars?: number;
+}
+
+type Page = View | { empty: true };
 
 /** The product at `at.offset` (the last one if products went away meanwhile), counted as viewed. */
 async function carouselPage(
   ctx: BotContext,
   at: Omit<CarouselPosition, 'total'>,
-  filter: { query?: string; categoryId?: string; sellerId?: number },
+  filter: CarouselFilter,
 ): Promise<Page> {
-  const ask = (offset: number) => searchCatalog(ctx.deps.db, { ...filter, sort: at.sort, limit: 1, offset });
+  const band: { minStars?: number; maxStars?: number } = PRICE_BANDS[at.price];
+  // The band and a typed range together: the prices in both.
+  const minStars = Math.max(band.minStars ?? 0, filter.minStars ?? 0);
+  const maxStars = Math.min(band.maxStars ?? Infinity, filter.maxStars ?? Infinity);
+  const ask = (offset: number) =>
+    searchCatalog(ctx.deps.db, {
+      ...filter,
+      minStars: minStars > 0 ? minStars : undefined,
+      maxStars: Number.isFinite(maxStars) ? maxStars : undefined,
+      sort: at.sort,
+      limit: 1,
+      offset,
+    });
   let offset = at.offset;
   let page = await ask(offset);
   if (page.items.length === 0 && page.total > 0) {
@@ -144,21 +216,18 @@ async function carouselPage(
   if (!item) return { empty: true };
   await countView(ctx, item.id);
   const position = { ...at, offset, total: page.total };
-  return { text: await cardText(ctx, item, position), keyboard: carouselKeyboard(ctx.t, position) };
+  return {
+    text: await cardText(ctx, item, position),
+    keyboard: carouselKeyboard(ctx.t, position),
+    coverKey: item.coverObjectKey,
+  };
 }
 
-/** Edits the pressed message; pressing twice on the same page changes nothing, which Telegram refuses: fine. */
-async function editTo(ctx: BotContext, text: string, keyboard?: InlineKeyboard): Promise<void> {
-  await ctx.editMessageText(text, keyboard ? { reply_markup: keyboard } : {}).catch((error: unknown) => {
-    if (error instanceof GrammyError && /message is not modified/.test(error.description)) return;
-    throw error;
-  });
+/** A search's stored text as a filter: its words and its Stars range. */
+function searchFilter(text: string): CarouselFilter {
+  const { words, minStars, maxStars } = parseSearchText(text);
+  return { query: words || undefined, minStars, maxStars };
 }
-
-const asShopSort = (value: string): ShopSort =>
-  (SHOP_SORTS as readonly string[]).includes(value) ? (value as ShopSort) : 'new';
-const asCatalogSort = (value: string): CatalogSort =>
-  (CATALOG_SORTS as readonly string[]).includes(value) ? (value as CatalogSort) : 'new';
 
 // ---- The product deep link ----
 
@@ -172,7 +241,11 @@ export async function openProductFromLink(ctx: BotContext, payload: string): Pro
     return true;
   }
   await countView(ctx, product.id);
-  await ctx.reply(await cardText(ctx, product), { reply_markup: productCardKeyboard(ctx.t) });
+  await replyWith(ctx, {
+    text: await cardText(ctx, product),
+    keyboard: productCardKeyboard(ctx.t),
+    coverKey: await coverKeyOf(ctx, product.id),
+  });
   return true;
 }
 
@@ -185,10 +258,10 @@ export async function openShopFromLink(ctx: BotContext, payload: string): Promis
     await ctx.reply(ctx.t('shop-unknown'));
     return true;
   }
-  const at = { kind: 'h' as const, key: String(seller.userId), sort: 'new' as const, offset: 0 };
+  const at = { kind: 'h' as const, key: String(seller.userId), sort: 'new' as const, price: 'any' as const, offset: 0 };
   const page = await carouselPage(ctx, at, { sellerId: seller.userId });
   if ('empty' in page) await ctx.reply(ctx.t('shop-empty', { shop: seller.displayName }));
-  else await ctx.reply(page.text, { reply_markup: page.keyboard });
+  else await replyWith(ctx, page);
   return true;
 }
 
@@ -198,8 +271,7 @@ export const shop = new Composer<BotContext>();
 const chat = shop.chatType('private');
 
 chat.command('shop', async (ctx) => {
-  const { text, keyboard } = await menu(ctx, 'new');
-  await ctx.reply(text, { reply_markup: keyboard });
+  await replyWith(ctx, await menu(ctx, 'new', 'any'));
 });
 
 chat.command('search', async (ctx) => {
@@ -210,37 +282,50 @@ chat.command('search', async (ctx) => {
     .insert(catalogSearches)
     .values({ userId: user.id, query })
     .returning({ id: catalogSearches.id });
-  const page = await carouselPage(ctx, { kind: 's', key: String(search!.id), sort: 'relevance', offset: 0 }, { query });
+  const at = {
+    kind: 's' as const,
+    key: String(search!.id),
+    sort: 'relevance' as const,
+    price: 'any' as const,
+    offset: 0,
+  };
+  const page = await carouselPage(ctx, at, searchFilter(query));
   if ('empty' in page) return void (await ctx.reply(ctx.t('shop-search-none', { query })));
-  await ctx.reply(page.text, { reply_markup: page.keyboard });
+  await replyWith(ctx, page);
 });
 
 chat.callbackQuery(shopMenuData.pattern, async (ctx) => {
-  const { sort } = shopMenuData.unpack(ctx.callbackQuery.data)!;
+  const { sort, price } = shopMenuData.unpack(ctx.callbackQuery.data)!;
   await ctx.answerCallbackQuery();
-  const { text, keyboard } = await menu(ctx, asShopSort(sort));
-  await editTo(ctx, text, keyboard);
+  await showInPlace(ctx, await menu(ctx, asShopSort(sort), asPriceBand(price)));
 });
 
 chat.callbackQuery(shopCategoryData.pattern, async (ctx) => {
-  const { categoryId, sort } = shopCategoryData.unpack(ctx.callbackQuery.data)!;
+  const { categoryId, sort, price } = shopCategoryData.unpack(ctx.callbackQuery.data)!;
   await ctx.answerCallbackQuery();
-  const at = { kind: 'c' as const, key: categoryId, sort: asShopSort(sort), offset: 0 };
+  const at = { kind: 'c' as const, key: categoryId, sort: asShopSort(sort), price: asPriceBand(price), offset: 0 };
   const page = await carouselPage(ctx, at, { categoryId: categoryId === 'all' ? undefined : categoryId });
-  if ('empty' in page) return editTo(ctx, ctx.t('shop-category-empty'), carouselKeyboard(ctx.t, { ...at, total: 0 }));
-  await editTo(ctx, page.text, page.keyboard);
+  if ('empty' in page)
+    return showInPlace(ctx, {
+      text: ctx.t('shop-category-empty'),
+      keyboard: carouselKeyboard(ctx.t, { ...at, total: 0 }),
+      coverKey: null,
+    });
+  await showInPlace(ctx, page);
 });
 
 chat.callbackQuery(shopPageData.pattern, async (ctx) => {
-  const { kind, key, sort, offset } = shopPageData.unpack(ctx.callbackQuery.data)!;
+  const { kind, key, sort, price, offset } = shopPageData.unpack(ctx.callbackQuery.data)!;
   const at = {
     kind: kind === 's' ? ('s' as const) : kind === 'h' ? ('h' as const) : ('c' as const),
     key,
     sort: asCatalogSort(sort),
+    price: asPriceBand(price),
     offset: Number(offset),
   };
   if (!Number.isSafeInteger(at.offset)) return void (await ctx.answerCallbackQuery({ text: ctx.t('shop-stale') }));
-  let filter: { query?: string; categoryId?: string; sellerId?: number };
+  let filter: CarouselFilter;
+  let typed = '';
   if (at.kind === 'h') {
     if (!/^\d{1,15}$/.test(key)) return void (await ctx.answerCallbackQuery({ text: ctx.t('shop-stale') }));
     filter = { sellerId: Number(key) };
@@ -253,16 +338,16 @@ chat.callbackQuery(shopPageData.pattern, async (ctx) => {
           .where(and(eq(catalogSearches.id, Number(key)), eq(catalogSearches.userId, ctx.from.id)))
       : [];
     if (!search) return void (await ctx.answerCallbackQuery({ text: ctx.t('shop-stale'), show_alert: true }));
-    filter = { query: search.query };
+    filter = searchFilter(search.query);
+    typed = search.query;
   } else {
     filter = { categoryId: key === 'all' ? undefined : key };
   }
   await ctx.answerCallbackQuery();
   const page = await carouselPage(ctx, at, filter);
-  if ('empty' in page)
-    return editTo(
-      ctx,
-      at.kind === 's' ? ctx.t('shop-search-none', { query: filter.query ?? '' }) : ctx.t('shop-category-empty'),
-    );
-  await editTo(ctx, page.text, page.keyboard);
+  if ('empty' in page) {
+    const text = at.kind === 's' ? ctx.t('shop-search-none', { query: typed }) : ctx.t('shop-category-empty');
+    return showInPlace(ctx, { text, coverKey: null });
+  }
+  await showInPlace(ctx, page);
 });

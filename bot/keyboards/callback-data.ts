@@ -75,11 +75,6 @@ export const catalogDetachData = callbackData('cat:detach', ['planId', 'channelI
 /** Promo codes (bot/features/promos.ts): ask for a code, forget the entered one. */
 export const promoEnterData = callbackData('promo:enter', [] as const);
 export const promoClearData = callbackData('promo:clear', [] as const);
-/**
- * The buyers' shop (bot/features/shop.ts). Menu: the categories with the chosen sort. Category: open
- * the carousel at its first product. Page: `kind` c (a category, `key` its id or `all`) or s (a
- * search, `key` its catalog_searches id), the sort and the product's 0-based position.
- */
 /** A seller's product in /products: hide, show, delete (asks), delete confirmed. */
 export const productActionData = callbackData('prod', ['action', 'productId'] as const);
 /**
@@ -88,6 +83,15 @@ export const productActionData = callbackData('prod', ['action', 'productId'] as
  */
 export const reviewDecideData = callbackData('rv', ['action', 'productId', 'version'] as const);
 export const reviewPageData = callbackData('rv:p', ['offset'] as const);
-export const shopMenuData = callbackData('shop:m', ['sort'] as const);
-export const shopCategoryData = callbackData('shop:c', ['categoryId', 'sort'] as const);
-export const shopPageData = callbackData('shop:p', ['kind', 'key', 'sort', 'offset'] as const);
+/** Editing a seller's product (bot/features/product-edit.ts): open its card, ask for a field, or back to the list. */
+export const productEditData = callbackData('pedit', ['field', 'productId'] as const);
+export const productCategoryData = callbackData('pcat', ['productId', 'categoryId'] as const);
+/**
+ * The buyers' shop (bot/features/shop.ts). Menu: the categories with the chosen sort and price band.
+ * Category: open the carousel at its first product. Page: `kind` c (a category, `key` its id or
+ * `all`), s (a search, `key` its catalog_searches id) or h (a shop, `key` the seller id), the sort,
+ * the price band (bot/keyboards/shop.ts PRICE_BANDS) and the product's 0-based position.
+ */
+export const shopMenuData = callbackData('shop:m', ['sort', 'price'] as const);
+export const shopCategoryData = callbackData('shop:c', ['categoryId', 'sort', 'price'] as const);
+export const shopPageData = callbackData('shop:p', ['kind', 'key', 'sort', 'price', 'offset'] as const);

@@ -116,11 +116,16 @@ command-help = Help
 # Shop: categories, search and the product carousel (bot/features/shop.ts)
 command-shop = Browse the shop
 command-search = Search products: /search words
-shop-menu = 🛍 The shop: choose a category. Sorted by: { $sort }.
+shop-menu = 🛍 The shop: choose a category. Sorted by: { $sort }. Price: { $price }.
 shop-all-button = 🗂 All products
 shop-sort-new = 🆕 New
 shop-sort-popular = 🔥 Popular
 shop-sort-price = 💲 Price
+shop-sort-relevance = 🎯 Best match
+shop-price-any = Any price
+shop-price-low = ⭐ ≤100
+shop-price-mid = ⭐ 101–500
+shop-price-high = ⭐ 501+
 shop-categories-button = ⬅️ Categories
 shop-open-button = 🛍 Open the shop
 shop-card-price = 💰 { $price }
@@ -129,6 +134,7 @@ shop-card-rating = ★ { $average } ({ $count } reviews)
 shop-card-no-reviews = ★ No reviews yet
 shop-category-empty = Nothing on sale here yet. Try another category.
 shop-search-usage = Send /search and the words to look for, e.g. /search photoshop course
+    Add a Stars price range to filter by price: /search photoshop 100-500 (or 100+).
 shop-search-none = Nothing found for “{ $query }”. Try other words or browse /shop.
 shop-stale = This button is out of date. Send /shop or /search again.
 shop-product-unavailable = ⚠️ This product is not available any more. Browse /shop for others.
@@ -360,6 +366,43 @@ sell-status-pending_review = ⏳ waiting for review
 sell-status-active = ✅ on sale
 sell-status-hidden = 🙈 hidden
 sell-status-rejected = ⛔️ rejected
+sell-edit-button = ✏️ Edit
+product-edit-card =
+    ✏️ { $title }
+    { $status } · { $price }
+    🗂 { $category }
+
+    { $description }
+product-edit-no-description = (no description)
+product-edit-review-note = ⏳ Products are reviewed: a change sends this one back to review before buyers see it again.
+product-edit-title-button = ✏️ Title
+product-edit-description-button = 📝 Description
+product-edit-price-button = 💲 Price in { $currency }
+product-edit-stars-button = ⭐ Stars price
+product-edit-category-button = 🗂 Category
+product-edit-cover-button = 🖼 Cover
+product-edit-file-button = 📦 Replace the file
+product-edit-back-button = ⬅️ My products
+product-edit-card-button = ⬅️ Back
+product-edit-ask-title = Send the new title of “{ $title }” (1–{ $max } characters), or /products to leave it.
+product-edit-ask-description = Send the new description of “{ $title }” (up to { $max } characters), or /products to leave it.
+product-edit-ask-price = Send the new price of “{ $title }” in { $currency }, like 9.99, or /products to leave it.
+product-edit-ask-stars = Send the new Stars price of “{ $title }”: a whole number from { $min } to { $max }, or /products to leave it.
+product-edit-ask-category = Choose the category of “{ $title }”:
+product-edit-not-saved = Nothing was saved. Send it again, or /products to leave it.
+product-edit-saved = ✅ Saved.
+product-edit-saved-review = ✅ Saved. It waits for an admin's review before buyers see it again.
+# Refusals of the product rules (domain/product.ts, infrastructure/catalog/products.ts)
+product-bad-title = ⚠️ A product title has 1–{ $max } characters.
+product-bad-description = ⚠️ A description has at most { $max } characters (this one has { $given }).
+product-no-price = ⚠️ A product needs a price: in a currency, in Stars, or both.
+product-bad-currency = ⚠️ “{ $given }” is not a currency for prices: use one of { $currencies }.
+product-bad-price = ⚠️ “{ $given }” is not a price in { $currency }: send a positive amount like 9.99, at most { $max }.
+product-bad-stars = ⚠️ “{ $given }” is not a Stars price: send a whole number from { $min } to { $max }.
+product-stars-out-of-range = ⚠️ { $given } Stars is out of range: a Stars price is { $min }–{ $max } Stars.
+product-bad-category = ⚠️ There is no category “{ $given }”.
+product-currency-needs-price = ⚠️ A new currency needs its price.
+shop-bad-slug = ⚠️ “{ $given }” cannot be a shop's link name: 3–32 of a–z, 0–9 and -, not starting or ending with -.
 
 # Admin: the review queue (bot/features/review.ts)
 review-queue-empty = { $review ->

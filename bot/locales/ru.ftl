@@ -120,11 +120,16 @@ command-help = Справка
 # Shop: categories, search and the product carousel (bot/features/shop.ts)
 command-shop = Магазин
 command-search = Поиск товаров: /search слова
-shop-menu = 🛍 Магазин: выберите категорию. Сортировка: { $sort }.
+shop-menu = 🛍 Магазин: выберите категорию. Сортировка: { $sort }. Цена: { $price }.
 shop-all-button = 🗂 Все товары
 shop-sort-new = 🆕 Новые
 shop-sort-popular = 🔥 Популярные
 shop-sort-price = 💲 Цена
+shop-sort-relevance = 🎯 Лучшее совпадение
+shop-price-any = Любая цена
+shop-price-low = ⭐ ≤100
+shop-price-mid = ⭐ 101–500
+shop-price-high = ⭐ 501+
 shop-categories-button = ⬅️ Категории
 shop-open-button = 🛍 Открыть магазин
 shop-card-price = 💰 { $price }
@@ -133,6 +138,7 @@ shop-card-rating = ★ { $average } (отзывов: { $count })
 shop-card-no-reviews = ★ Отзывов пока нет
 shop-category-empty = Здесь пока ничего не продаётся. Загляните в другую категорию.
 shop-search-usage = Отправьте /search и слова для поиска, например: /search курс photoshop
+    Цену в Stars можно ограничить: /search photoshop 100-500 (или 100+).
 shop-search-none = По запросу «{ $query }» ничего не найдено. Попробуйте другие слова или загляните в /shop.
 shop-stale = Эта кнопка устарела. Отправьте /shop или /search ещё раз.
 shop-product-unavailable = ⚠️ Этот товар больше недоступен. Другие товары — в /shop.
@@ -364,6 +370,43 @@ sell-status-pending_review = ⏳ на проверке
 sell-status-active = ✅ в продаже
 sell-status-hidden = 🙈 скрыт
 sell-status-rejected = ⛔️ отклонён
+sell-edit-button = ✏️ Изменить
+product-edit-card =
+    ✏️ { $title }
+    { $status } · { $price }
+    🗂 { $category }
+
+    { $description }
+product-edit-no-description = (без описания)
+product-edit-review-note = ⏳ Товары проходят проверку: после изменения этот товар снова уйдёт на проверку, прежде чем его увидят покупатели.
+product-edit-title-button = ✏️ Название
+product-edit-description-button = 📝 Описание
+product-edit-price-button = 💲 Цена в { $currency }
+product-edit-stars-button = ⭐ Цена в Stars
+product-edit-category-button = 🗂 Категория
+product-edit-cover-button = 🖼 Обложка
+product-edit-file-button = 📦 Заменить файл
+product-edit-back-button = ⬅️ Мои товары
+product-edit-card-button = ⬅️ Назад
+product-edit-ask-title = Пришлите новое название товара «{ $title }» (1–{ $max } символов) или /products, чтобы оставить как есть.
+product-edit-ask-description = Пришлите новое описание товара «{ $title }» (до { $max } символов) или /products, чтобы оставить как есть.
+product-edit-ask-price = Пришлите новую цену товара «{ $title }» в { $currency }, например 9.99, или /products, чтобы оставить как есть.
+product-edit-ask-stars = Пришлите новую цену товара «{ $title }» в Stars: целое число от { $min } до { $max }, или /products, чтобы оставить как есть.
+product-edit-ask-category = Выберите категорию товара «{ $title }»:
+product-edit-not-saved = Ничего не сохранено. Пришлите ещё раз или /products, чтобы оставить как есть.
+product-edit-saved = ✅ Сохранено.
+product-edit-saved-review = ✅ Сохранено. Покупатели снова увидят товар после проверки администратором.
+# Отказы правил товаров (domain/product.ts, infrastructure/catalog/products.ts)
+product-bad-title = ⚠️ В названии товара 1–{ $max } символов.
+product-bad-description = ⚠️ В описании не больше { $max } символов (в этом { $given }).
+product-no-price = ⚠️ Товару нужна цена: в валюте, в Stars или обе.
+product-bad-currency = ⚠️ «{ $given }» — не валюта для цен: используйте одну из { $currencies }.
+product-bad-price = ⚠️ «{ $given }» — не цена в { $currency }: пришлите положительную сумму, например 9.99, не больше { $max }.
+product-bad-stars = ⚠️ «{ $given }» — не цена в Stars: пришлите целое число от { $min } до { $max }.
+product-stars-out-of-range = ⚠️ { $given } Stars — вне допустимого: цена в Stars от { $min } до { $max }.
+product-bad-category = ⚠️ Категории «{ $given }» нет.
+product-currency-needs-price = ⚠️ Для новой валюты нужна цена.
+shop-bad-slug = ⚠️ «{ $given }» не годится для ссылки на магазин: 3–32 символа из a–z, 0–9 и -, не в начале и не в конце -.
 
 # Админ: очередь проверки (bot/features/review.ts)
 review-queue-empty = { $review ->

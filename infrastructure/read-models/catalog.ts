@@ -6,8 +6,11 @@
  * websearch syntax: words, "quoted phrases", -excluded) with a trigram fallback on the title, so a
  * misspelt word ("photoshp") still finds "Photoshop" (pg_trgm's word similarity, threshold
  * `pg_trgm.word_similarity_threshold`, 0.6 by default). Both use their GIN indexes.
+ *
+ * A price range is in Stars, the unit every bot product should have (fiat prices come in several
+ * currencies, which are not compared): with a range, products without a Stars price are left out.
  */
-import { and, asc, desc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, isNull, lte, sql, type SQL } from 'drizzle-orm';
 import { CATALOG_VISIBLE_STATUSES, type ProductCurrency } from '../../domain/product';
 import type { Database } from '../db/client';
 import { products } from '../db/schema';
@@ -27,6 +30,9 @@ export interface CatalogQuery {
   categoryId?: string;
   /** One shop's products only. */
   sellerId?: number;
+  /** Stars price at least / at most (inclusive). */
+  minStars?: number;
+  maxStars?: number;
   sort: CatalogSort;
   limit: number;
   offset: number;
@@ -65,6 +71,8 @@ export async function searchCatalog(db: Pick<Database, 'select'>, request: Catal
   const filters: SQL[] = [inArray(products.status, [...CATALOG_VISIBLE_STATUSES]), isNull(products.deletedAt)];
   if (request.categoryId !== undefined) filters.push(eq(products.categoryId, request.categoryId));
   if (request.sellerId !== undefined) filters.push(eq(products.sellerId, request.sellerId));
+  if (request.minStars !== undefined) filters.push(gte(products.priceStars, request.minStars));
+  if (request.maxStars !== undefined) filters.push(lte(products.priceStars, request.maxStars));
   if (text !== undefined) filters.push(sql`(${products.searchVector} @@ ${tsQuery} or ${text} <% ${products.title})`);
   const where = and(...filters);
 
@@ -125,4 +133,34 @@ export async function searchCatalog(db: Pick<Database, 'select'>, request: Catal
     })),
     total,
   };
+}
+
+/** What a buyer typed after /search: the words, and a Stars price range if one was among them. */
+export interface SearchText {
+  words: string;
+  minStars?: number;
+  maxStars?: number;
+}
+
+/** `100-500`, `100-` or `100+` (an optional ⭐ after it): the first such word is a Stars price range. */
+const STARS_RANGE = /^(\d{1,5})(?:-(\d{1,5})?|\+)⭐?$/u;
+
+/**
+ * Splits `/search` text into words and a Stars range: "photoshop 100-500" → words "photoshop", 100..500
+ * Stars. Bounds given the wrong way round are swapped. A lone number stays a word.
+ */
+export function parseSearchText(text: string): SearchText {
+  const words: string[] = [];
+  let range: { minStars?: number; maxStars?: number } | undefined;
+  for (const word of text.trim().split(/\s+/).filter(Boolean)) {
+    const match = range ? null : STARS_RANGE.exec(word);
+    if (!match) {
+      words.push(word);
+      continue;
+    }
+    const low = Number(match[1]);
+    const high = match[2] === undefined ? undefined : Number(match[2]);
+    range = high === undefined ? { minStars: low } : { minStars: Math.min(low, high), maxStars: Math.max(low, high) };
+  }
+  return { words: words.join(' '), ...range };
 }

@@ -1,11 +1,12 @@
 /**
- * Files: sendPhoto/sendDocument with uploads, URLs Telegram fetches, and file_ids; stored file bytes;
+ * Files: sendPhoto/sendDocument with uploads, URLs Telegram fetches, and file_ids; editMessageMedia
+ * (photo and document media; like the Bot API it also adds media to a text message); stored file bytes;
  * getFile and the download route `/file/bot<token>/<file_path>`, so anything the bot sent can be read back.
  */
 import type { FastifyReply } from 'fastify';
 import type { File, Message } from 'grammy/types';
-import { formatText, readReplyMarkup } from './formatting';
-import { storeOutgoing } from './messages';
+import { formatText, readInlineMarkupForEdit, readReplyMarkup, sameMarkup } from './formatting';
+import { applyEdit, editableMessage, storeOutgoing } from './messages';
 import { CallContext, MethodTable, SandboxState, StoredFile, TOKEN_RE, randomToken } from './state';
 import { BAD_REQUEST, SentFile, TelegramApiError } from './types';
 
@@ -69,15 +70,7 @@ export async function sendMedia(s: SandboxState, ctx: CallContext, kind: 'photo'
   if (plainCaption && plainCaption.length > 1024) throw BAD_REQUEST('message caption is too long');
   const markup = readReplyMarkup(ctx.p);
   const { file, source } = await resolveInputFile(s, ctx, kind);
-  const sent: SentFile = {
-    file_id: file.file_id,
-    file_unique_id: file.file_unique_id,
-    file_name: file.file_name,
-    mime_type: file.mime_type,
-    file_size: file.file_size,
-    source,
-    ...(file.url ? { url: file.url } : {}),
-  };
+  const sent = sentFile(file, source);
   const content: Record<string, unknown> =
     kind === 'document'
       ? {
@@ -100,12 +93,13 @@ export async function sendMedia(s: SandboxState, ctx: CallContext, kind: 'photo'
   });
 }
 
+/** `value`: the file parameter (attach://<field>, a URL or a file_id); the method's own parameter by default. */
 export async function resolveInputFile(
   s: SandboxState,
   ctx: CallContext,
   kind: 'photo' | 'document',
+  value: unknown = ctx.p.raw[kind],
 ): Promise<{ file: StoredFile; source: SentFile['source'] }> {
-  const value = ctx.p.raw[kind];
   // A file may come as attach://<field>, directly under the parameter's own name, an HTTP URL or a file_id.
   const attached =
     typeof value === 'string' && value.startsWith('attach://')
@@ -168,6 +162,69 @@ export async function fetchFile(
   const file = storeFile(s, kind, content, name, mime, 'url');
   file.url = url;
   return file;
+}
+
+const sentFile = (file: StoredFile, source: SentFile['source']): SentFile => ({
+  file_id: file.file_id,
+  file_unique_id: file.file_unique_id,
+  file_name: file.file_name,
+  mime_type: file.mime_type,
+  file_size: file.file_size,
+  source,
+  ...(file.url ? { url: file.url } : {}),
+});
+
+/**
+ * editMessageMedia with an InputMediaPhoto or InputMediaDocument: replaces the media and caption (a
+ * caption left out is removed, as in Telegram), or adds media to a text message (its text goes). The
+ * same file, caption and keyboard again → "message is not modified".
+ */
+export async function editMessageMedia(s: SandboxState, ctx: CallContext): Promise<Message> {
+  const stored = editableMessage(s, ctx);
+  const media = ctx.p.json<Record<string, unknown>>('media', 'InputMedia');
+  if (!media || typeof media !== 'object') throw BAD_REQUEST('media not specified');
+  const kind = media.type;
+  if (kind !== 'photo' && kind !== 'document') throw BAD_REQUEST("can't parse InputMedia: unsupported media type");
+  if (stored.invoice) throw BAD_REQUEST("message can't be edited");
+  const caption = typeof media.caption === 'string' ? media.caption : '';
+  const parseMode = typeof media.parse_mode === 'string' ? media.parse_mode : undefined;
+  const plainCaption = caption ? formatText(caption, parseMode) : '';
+  if (plainCaption.length > 1024) throw BAD_REQUEST('message caption is too long');
+  const markup = readInlineMarkupForEdit(ctx.p);
+  const { file, source } = await resolveInputFile(s, ctx, kind, media.media);
+  if (
+    stored.file?.file_id === file.file_id &&
+    (stored.rawCaption ?? '') === caption &&
+    stored.parseMode === parseMode &&
+    sameMarkup(stored.message.reply_markup, markup)
+  ) {
+    throw BAD_REQUEST(
+      'message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message',
+    );
+  }
+  stored.file = sentFile(file, source);
+  stored.method = kind === 'photo' ? 'sendPhoto' : 'sendDocument';
+  stored.rawText = undefined;
+  stored.rawCaption = caption || undefined;
+  stored.parseMode = parseMode;
+  const content: Record<string, unknown> = {
+    text: undefined,
+    entities: undefined,
+    link_preview_options: undefined,
+    photo: kind === 'photo' ? photoSizes(s, file) : undefined,
+    document:
+      kind === 'document'
+        ? {
+            file_id: file.file_id,
+            file_unique_id: file.file_unique_id,
+            ...(file.file_name ? { file_name: file.file_name } : {}),
+            ...(file.mime_type ? { mime_type: file.mime_type } : {}),
+            file_size: file.file_size,
+          }
+        : undefined,
+    caption: plainCaption || undefined,
+  };
+  return applyEdit(s, stored, content, markup);
 }
 
 export function storeFile(
@@ -283,6 +340,7 @@ export function fileMethods(s: SandboxState): MethodTable {
   return {
     sendPhoto: (ctx) => sendMedia(s, ctx, 'photo'),
     sendDocument: (ctx) => sendMedia(s, ctx, 'document'),
+    editMessageMedia: (ctx) => editMessageMedia(s, ctx),
     getFile: (ctx) => getFile(s, ctx),
   };
 }

@@ -49,6 +49,7 @@ export const JSON_FIELDS = new Set([
   'reply_parameters',
   'prices',
   'suggested_tip_amounts',
+  'media',
 ]);
 
 export async function readParams(request: FastifyRequest): Promise<{ params: Params; uploads: Map<string, Upload> }> {

@@ -594,6 +594,69 @@ describe('files', () => {
   });
 });
 
+describe('editMessageMedia', () => {
+  const png = Buffer.from(
+    'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+    'base64',
+  );
+
+  it('adds a photo to a text message, replaces it by upload or file_id, and refuses a no-op', async () => {
+    const bot = newBot();
+    sandbox.telegram.sendText({ from: alice, text: '/start' });
+    const keyboard = new InlineKeyboard().text('▶', 'next');
+    const sent = await bot.api.sendMessage(alice.id, 'Text card', { reply_markup: keyboard });
+    const first = await bot.api.editMessageMedia(
+      alice.id,
+      sent.message_id,
+      { type: 'photo', media: new InputFile(png, 'cover.png'), caption: 'Photo card' },
+      { reply_markup: keyboard },
+    );
+    if (first === true) throw new Error('a chat message edit returns the message');
+    expect(first.message_id).toBe(sent.message_id);
+    expect(first.text).toBeUndefined();
+    expect(first.caption).toBe('Photo card');
+    const fileId = first.photo!.at(-1)!.file_id;
+    const shown = sandbox.telegram.messagesTo(alice.id).find((m) => m.message_id === sent.message_id)!;
+    expect(shown).toMatchObject({ method: 'sendPhoto', caption: 'Photo card', edited: true });
+    expect(shown.photo).toMatchObject({ file_id: fileId, source: 'upload' });
+    expect(shown.text).toBeUndefined();
+    // Text edits no longer apply; the same media, caption and keyboard again is no change.
+    expect((await rejection(bot.api.editMessageText(alice.id, sent.message_id, 'x'))).description).toBe(
+      'Bad Request: there is no text in the message to edit',
+    );
+    const same = { type: 'photo' as const, media: fileId, caption: 'Photo card' };
+    expect(
+      (await rejection(bot.api.editMessageMedia(alice.id, sent.message_id, same, { reply_markup: keyboard })))
+        .description,
+    ).toMatch(/^Bad Request: message is not modified/);
+    const byId = await bot.api.editMessageMedia(alice.id, sent.message_id, { ...same, caption: 'Again' });
+    if (byId === true) throw new Error('a chat message edit returns the message');
+    expect(byId.reply_markup).toBeUndefined();
+    expect(sandbox.telegram.calls('editMessageMedia').at(-1)!.params.media).toEqual({
+      type: 'photo',
+      media: fileId,
+      caption: 'Again',
+    });
+    expect(sandbox.telegram.messagesTo(alice.id).find((m) => m.message_id === sent.message_id)!.photo?.source).toBe(
+      'file_id',
+    );
+    expect(
+      (await rejection(bot.api.editMessageMedia(alice.id, sent.message_id, { type: 'photo', media: 'nope' })))
+        .description,
+    ).toBe('Bad Request: wrong file identifier/HTTP URL specified');
+    expect(
+      (
+        await rejection(
+          bot.api.editMessageMedia(alice.id, sent.message_id, {
+            type: 'photo',
+            media: new InputFile(Buffer.from('not an image'), 'x.png'),
+          }),
+        )
+      ).description,
+    ).toBe('Bad Request: IMAGE_PROCESS_FAILED');
+  });
+});
+
 describe('faults', () => {
   it('answers 429 with retry_after once, then succeeds', async () => {
     const bot = newBot();

@@ -102,6 +102,7 @@ export interface SentMessage {
   message_id: number;
   chat_id: number;
   date: number;
+  /** How it was sent; after editMessageMedia, the kind it became (a text message with a photo added: sendPhoto). */
   method: 'sendMessage' | 'sendPhoto' | 'sendDocument' | 'sendInvoice';
   /** Text or caption as the bot sent it (markup included); `message.text` holds the parsed plain text. */
   text?: string;
