@@ -20,6 +20,7 @@ import { referral } from './features/referral';
 import { resolutions } from './features/resolutions';
 import { review } from './features/review';
 import { sell } from './features/sell';
+import { library } from './features/library';
 import { shop } from './features/shop';
 import { start, termsGate } from './features/start';
 import { trial } from './features/trial';
@@ -66,7 +67,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): Bot<Bo
   features.use(resolutions, admin, review, plansAdmin, promosAdmin);
   features.use(termsGate);
   // productEdit before sell: a command leaves a pending product edit before /products (sell) answers it.
-  features.use(plansFeature, trial, myPlan, referral, promos, productEdit, sell, shop);
+  features.use(plansFeature, trial, myPlan, referral, promos, productEdit, sell, shop, library);
   features.use(unhandled);
 
   // Only reached if the boundary's own reply fails in a way it does not catch: log, never crash the process.
@@ -120,6 +121,7 @@ const MENU = [
   'start',
   'shop',
   'search',
+  'library',
   'plans',
   'myplan',
   'trial',

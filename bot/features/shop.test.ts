@@ -11,7 +11,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { newProductId, objectKeyFor } from '../../domain/product';
-import { productFiles, products, sellers, telegramFileCache } from '../../infrastructure/db/schema';
+import { orders, productFiles, products, sellers, telegramFileCache } from '../../infrastructure/db/schema';
 import { createObjectStorage, createS3Client } from '../../infrastructure/storage/s3';
 import type { SentMessage, UserInput } from '../../infrastructure/sandbox/telegram';
 import { buttonsOf, callbackDataOf, conversation, textMatches } from '../../test/conversation';
@@ -213,6 +213,8 @@ describe('/search', () => {
     const relic = await say(user, `/search relic${TAG}`, textMatches(/\d+ \/ \d+/));
     expect(relic.text).toContain(catalog[0]!.title);
 
+    // The buyer owns the oldest product (its order was paid and delivered).
+    await own(user, [catalog[0]!.id]);
     const gone = catalog.slice(0, 3).map((p) => p.id);
     await db().update(products).set({ deletedAt: new Date() }).where(inArray(products.id, gone));
     const after = await say(user, `/search quest${TAG}`, textMatches(/\/ 22$/m));
@@ -228,8 +230,58 @@ describe('/search', () => {
     card = await pressAndEdit(user, card, `shop:p:c:${CATEGORY}:new:any:24`, true);
     expect(card.text).toContain('22 / 22');
     expect(card.text).toContain(catalog[3]!.title);
+
+    // Gone from the catalog and the search, but not from the buyer's library.
+    const shelf = await say(user, '/library', textMatches(/library/));
+    expect(shelf.text).toContain(`1. ${catalog[0]!.title} · 🏪 ${seller.shopName}`);
+    expect(shelf.text).toContain('no longer in the catalog; still yours');
+  });
+
+  it('/library lists what the buyer owns, newest purchase first, ten to a page in one message', async () => {
+    const user = await buyer();
+    expect((await say(user, '/library', textMatches(/library/))).text).toMatch(/^Your library is empty/);
+    const bought = catalog.slice(10, 22).map((p) => p.id);
+    await own(user, bought);
+    // Not owned: an order still awaiting payment, and one for someone else.
+    await db()
+      .insert(orders)
+      .values(order(user.id, catalog[5]!.id, { status: 'awaiting_payment', paidAt: null }));
+    const first = await say(user, '/library', textMatches(/library \(12\)/));
+    expect(first.text).toContain(`1. ${catalog[21]!.title}`);
+    expect(first.text).toContain(`10. ${catalog[12]!.title}`);
+    expect(first.text).not.toContain(catalog[5]!.title);
+    const [older] = callbackDataOf(first);
+    const second = await pressAndEdit(user, first, older!);
+    expect(second.text).toContain(`11. ${catalog[11]!.title}`);
+    expect(second.text).toContain(`12. ${catalog[10]!.title}`);
+    expect(second.text).not.toContain(catalog[12]!.title);
+    // A second purchase of an owned product is refused by the database: one ownership per buyer.
+    await expect(db().insert(orders).values(order(user.id, bought[0]!))).rejects.toThrow();
   });
 });
+
+/** An order row as the order workflow records it once the invoice settled. */
+function order(buyerId: number, productId: string, fields: Partial<typeof orders.$inferInsert> = {}) {
+  return {
+    id: `o${randomUUID().replaceAll('-', '').slice(0, 16)}`,
+    buyerId,
+    productId,
+    sellerId: seller.id,
+    rail: 'stars' as const,
+    priceStars: 50,
+    status: 'delivered' as const,
+    paidAt: new Date(),
+    ...fields,
+  };
+}
+
+/** The buyer bought these products, one after another (the last is the newest purchase). */
+async function own(user: UserInput, productIds: string[]) {
+  const start = Date.now() - 600_000;
+  await db()
+    .insert(orders)
+    .values(productIds.map((id, index) => order(user.id, id, { paidAt: new Date(start + index * 1000) })));
+}
 
 describe('the p_ deep link', () => {
   it('opens the product card and counts a view; a hidden or deleted product is not available', async () => {

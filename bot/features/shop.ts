@@ -151,7 +151,7 @@ const notModified = (error: unknown) =>
   error instanceof GrammyError && /message is not modified/.test(error.description);
 
 /** Pressing twice on the same page changes nothing, which Telegram refuses: fine. */
-const unlessUnchanged = (error: unknown) => {
+export const unlessUnchanged = (error: unknown) => {
   if (!notModified(error)) throw error;
 };
 

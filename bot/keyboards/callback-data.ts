@@ -83,6 +83,8 @@ export const productActionData = callbackData('prod', ['action', 'productId'] as
  */
 export const reviewDecideData = callbackData('rv', ['action', 'productId', 'version'] as const);
 export const reviewPageData = callbackData('rv:p', ['offset'] as const);
+/** A page of the buyer's library (bot/features/library.ts), by its first item's 0-based position. */
+export const libraryPageData = callbackData('lib', ['offset'] as const);
 /** Editing a seller's product (bot/features/product-edit.ts): open its card, ask for a field, or back to the list. */
 export const productEditData = callbackData('pedit', ['field', 'productId'] as const);
 export const productCategoryData = callbackData('pcat', ['productId', 'categoryId'] as const);

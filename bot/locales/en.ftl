@@ -108,6 +108,7 @@ button-stale = This button is out of date. Send /plans or /myplan to start again
 error-try-again = ⚠️ Something went wrong. Please try again in a moment.
 command-start = Start and accept the terms
 command-plans = Plans and prices
+command-library = My purchases
 command-myplan = My subscriptions
 command-trial = Free trial
 command-language = Change the language
@@ -436,6 +437,15 @@ review-approved-seller = ✅ Your product “{ $title }” passed review and is 
 review-rejected-seller = ⛔️ Your product “{ $title }” did not pass review.
     Reason: { $reason }
     Fix it in the upload page and publish it again: it goes back to the review queue.
+
+# The buyer's library (bot/features/library.ts)
+
+library-empty = Your library is empty. Products you buy stay here for good: browse /shop.
+library-header = 📚 Your library ({ $total }), newest purchase first:
+library-item = { $n }. { $title } · 🏪 { $shop } · bought { $date }
+library-removed = (no longer in the catalog; still yours)
+library-previous-button = ◀ Newer
+library-next-button = Older ▶
 
 # The upload Mini App page (api/miniapp/pages/upload.ts; texts sent by GET /miniapp/api/session)
 

@@ -112,6 +112,7 @@ button-stale = Эта кнопка устарела. Отправьте /plans �
 error-try-again = ⚠️ Что-то пошло не так. Попробуйте ещё раз чуть позже.
 command-start = Начать и принять условия
 command-plans = Тарифы и цены
+command-library = Мои покупки
 command-myplan = Мои подписки
 command-trial = Пробный период
 command-language = Сменить язык
@@ -440,6 +441,15 @@ review-approved-seller = ✅ Ваш товар «{ $title }» прошёл пр�
 review-rejected-seller = ⛔️ Ваш товар «{ $title }» не прошёл проверку.
     Причина: { $reason }
     Исправьте его на странице загрузки и опубликуйте снова: он вернётся в очередь проверки.
+
+# Библиотека покупателя (bot/features/library.ts)
+
+library-empty = Ваша библиотека пуста. Купленные товары остаются здесь навсегда: загляните в /shop.
+library-header = 📚 Ваша библиотека ({ $total }), сначала новые покупки:
+library-item = { $n }. { $title } · 🏪 { $shop } · куплено { $date }
+library-removed = (больше нет в каталоге; остаётся вашим)
+library-previous-button = ◀ Новее
+library-next-button = Старше ▶
 
 # Страница загрузки (api/miniapp/pages/upload.ts; тексты отдаёт GET /miniapp/api/session)
 

@@ -28,8 +28,9 @@ import {
   PRODUCT_STATUSES,
   SHOP_SLUG,
 } from '../../domain/product';
+import { ORDER_STATUSES, OWNED_ORDER_STATUSES } from '../../domain/order';
 import { PROMO_KINDS, PROMO_SCOPES, REDEMPTION_STATUSES } from '../../domain/promo';
-import type { PayAddress } from '../../domain/rail';
+import { RAILS, type PayAddress } from '../../domain/rail';
 import type { CategoryNames } from '../catalog/categories';
 import { SUBSCRIPTION_STATUSES } from '../../domain/subscription';
 
@@ -714,4 +715,52 @@ export const catalogSearches = pgTable(
     ...createdAt,
   },
   (t) => [index('catalog_searches_created_idx').on(t.createdAt)],
+);
+
+/**
+ * Marketplace orders (read model of the order workflows): who bought what, at which price on which
+ * rail, and how often they downloaded it. A soft-deleted product keeps its orders, so buyers keep it in
+ * their library.
+ */
+export const orders = pgTable(
+  'orders',
+  {
+    id: text().primaryKey(),
+    buyerId: telegramId('buyer_id')
+      .notNull()
+      .references(() => users.id),
+    productId: text()
+      .notNull()
+      .references(() => products.id),
+    sellerId: telegramId('seller_id')
+      .notNull()
+      .references(() => sellers.userId),
+    rail: text({ enum: RAILS }).notNull(),
+    invoiceId: text(),
+    /** The price snapshot: what this buyer pays, whatever the product costs later. */
+    priceMinor: minor(),
+    currency: text(),
+    priceStars: bigint({ mode: 'number' }),
+    status: text({ enum: ORDER_STATUSES }).notNull().default('awaiting_payment'),
+    paidAt: timestamp({ withTimezone: true }),
+    downloadCount: integer().notNull().default(0),
+    lastDownloadAt: timestamp({ withTimezone: true }),
+    ...timestamps,
+  },
+  (t) => [
+    index('orders_buyer_idx').on(t.buyerId, t.paidAt),
+    index('orders_seller_idx').on(t.sellerId, t.paidAt),
+    // A buyer owns a product once: a second purchase opens the library instead.
+    uniqueIndex('orders_one_owned')
+      .on(t.buyerId, t.productId)
+      .where(sql`${t.status} in (${quoted(OWNED_ORDER_STATUSES)})`),
+    check('orders_status', sql`${t.status} in (${quoted(ORDER_STATUSES)})`),
+    check('orders_rail', sql`${t.rail} in (${quoted(RAILS)})`),
+    check('orders_has_price', sql`${t.priceMinor} is not null or ${t.priceStars} is not null`),
+    check(
+      'orders_paid_at',
+      sql`${t.status} in ('awaiting_payment', 'expired', 'cancelled') or ${t.paidAt} is not null`,
+    ),
+    check('orders_download_count', sql`${t.downloadCount} >= 0`),
+  ],
 );

@@ -1,0 +1,51 @@
+/**
+ * `/library`: everything the buyer owns, newest purchase first, ten to a page; ◀ ▶ edit the same
+ * message. A product the seller has since hidden or deleted stays, marked as no longer in the catalog.
+ */
+import { Composer, InlineKeyboard } from 'grammy';
+import { libraryOf } from '../../infrastructure/read-models/library';
+import type { BotContext } from '../context';
+import { formatMoment } from '../i18n';
+import { libraryPageData } from '../keyboards/callback-data';
+import { requireProfile } from './profile';
+import { unlessUnchanged } from './shop';
+
+export const LIBRARY_PAGE = 10;
+
+export const library = new Composer<BotContext>();
+const chat = library.chatType('private');
+
+async function libraryPage(ctx: BotContext, buyerId: number, offset: number) {
+  const { items, total } = await libraryOf(ctx.deps.db, buyerId, { limit: LIBRARY_PAGE, offset });
+  if (total === 0) return { text: ctx.t('library-empty'), keyboard: undefined };
+  const lines = items.map((item, index) => {
+    const line = ctx.t('library-item', {
+      n: offset + index + 1,
+      title: item.title,
+      shop: item.shopName,
+      date: formatMoment(item.paidAt.getTime()).slice(0, 10),
+    });
+    return item.removedFromCatalog ? `${line} ${ctx.t('library-removed')}` : line;
+  });
+  const keyboard = new InlineKeyboard();
+  if (offset > 0)
+    keyboard.text(
+      ctx.t('library-previous-button'),
+      libraryPageData.pack({ offset: String(Math.max(0, offset - LIBRARY_PAGE)) }),
+    );
+  if (offset + LIBRARY_PAGE < total)
+    keyboard.text(ctx.t('library-next-button'), libraryPageData.pack({ offset: String(offset + LIBRARY_PAGE) }));
+  return { text: [ctx.t('library-header', { total }), '', ...lines].join('\n'), keyboard };
+}
+
+chat.command('library', async (ctx) => {
+  const { text, keyboard } = await libraryPage(ctx, requireProfile(ctx).id, 0);
+  await ctx.reply(text, { reply_markup: keyboard });
+});
+
+chat.callbackQuery(libraryPageData.pattern, async (ctx) => {
+  const offset = Number(libraryPageData.unpack(ctx.callbackQuery.data)!.offset);
+  await ctx.answerCallbackQuery();
+  const { text, keyboard } = await libraryPage(ctx, ctx.from.id, offset);
+  await ctx.editMessageText(text, { reply_markup: keyboard }).catch(unlessUnchanged);
+});

@@ -1,0 +1,11 @@
+/**
+ * A marketplace order: one buyer buying one product, at the price it had when they pressed Buy.
+ * `awaiting_payment` while its invoice is open; `paid` once the invoice settled (the buyer owns the
+ * product from then on); `delivered` once the delivery message reached them. An order whose invoice
+ * expired or was cancelled never owned anything; a refunded one no longer does.
+ */
+export const ORDER_STATUSES = ['awaiting_payment', 'paid', 'delivered', 'refunded', 'expired', 'cancelled'] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+/** The statuses in which the buyer owns the product: it is in their library, they may download it. */
+export const OWNED_ORDER_STATUSES = ['paid', 'delivered'] as const satisfies readonly OrderStatus[];
