@@ -37,5 +37,25 @@ export function conversation(tg: () => TelegramSandbox) {
     nextMessage(from.id, predicate)(() => tg().sendText({ from, text }));
   const press = (from: UserInput, message: SentMessage, data: string, predicate: (message: SentMessage) => boolean) =>
     nextMessage(from.id, predicate)(() => tg().pressButton({ from, message_id: message.message_id, data }));
-  return { lastMessageId, nextMessage, say, press };
+  /** Presses a button and waits for the bot to edit that same message's text; returns it as edited. */
+  async function pressAndEdit(from: UserInput, message: SentMessage, data: string, force = false) {
+    const since = Math.max(
+      0,
+      ...tg()
+        .calls()
+        .map((call) => call.seq),
+    );
+    tg().pressButton({ from, message_id: message.message_id, data, force });
+    const call = await tg().waitForCall(
+      'editMessageText',
+      (c) => c.seq > since && Number(c.params.chat_id) === from.id && c.ok,
+      WAIT_MS,
+    );
+    if (Number(call.params.message_id) !== message.message_id)
+      throw new Error(`the bot edited message ${String(call.params.message_id)}, not ${message.message_id}`);
+    return tg()
+      .messagesTo(from.id)
+      .find((m) => m.message_id === message.message_id)!;
+  }
+  return { lastMessageId, nextMessage, say, press, pressAndEdit };
 }

@@ -15,6 +15,7 @@ import { createRuntime, createWorkerActivities, type Runtime } from '../infrastr
 import { startSandbox, type Sandbox } from '../infrastructure/sandbox/server';
 import { createWorker } from '../infrastructure/temporal/worker';
 import { freePort } from '../infrastructure/toolchain/services';
+import { createObjectStorage } from '../infrastructure/storage/s3';
 
 export const TEST_SECRETS = {
   TELEGRAM_BOT_TOKEN: '424242:sandbox-test-token-abcdef',
@@ -182,6 +183,27 @@ export async function startStack(overrides: Record<string, string> = {}): Promis
       await sandbox.close();
     },
   };
+}
+
+/** Overrides giving a stack its own bucket on the test S3 server; create it with `setupStackBucket`. */
+export function storageEnv(bucketPrefix: string): Record<string, string> {
+  const s3 = inject('s3');
+  return {
+    S3_ENDPOINT: s3.endpoint,
+    S3_ACCESS_KEY_ID: s3.accessKeyId,
+    S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+    S3_BUCKET: `${bucketPrefix}-${randomUUID().slice(0, 8)}`,
+  };
+}
+
+/** Creates the stack's bucket with its CORS rule (the Mini App's origin by default) and lifecycle rule. */
+export async function setupStackBucket(stack: Stack, corsOrigins = [stack.config.miniApp.origin]): Promise<void> {
+  const storage = createObjectStorage(stack.config.s3);
+  try {
+    await storage.setupBucket({ corsOrigins });
+  } finally {
+    storage.close();
+  }
 }
 
 export { eventually } from './eventually';

@@ -10,12 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { and, eq } from 'drizzle-orm';
 import type { Browser, Page, Route } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { productFiles, products, sellers } from '../../infrastructure/db/schema';
 import { searchCatalog } from '../../infrastructure/read-models/catalog';
 import { createObjectStorage, type ObjectStorage } from '../../infrastructure/storage/s3';
 import { launchBrowser, phonePage, screenshot } from '../../test/browser';
-import { eventually, startStack, TEST_SECRETS, type Stack } from '../../test/harness';
+import { eventually, setupStackBucket, startStack, storageEnv, TEST_SECRETS, type Stack } from '../../test/harness';
 import { DEFAULT_THEME_PARAMS, launchParamsHash, signInitData } from '../../test/init-data';
 import { onePagePdf } from '../../infrastructure/processes/sample-pdf';
 
@@ -28,18 +28,14 @@ let browser: Browser;
 let scratch: string;
 
 beforeAll(async () => {
-  const s3 = inject('s3');
   stack = await startStack({
-    S3_ENDPOINT: s3.endpoint,
-    S3_ACCESS_KEY_ID: s3.accessKeyId,
-    S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
-    S3_BUCKET: `page-${randomUUID().slice(0, 8)}`,
+    ...storageEnv('page'),
     UPLOAD_MAX_BYTES: String(128 * MIB),
     UPLOAD_PART_BYTES: String(PART),
   });
-  storage = createObjectStorage(stack.config.s3);
   // The bucket lets the page's origin (where the api serves it) PUT parts and read their ETags.
-  await storage.setupBucket({ corsOrigins: [stack.config.miniApp.origin] });
+  await setupStackBucket(stack);
+  storage = createObjectStorage(stack.config.s3);
   browser = await launchBrowser();
   scratch = mkdtempSync(join(tmpdir(), 'tgc-upload-page-'));
 });

@@ -29,7 +29,7 @@ afterAll(async () => {
 
 const tg = () => stack.sandbox.telegram;
 const db = () => stack.runtime.db;
-const { say, press } = conversation(tg);
+const { say, press, pressAndEdit } = conversation(tg);
 const sellerRow = async (userId: number) => (await db().select().from(sellers).where(eq(sellers.userId, userId)))[0];
 const uploadUrl = () => `${stack.config.api.publicUrl}/miniapp/upload`;
 const webAppUrls = (message: SentMessage) =>
@@ -230,25 +230,6 @@ describe('/products edit', () => {
     return tg().waitForCall('answerCallbackQuery', (c) => c.seq > since && c.params.show_alert === true);
   }
   const productOf = async (id: string) => (await db().select().from(products).where(eq(products.id, id)))[0]!;
-
-  /** Presses a button and waits for the bot to edit that message. */
-  async function pressAndEdit(from: UserInput, message: SentMessage, data: string): Promise<SentMessage> {
-    const since = Math.max(
-      0,
-      ...tg()
-        .calls()
-        .map((call) => call.seq),
-    );
-    tg().pressButton({ from, message_id: message.message_id, data });
-    const call = await tg().waitForCall(
-      'editMessageText',
-      (c) => c.seq > since && Number(c.params.chat_id) === from.id && c.ok,
-    );
-    expect(Number(call.params.message_id)).toBe(message.message_id);
-    return tg()
-      .messagesTo(from.id)
-      .find((m) => m.message_id === message.message_id)!;
-  }
 
   /** Presses a field button, answers the prompt with `text`, and returns the bot's answer. */
   async function answer(from: UserInput, cardMessage: SentMessage, field: string, id: string, text: string) {

@@ -9,13 +9,13 @@
 import { randomUUID } from 'node:crypto';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newProductId, objectKeyFor } from '../../domain/product';
 import { orders, productFiles, products, sellers, telegramFileCache } from '../../infrastructure/db/schema';
-import { createObjectStorage, createS3Client } from '../../infrastructure/storage/s3';
+import { createS3Client } from '../../infrastructure/storage/s3';
 import type { SentMessage, UserInput } from '../../infrastructure/sandbox/telegram';
 import { buttonsOf, callbackDataOf, conversation, textMatches } from '../../test/conversation';
-import { eventually, startStack, type Stack } from '../../test/harness';
+import { eventually, setupStackBucket, startStack, storageEnv, type Stack } from '../../test/harness';
 
 let stack: Stack;
 let seller: { id: number; shopName: string };
@@ -26,16 +26,8 @@ const CATEGORY = 'games';
 const TAG = randomUUID().replaceAll('-', '').slice(0, 8);
 
 beforeAll(async () => {
-  const s3 = inject('s3');
-  stack = await startStack({
-    S3_ENDPOINT: s3.endpoint,
-    S3_ACCESS_KEY_ID: s3.accessKeyId,
-    S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
-    S3_BUCKET: `covers-${TAG}`,
-  });
-  const storage = createObjectStorage(stack.config.s3);
-  await storage.setupBucket({ corsOrigins: ['https://miniapp.example'] });
-  storage.close();
+  stack = await startStack(storageEnv('covers'));
+  await setupStackBucket(stack);
   seller = { id: stack.newUserId(), shopName: `Shop ${TAG}` };
   await stack.addUser(seller.id);
   await db()
@@ -82,7 +74,7 @@ afterAll(async () => {
 
 const tg = () => stack.sandbox.telegram;
 const db = () => stack.runtime.db;
-const { say, nextMessage } = conversation(tg);
+const { say, nextMessage, pressAndEdit } = conversation(tg);
 const lastSeq = () =>
   Math.max(
     0,
@@ -96,20 +88,6 @@ async function buyer(): Promise<UserInput> {
   await stack.addUser(from.id);
   tg().addUser(from, { startedBot: true });
   return from;
-}
-
-/** Presses a button and waits for the bot to edit the message; returns the edited message. */
-async function pressAndEdit(from: UserInput, message: SentMessage, data: string, force = false): Promise<SentMessage> {
-  const since = lastSeq();
-  tg().pressButton({ from, message_id: message.message_id, data, force });
-  const call = await tg().waitForCall(
-    'editMessageText',
-    (c) => c.seq > since && Number(c.params.chat_id) === from.id && c.ok,
-  );
-  expect(Number(call.params.message_id)).toBe(message.message_id);
-  return tg()
-    .messagesTo(from.id)
-    .find((m) => m.message_id === message.message_id)!;
 }
 
 const viewsOf = async (id: string) =>

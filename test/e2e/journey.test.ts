@@ -1,27 +1,16 @@
 /** The journeys of `npm run demo`, through the bot: the subscriber's (with /myplan right at every step) and the seller's. */
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { products } from '../../infrastructure/db/schema';
 import { myPlanStatus, playRailPurchases, playSubscriberJourney } from '../../infrastructure/processes/journey';
 import { playSellerJourney } from '../../infrastructure/processes/seller-journey';
-import { createObjectStorage } from '../../infrastructure/storage/s3';
-import { startStack, type Stack } from '../harness';
+import { setupStackBucket, startStack, storageEnv, type Stack } from '../harness';
 
 let stack: Stack;
 beforeAll(async () => {
-  const s3 = inject('s3');
-  stack = await startStack({
-    SUBSCRIPTION_REMINDERS: '4s',
-    SUBSCRIPTION_GRACE_PERIOD: '3s',
-    S3_ENDPOINT: s3.endpoint,
-    S3_ACCESS_KEY_ID: s3.accessKeyId,
-    S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
-    S3_BUCKET: `journey-${randomUUID().slice(0, 8)}`,
-  });
-  const storage = createObjectStorage(stack.config.s3);
-  await storage.setupBucket({ corsOrigins: [stack.config.miniApp.origin] });
-  storage.close();
+  stack = await startStack({ SUBSCRIPTION_REMINDERS: '4s', SUBSCRIPTION_GRACE_PERIOD: '3s', ...storageEnv('journey') });
+  await setupStackBucket(stack);
 });
 afterAll(async () => {
   await stack?.stop();
