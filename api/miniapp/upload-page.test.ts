@@ -228,6 +228,41 @@ describe('upload Mini App page', () => {
     await second.context().close();
   });
 
+  it("opened from /products' Cover button, replaces only the cover of a live product", async () => {
+    const userId = await seller();
+    const page = await phonePage(browser);
+    await open(page, pageUrl(userId));
+    await fillProduct(page, 'Brush set');
+    const zipPath = join(scratch, 'brushes.zip');
+    writeFileSync(zipPath, Buffer.concat([Buffer.from('PK\x03\x04'), randomBytes(300_000)]));
+    await page.setInputFiles('input[name=file]', zipPath);
+    await page.click('#submit');
+    await page.waitForSelector('#done:not([hidden])');
+    const [product] = await stack.runtime.db.select().from(products).where(eq(products.sellerId, userId));
+
+    // The bot's Cover button: ?product=<id>&role=cover. The form is the product's; no file is asked for.
+    const cover = await phonePage(browser);
+    const address = new URL(pageUrl(userId));
+    address.search = `?product=${product!.id}&role=cover`;
+    await open(cover, address.toString());
+    expect(await cover.inputValue('input[name=title]')).toBe('Brush set');
+    expect(await cover.isHidden('#file-field')).toBe(true);
+    const coverPath = join(scratch, 'brushes.png');
+    writeFileSync(coverPath, Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47]), randomBytes(20_000)]));
+    await cover.setInputFiles('input[name=cover]', coverPath);
+    await cover.click('#submit');
+    await cover.waitForSelector('#done:not([hidden])');
+    const files = await stack.runtime.db
+      .select()
+      .from(productFiles)
+      .where(and(eq(productFiles.productId, product!.id), eq(productFiles.state, 'stored')));
+    expect(files.map((f) => f.role).sort()).toEqual(['cover', 'file']);
+    expect(files.find((f) => f.role === 'file')?.originalName).toBe('brushes.zip');
+    expect(await cover.getAttribute('#done', 'data-status')).toBe('active');
+    await page.context().close();
+    await cover.context().close();
+  });
+
   it('a forged initData gets a clear message in the page and stores nothing', async () => {
     const userId = await seller();
     const forged = signInitData({
