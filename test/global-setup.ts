@@ -28,14 +28,25 @@ declare module 'vitest' {
 export default async function setup(project: TestProject) {
   const running: RunningService[] = [];
   const scratch = mkdtempSync(join(tmpdir(), 'tgc-test-'));
-  const [temporal, s3, pg] = await Promise.all([
+  const temporalStart = startTemporalDevServer({
+    headless: true,
     // Continue-as-new suggested after 300 events (default 4096), so long-lived workflows roll over within a test.
-    startTemporalDevServer({ headless: true, dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': 300 } }),
-    startS3Server({ dir: join(scratch, 's3') }),
-    providePostgres(`tg_commerce_test_${process.pid}`, { fresh: true, dropOnStop: true }),
-    // The pages as their sources are now, so a browser test never runs an old build.
-    buildMiniAppPages(),
-  ]);
+    dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': 300 },
+  });
+  const s3Start = startS3Server({ dir: join(scratch, 's3') });
+  const pgStart = providePostgres(`tg_commerce_test_${process.pid}`, { fresh: true, dropOnStop: true });
+  // The pages as their sources are now, so a browser test never runs an old build.
+  const pages = buildMiniAppPages();
+  const settled = await Promise.allSettled([temporalStart, s3Start, pgStart, pages]);
+  const failed = settled.find((result) => result.status === 'rejected');
+  if (failed) {
+    // One did not start: stop the others, so no server outlives the run.
+    for (const result of settled.slice(0, 3))
+      if (result.status === 'fulfilled') await (result.value as RunningService).stop().catch(() => {});
+    rmSync(scratch, { recursive: true, force: true });
+    throw failed.reason;
+  }
+  const [temporal, s3, pg] = [await temporalStart, await s3Start, await pgStart];
   running.push(temporal, s3, pg);
   await runMigrations(pg.url);
   project.provide('temporalAddress', temporal.address);
