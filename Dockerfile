@@ -19,6 +19,8 @@ COPY . .
 # Production workers load a prebuilt workflow bundle instead of bundling at every start (and fall
 # back to bundling when it is missing).
 RUN npm run --if-present build:workflows
+# The Mini App pages, bundled from npm packages (the api only serves them; /app is read-only at run time).
+RUN npm run build:mini-app
 
 # The code stays root-owned and read-only for the process; tsx caches compiled files in /tmp.
 USER node
