@@ -4,6 +4,7 @@
  * requests that resume a download within the token's life.
  */
 import { createHash, randomBytes, randomInt, randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { eq, sql } from 'drizzle-orm';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -14,6 +15,7 @@ import { downloadTokens, orders, productFiles, products, sellers, users } from '
 import { DownloadError, hashDownloadToken, issueDownloadToken } from '../../infrastructure/downloads/tokens';
 import { contentDisposition } from '../../infrastructure/storage/content-disposition';
 import { createObjectStorage, type ObjectStorage } from '../../infrastructure/storage/s3';
+import { eventually } from '../../test/eventually';
 import { downloadRoutes } from './download';
 
 const MIB = 2 ** 20;
@@ -84,6 +86,7 @@ async function get(token: string, headers: Record<string, string> = {}, method =
 const jsonOf = (body: Buffer) => JSON.parse(body.toString('utf8')) as { ok: boolean; error: string; reason: string };
 
 let file: Buffer;
+const opened: Readable[] = [];
 let fileProduct: string;
 const fileName = 'Отчёт "Q1" (final).pdf';
 
@@ -106,7 +109,15 @@ beforeAll(async () => {
   file = randomBytes(3 * MIB + 123);
   fileProduct = await product(file, fileName);
   app = Fastify();
-  await app.register(downloadRoutes, { db, storage, config });
+  // The route's S3 bodies, kept to see that an abandoned one is destroyed.
+  const tracked = {
+    getStream: async (key: string, range?: string) => {
+      const object = await storage.getStream(key, range);
+      if (object) opened.push(object.body);
+      return object;
+    },
+  };
+  await app.register(downloadRoutes, { db, storage: tracked, config });
   base = await app.listen({ port: 0, host: '127.0.0.1' });
 });
 afterAll(async () => {
@@ -273,5 +284,28 @@ describe('GET /download/:token', () => {
     const allowed = await get(eleventh);
     expect(allowed.status).toBe(200);
     expect(allowed.body.equals(small)).toBe(true);
+  });
+
+  it('a client going away mid-download destroys the S3 body, unread; the download then resumes by Range', async () => {
+    const big = randomBytes(32 * MIB);
+    const bigProduct = await product(big, 'video.mp4', 'video/mp4');
+    const buyer = await user('Buyer');
+    const token = await issue(buyer, await order(buyer, bigProduct));
+    const abort = new AbortController();
+    const response = await fetch(`${base}/download/${token}`, { signal: abort.signal });
+    expect(response.status).toBe(200);
+    const reader = response.body!.getReader();
+    const first = await reader.read();
+    const received = Buffer.from(first.value);
+    expect(received.length).toBeGreaterThan(0);
+    const body = opened.at(-1)!;
+    abort.abort();
+    await eventually('the S3 body destroyed', () => body.destroyed);
+    // Backpressure: the server never read the whole object into memory for a client that stopped reading.
+    expect(body.readableEnded).toBe(false);
+
+    const rest = await get(token, { range: `bytes=${received.length}-` });
+    expect(rest.status).toBe(206);
+    expect(sha256(Buffer.concat([received, rest.body]))).toBe(sha256(big));
   });
 });
