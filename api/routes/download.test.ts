@@ -149,6 +149,7 @@ describe('GET /download/:token', () => {
     expect(first.headers.get('content-type')).toBe('application/pdf');
     expect(first.headers.get('content-disposition')).toBe(contentDisposition(fileName));
     expect(first.headers.get('accept-ranges')).toBe('bytes');
+    expect(first.headers.get('cache-control')).toBe('private, no-store');
     const [counted] = await db.select().from(orders).where(eq(orders.id, orderId));
     expect(counted!.downloadCount).toBe(1);
     expect(counted!.lastDownloadAt).toBeInstanceOf(Date);

@@ -84,6 +84,8 @@ export const downloadRoutes: FastifyPluginAsync<DownloadRouteOptions> = async (a
     if (object.contentLength !== undefined) headers['content-length'] = String(object.contentLength);
     if (object.status === 206 && object.contentRange) headers['content-range'] = object.contentRange;
     if (object.lastModified) headers['last-modified'] = object.lastModified.toUTCString();
+    // Keys are never reused for other bytes, so a resume's If-Range always matches: it is not checked.
+    if (object.etag) headers.etag = object.etag;
     // From here the socket is ours: Fastify must not answer again.
     reply.hijack();
     reply.raw.writeHead(object.status, headers);

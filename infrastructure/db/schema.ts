@@ -770,6 +770,7 @@ export const orders = pgTable(
  * leak hands out no working link. `claimed_at` is set by the first request (one conditional UPDATE);
  * claimed rows are also the download log: a buyer's claims in the last hour are their sliding-window
  * rate, counted here so every api process sees the same number.
+ * TODO: prune rows expired and claimed (or never claimed) more than an hour ago (a periodic cleanup job).
  */
 export const downloadTokens = pgTable(
   'download_tokens',
