@@ -184,9 +184,13 @@ export async function claimDownload(
         ),
       )
       .returning({ orderId: downloadTokens.orderId });
-    // Lost the race to another request (or expired in between).
+    // Lost the race to another request, or expired in between.
     if (claimed.length === 0) {
-      if (options.resuming) return { ...file, resumed: true };
+      const [alive] = await tx
+        .select({ tokenHash: downloadTokens.tokenHash })
+        .from(downloadTokens)
+        .where(and(eq(downloadTokens.tokenHash, hashDownloadToken(token)), gt(downloadTokens.expiresAt, sql`now()`)));
+      if (options.resuming && alive) return { ...file, resumed: true };
       throw new DownloadError('gone', 'this download link was already used: open a new one from /library');
     }
     await tx
