@@ -1,6 +1,6 @@
 /**
- * The HTTP entry point: payment webhooks, the Telegram webhook, health and metrics. Routes validate,
- * then signal or query workflows; they hold no business state transitions.
+ * The HTTP entry point: payment webhooks, the Telegram webhook, buyers' downloads, health and
+ * metrics. Routes validate, then signal or query workflows; they hold no business state transitions.
  */
 import formBody from '@fastify/formbody';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -10,8 +10,9 @@ import type { Config } from '../infrastructure/config';
 import type { Logger } from '../infrastructure/logger';
 import type { Runtime } from '../infrastructure/processes/runtime';
 import { cryptocloudWebhookRoutes } from './routes/cryptocloud-webhook';
+import { downloadRoutes } from './routes/download';
 import { healthRoutes } from './routes/health';
-import { createObjectStorage } from '../infrastructure/storage/s3';
+import { createObjectStorage, type ObjectStorage } from '../infrastructure/storage/s3';
 import { miniAppAuthPlugin } from './miniapp/auth';
 import { miniAppCors } from './miniapp/cors';
 import { productRoutes } from './miniapp/products';
@@ -33,9 +34,8 @@ export interface AppDeps {
  * The Mini App API under `/miniapp/api`: only the Mini App's origin (CORS), only with valid initData
  * (`Authorization: tma ...`); the browser sends file bytes to object storage, never here.
  */
-async function miniAppApi(app: FastifyInstance, deps: AppDeps) {
-  const storage = createObjectStorage(deps.config.s3, { logger: deps.logger });
-  app.addHook('onClose', () => storage.close());
+async function miniAppApi(app: FastifyInstance, deps: AppDeps & { storage: ObjectStorage }) {
+  const { storage } = deps;
   await app.register(
     async (api) => {
       await api.register(miniAppCors, { origin: deps.config.miniApp.origin });
@@ -78,6 +78,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (deps.config.rails.includes('cryptocloud')) await app.register(cryptocloudWebhookRoutes, deps);
   if (deps.config.rails.includes('nowpayments')) await app.register(nowpaymentsIpnRoutes, deps);
   if (deps.bot) await app.register(telegramWebhookRoutes, { ...deps, bot: deps.bot });
-  await app.register(miniAppApi, deps);
+  const storage = createObjectStorage(deps.config.s3, { logger: deps.logger });
+  app.addHook('onClose', () => storage.close());
+  await app.register(miniAppApi, { ...deps, storage });
+  await app.register(downloadRoutes, { db: deps.runtime.db, storage, config: deps.config });
   return app;
 }

@@ -189,6 +189,7 @@ describe('marketplace uploads and storage', () => {
     const config = loadConfig({ ...valid, PUBLIC_URL: 'https://shop.example.com/base/' });
     expect(config.uploads).toEqual({ maxBytes: 10 * 2 ** 30, partBytes: 64 * 2 ** 20, review: false });
     expect(config.s3.abortIncompleteAfterDays).toBe(2);
+    expect(config.downloads).toEqual({ tokenTtlMs: 5 * 60_000, perHour: 10 });
     expect(config.miniApp.origin).toBe('https://shop.example.com');
     expect(loadConfig(valid).miniApp.origin).toBe('http://127.0.0.1:8080');
   });
@@ -201,7 +202,10 @@ describe('marketplace uploads and storage', () => {
       MINIAPP_ORIGIN: 'https://App.Example.com:8443/',
       S3_ABORT_INCOMPLETE_AFTER_DAYS: '7',
       PRODUCT_REVIEW: 'true',
+      DOWNLOAD_TOKEN_TTL: '90s',
+      DOWNLOADS_PER_HOUR: '3',
     });
+    expect(config.downloads).toEqual({ tokenTtlMs: 90_000, perHour: 3 });
     expect(config.uploads).toEqual({ maxBytes: 2 * 2 ** 30, partBytes: 5 * 2 ** 20, review: true });
     expect(config.miniApp.origin).toBe('https://app.example.com:8443');
     expect(config.s3.abortIncompleteAfterDays).toBe(7);
@@ -225,6 +229,10 @@ describe('marketplace uploads and storage', () => {
     ]);
     expect(problemsOf({ ...valid, S3_ABORT_INCOMPLETE_AFTER_DAYS: '0' })).toEqual([
       expect.stringMatching(/^S3_ABORT_INCOMPLETE_AFTER_DAYS is malformed/),
+    ]);
+    expect(problemsOf({ ...valid, DOWNLOAD_TOKEN_TTL: '0s', DOWNLOADS_PER_HOUR: '0' })).toEqual([
+      expect.stringMatching(/^DOWNLOAD_TOKEN_TTL is malformed: expected a duration longer than 0/),
+      expect.stringMatching(/^DOWNLOADS_PER_HOUR is malformed/),
     ]);
   });
 });

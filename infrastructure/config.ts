@@ -63,6 +63,13 @@ export interface Config {
     /** New and edited products wait for an admin's approval before buyers see them. */
     review: boolean;
   };
+  /** Buyers' downloads through GET /download/:token. */
+  downloads: {
+    /** How long a download token may be claimed, and a claimed download resumed with Range requests. */
+    tokenTtlMs: number;
+    /** Downloads a buyer may start in any sliding hour. */
+    perHour: number;
+  };
   /** The Mini App pages Telegram opens (seller uploads, downloads) and their API. */
   miniApp: {
     /** Their origin: the only one the api's and the bucket's CORS rules allow. */
@@ -475,6 +482,20 @@ export function loadConfig(env: Env = process.env, options: { notNeeded?: readon
           parse: byteSize(S3_MIN_PART_BYTES, S3_MAX_PART_BYTES),
         }) ?? 64 * MIB,
       review: read.optional('PRODUCT_REVIEW', { expects: 'true or false', default: 'false', parse: boolean }) ?? false,
+    },
+    downloads: {
+      tokenTtlMs:
+        read.optional('DOWNLOAD_TOKEN_TTL', {
+          expects: 'a duration longer than 0 like 5m',
+          default: '5m',
+          parse: positiveDuration,
+        }) ?? 0,
+      perHour:
+        read.optional('DOWNLOADS_PER_HOUR', {
+          expects: 'a whole number of downloads from 1 to 10000',
+          default: '10',
+          parse: integer(1, 10_000),
+        }) ?? 10,
     },
     miniApp: {
       origin: '',

@@ -764,3 +764,33 @@ export const orders = pgTable(
     check('orders_download_count', sql`${t.downloadCount} >= 0`),
   ],
 );
+
+/**
+ * One-time download tokens for an owned order. Only the token's SHA-256 is stored, so a database
+ * leak hands out no working link. `claimed_at` is set by the first request (one conditional UPDATE);
+ * claimed rows are also the download log: a buyer's claims in the last hour are their sliding-window
+ * rate, counted here so every api process sees the same number.
+ * TODO: prune rows expired and claimed (or never claimed) more than an hour ago (a periodic cleanup job).
+ */
+export const downloadTokens = pgTable(
+  'download_tokens',
+  {
+    /** Hex SHA-256 of the base64url token. */
+    tokenHash: text().primaryKey(),
+    orderId: text()
+      .notNull()
+      .references(() => orders.id),
+    buyerId: telegramId('buyer_id')
+      .notNull()
+      .references(() => users.id),
+    expiresAt: timestamp({ withTimezone: true }).notNull(),
+    claimedAt: timestamp({ withTimezone: true }),
+    ...createdAt,
+  },
+  (t) => [
+    // The sliding-window count: a buyer's claims since an hour ago.
+    index('download_tokens_buyer_claimed_idx').on(t.buyerId, t.claimedAt),
+    index('download_tokens_order_idx').on(t.orderId),
+    check('download_tokens_hash_format', sql`${t.tokenHash} ~ '^[0-9a-f]{64}$'`),
+  ],
+);
