@@ -1,12 +1,14 @@
 /**
  * `/library`: everything the buyer owns, newest purchase first, ten to a page; ◀ ▶ edit the same
  * message. A product the seller has since hidden or deleted stays, marked as no longer in the catalog.
+ * ⬇️ N sends a fresh single-use download link for that purchase (api/routes/download.ts).
  */
 import { Composer, InlineKeyboard } from 'grammy';
+import { DownloadError, issueDownloadToken } from '../../infrastructure/downloads/tokens';
 import { libraryOf } from '../../infrastructure/read-models/library';
 import type { BotContext } from '../context';
 import { formatMoment } from '../i18n';
-import { libraryPageData } from '../keyboards/callback-data';
+import { libraryDownloadData, libraryPageData } from '../keyboards/callback-data';
 import { requireProfile } from './profile';
 import { unlessUnchanged } from './shop';
 
@@ -28,6 +30,11 @@ async function libraryPage(ctx: BotContext, buyerId: number, offset: number) {
     return item.removedFromCatalog ? `${line} ${ctx.t('library-removed')}` : line;
   });
   const keyboard = new InlineKeyboard();
+  items.forEach((item, index) => {
+    keyboard.text(`⬇️ ${offset + index + 1}`, libraryDownloadData.pack({ orderId: item.orderId }));
+    if (index % 5 === 4) keyboard.row();
+  });
+  keyboard.row();
   if (offset > 0)
     keyboard.text(
       ctx.t('library-previous-button'),
@@ -48,4 +55,28 @@ chat.callbackQuery(libraryPageData.pattern, async (ctx) => {
   await ctx.answerCallbackQuery();
   const { text, keyboard } = await libraryPage(ctx, ctx.from.id, offset);
   await ctx.editMessageText(text, { reply_markup: keyboard }).catch(unlessUnchanged);
+});
+
+chat.callbackQuery(libraryDownloadData.pattern, async (ctx) => {
+  const { orderId } = libraryDownloadData.unpack(ctx.callbackQuery.data)!;
+  const { db, config } = ctx.deps;
+  try {
+    const { token } = await issueDownloadToken(db, {
+      buyerId: ctx.from.id,
+      orderId,
+      ttlMs: config.downloads.tokenTtlMs,
+    });
+    await ctx.answerCallbackQuery();
+    const url = new URL(
+      `download/${token}`,
+      config.api.publicUrl.endsWith('/') ? config.api.publicUrl : `${config.api.publicUrl}/`,
+    );
+    const minutes = Math.max(1, Math.round(config.downloads.tokenTtlMs / 60_000));
+    await ctx.reply(ctx.t('library-download', { minutes }), {
+      reply_markup: new InlineKeyboard().url(ctx.t('library-download-button'), url.toString()),
+    });
+  } catch (error) {
+    if (!(error instanceof DownloadError)) throw error;
+    await ctx.answerCallbackQuery({ text: ctx.t('library-download-refused'), show_alert: true });
+  }
 });

@@ -228,13 +228,45 @@ describe('/search', () => {
     expect(first.text).toContain(`1. ${catalog[21]!.title}`);
     expect(first.text).toContain(`10. ${catalog[12]!.title}`);
     expect(first.text).not.toContain(catalog[5]!.title);
-    const [older] = callbackDataOf(first);
+    const older = callbackDataOf(first).find((data) => /^lib:\d+$/.test(data));
     const second = await pressAndEdit(user, first, older!);
     expect(second.text).toContain(`11. ${catalog[11]!.title}`);
     expect(second.text).toContain(`12. ${catalog[10]!.title}`);
     expect(second.text).not.toContain(catalog[12]!.title);
     // A second purchase of an owned product is refused by the database: one ownership per buyer.
     await expect(db().insert(orders).values(order(user.id, bought[0]!))).rejects.toThrow();
+
+    // ⬇️ 11 (page 2): a single-use link to that purchase's file, streamed from storage by the api.
+    const bytes = Buffer.from(`the file of ${catalog[11]!.title}`);
+    const key = objectKeyFor(seller.id, 'file');
+    const s3 = createS3Client(stack.config.s3);
+    await s3.send(new PutObjectCommand({ Bucket: stack.config.s3.bucket, Key: key, Body: bytes }));
+    s3.destroy();
+    await db().insert(productFiles).values({
+      id: randomUUID(),
+      productId: catalog[11]!.id,
+      role: 'file',
+      objectKey: key,
+      sizeBytes: bytes.length,
+      contentType: 'application/zip',
+      originalName: 'quest 22.zip',
+      state: 'stored',
+    });
+    const [owned] = await db()
+      .select()
+      .from(orders)
+      .where(and(eq(orders.buyerId, user.id), eq(orders.productId, catalog[11]!.id)));
+    const link = await nextMessage(
+      user.id,
+      textMatches(/download link works once/),
+    )(() => tg().pressButton({ from: user, message_id: second.message_id, data: `lib:dl:${owned!.id}` }));
+    const url = buttonsOf(link).flatMap((b) => ('url' in b && b.url ? [b.url] : []))[0]!;
+    expect(url).toMatch(new RegExp(`^${stack.config.api.publicUrl}/download/[\\w-]{43}$`));
+    const got = await fetch(url);
+    expect(got.status).toBe(200);
+    expect(Buffer.from(await got.arrayBuffer()).equals(bytes)).toBe(true);
+    expect(got.headers.get('content-disposition')).toContain('quest 22.zip');
+    expect((await fetch(url)).status).toBe(410);
   });
 });
 

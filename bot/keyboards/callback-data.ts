@@ -85,6 +85,8 @@ export const reviewDecideData = callbackData('rv', ['action', 'productId', 'vers
 export const reviewPageData = callbackData('rv:p', ['offset'] as const);
 /** A page of the buyer's library (bot/features/library.ts), by its first item's 0-based position. */
 export const libraryPageData = callbackData('lib', ['offset'] as const);
+/** Download a product the buyer owns: a fresh single-use link for that order. */
+export const libraryDownloadData = callbackData('lib:dl', ['orderId'] as const);
 /** Editing a seller's product (bot/features/product-edit.ts): open its card, ask for a field, or back to the list. */
 export const productEditData = callbackData('pedit', ['field', 'productId'] as const);
 export const productCategoryData = callbackData('pcat', ['productId', 'categoryId'] as const);
