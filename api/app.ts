@@ -15,6 +15,7 @@ import { healthRoutes } from './routes/health';
 import { createObjectStorage, type ObjectStorage } from '../infrastructure/storage/s3';
 import { miniAppAuthPlugin } from './miniapp/auth';
 import { miniAppCors } from './miniapp/cors';
+import { libraryRoutes } from './miniapp/library';
 import { productRoutes } from './miniapp/products';
 import { miniAppPages } from './miniapp/static-pages';
 import { IMAGE_MAX_BYTES, uploadRoutes } from './miniapp/uploads';
@@ -46,6 +47,7 @@ async function miniAppApi(app: FastifyInstance, deps: AppDeps & { storage: Objec
       const db = deps.runtime.db;
       await api.register(productRoutes, { db, config: deps.config, imageMaxBytes: IMAGE_MAX_BYTES });
       await api.register(uploadRoutes, { db, storage, config: deps.config });
+      await api.register(libraryRoutes, { db, config: deps.config });
     },
     { prefix: '/miniapp/api' },
   );

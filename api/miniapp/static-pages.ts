@@ -14,7 +14,7 @@ import type { FastifyPluginAsync } from 'fastify';
 
 const SOURCES = join(dirname(fileURLToPath(import.meta.url)), 'pages');
 export const MINI_APP_BUILD = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'mini-app');
-const PAGES = ['upload'] as const;
+const PAGES = ['upload', 'download'] as const;
 
 /** Bundles every page's script, and copies its HTML, the stylesheet and pdf.js's worker next to it. */
 export async function buildMiniAppPages(outDir = MINI_APP_BUILD): Promise<void> {

@@ -2,16 +2,17 @@
  * The upload Mini App in a real headless Chromium (Debian's, driven by playwright-core), opened the
  * way Telegram opens it: the page URL with the launch parameters in its fragment and a genuinely
  * signed initData. The file goes from the browser straight to the real S3-compatible server in
- * parallel parts; a reload mid-upload resumes without sending finished parts again.
+ * parallel parts; a reload mid-upload resumes without sending finished parts again. The buyer's
+ * download page gets a single-use link and the browser downloads the exact bytes.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { and, eq } from 'drizzle-orm';
 import type { Browser, Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { productFiles, products, sellers } from '../../infrastructure/db/schema';
+import { orders, productFiles, products, sellers } from '../../infrastructure/db/schema';
 import { searchCatalog } from '../../infrastructure/read-models/catalog';
 import { createObjectStorage, type ObjectStorage } from '../../infrastructure/storage/s3';
 import { launchBrowser, phonePage, screenshot } from '../../test/browser';
@@ -284,5 +285,74 @@ describe('upload Mini App page', () => {
     const rows = await stack.runtime.db.select().from(products).where(eq(products.sellerId, userId));
     expect(rows).toEqual([]);
     await page.context().close();
+  });
+});
+
+describe('download Mini App page', () => {
+  it("shows the purchase and downloads its exact bytes through a single-use link; someone else's order is refused", async () => {
+    const sellerId = await seller();
+    const productId = `p${randomUUID().replaceAll('-', '').slice(0, 15)}`;
+    await stack.runtime.db.insert(products).values({
+      id: productId,
+      sellerId,
+      title: 'Inking course',
+      categoryId: 'courses',
+      priceStars: 100,
+      status: 'active',
+    });
+    const bytes = randomBytes(3 * MIB + 17);
+    const key = `products/${sellerId}/file/${randomUUID()}`;
+    const upload = await storage.startMultipart(key, 'application/zip');
+    const url = await storage.presignPart(key, upload, 1, 60);
+    const put = await fetch(url, { method: 'PUT', body: bytes });
+    await storage.completeMultipart(key, upload, [{ partNumber: 1, etag: put.headers.get('etag')! }]);
+    await stack.runtime.db.insert(productFiles).values({
+      id: randomUUID(),
+      productId,
+      role: 'file',
+      objectKey: key,
+      sizeBytes: bytes.length,
+      contentType: 'application/zip',
+      originalName: 'inking course.zip',
+      state: 'stored',
+    });
+    const buyerId = stack.newUserId();
+    await stack.addUser(buyerId);
+    const orderId = `o${randomUUID().replaceAll('-', '').slice(0, 16)}`;
+    await stack.runtime.db.insert(orders).values({
+      id: orderId,
+      buyerId,
+      productId,
+      sellerId,
+      rail: 'stars',
+      priceStars: 100,
+      status: 'delivered',
+      paidAt: new Date(),
+    });
+    const downloadUrl = (userId: number) => {
+      const signed = signInitData({ botToken: TEST_SECRETS.TELEGRAM_BOT_TOKEN, user: { id: userId } });
+      return `${stack.apiUrl}/miniapp/download?order=${orderId}${launchParamsHash(signed, DEFAULT_THEME_PARAMS)}`;
+    };
+
+    const page = await phonePage(browser);
+    await open(page, downloadUrl(buyerId));
+    expect(await page.textContent('#title')).toBe('Inking course');
+    expect(await page.textContent('#file')).toBe('inking course.zip · 3.0 MiB');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+    expect(download.suggestedFilename()).toBe('inking course.zip');
+    const saved = readFileSync(await download.path());
+    const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+    expect(sha(saved)).toBe(sha(bytes));
+    await screenshot(page, 'download-page');
+    const [row] = await stack.runtime.db.select().from(orders).where(eq(orders.id, orderId));
+    expect(row?.downloadCount).toBe(1);
+    await page.context().close();
+
+    // The seller (not the buyer) opens the same address: nothing to download.
+    const other = await phonePage(browser);
+    await open(other, downloadUrl(sellerId));
+    expect(await other.textContent('#notice')).toMatch(/no such purchase of yours/);
+    expect(await other.isHidden('#download')).toBe(true);
+    await other.context().close();
   });
 });

@@ -67,13 +67,13 @@ chat.callbackQuery(libraryDownloadData.pattern, async (ctx) => {
       ttlMs: config.downloads.tokenTtlMs,
     });
     await ctx.answerCallbackQuery();
-    const url = new URL(
-      `download/${token}`,
-      config.api.publicUrl.endsWith('/') ? config.api.publicUrl : `${config.api.publicUrl}/`,
-    );
+    const base = config.api.publicUrl.endsWith('/') ? config.api.publicUrl : `${config.api.publicUrl}/`;
+    const url = new URL(`download/${token}`, base);
     const minutes = Math.max(1, Math.round(config.downloads.tokenTtlMs / 60_000));
     await ctx.reply(ctx.t('library-download', { minutes }), {
-      reply_markup: new InlineKeyboard().url(ctx.t('library-download-button'), url.toString()),
+      reply_markup: new InlineKeyboard()
+        .url(ctx.t('library-download-button'), url.toString())
+        .webApp(ctx.t('library-download-page-button'), new URL(`miniapp/download?order=${orderId}`, base).toString()),
     });
   } catch (error) {
     if (!(error instanceof DownloadError)) throw error;

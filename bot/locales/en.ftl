@@ -448,6 +448,7 @@ library-previous-button = ◀ Newer
 library-next-button = Older ▶
 library-download = ⬇️ Your download link works once, for { $minutes } min. Press ⬇️ in /library again for a new one.
 library-download-button = ⬇️ Download
+library-download-page-button = 📱 Download page
 library-download-refused = This purchase is not yours to download (any more).
 
 # The upload Mini App page (api/miniapp/pages/upload.ts; texts sent by GET /miniapp/api/session)

@@ -452,6 +452,7 @@ library-previous-button = ◀ Новее
 library-next-button = Старше ▶
 library-download = ⬇️ Ссылка для скачивания работает один раз, { $minutes } мин. Новую даст ⬇️ в /library.
 library-download-button = ⬇️ Скачать
+library-download-page-button = 📱 Страница загрузки
 library-download-refused = Эту покупку скачать нельзя (больше нельзя).
 
 # Страница загрузки (api/miniapp/pages/upload.ts; тексты отдаёт GET /miniapp/api/session)

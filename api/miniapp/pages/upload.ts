@@ -8,10 +8,10 @@
  * A reloaded page carries on: the product id stays in the address, and picking the same file again
  * gets the same upload back from the api, so Uppy asks which parts are stored and sends only the rest.
  */
-import { on, postEvent, retrieveLaunchParams, retrieveRawInitData } from '@tma.js/bridge';
 import AwsS3, { type AwsS3Part } from '@uppy/aws-s3';
 import Uppy, { type Meta, type UppyFile } from '@uppy/core';
 import { renderFirstPage } from './pdf-preview';
+import { $, call, mib, notice, PageError, startTelegram } from './telegram';
 
 type Role = 'file' | 'cover' | 'preview';
 interface FileMeta extends Meta {
@@ -37,72 +37,14 @@ interface Product {
   status: string;
 }
 
-const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const form = $<HTMLFormElement>('product');
 const field = <T extends HTMLElement>(name: string) => form.elements.namedItem(name) as T;
-const api = new URL('api/', location.href);
 const address = new URL(location.href);
-
-/** The raw initData the server validates; outside Telegram there is none and the page says so. */
-function initData(): string {
-  try {
-    const raw = retrieveRawInitData();
-    if (raw) return raw;
-  } catch {
-    // No launch parameters: not opened from Telegram.
-  }
-  throw new PageError('Open this page from the bot: it needs Telegram to know who you are.');
-}
-
-class PageError extends Error {}
-
-async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const response = await fetch(new URL(path, api), {
-    method,
-    headers: {
-      authorization: `tma ${initData()}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const answer = (await response.json().catch(() => ({}))) as { ok?: boolean; error?: string } & T;
-  if (!response.ok) throw new PageError(answer.error ?? `the server answered ${response.status}`);
-  return answer;
-}
-
-function notice(message: string | undefined) {
-  const box = $('notice');
-  box.textContent = message ?? '';
-  box.hidden = !message;
-}
 
 let texts: Record<string, string> = {};
 /** A text in the seller's language with its values filled in. */
 const t = (key: string, values: Record<string, string | number> = {}) =>
   (texts[key] ?? key).replace(/\{(\w+)\}/g, (_, name: string) => String(values[name] ?? ''));
-
-const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
-
-/** Telegram's colours as CSS variables (`--tg-theme-bg-color`, ...), now and when the theme changes. */
-function followTheme(theme: Record<string, string | undefined>) {
-  for (const [key, value] of Object.entries(theme))
-    if (value) document.documentElement.style.setProperty(`--tg-theme-${key.replaceAll('_', '-')}`, value);
-}
-
-function startTelegram() {
-  try {
-    followTheme(retrieveLaunchParams().tgWebAppThemeParams);
-  } catch {
-    // Not in Telegram: the page keeps its default colours.
-  }
-  on('theme_changed', ({ theme_params }) => followTheme(theme_params));
-  try {
-    postEvent('web_app_ready');
-    postEvent('web_app_expand');
-  } catch {
-    // A plain browser has no Telegram to tell.
-  }
-}
 
 async function loadSession() {
   const session = await call<Session>('GET', 'session');
