@@ -189,7 +189,7 @@ describe('marketplace uploads and storage', () => {
     const config = loadConfig({ ...valid, PUBLIC_URL: 'https://shop.example.com/base/' });
     expect(config.uploads).toEqual({ maxBytes: 10 * 2 ** 30, partBytes: 64 * 2 ** 20, review: false });
     expect(config.s3.abortIncompleteAfterDays).toBe(2);
-    expect(config.downloads).toEqual({ tokenTtlMs: 5 * 60_000, perHour: 10 });
+    expect(config.downloads).toEqual({ tokenTtlMs: 5 * 60_000, perHour: 10, delivery: 'stream' });
     expect(config.miniApp.origin).toBe('https://shop.example.com');
     expect(loadConfig(valid).miniApp.origin).toBe('http://127.0.0.1:8080');
   });
@@ -204,8 +204,9 @@ describe('marketplace uploads and storage', () => {
       PRODUCT_REVIEW: 'true',
       DOWNLOAD_TOKEN_TTL: '90s',
       DOWNLOADS_PER_HOUR: '3',
+      DOWNLOAD_DELIVERY: 'presigned',
     });
-    expect(config.downloads).toEqual({ tokenTtlMs: 90_000, perHour: 3 });
+    expect(config.downloads).toEqual({ tokenTtlMs: 90_000, perHour: 3, delivery: 'presigned' });
     expect(config.uploads).toEqual({ maxBytes: 2 * 2 ** 30, partBytes: 5 * 2 ** 20, review: true });
     expect(config.miniApp.origin).toBe('https://app.example.com:8443');
     expect(config.s3.abortIncompleteAfterDays).toBe(7);

@@ -69,6 +69,11 @@ export interface Config {
     tokenTtlMs: number;
     /** Downloads a buyer may start in any sliding hour. */
     perHour: number;
+    /**
+     * `stream`: the api streams the file. `presigned`: after the same checks the api redirects to a
+     * short-lived presigned GET, for a CDN in front of the bucket.
+     */
+    delivery: 'stream' | 'presigned';
   };
   /** The Mini App pages Telegram opens (seller uploads, downloads) and their API. */
   miniApp: {
@@ -496,6 +501,12 @@ export function loadConfig(env: Env = process.env, options: { notNeeded?: readon
           default: '10',
           parse: integer(1, 10_000),
         }) ?? 10,
+      delivery:
+        (read.optional('DOWNLOAD_DELIVERY', {
+          expects: 'stream or presigned',
+          default: 'stream',
+          parse: matching(/^(stream|presigned)$/),
+        }) as 'stream' | 'presigned' | undefined) ?? 'stream',
     },
     miniApp: {
       origin: '',

@@ -22,7 +22,8 @@ const MIB = 2 ** 20;
 const TTL_MS = 300_000;
 const database = createDatabase(inject('databaseUrl'));
 const db = database.db;
-const config = { downloads: { tokenTtlMs: TTL_MS, perHour: 10 } };
+/** Read by the route on every request: a test switches delivery to presigned. */
+const config = { downloads: { tokenTtlMs: TTL_MS, perHour: 10, delivery: 'stream' as 'stream' | 'presigned' } };
 let storage: ObjectStorage;
 let app: FastifyInstance;
 let base: string;
@@ -111,6 +112,7 @@ beforeAll(async () => {
   app = Fastify();
   // The route's S3 bodies, kept to see that an abandoned one is destroyed.
   const tracked = {
+    presignGet: storage.presignGet,
     getStream: async (key: string, range?: string) => {
       const object = await storage.getStream(key, range);
       if (object) opened.push(object.body);
@@ -159,6 +161,26 @@ describe('GET /download/:token', () => {
     expect(jsonOf(second.body)).toMatchObject({ ok: false, reason: 'gone' });
     expect(jsonOf(second.body).error).toMatch(/already used/);
     expect((await db.select().from(orders).where(eq(orders.id, orderId)))[0]!.downloadCount).toBe(1);
+  });
+
+  it('with presigned delivery, the same checks end in a redirect to a short-lived presigned GET; a second use is 410', async () => {
+    config.downloads.delivery = 'presigned';
+    try {
+      const buyer = await user('Buyer');
+      const orderId = await order(buyer, fileProduct);
+      const token = await issue(buyer, orderId);
+      const first = await fetch(`${base}/download/${token}`, { redirect: 'manual' });
+      expect(first.status).toBe(302);
+      const location = first.headers.get('location')!;
+      expect(location).toContain('X-Amz-Expires=60');
+      const fromStorage = await fetch(location);
+      expect(sha256(Buffer.from(await fromStorage.arrayBuffer()))).toBe(sha256(file));
+      expect(fromStorage.headers.get('content-disposition')).toBe(contentDisposition(fileName));
+      expect((await db.select().from(orders).where(eq(orders.id, orderId)))[0]!.downloadCount).toBe(1);
+      expect((await fetch(`${base}/download/${token}`, { redirect: 'manual' })).status).toBe(410);
+    } finally {
+      config.downloads.delivery = 'stream';
+    }
   });
 
   it('of two racing GETs for one token exactly one gets the file', async () => {

@@ -6,6 +6,8 @@
  * backpressure. `pipeline` destroys the S3 body when the client goes away, releasing its socket;
  * the storage client's idle-socket timeout ends a stalled S3 read.
  * `HEAD` tells the name, type and size of a live token's file and claims nothing.
+ * With `DOWNLOAD_DELIVERY=presigned` the same checks and claim end in a redirect to a presigned GET
+ * instead (a CDN in front of the bucket serves the bytes and the ranges).
  */
 import { pipeline } from 'node:stream/promises';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
@@ -18,7 +20,7 @@ import { isStorageError, type ObjectStorage } from '../../infrastructure/storage
 
 export interface DownloadRouteOptions {
   db: Database;
-  storage: Pick<ObjectStorage, 'getStream'>;
+  storage: Pick<ObjectStorage, 'getStream' | 'presignGet'>;
   config: { downloads: Config['downloads'] };
 }
 
@@ -36,6 +38,9 @@ const fileHeaders = (file: DownloadFile) => ({
   'cache-control': 'private, no-store',
   'x-content-type-options': 'nosniff',
 });
+
+/** Long enough to start the download; the storage server serves its ranges from then on. */
+const PRESIGNED_SECONDS = 60;
 
 const unsatisfiable = (reply: FastifyReply, size: number) =>
   reply
@@ -67,6 +72,13 @@ export const downloadRoutes: FastifyPluginAsync<DownloadRouteOptions> = async (a
       file = await claimDownload(db, token, { resuming: range !== undefined, perHour: config.downloads.perHour });
     } catch (error) {
       return refuse(reply, error);
+    }
+    if (config.downloads.delivery === 'presigned') {
+      const url = await storage.presignGet(file.objectKey, {
+        expiresIn: PRESIGNED_SECONDS,
+        fileName: file.originalName,
+      });
+      return reply.code(302).header('cache-control', 'private, no-store').header('location', url).send();
     }
     let object: Awaited<ReturnType<typeof storage.getStream>>;
     try {
