@@ -8,7 +8,7 @@ import { OWNED_ORDER_STATUSES } from '../../domain/order';
 import type { Config } from '../../infrastructure/config';
 import type { Database } from '../../infrastructure/db/client';
 import { orders, productFiles, products } from '../../infrastructure/db/schema';
-import { DownloadError, issueDownloadToken } from '../../infrastructure/downloads/tokens';
+import { DownloadError, ensureRoom, issueDownloadToken } from '../../infrastructure/downloads/tokens';
 import { telegramUserOf } from './auth';
 
 export interface LibraryRoutesOptions {
@@ -47,6 +47,7 @@ export const libraryRoutes: FastifyPluginAsync<LibraryRoutesOptions> = async (ap
     if (!(await purchase(buyerId, request.params.orderId)))
       return reply.code(404).send({ ok: false, error: 'no such purchase of yours' });
     try {
+      await ensureRoom(db, buyerId, config.downloads.perHour);
       const { token, expiresAt } = await issueDownloadToken(db, {
         buyerId,
         orderId: request.params.orderId,
@@ -55,8 +56,9 @@ export const libraryRoutes: FastifyPluginAsync<LibraryRoutesOptions> = async (ap
       const base = config.api.publicUrl.endsWith('/') ? config.api.publicUrl : `${config.api.publicUrl}/`;
       return { ok: true, url: new URL(`download/${token}`, base).toString(), expiresAt: expiresAt.toISOString() };
     } catch (error) {
-      if (error instanceof DownloadError) return reply.code(error.status).send({ ok: false, error: error.message });
-      throw error;
+      if (!(error instanceof DownloadError)) throw error;
+      if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
+      return reply.code(error.status).send({ ok: false, error: error.message, reason: error.reason });
     }
   });
 };

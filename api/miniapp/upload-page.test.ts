@@ -33,6 +33,8 @@ beforeAll(async () => {
     ...storageEnv('page'),
     UPLOAD_MAX_BYTES: String(128 * MIB),
     UPLOAD_PART_BYTES: String(PART),
+    // One download an hour: the download page's second try meets the limit.
+    DOWNLOADS_PER_HOUR: '1',
   });
   // The bucket lets the page's origin (where the api serves it) PUT parts and read their ETags.
   await setupStackBucket(stack);
@@ -344,6 +346,10 @@ describe('download Mini App page', () => {
     const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex');
     expect(sha(saved)).toBe(sha(bytes));
     await screenshot(page, 'download-page');
+    // A second download within the hour: the page says why, and no link is handed out.
+    await page.click('#download');
+    await page.waitForSelector('#notice:not([hidden])');
+    expect(await page.textContent('#notice')).toMatch(/too many downloads: at most 1 an hour; try again in \d+ min/);
     const [row] = await stack.runtime.db.select().from(orders).where(eq(orders.id, orderId));
     expect(row?.downloadCount).toBe(1);
     await page.context().close();

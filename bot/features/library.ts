@@ -4,7 +4,7 @@
  * ⬇️ N sends a fresh single-use download link for that purchase (api/routes/download.ts).
  */
 import { Composer, InlineKeyboard } from 'grammy';
-import { DownloadError, issueDownloadToken } from '../../infrastructure/downloads/tokens';
+import { DownloadError, ensureRoom, issueDownloadToken } from '../../infrastructure/downloads/tokens';
 import { libraryOf } from '../../infrastructure/read-models/library';
 import type { BotContext } from '../context';
 import { formatMoment } from '../i18n';
@@ -61,6 +61,7 @@ chat.callbackQuery(libraryDownloadData.pattern, async (ctx) => {
   const { orderId } = libraryDownloadData.unpack(ctx.callbackQuery.data)!;
   const { db, config } = ctx.deps;
   try {
+    await ensureRoom(db, ctx.from.id, config.downloads.perHour);
     const { token } = await issueDownloadToken(db, {
       buyerId: ctx.from.id,
       orderId,
@@ -77,6 +78,13 @@ chat.callbackQuery(libraryDownloadData.pattern, async (ctx) => {
     });
   } catch (error) {
     if (!(error instanceof DownloadError)) throw error;
-    await ctx.answerCallbackQuery({ text: ctx.t('library-download-refused'), show_alert: true });
+    const text =
+      error.reason === 'rate_limited'
+        ? ctx.t('library-download-busy', {
+            perHour: config.downloads.perHour,
+            minutes: Math.ceil((error.retryAfterSeconds ?? 60) / 60),
+          })
+        : ctx.t('library-download-refused');
+    await ctx.answerCallbackQuery({ text, show_alert: true });
   }
 });

@@ -450,6 +450,7 @@ library-download = ⬇️ Your download link works once, for { $minutes } min. P
 library-download-button = ⬇️ Download
 library-download-page-button = 📱 Download page
 library-download-refused = This purchase is not yours to download (any more).
+library-download-busy = Too many downloads: at most { $perHour } an hour. Try again in { $minutes } min.
 
 # The upload Mini App page (api/miniapp/pages/upload.ts; texts sent by GET /miniapp/api/session)
 

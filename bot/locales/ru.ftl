@@ -454,6 +454,7 @@ library-download = ⬇️ Ссылка для скачивания работа�
 library-download-button = ⬇️ Скачать
 library-download-page-button = 📱 Страница загрузки
 library-download-refused = Эту покупку скачать нельзя (больше нельзя).
+library-download-busy = Слишком много скачиваний: не больше { $perHour } в час. Попробуйте через { $minutes } мин.
 
 # Страница загрузки (api/miniapp/pages/upload.ts; тексты отдаёт GET /miniapp/api/session)
 

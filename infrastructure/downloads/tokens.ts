@@ -152,27 +152,7 @@ export async function claimDownload(
   return db.transaction(async (tx) => {
     // One claim at a time per buyer, across processes, so the count below stays true until commit.
     await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`download:${file.buyerId}`}, 0))`);
-    const inWindow = await tx
-      .select({ claimedAt: downloadTokens.claimedAt, now: sql<Date>`now()`.mapWith(downloadTokens.claimedAt) })
-      .from(downloadTokens)
-      .where(
-        and(
-          eq(downloadTokens.buyerId, file.buyerId),
-          gt(downloadTokens.claimedAt, sql`now() - ${`${HOUR_MS} milliseconds`}::interval`),
-        ),
-      )
-      .orderBy(asc(downloadTokens.claimedAt));
-    if (inWindow.length >= options.perHour) {
-      // Room comes when enough of the oldest leave the window for this one to fit.
-      const leaving = inWindow[inWindow.length - options.perHour]!;
-      const waitMs = leaving.claimedAt!.getTime() + HOUR_MS - leaving.now.getTime();
-      const retryAfterSeconds = Math.max(1, Math.ceil(waitMs / 1000));
-      throw new DownloadError(
-        'rate_limited',
-        `too many downloads: at most ${options.perHour} an hour; try again in ${Math.ceil(retryAfterSeconds / 60)} min`,
-        retryAfterSeconds,
-      );
-    }
+    await ensureRoom(tx, file.buyerId, options.perHour);
     const claimed = await tx
       .update(downloadTokens)
       .set({ claimedAt: sql`now()` })
@@ -199,4 +179,32 @@ export async function claimDownload(
       .where(eq(orders.id, file.orderId));
     return { ...file, resumed: false };
   });
+}
+
+/**
+ * Refuses (DownloadError rate_limited, with Retry-After) when the buyer started `perHour` downloads
+ * in the last hour. The claim checks this under the buyer's lock; links are refused early with it
+ * too, so the bot and the page can say so instead of handing out a link that would be refused.
+ */
+export async function ensureRoom(db: Pick<Database, 'select'>, buyerId: number, perHour: number): Promise<void> {
+  const inWindow = await db
+    .select({ claimedAt: downloadTokens.claimedAt, now: sql<Date>`now()`.mapWith(downloadTokens.claimedAt) })
+    .from(downloadTokens)
+    .where(
+      and(
+        eq(downloadTokens.buyerId, buyerId),
+        gt(downloadTokens.claimedAt, sql`now() - ${`${HOUR_MS} milliseconds`}::interval`),
+      ),
+    )
+    .orderBy(asc(downloadTokens.claimedAt));
+  if (inWindow.length < perHour) return;
+  // Room comes when enough of the oldest leave the window for this one to fit.
+  const leaving = inWindow[inWindow.length - perHour]!;
+  const waitMs = leaving.claimedAt!.getTime() + HOUR_MS - leaving.now.getTime();
+  const retryAfterSeconds = Math.max(1, Math.ceil(waitMs / 1000));
+  throw new DownloadError(
+    'rate_limited',
+    `too many downloads: at most ${perHour} an hour; try again in ${Math.ceil(retryAfterSeconds / 60)} min`,
+    retryAfterSeconds,
+  );
 }
