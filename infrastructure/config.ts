@@ -642,3 +642,8 @@ export function loadDotEnv(path = '.env'): void {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
 }
+
+/** An address under the api's PUBLIC_URL (a path in it is kept): links in messages and Mini App answers. */
+export function publicLink(publicUrl: string, path: string): string {
+  return new URL(path, publicUrl.endsWith('/') ? publicUrl : `${publicUrl}/`).toString();
+}

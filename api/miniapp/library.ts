@@ -5,7 +5,7 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import type { FastifyPluginAsync } from 'fastify';
 import { OWNED_ORDER_STATUSES } from '../../domain/order';
-import type { Config } from '../../infrastructure/config';
+import { publicLink, type Config } from '../../infrastructure/config';
 import type { Database } from '../../infrastructure/db/client';
 import { orders, productFiles, products } from '../../infrastructure/db/schema';
 import { DownloadError, ensureRoom, issueDownloadToken } from '../../infrastructure/downloads/tokens';
@@ -53,8 +53,8 @@ export const libraryRoutes: FastifyPluginAsync<LibraryRoutesOptions> = async (ap
         orderId: request.params.orderId,
         ttlMs: config.downloads.tokenTtlMs,
       });
-      const base = config.api.publicUrl.endsWith('/') ? config.api.publicUrl : `${config.api.publicUrl}/`;
-      return { ok: true, url: new URL(`download/${token}`, base).toString(), expiresAt: expiresAt.toISOString() };
+      const url = publicLink(config.api.publicUrl, `download/${token}`);
+      return { ok: true, url, expiresAt: expiresAt.toISOString() };
     } catch (error) {
       if (!(error instanceof DownloadError)) throw error;
       if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));

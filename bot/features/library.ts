@@ -5,6 +5,7 @@
  */
 import { Composer, InlineKeyboard } from 'grammy';
 import { DownloadError, ensureRoom, issueDownloadToken } from '../../infrastructure/downloads/tokens';
+import { publicLink } from '../../infrastructure/config';
 import { libraryOf } from '../../infrastructure/read-models/library';
 import type { BotContext } from '../context';
 import { formatMoment } from '../i18n';
@@ -68,13 +69,15 @@ chat.callbackQuery(libraryDownloadData.pattern, async (ctx) => {
       ttlMs: config.downloads.tokenTtlMs,
     });
     await ctx.answerCallbackQuery();
-    const base = config.api.publicUrl.endsWith('/') ? config.api.publicUrl : `${config.api.publicUrl}/`;
-    const url = new URL(`download/${token}`, base);
+    const url = publicLink(config.api.publicUrl, `download/${token}`);
     const minutes = Math.max(1, Math.round(config.downloads.tokenTtlMs / 60_000));
     await ctx.reply(ctx.t('library-download', { minutes }), {
       reply_markup: new InlineKeyboard()
-        .url(ctx.t('library-download-button'), url.toString())
-        .webApp(ctx.t('library-download-page-button'), new URL(`miniapp/download?order=${orderId}`, base).toString()),
+        .url(ctx.t('library-download-button'), url)
+        .webApp(
+          ctx.t('library-download-page-button'),
+          publicLink(config.api.publicUrl, `miniapp/download?order=${orderId}`),
+        ),
     });
   } catch (error) {
     if (!(error instanceof DownloadError)) throw error;

@@ -16,6 +16,7 @@ import { formatMoney } from '../../domain/money';
 import { parseShopSlug, ProductInputError, SHOP_SLUG } from '../../domain/product';
 import type { Database } from '../../infrastructure/db/client';
 import { products, sellers } from '../../infrastructure/db/schema';
+import { publicLink } from '../../infrastructure/config';
 import type { BotContext } from '../context';
 import { createI18n, LOCALES } from '../i18n';
 import { productActionData } from '../keyboards/callback-data';
@@ -152,7 +153,7 @@ export function shopLink(botUsername: string, slug: string): string {
 
 /** The upload Mini App page, served by the api under its PUBLIC_URL (a path in it is kept). */
 export function uploadUrl(publicUrl: string): string {
-  return new URL('miniapp/upload', publicUrl.endsWith('/') ? publicUrl : `${publicUrl}/`).toString();
+  return publicLink(publicUrl, 'miniapp/upload');
 }
 
 async function replyWithShop(
