@@ -5,6 +5,7 @@ import type { Database } from '../infrastructure/db/client';
 import type { OpenResolutionInput } from '../domain/resolution';
 import type { Logger } from '../infrastructure/logger';
 import type { PaymentRail } from '../infrastructure/providers/payment-rail';
+import type { ObjectStorage } from '../infrastructure/storage/s3';
 
 /**
  * The only way activities reach other workflows: start or signal them by business id. The worker passes
@@ -38,4 +39,6 @@ export interface ActivityDeps {
   translate: Translate;
   adminIds: number[];
   logger: Logger;
+  /** Product files, sent to buyers as documents (absent where no activity needs them). */
+  storage?: ObjectStorage;
 }

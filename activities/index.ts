@@ -2,6 +2,7 @@
 import type { ActivityDeps } from './deps';
 import { createInvoiceActivities } from './invoices';
 import { createNotificationActivities } from './notifications';
+import { createOrderActivities } from './orders';
 import { createPayoutActivities } from './payouts';
 import { createPromoActivities } from './promos';
 import { createReferralActivities } from './referrals';
@@ -19,5 +20,6 @@ export function createActivities(deps: ActivityDeps) {
     ...createPayoutActivities(deps),
     ...createResolutionActivities(deps),
     ...createPromoActivities(deps),
+    ...createOrderActivities(deps),
   };
 }

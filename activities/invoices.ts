@@ -7,7 +7,7 @@ import { fromMinor, minorDigits, toMinor } from '../domain/money';
 import type { InvoiceStatus } from '../domain/invoice';
 import { invoices, ledgerEntries, webhookClaims } from '../infrastructure/db/schema';
 import { GatewayRequestError, type Charge } from '../infrastructure/providers/payment-rail';
-import { plans } from '../infrastructure/db/schema';
+import { orders, plans, products } from '../infrastructure/db/schema';
 import type { Rail } from '../domain/rail';
 import { owedOn } from '../infrastructure/read-models/balances';
 import { lockAccount } from './balances';
@@ -31,12 +31,25 @@ export function createInvoiceActivities(deps: ActivityDeps) {
     }
   };
 
-  /** What the bot shows for the rail's charge: the plan's title and length, in the user's language. */
-  const chargeTitle = async (planId: string, userId: number) => {
+  /**
+   * What the bot shows for the rail's charge, in the user's language: the plan's title and length, or
+   * for an order the product's title.
+   */
+  const chargeTitle = async (what: Purchase, userId: number) => {
+    const locale = await localeOfUser(deps.db, userId);
+    if (what.orderId !== undefined) {
+      const [product] = await deps.db
+        .select({ title: products.title })
+        .from(orders)
+        .innerJoin(products, eq(products.id, orders.productId))
+        .where(eq(orders.id, what.orderId));
+      const title = (product?.title ?? what.orderId).slice(0, 32);
+      return { title, description: deps.translate(locale, 'charge-description-order', { title }).slice(0, 255) };
+    }
+    const planId = what.planId ?? '';
     const [plan] = await deps.db.select().from(plans).where(eq(plans.id, planId));
     const title = (plan?.title ?? planId).slice(0, 32);
     const days = plan ? Math.max(Math.round(plan.durationSeconds / 86_400), 1) : 0;
-    const locale = await localeOfUser(deps.db, userId);
     return { title, description: deps.translate(locale, 'charge-description', { title, days }).slice(0, 255) };
   };
 
@@ -84,16 +97,17 @@ export function createInvoiceActivities(deps: ActivityDeps) {
      * The user's balance covered the whole price: the invoice is recorded paid at once, with no
      * gateway invoice, and the reservation becomes revenue (one transaction, keyed: a retry does nothing).
      */
-    async settleInvoiceByCredit(input: {
-      invoiceId: string;
-      userId: number;
-      planId: string;
-      provider: string;
-      amountMinor: string;
-      /** Since `promo-codes`: what the code took off; the balance paid the rest (possibly nothing). */
-      discountMinor?: string;
-      currency: string;
-    }): Promise<void> {
+    async settleInvoiceByCredit(
+      input: Purchase & {
+        invoiceId: string;
+        userId: number;
+        provider: string;
+        amountMinor: string;
+        /** Since `promo-codes`: what the code took off; the balance paid the rest (possibly nothing). */
+        discountMinor?: string;
+        currency: string;
+      },
+    ): Promise<void> {
       const now = new Date();
       const price = BigInt(input.amountMinor);
       const discountMinor = BigInt(input.discountMinor ?? '0');
@@ -110,8 +124,7 @@ export function createInvoiceActivities(deps: ActivityDeps) {
           .values({
             id: input.invoiceId,
             userId: input.userId,
-            purpose: 'subscription',
-            planId: input.planId,
+            ...purposeOf(input),
             provider: input.provider,
             amountMinor: price,
             currency: input.currency,
@@ -132,7 +145,7 @@ export function createInvoiceActivities(deps: ActivityDeps) {
           .where(and(eq(invoices.id, input.invoiceId), eq(invoices.status, 'creating')))
           .returning({ id: invoices.id });
         if (!row) return; // recorded by an earlier attempt
-        await moveInvoiceCredit(tx, input.invoiceId, input.currency, 'consume', accounts.revenue('subscriptions'));
+        await moveInvoiceCredit(tx, input.invoiceId, input.currency, 'consume', earningAccount(input.orderId));
       });
     },
 
@@ -144,21 +157,22 @@ export function createInvoiceActivities(deps: ActivityDeps) {
     },
 
     /** Records the invoice and creates it at the gateway once; a retry returns the first result. */
-    async createGatewayInvoice(input: {
-      invoiceId: string;
-      userId: number;
-      planId: string;
-      provider: string;
-      amountMinor: string;
-      /** Since `apply-credit`: the reserved balance; the gateway asks for the rest. */
-      creditMinor?: string;
-      currency: string;
-      expiresAt: number;
-      /** Since `promo-codes`: what the promo code took off the price. */
-      discountMinor?: string;
-      /** NOWPayments: the coin the user picked. */
-      payCurrency?: string;
-    }): Promise<Charge> {
+    async createGatewayInvoice(
+      input: Purchase & {
+        invoiceId: string;
+        userId: number;
+        provider: string;
+        amountMinor: string;
+        /** Since `apply-credit`: the reserved balance; the gateway asks for the rest. */
+        creditMinor?: string;
+        currency: string;
+        expiresAt: number;
+        /** Since `promo-codes`: what the promo code took off the price. */
+        discountMinor?: string;
+        /** NOWPayments: the coin the user picked. */
+        payCurrency?: string;
+      },
+    ): Promise<Charge> {
       const creditMinor = BigInt(input.creditMinor ?? '0');
       const discountMinor = BigInt(input.discountMinor ?? '0');
       const gatewayMinor = BigInt(input.amountMinor) - discountMinor - creditMinor;
@@ -167,8 +181,7 @@ export function createInvoiceActivities(deps: ActivityDeps) {
         .values({
           id: input.invoiceId,
           userId: input.userId,
-          purpose: 'subscription',
-          planId: input.planId,
+          ...purposeOf(input),
           provider: input.provider,
           amountMinor: BigInt(input.amountMinor),
           creditMinor,
@@ -182,7 +195,7 @@ export function createInvoiceActivities(deps: ActivityDeps) {
         .onConflictDoNothing();
       const [existing] = await deps.db.select().from(invoices).where(eq(invoices.id, input.invoiceId));
       if (existing?.providerInvoiceId && existing.status !== 'creating') return chargeOf(existing);
-      const title = await chargeTitle(input.planId, input.userId);
+      const title = await chargeTitle(input, input.userId);
       const created = await nonRetryableGatewayErrors(() =>
         gateway(input.provider).createCharge({
           invoiceId: input.invoiceId,
@@ -218,23 +231,24 @@ export function createInvoiceActivities(deps: ActivityDeps) {
      * address and amount, added to the invoice's charges. A retry after the rail answered but before
      * the row was updated may leave one unused charge there, which simply expires.
      */
-    async createTopUpCharge(input: {
-      invoiceId: string;
-      userId: number;
-      planId: string;
-      provider: string;
-      amount: string;
-      currency: string;
-      expiresAt: number;
-      payCurrency?: string;
-      purchaseId: string;
-      /** Names the top-up (the received total it follows), so a retry returns the first one. */
-      key: string;
-    }): Promise<Charge> {
+    async createTopUpCharge(
+      input: Purchase & {
+        invoiceId: string;
+        userId: number;
+        provider: string;
+        amount: string;
+        currency: string;
+        expiresAt: number;
+        payCurrency?: string;
+        purchaseId: string;
+        /** Names the top-up (the received total it follows), so a retry returns the first one. */
+        key: string;
+      },
+    ): Promise<Charge> {
       const [row] = await deps.db.select().from(invoices).where(eq(invoices.id, input.invoiceId));
       const done = row?.statusHistory.find((entry) => entry.key === `topup:${input.key}`);
       if (done?.note) return JSON.parse(done.note) as Charge;
-      const title = await chargeTitle(input.planId, input.userId);
+      const title = await chargeTitle(input, input.userId);
       const created = await nonRetryableGatewayErrors(() =>
         gateway(input.provider).createCharge({
           invoiceId: input.invoiceId,
@@ -330,10 +344,10 @@ export function createInvoiceActivities(deps: ActivityDeps) {
               or(ne(invoices.status, status), ne(invoices.amountReceived, input.received)),
             ),
           )
-          .returning({ userId: invoices.userId });
+          .returning({ userId: invoices.userId, orderId: invoices.orderId });
         const userId = row?.userId;
         if (userId === undefined) return; // already recorded by an earlier attempt
-        await postInvoiceMoney(tx, { ...input, userId });
+        await postInvoiceMoney(tx, { ...input, userId, ...(row?.orderId ? { orderId: row.orderId } : {}) });
       });
     },
 
@@ -367,6 +381,24 @@ export function createInvoiceActivities(deps: ActivityDeps) {
     },
   };
 }
+
+/** What an invoice pays for: a plan (a subscription's period) or a marketplace order. */
+export interface Purchase {
+  planId?: string;
+  orderId?: string;
+}
+
+const purposeOf = (what: Purchase) =>
+  what.orderId !== undefined
+    ? { purpose: 'order', orderId: what.orderId }
+    : { purpose: 'subscription', planId: what.planId ?? null };
+
+/**
+ * Where a settled invoice's price goes: subscription revenue, or an order's escrow (held for the
+ * seller until the escrow workflow releases it).
+ */
+const earningAccount = (orderId: string | undefined) =>
+  orderId !== undefined ? accounts.orderEscrow(orderId) : accounts.revenue('subscriptions');
 
 /** The charge recorded on an invoice row (a retry of its creation returns it). */
 function chargeOf(row: typeof invoices.$inferSelect): Charge {
@@ -429,12 +461,15 @@ export async function postInvoiceMoney(
     currency: string;
     provider: string;
     userId: number;
+    /** A marketplace order's invoice: its price is the order's sale, held in escrow. */
+    orderId?: string;
   },
 ): Promise<void> {
   // The balance set aside for the invoice (since `apply-credit`): paid for the plan once it settles,
   // the user's again once it closes unpaid (a partly paid one too: an admin resolves the gateway money).
+  const earnedBy = earningAccount(input.orderId);
   if (input.state === 'paid' || input.state === 'overpaid')
-    await moveInvoiceCredit(tx, input.invoiceId, input.currency, 'consume', accounts.revenue('subscriptions'));
+    await moveInvoiceCredit(tx, input.invoiceId, input.currency, 'consume', earnedBy);
   else if (input.state === 'expired' || input.state === 'cancelled' || input.state === 'needs_review')
     await moveInvoiceCredit(tx, input.invoiceId, input.currency, 'release', accounts.userCredit(input.userId));
   if (
@@ -474,7 +509,7 @@ export async function postInvoiceMoney(
     });
   };
   if (input.state === 'paid' || input.state === 'overpaid') {
-    await move(`${prefix}payment`, 'subscription-payment', accounts.revenue('subscriptions'), price);
+    await move(`${prefix}payment`, input.orderId ? 'sale' : 'subscription-payment', earnedBy, price);
     const extra = total - (await heldSoFar());
     await move(`${prefix}overpayment:${total}`, 'overpayment', accounts.userOverpayment(input.userId), extra);
     return;

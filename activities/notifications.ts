@@ -1,15 +1,14 @@
 /** Messages from workflows to users and admins, each sent at most once per business key. */
 import { ApplicationFailure } from '@temporalio/activity';
 import { and, eq, isNotNull, lt, or, sql } from 'drizzle-orm';
-import { InlineKeyboard, InputFile } from 'grammy';
+import { GrammyError, InlineKeyboard, InputFile } from 'grammy';
 import QRCode from 'qrcode';
 import { formatMoment, pickLocale } from '../bot/i18n';
-import { outboxMessages, users, type OutboxPayload } from '../infrastructure/db/schema';
+import { outboxMessages, telegramFileCache, users, type OutboxPayload } from '../infrastructure/db/schema';
 import { isUnreachableUser, telegramErrorCode, withActivitySignal } from '../infrastructure/providers/telegram';
 import type { ActivityDeps } from './deps';
 
-export type Button =
-  { url: string; text?: string; message?: string } | { callback: string; text?: string; message?: string };
+export type Button = NonNullable<OutboxPayload['buttons']>[number];
 
 export interface Notification {
   /** Unique per business event, derived from the workflow (e.g. `<invoiceId>:paid`). */
@@ -21,6 +20,8 @@ export interface Notification {
   buttons?: Button[];
   /** Send a photo of this text's QR code (e.g. a pay address) with the message as its caption. */
   qr?: string;
+  /** Send this stored file as a document (by its cached file_id after the first send), captioned. */
+  document?: OutboxPayload['document'];
 }
 
 /** A QR code image of `text`, large enough to scan from a phone screen. */
@@ -64,6 +65,7 @@ export function createNotificationActivities(deps: ActivityDeps) {
     for (const button of buttons) {
       const label = button.text ?? deps.translate(locale, button.message ?? 'renew-button');
       if ('url' in button) keyboard.url(label, button.url).row();
+      else if ('webApp' in button) keyboard.webApp(label, button.webApp).row();
       else keyboard.text(label, button.callback).row();
     }
     return { text, keyboard };
@@ -74,7 +76,61 @@ export function createNotificationActivities(deps: ActivityDeps) {
     vars: n.vars,
     buttons: [...(n.button ? [n.button] : []), ...(n.buttons ?? [])],
     ...(n.qr ? { qr: n.qr } : {}),
+    ...(n.document ? { document: n.document } : {}),
   });
+
+  /**
+   * Sends a stored file as a document: by the file_id cached from its first send, else streamed from
+   * object storage (and its file_id cached). A file_id Telegram no longer knows is forgotten and the
+   * file uploaded again.
+   */
+  async function sendStoredDocument(
+    chatId: number,
+    document: NonNullable<OutboxPayload['document']>,
+    other: { caption: string; reply_markup?: InlineKeyboard },
+    signal: Parameters<typeof deps.telegram.sendDocument>[3],
+  ): Promise<{ message_id: number }> {
+    const [cached] = await deps.db
+      .select({ fileId: telegramFileCache.fileId })
+      .from(telegramFileCache)
+      .where(and(eq(telegramFileCache.objectKey, document.objectKey), eq(telegramFileCache.kind, 'document')));
+    if (cached) {
+      try {
+        return await deps.telegram.sendDocument(chatId, cached.fileId, other, signal);
+      } catch (error) {
+        const stale =
+          error instanceof GrammyError &&
+          error.error_code === 400 &&
+          /file identifier|file_id/i.test(error.description);
+        if (!stale) throw error;
+        await deps.db.delete(telegramFileCache).where(eq(telegramFileCache.objectKey, document.objectKey));
+      }
+    }
+    const storage = deps.storage;
+    if (!storage) throw ApplicationFailure.nonRetryable('No object storage is configured', 'InvalidRequest');
+    // A supplier, so a retried request opens a fresh stream; a bare iterable, since grammY would
+    // fetch anything with a `url` field (the SDK's body has one) as a URL.
+    const upload = new InputFile(async () => {
+      const object = await storage.getStream(document.objectKey);
+      if (!object) throw new Error(`file ${document.objectKey} is missing from storage`);
+      return (async function* () {
+        yield* object.body as AsyncIterable<Uint8Array>;
+      })();
+    }, document.fileName);
+    const message = await deps.telegram.sendDocument(chatId, upload, other, signal);
+    if (message.document) {
+      const values = {
+        fileId: message.document.file_id,
+        fileUniqueId: message.document.file_unique_id,
+        kind: 'document',
+      };
+      await deps.db
+        .insert(telegramFileCache)
+        .values({ objectKey: document.objectKey, ...values })
+        .onConflictDoUpdate({ target: telegramFileCache.objectKey, set: values });
+    }
+    return message;
+  }
 
   async function sendOnce(
     chatId: number,
@@ -99,10 +155,13 @@ export function createNotificationActivities(deps: ActivityDeps) {
       // Tied to the attempt: a send still in flight (or waiting out a 429) when the attempt times out is
       // aborted, so the next attempt is the only one that can deliver it.
       const markup = keyboard ? { reply_markup: keyboard } : {};
+      const document = payload?.document;
       const message = await withActivitySignal((signal): Promise<{ message_id: number }> =>
         qr
           ? deps.telegram.sendPhoto(chatId, new InputFile(qr, 'pay.png'), { caption: text, ...markup }, signal)
-          : deps.telegram.sendMessage(chatId, text, markup, signal),
+          : document
+            ? sendStoredDocument(chatId, document, { caption: text.slice(0, 1024), ...markup }, signal)
+            : deps.telegram.sendMessage(chatId, text, markup, signal),
       );
       await deps.db
         .update(outboxMessages)

@@ -83,6 +83,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const storage = createObjectStorage(deps.config.s3, { logger: deps.logger });
   app.addHook('onClose', () => storage.close());
   await app.register(miniAppApi, { ...deps, storage });
-  await app.register(downloadRoutes, { db: deps.runtime.db, storage, config: deps.config });
+  await app.register(downloadRoutes, {
+    db: deps.runtime.db,
+    storage,
+    config: deps.config,
+    onFirstDownload: (orderId) => deps.runtime.commands.orderDownloaded(orderId),
+  });
   return app;
 }

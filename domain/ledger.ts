@@ -48,4 +48,9 @@ export const accounts = {
   referrerReserved: (userId: number) => `referrer:${userId}:reserved`,
   commissionExpense: () => 'expense:referral-commissions',
   payoutsSent: () => 'gateway:payouts',
+  /**
+   * A marketplace sale held for one order until its escrow is released to the seller (or refunded):
+   * the whole price the buyer paid, before the platform's commission.
+   */
+  orderEscrow: (orderId: string) => `escrow:order:${orderId}`,
 };

@@ -1,3 +1,5 @@
+import { base64url } from './product';
+
 /**
  * A marketplace order: one buyer buying one product, at the price it had when they pressed Buy.
  * `awaiting_payment` while its invoice is open; `paid` once the invoice settled (the buyer owns the
@@ -9,3 +11,13 @@ export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
 /** The statuses in which the buyer owns the product: it is in their library, they may download it. */
 export const OWNED_ORDER_STATUSES = ['paid', 'delivered'] as const satisfies readonly OrderStatus[];
+
+/** Random and URL-safe, 16 characters: in workflow ids (`order:<id>`, `delivery:<id>`) and buttons. */
+export const ORDER_ID = /^[A-Za-z0-9_-]{16}$/;
+
+export function newOrderId(): string {
+  return base64url(globalThis.crypto.getRandomValues(new Uint8Array(12)));
+}
+
+/** Delivery stages as `ProcessStatus` shows them in Temporal UI. */
+export type DeliveryStage = 'delivering' | 'failed' | 'delivered' | 'downloaded' | 'reminded';

@@ -203,7 +203,7 @@ export function statusAfterEdit(status: ProductStatus, review: boolean): Product
   return review && status === 'active' ? 'pending_review' : status;
 }
 
-function base64url(bytes: Uint8Array): string {
+export function base64url(bytes: Uint8Array): string {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
   let out = '';
   for (let i = 0; i < bytes.length; i += 3) {

@@ -75,6 +75,15 @@ export interface Config {
      */
     delivery: 'stream' | 'presigned';
   };
+  /** Marketplace orders and their deliveries (workflows/order.ts, workflows/delivery.ts). */
+  orders: {
+    /** Remind a buyer once who has not downloaded their purchase this long after delivery. */
+    downloadReminderMs: number;
+    /** Files up to this size also come as a document in the chat (the Bot API takes 50 MB uploads). */
+    maxDocumentBytes: number;
+    /** Tries at a delivery message (Telegram 429s and 5xx retried with backoff) before it shows failed. */
+    deliveryAttempts: number;
+  };
   /** The Mini App pages Telegram opens (seller uploads, downloads) and their API. */
   miniApp: {
     /** Their origin: the only one the api's and the bucket's CORS rules allow. */
@@ -507,6 +516,26 @@ export function loadConfig(env: Env = process.env, options: { notNeeded?: readon
           default: 'stream',
           parse: matching(/^(stream|presigned)$/),
         }) as 'stream' | 'presigned' | undefined) ?? 'stream',
+    },
+    orders: {
+      downloadReminderMs:
+        read.optional('ORDER_DOWNLOAD_REMINDER', {
+          expects: 'a duration longer than 0 like 24h',
+          default: '24h',
+          parse: positiveDuration,
+        }) ?? 0,
+      maxDocumentBytes:
+        read.optional('ORDER_DOCUMENT_MAX_MB', {
+          expects: 'a whole number of megabytes from 0 to 2000 (0: never send the file itself)',
+          default: '50',
+          parse: (raw) => integer(0, 2000)(raw) * MIB,
+        }) ?? 50 * MIB,
+      deliveryAttempts:
+        read.optional('ORDER_DELIVERY_ATTEMPTS', {
+          expects: 'a whole number of tries from 1 to 100',
+          default: '10',
+          parse: integer(1, 100),
+        }) ?? 10,
     },
     miniApp: {
       origin: '',

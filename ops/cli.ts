@@ -63,6 +63,8 @@ import {
   UnknownPayoutError,
 } from '../infrastructure/temporal/money-commands';
 import { ResolutionRefusedError, UnknownResolutionError } from '../infrastructure/temporal/resolution-commands';
+import { UnknownOrderError } from '../infrastructure/temporal/order-commands';
+import { ORDER_ID } from '../domain/order';
 import { parseAction, type ResolutionAction } from '../domain/resolution';
 import { percentText, promoStatus } from '../domain/promo';
 import type { ResolutionView, ResolveResult } from '../workflows/resolution';
@@ -194,6 +196,31 @@ export async function reconcile(deps: OpsDeps, invoiceId: string): Promise<{ inv
   await deps.commands.reconcileInvoice(invoiceId);
   const state = await deps.commands.invoiceState(invoiceId);
   return { invoiceId, state: state.state };
+}
+
+/**
+ * A failed order delivery, by signal to `delivery:<orderId>`: one more try, however often asked
+ * (see commands.replayOrderDelivery).
+ */
+export async function replayOrderDelivery(deps: OpsDeps, orderId: string): Promise<{ orderId: string; stage: string }> {
+  let result;
+  try {
+    result = await deps.commands.replayOrderDelivery(orderId, 'ops');
+  } catch (error) {
+    if (error instanceof UnknownOrderError) throw new OpsError(`unknown order ${orderId}`);
+    throw error;
+  }
+  if (!result.replayed) {
+    const why = {
+      'already-delivered': 'was already delivered; nothing to replay',
+      'in-progress': 'is being delivered right now; nothing to replay',
+      'not-paid': 'is not paid; there is nothing to deliver',
+    };
+    throw new OpsError(`order ${orderId} ${why[result.reason]}`);
+  }
+  const { stage, failure } = result.delivery;
+  if (stage === 'failed') throw new OpsError(`order ${orderId} could not be delivered again (${failure ?? 'failed'})`);
+  return { orderId, stage };
 }
 
 /** Sends a failed message again, exactly once (see commands.replayDelivery). */
@@ -504,7 +531,7 @@ const USAGE = `usage: npm run ops -- <command> [arguments] [--json]
   stuck-invoices [--older-than 30m]   running invoices still pending or partly paid
   failed [--since 24h]                workflows that failed or timed out
   reconcile <invoiceId>               check an open invoice with the gateway now
-  replay-delivery <outboxKey>         send a failed message again, once
+  replay-delivery <orderId|outboxKey> send a failed order delivery (or any failed message) again, once
   user <telegramId>                   a user's workflows and records
   refund <invoiceId> [reason...]      mark a paid invoice refunded, end its period, reverse its commission
   plans                               every plan with its price, length and channels
@@ -614,7 +641,12 @@ export async function runOps(
       }
       case 'replay-delivery': {
         const key = rest[0];
-        if (!key) throw new UsageError('replay-delivery needs an outbox message key');
+        if (!key) throw new UsageError('replay-delivery needs an order id or an outbox message key');
+        if (ORDER_ID.test(key)) {
+          const replayed = await replayOrderDelivery(deps, key);
+          out(asJson ? json(replayed) : `order ${replayed.orderId}: delivered again (${replayed.stage})`);
+          return 0;
+        }
         const result = await replayDelivery(deps, key);
         out(asJson ? json(result) : `message ${result.key} delivered (Telegram message ${result.messageId})`);
         return 0;

@@ -6,3 +6,5 @@ export { payoutWorkflow } from './payout';
 export { invoiceRefundWorkflow } from './refund';
 export { redeliveryWorkflow } from './redelivery';
 export { resolutionWorkflow } from './resolution';
+export { orderWorkflow } from './order';
+export { deliveryWorkflow } from './delivery';

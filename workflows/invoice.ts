@@ -9,6 +9,7 @@ import {
   defineQuery,
   defineSignal,
   defineUpdate,
+  getExternalWorkflowHandle,
   log,
   patched,
   proxyActivities,
@@ -29,12 +30,19 @@ import {
 } from '../domain/invoice';
 import { compareDecimal, fromMinor, padDecimal, subtractDecimal } from '../domain/money';
 import type { PayAddress, Rail } from '../domain/rail';
+import { invoiceClosedSignal, orderWorkflowId } from './order-events';
 import { ProcessStatus } from './search-attributes';
 
 export interface InvoiceInput {
   invoiceId: string;
   userId: number;
-  planId: string;
+  /** What is bought: a plan's period, or (with `orderId`, started by `order:<orderId>`) a product. */
+  planId?: string;
+  /** A marketplace order's invoice: its settlement is signalled to the order, which delivers. */
+  orderId?: string;
+  /** An order's product and its seller (a promo code may be for them only). */
+  productId?: string;
+  sellerId?: number;
   /** The rail this invoice is paid on; the state machine and its timers are the same for all. */
   provider: Rail;
   /** NOWPayments: the coin the user picked (e.g. `btc`). */
@@ -126,6 +134,36 @@ const { checkGatewayInvoice } = proxyActivities<ReturnType<typeof createActiviti
 
 export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceResult> {
   const startedAt = Date.now();
+  /** What the activities record the invoice as paying for. */
+  const purchase = input.orderId !== undefined ? { orderId: input.orderId } : { planId: input.planId ?? '' };
+  /**
+   * An order's invoice tells its order once it settles or closes unpaid (the order delivers, or
+   * closes); a plan's invoice hands the paid period to the subscription.
+   */
+  let orderTold = false;
+  const tellOrder = async (state: InvoiceState) => {
+    if (input.orderId === undefined || orderTold) return;
+    orderTold = true;
+    try {
+      await getExternalWorkflowHandle(orderWorkflowId(input.orderId)).signal(invoiceClosedSignal, {
+        invoiceId: input.invoiceId,
+        state,
+      });
+    } catch (error) {
+      log.warn('the order of this invoice no longer runs', { invoiceId: input.invoiceId, error: String(error) });
+    }
+  };
+  const deliver = async () => {
+    if (input.orderId !== undefined) return tellOrder(progress.state);
+    await deliverPaidInvoice({
+      invoiceId: input.invoiceId,
+      userId: input.userId,
+      planId: input.planId ?? '',
+      paidAt: Date.now(),
+    });
+    // Runs started before referral commissions existed replay without this step.
+    if (patched('referral-commission')) await startReferralCommission({ invoiceId: input.invoiceId });
+  };
   const expiresAt = startedAt + input.ttlMs;
   const watchUntil = expiresAt + input.latePaymentWindowMs;
   /** What the gateway asks for: the price, less the user's balance reserved for it (since `apply-credit`). */
@@ -182,7 +220,8 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceResul
       invoiceId: input.invoiceId,
       userId: input.userId,
       code: input.promoCode!,
-      planId: input.planId,
+      ...purchase,
+      ...(input.productId !== undefined ? { productId: input.productId, sellerId: String(input.sellerId) } : {}),
       amountMinor: input.amountMinor,
       currency: input.currency,
     });
@@ -219,7 +258,7 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceResul
     await settleInvoiceByCredit({
       invoiceId: input.invoiceId,
       userId: input.userId,
-      planId: input.planId,
+      ...purchase,
       provider: input.provider,
       amountMinor: input.amountMinor,
       ...(discountMinor > 0n ? { discountMinor: discountMinor.toString() } : {}),
@@ -234,13 +273,7 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceResul
       message: creditMinor > 0n ? 'invoice-paid-by-credit' : 'invoice-paid-by-promo',
       vars: { amount: price, currency: input.currency },
     });
-    await deliverPaidInvoice({
-      invoiceId: input.invoiceId,
-      userId: input.userId,
-      planId: input.planId,
-      paidAt: Date.now(),
-    });
-    if (patched('referral-commission')) await startReferralCommission({ invoiceId: input.invoiceId });
+    await deliver();
     log.info('invoice paid from the balance', { invoiceId: input.invoiceId });
     return { invoiceId: input.invoiceId, state: progress.state, received: progress.received };
   }
@@ -250,7 +283,7 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceResul
     gateway = await createGatewayInvoice({
       invoiceId: input.invoiceId,
       userId: input.userId,
-      planId: input.planId,
+      ...purchase,
       provider: input.provider,
       amountMinor: input.amountMinor,
       ...(creditMinor > 0n ? { creditMinor: creditMinor.toString() } : {}),
@@ -264,6 +297,7 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceResul
     if (creditMinor > 0n)
       await releaseInvoiceCredit({ invoiceId: input.invoiceId, userId: input.userId, currency: input.currency });
     if (promo) await releasePromo({ invoiceId: input.invoiceId });
+    await tellOrder('cancelled');
     throw error;
   }
   created.payUrl = gateway.payUrl;
@@ -325,7 +359,7 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceResul
     const charge = await createTopUpCharge({
       invoiceId: input.invoiceId,
       userId: input.userId,
-      planId: input.planId,
+      ...purchase,
       provider: input.provider,
       amount: missing,
       currency: input.currency,
@@ -376,6 +410,9 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceResul
     if (promo && (next.state === 'expired' || next.state === 'cancelled' || next.state === 'needs_review'))
       await releasePromo({ invoiceId: input.invoiceId });
     if (SETTLED.has(next.state)) await showAddressStage('paid');
+    // An order closes as soon as its invoice does, not after the window for late money.
+    if (next.state === 'expired' || next.state === 'cancelled' || next.state === 'needs_review')
+      await tellOrder(next.state);
     if (next.state === 'partial' && (await topUp(next))) return;
     await announce(input, next, amountDue, gateway.payUrl, resolutions);
   };
@@ -402,7 +439,7 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceResul
     await openResolution({
       invoiceId: input.invoiceId,
       userId: input.userId,
-      planId: input.planId,
+      planId: input.planId ?? '',
       ...handed,
       currency: input.currency,
       provider: input.provider,
@@ -601,14 +638,7 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceResul
     }
   }
   if (SETTLED.has(progress.state)) {
-    await deliverPaidInvoice({
-      invoiceId: input.invoiceId,
-      userId: input.userId,
-      planId: input.planId,
-      paidAt: Date.now(),
-    });
-    // Runs started before referral commissions existed replay without this step.
-    if (patched('referral-commission')) await startReferralCommission({ invoiceId: input.invoiceId });
+    await deliver();
     // NOWPayments maps coins sent again to a paid address to new payments (`parent_payment_id`): until
     // the late window closes they are checked and kept as overpayment for admins, never lost.
     if (input.provider === 'nowpayments') await watchRepeatDeposits();
@@ -665,7 +695,12 @@ async function announce(
         });
       return;
     case 'expired':
-      await notifyUser({ key, userId: input.userId, message: 'invoice-expired', vars });
+      await notifyUser({
+        key,
+        userId: input.userId,
+        message: input.orderId !== undefined ? 'invoice-expired-order' : 'invoice-expired',
+        vars,
+      });
       return;
     case 'cancelled':
       await notifyUser({ key, userId: input.userId, message: 'invoice-cancelled', vars });

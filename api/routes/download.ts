@@ -22,6 +22,8 @@ export interface DownloadRouteOptions {
   db: Database;
   storage: Pick<ObjectStorage, 'getStream' | 'presignGet'>;
   config: { downloads: Config['downloads'] };
+  /** The buyer's first download of an order (its delivery workflow stops waiting to remind them). */
+  onFirstDownload?: (orderId: string) => Promise<void>;
 }
 
 function refuse(reply: FastifyReply, error: unknown) {
@@ -48,7 +50,10 @@ const unsatisfiable = (reply: FastifyReply, size: number) =>
     .header('content-range', `bytes */${size}`)
     .send({ ok: false, error: `the requested range is outside the file (${size} bytes)`, reason: 'bad_range' });
 
-export const downloadRoutes: FastifyPluginAsync<DownloadRouteOptions> = async (app, { db, storage, config }) => {
+export const downloadRoutes: FastifyPluginAsync<DownloadRouteOptions> = async (
+  app,
+  { db, storage, config, onFirstDownload },
+) => {
   app.head<{ Params: { token: string } }>('/download/:token', async (request, reply) => {
     let file: DownloadFile;
     try {
@@ -62,7 +67,7 @@ export const downloadRoutes: FastifyPluginAsync<DownloadRouteOptions> = async (a
 
   app.get<{ Params: { token: string } }>('/download/:token', { exposeHeadRoute: false }, async (request, reply) => {
     const { token } = request.params;
-    let file: DownloadFile & { resumed: boolean };
+    let file: DownloadFile & { resumed: boolean; first?: boolean };
     let range: ReturnType<typeof parseRange>;
     try {
       const peeked = await peekDownload(db, token);
@@ -73,6 +78,10 @@ export const downloadRoutes: FastifyPluginAsync<DownloadRouteOptions> = async (a
     } catch (error) {
       return refuse(reply, error);
     }
+    if (file.first && onFirstDownload)
+      onFirstDownload(file.orderId).catch((error: unknown) =>
+        request.log.warn({ err: error, orderId: file.orderId }, 'first download not told to its delivery'),
+      );
     if (config.downloads.delivery === 'presigned') {
       const url = await storage.presignGet(file.objectKey, {
         expiresIn: PRESIGNED_SECONDS,

@@ -8,6 +8,7 @@ invoice-partial = ⚠️ We received { $received } of { $amount } { $currency }.
 invoice-paid = ✅ Payment of { $amount } { $currency } received. Thank you!
 invoice-overpaid = ✅ Payment received: { $received } { $currency } for { $amount } { $currency }. The extra { $extra } { $currency } is recorded; an admin will contact you about it.
 invoice-expired = ⌛ The invoice expired unpaid. Pick a plan again whenever you like.
+invoice-expired-order = ⌛ The invoice expired unpaid, so the order is closed. Press Buy again whenever you like.
 invoice-cancelled = ✖️ The invoice was cancelled.
 invoice-needs-review = ⚠️ The invoice expired with { $received } of { $amount } { $currency } paid ({ $missing } missing). An admin will look at it and contact you.
 invoice-late-paid = ⚠️ Your payment arrived after the invoice had closed. It is recorded, and an admin will sort it out with you.
@@ -440,6 +441,18 @@ review-rejected-seller = ⛔️ Your product “{ $title }” did not pass revie
 
 # The buyer's library (bot/features/library.ts)
 
+# Orders: the delivery message, its reminder, and the seller's sale notice
+order-delivered =
+    📦 { $title } is yours!
+    File: { $fileName } ({ $size }). Download it with the buttons below, now or later from /library.
+order-delivered-document =
+    📦 { $title } is yours! The file is attached: { $fileName } ({ $size }).
+    You can download it again any time from /library.
+order-download-page-button = ⬇️ Download
+order-download-link-button = 🔗 Download link
+order-download-reminder = 📦 You have not downloaded { $title } yet. It is waiting for you:
+order-sold-seller = 💰 Sold: { $title } for { $price } (order { $orderId }). The money is held in escrow until the sale is final.
+
 library-empty = Your library is empty. Products you buy stay here for good: browse /shop.
 library-header = 📚 Your library ({ $total }), newest purchase first:
 library-item = { $n }. { $title } · 🏪 { $shop } · bought { $date }
@@ -548,6 +561,7 @@ admin-resolution-list =
 
 # Payment rails: NOWPayments addresses, Telegram Stars
 charge-description = Access to { $title } for { $days } days.
+charge-description-order = { $title }: a digital product, delivered in this chat once paid.
 invoice-address =
     🧾 Invoice for { $amount } { $currency }.
     Send exactly { $coinAmount } { $coin } to this address:

@@ -8,6 +8,7 @@ invoice-partial = ⚠️ Получено { $received } из { $amount } { $curr
 invoice-paid = ✅ Оплата { $amount } { $currency } получена. Спасибо!
 invoice-overpaid = ✅ Оплата получена: { $received } { $currency } за { $amount } { $currency }. Переплата { $extra } { $currency } учтена, администратор свяжется с вами.
 invoice-expired = ⌛ Срок счёта истёк без оплаты. Выберите тариф снова, когда захотите.
+invoice-expired-order = ⌛ Срок счёта истёк без оплаты, заказ закрыт. Нажмите «Купить» снова, когда захотите.
 invoice-cancelled = ✖️ Счёт отменён.
 invoice-needs-review = ⚠️ Срок счёта истёк, оплачено { $received } из { $amount } { $currency } (не хватает { $missing }). Администратор разберётся и свяжется с вами.
 invoice-late-paid = ⚠️ Оплата пришла после закрытия счёта. Она учтена, администратор свяжется с вами.
@@ -444,6 +445,18 @@ review-rejected-seller = ⛔️ Ваш товар «{ $title }» не прошё
 
 # Библиотека покупателя (bot/features/library.ts)
 
+# Заказы: сообщение с покупкой, напоминание и уведомление продавцу
+order-delivered =
+    📦 { $title } — ваш!
+    Файл: { $fileName } ({ $size }). Скачайте его кнопками ниже, сейчас или позже из /library.
+order-delivered-document =
+    📦 { $title } — ваш! Файл приложен: { $fileName } ({ $size }).
+    Скачать его снова можно в любое время из /library.
+order-download-page-button = ⬇️ Скачать
+order-download-link-button = 🔗 Ссылка для скачивания
+order-download-reminder = 📦 Вы ещё не скачали { $title }. Он ждёт вас:
+order-sold-seller = 💰 Продано: { $title } за { $price } (заказ { $orderId }). Деньги удерживаются до завершения сделки.
+
 library-empty = Ваша библиотека пуста. Купленные товары остаются здесь навсегда: загляните в /shop.
 library-header = 📚 Ваша библиотека ({ $total }), сначала новые покупки:
 library-item = { $n }. { $title } · 🏪 { $shop } · куплено { $date }
@@ -552,6 +565,7 @@ admin-resolution-list =
 
 # Payment rails: NOWPayments addresses, Telegram Stars
 charge-description = Доступ к { $title } на { $days } дн.
+charge-description-order = { $title }: цифровой товар, придёт в этот чат после оплаты.
 invoice-address =
     🧾 Счёт на { $amount } { $currency }.
     Отправьте ровно { $coinAmount } { $coin } на этот адрес:

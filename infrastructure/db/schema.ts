@@ -170,6 +170,8 @@ export const invoices = pgTable(
     /** What is being bought: a plan now, a product order later. */
     purpose: text().notNull(),
     planId: text().references(() => plans.id),
+    /** A marketplace order's invoice (purpose `order`): the order it pays for. */
+    orderId: text(),
     provider: text().notNull(),
     providerInvoiceId: text(),
     payUrl: text(),
@@ -538,8 +540,12 @@ export interface OutboxPayload {
   /** Sent as a photo of this text's QR code, with the message as its caption (a pay address). */
   qr?: string;
   buttons?: Array<
-    { url: string; text?: string; message?: string } | { callback: string; text?: string; message?: string }
+    | { url: string; text?: string; message?: string }
+    | { callback: string; text?: string; message?: string }
+    | { webApp: string; text?: string; message?: string }
   >;
+  /** Sent as this stored file (a product delivery), with the message as its caption. */
+  document?: { objectKey: string; fileName: string };
 }
 
 // ---------------------------------------------------------------------------------------- marketplace
@@ -743,6 +749,10 @@ export const orders = pgTable(
     priceStars: bigint({ mode: 'number' }),
     status: text({ enum: ORDER_STATUSES }).notNull().default('awaiting_payment'),
     paidAt: timestamp({ withTimezone: true }),
+    /** When the delivery message reached the buyer. */
+    deliveredAt: timestamp({ withTimezone: true }),
+    /** The first download (the delivery workflow's `downloaded` signal stops its reminder). */
+    firstDownloadAt: timestamp({ withTimezone: true }),
     downloadCount: integer().notNull().default(0),
     lastDownloadAt: timestamp({ withTimezone: true }),
     ...timestamps,
@@ -754,6 +764,9 @@ export const orders = pgTable(
     uniqueIndex('orders_one_owned')
       .on(t.buyerId, t.productId)
       .where(sql`${t.status} in (${quoted(OWNED_ORDER_STATUSES)})`),
+    // One open order per buyer and product: a second Buy meets this row (and its workflow) instead.
+    uniqueIndex('orders_one_open').on(t.buyerId, t.productId).where(sql`${t.status} = 'awaiting_payment'`),
+    index('orders_invoice_idx').on(t.invoiceId),
     check('orders_status', sql`${t.status} in (${quoted(ORDER_STATUSES)})`),
     check('orders_rail', sql`${t.rail} in (${quoted(RAILS)})`),
     check('orders_has_price', sql`${t.priceMinor} is not null or ${t.priceStars} is not null`),

@@ -143,7 +143,7 @@ export async function claimDownload(
   db: Database,
   token: string,
   options: { resuming: boolean; perHour: number },
-): Promise<DownloadFile & { resumed: boolean }> {
+): Promise<DownloadFile & { resumed: boolean; first?: boolean }> {
   const { found, file } = await lookUp(db, token);
   if (found.claimedAt) {
     if (options.resuming) return { ...file, resumed: true };
@@ -173,11 +173,17 @@ export async function claimDownload(
       if (options.resuming && alive) return { ...file, resumed: true };
       throw new DownloadError('gone', 'this download link was already used: open a new one from /library');
     }
-    await tx
+    const [counted] = await tx
       .update(orders)
-      .set({ downloadCount: sql`${orders.downloadCount} + 1`, lastDownloadAt: sql`now()`, updatedAt: sql`now()` })
-      .where(eq(orders.id, file.orderId));
-    return { ...file, resumed: false };
+      .set({
+        downloadCount: sql`${orders.downloadCount} + 1`,
+        firstDownloadAt: sql`coalesce(${orders.firstDownloadAt}, now())`,
+        lastDownloadAt: sql`now()`,
+        updatedAt: sql`now()`,
+      })
+      .where(eq(orders.id, file.orderId))
+      .returning({ downloads: orders.downloadCount });
+    return { ...file, resumed: false, first: counted?.downloads === 1 };
   });
 }
 

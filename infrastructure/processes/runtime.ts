@@ -13,6 +13,7 @@ import type { ActivityDeps } from '../../activities/deps';
 import { assertRetryBudgetFits, installRetries } from '../providers/telegram';
 import { connectTemporal } from '../temporal/client';
 import { createCommands } from '../temporal/commands';
+import { createObjectStorage } from '../storage/s3';
 
 export async function createRuntime(
   config: Config,
@@ -58,6 +59,7 @@ export function createWorkerActivities(runtime: Runtime) {
       translate: (locale, key, vars) => i18n.t(locale, key, vars),
       adminIds: config.telegram.adminIds,
       logger: runtime.logger,
+      storage: createObjectStorage(config.s3, { logger: runtime.logger }),
     }),
     metrics,
   );

@@ -29,42 +29,25 @@ import {
   trialRequestedSignal,
 } from '../../workflows/subscription';
 import type { Config } from '../config';
-import { STARS_CURRENCY, type Rail } from '../../domain/rail';
+import type { Rail } from '../../domain/rail';
 import type { Database } from '../db/client';
 import { invoices, plans } from '../db/schema';
 import { selectedPromo } from '../catalog/promos';
 import { createMoneyCommands } from './money-commands';
+import { createOrderCommands } from './order-commands';
+import { InvoiceInProgressError, invoiceTimings, priceOnRail } from './pricing';
 import { createResolutionCommands } from './resolution-commands';
 
 export const invoiceWorkflowId = (invoiceId: string) => `invoice:${invoiceId}`;
 export const subscriptionWorkflowId = (userId: number, planId: string) => `subscription:${userId}:${planId}`;
 
-/** The statuses the partial unique index `invoices_one_open_per_plan_idx` covers. */
-
-export class UnsupportedCurrencyError extends Error {
-  constructor(planId: string, currency: string, supported: string[]) {
-    super(
-      `Plan "${planId}" is priced in ${currency}, which the gateway is not configured to settle (CRYPTOCLOUD_CURRENCIES=${supported.join(',')})`,
-    );
-    this.name = 'UnsupportedCurrencyError';
-  }
-}
-
-/** The rail is off or not configured, or the plan has no price on it (e.g. no Stars price). */
-export class RailUnavailableError extends Error {
-  constructor(planId: string, rail: string, why: string) {
-    super(`Plan "${planId}" cannot be paid with ${rail}: ${why}`);
-    this.name = 'RailUnavailableError';
-  }
-}
-
-/** Money already arrived on the open invoice, so it cannot be replaced by one on another rail or coin. */
-export class InvoiceInProgressError extends Error {
-  constructor(readonly invoiceId: string) {
-    super(`Invoice ${invoiceId} already received money; it is finished or resolved before another is opened`);
-    this.name = 'InvoiceInProgressError';
-  }
-}
+export {
+  InvoiceInProgressError,
+  RailUnavailableError,
+  UnsupportedCurrencyError,
+  invoiceTimings,
+  priceOnRail,
+} from './pricing';
 
 export class UnknownPlanError extends Error {
   constructor(planId: string) {
@@ -95,6 +78,8 @@ export function createCommands(deps: {
     | 'resolution'
     | 'rails'
     | 'nowpayments'
+    | 'orders'
+    | 'api'
   >;
 }) {
   const { client, db, config } = deps;
@@ -174,23 +159,8 @@ export function createCommands(deps: {
       .where(and(eq(invoices.id, invoiceId), inArray(invoices.status, [...OPEN_INVOICE_STATES])));
   }
 
-  /** What the plan costs on the rail, or why it cannot be paid there. */
-  function priceOn(plan: typeof plans.$inferSelect, rail: Rail, payCurrency: string | undefined) {
-    if (!config.rails.includes(rail)) throw new RailUnavailableError(plan.id, rail, 'the rail is off');
-    if (rail === 'stars') {
-      if (plan.priceStars === null) throw new RailUnavailableError(plan.id, rail, 'the plan has no price in Stars');
-      return { amountMinor: BigInt(plan.priceStars), currency: STARS_CURRENCY };
-    }
-    const currency = plan.currency.toUpperCase();
-    const supported = rail === 'cryptocloud' ? config.cryptocloud.currencies : config.nowpayments.currencies;
-    if (!supported.includes(currency)) {
-      if (rail === 'cryptocloud') throw new UnsupportedCurrencyError(plan.id, currency, supported);
-      throw new RailUnavailableError(plan.id, rail, `NOWPAYMENTS_CURRENCIES does not list ${currency}`);
-    }
-    if (rail === 'nowpayments' && !config.nowpayments.coins.some((coin) => coin.code === payCurrency))
-      throw new RailUnavailableError(plan.id, rail, `the coin "${payCurrency ?? ''}" is not offered`);
-    return { amountMinor: plan.priceMinor, currency: plan.currency };
-  }
+  const priceOn = (plan: typeof plans.$inferSelect, rail: Rail, payCurrency: string | undefined) =>
+    priceOnRail(config, plan, rail, payCurrency);
 
   /** Signal the subscription entity, starting it when it is not running (signal-with-start). */
   async function toSubscription(userId: number, planId: string, signal: { name: string }, args: unknown[]) {
@@ -228,6 +198,8 @@ export function createCommands(deps: {
     ...createMoneyCommands(deps),
     // Admin resolutions of needs_review, late and overpaid money (resolution-commands.ts).
     ...createResolutionCommands(deps),
+    // Marketplace orders, their deliveries and replays (order-commands.ts).
+    ...createOrderCommands(deps),
 
     /**
      * The user's open invoice for this plan, or a new one. The edge looks up the open invoice row
@@ -276,12 +248,7 @@ export function createCommands(deps: {
                 ...(promo ? { promoCode: promo.code } : {}),
                 amountMinor: price.amountMinor.toString(),
                 currency: price.currency,
-                ttlMs: config.invoice.ttlMs,
-                reconcileAtMs: config.invoice.reconcileAtMs,
-                reconcileEveryMs: config.invoice.reconcileEveryMs,
-                latePaymentWindowMs: config.invoice.latePaymentWindowMs,
-                recheckBackoffMs: config.invoice.recheckBackoffMs,
-                gatewayOutageAlertMs: config.invoice.gatewayOutageAlertMs,
+                ...invoiceTimings(config),
               },
             ],
             typedSearchAttributes: [
