@@ -765,7 +765,9 @@ export const orders = pgTable(
       .on(t.buyerId, t.productId)
       .where(sql`${t.status} in (${quoted(OWNED_ORDER_STATUSES)})`),
     // One open order per buyer and product: a second Buy meets this row (and its workflow) instead.
-    uniqueIndex('orders_one_open').on(t.buyerId, t.productId).where(sql`${t.status} = 'awaiting_payment'`),
+    uniqueIndex('orders_one_open')
+      .on(t.buyerId, t.productId)
+      .where(sql`${t.status} = 'awaiting_payment'`),
     index('orders_invoice_idx').on(t.invoiceId),
     check('orders_status', sql`${t.status} in (${quoted(ORDER_STATUSES)})`),
     check('orders_rail', sql`${t.rail} in (${quoted(RAILS)})`),
