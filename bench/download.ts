@@ -202,14 +202,12 @@ try {
   await db
     .insert(users)
     .values([sellerId, ...buyerIds].map((id) => ({ id, firstName: 'Bench', referralCode: `bd${id}` })));
-  await db
-    .insert(sellers)
-    .values({
-      userId: sellerId,
-      displayName: 'Bench shop',
-      shopSlug: `bench-${sellerId}`,
-      termsAcceptedAt: new Date(),
-    });
+  await db.insert(sellers).values({
+    userId: sellerId,
+    displayName: 'Bench shop',
+    shopSlug: `bench-${sellerId}`,
+    termsAcceptedAt: new Date(),
+  });
   await db
     .insert(products)
     .values({ id: productId, sellerId, title: 'Bench file', categoryId: 'other', priceStars: 10, status: 'active' });
