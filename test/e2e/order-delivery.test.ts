@@ -1,0 +1,211 @@
+/**
+ * Deliveries that must not be lost or doubled: a worker killed between payment and delivery, a
+ * buyer who blocked the bot (failed in Temporal UI, replayed by ops exactly once), a file too big to
+ * attach, and the one reminder for a purchase nobody downloaded.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { invoices } from '../../infrastructure/db/schema';
+import { runOps, type OpsDeps } from '../../ops/cli';
+import { eventually, setupStackBucket, startStack, storageEnv, testEnv, type Stack } from '../harness';
+import { deliveriesTo, downloadFromDelivery, listedProduct, newBuyer, ordersOf, sha256 } from '../marketplace';
+import { workflowsSettled } from '../settled';
+
+let stack: Stack;
+let storage: Record<string, string>;
+let deps: OpsDeps;
+beforeAll(async () => {
+  storage = storageEnv('deliveries');
+  stack = await startStack({ ...storage, ORDER_DOWNLOAD_REMINDER: '3s', ORDER_DOCUMENT_MAX_MB: '1' });
+  await setupStackBucket(stack);
+  deps = {
+    db: stack.runtime.db,
+    client: stack.runtime.temporal.client,
+    commands: stack.runtime.commands,
+    config: stack.config,
+  };
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const tg = () => stack.sandbox.telegram;
+const settled = (ids: string[]) => workflowsSettled(stack.runtime.temporal.client, ids);
+
+async function ops(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runOps(
+    argv,
+    deps,
+    (line) => out.push(line),
+    (line) => err.push(line),
+  );
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+/** A Stars order opened and its invoice message out, ready to be paid. */
+async function starsOrder(options: Parameters<typeof listedProduct>[1] = {}) {
+  const product = await listedProduct(stack, { priceStars: 75, ...options });
+  const { userId } = await newBuyer(stack);
+  const { orderId, invoiceId } = await stack.runtime.commands.openOrder({
+    buyerId: userId,
+    productId: product.productId,
+    rail: 'stars',
+  });
+  await eventually('the Stars invoice', () =>
+    tg()
+      .calls('sendInvoice')
+      .find((c) => c.ok && c.params.payload === invoiceId),
+  );
+  return { product, userId, orderId, invoiceId };
+}
+
+/** Delivery workflows found by Temporal's visibility, as an admin would in Temporal UI. */
+async function deliveriesShowing(status: string, orderId: string): Promise<string[]> {
+  const ids: string[] = [];
+  const query = `WorkflowType = "deliveryWorkflow" AND ProcessStatus = "${status}" AND OrderId = "${orderId}"`;
+  for await (const workflow of stack.runtime.temporal.client.workflow.list({ query })) ids.push(workflow.workflowId);
+  return ids;
+}
+
+/** The worker as its own OS process, so it can be killed for real. */
+function spawnWorker(): ChildProcess {
+  const env = {
+    ...process.env,
+    ...testEnv({
+      TELEGRAM_API_ROOT: stack.sandbox.url,
+      CRYPTOCLOUD_API_URL: stack.sandbox.url,
+      NOWPAYMENTS_API_URL: `${stack.sandbox.url}/v1`,
+      PUBLIC_URL: stack.config.api.publicUrl,
+      TEMPORAL_TASK_QUEUE: stack.config.temporal.taskQueue,
+      ...storage,
+    }),
+  };
+  return spawn(process.execPath, ['--import', 'tsx', 'infrastructure/processes/worker.ts'], {
+    cwd: fileURLToPath(new URL('../..', import.meta.url)),
+    env,
+    stdio: 'ignore',
+  });
+}
+
+describe('order delivery', () => {
+  it('a buyer who blocked the bot: failed in Temporal UI, replayed once after unblocking, a second replay does nothing', async () => {
+    const { product, userId, orderId, invoiceId } = await starsOrder();
+    tg().blockBot(userId);
+    await tg().payInvoice({ userId, payload: invoiceId });
+    await eventually(
+      'the delivery shown as failed',
+      async () => (await deliveriesShowing('failed', orderId)).length > 0,
+      30_000,
+    );
+    expect(deliveriesTo(stack, userId)).toHaveLength(0);
+    const [blocked] = await ordersOf(stack, userId);
+    expect(blocked).toMatchObject({ status: 'paid' }); // owned, not delivered yet
+
+    tg().unblockBot(userId);
+    const [first, second] = await Promise.all([ops('replay-delivery', orderId), ops('replay-delivery', orderId)]);
+    expect([first.code, second.code]).toEqual([0, 0]);
+    expect(first.out).toContain(`order ${orderId}: delivered again`);
+    await settled([`delivery:${orderId}`]);
+    expect(deliveriesTo(stack, userId)).toHaveLength(1);
+    expect(await deliveriesShowing('failed', orderId)).toEqual([]);
+    const [delivered] = await ordersOf(stack, userId);
+    expect(delivered).toMatchObject({ status: 'delivered' });
+
+    const again = await ops('replay-delivery', orderId);
+    expect(again).toMatchObject({ code: 1, err: `error: order ${orderId} was already delivered; nothing to replay` });
+    await settled([`delivery:${orderId}`]);
+    expect(deliveriesTo(stack, userId)).toHaveLength(1);
+    const download = await downloadFromDelivery(stack, userId, orderId);
+    expect(sha256(download.body)).toBe(sha256(product.bytes));
+  });
+
+  it('an unknown order or one not paid: clear refusals', async () => {
+    expect(await ops('replay-delivery', 'AAAAAAAAAAAAAAAA')).toMatchObject({
+      code: 1,
+      err: 'error: unknown order AAAAAAAAAAAAAAAA',
+    });
+    const { orderId } = await starsOrder();
+    expect(await ops('replay-delivery', orderId)).toMatchObject({
+      code: 1,
+      err: `error: order ${orderId} is not paid; there is nothing to deliver`,
+    });
+  });
+
+  it('the worker killed between payment and delivery: after restart, exactly one delivery', async () => {
+    await stack.stopWorker();
+    let child = spawnWorker();
+    let restored = false;
+    try {
+      const { userId, orderId, invoiceId } = await starsOrder();
+      // Hold the payment receipt, sent after the invoice is recorded paid and before the order is
+      // told, so the kill lands between payment and delivery.
+      const isReceipt = (c: { params: Record<string, unknown> }) =>
+        c.params.chat_id === userId && /Payment of 75 XTR received/.test(String(c.params.text));
+      tg().injectFault({ method: 'sendMessage', chatId: userId, times: 1, fault: { kind: 'slow', delayMs: 4000 } });
+      await tg().payInvoice({ userId, payload: invoiceId });
+      await tg().waitForCall('sendMessage', isReceipt, 30_000);
+      child.kill('SIGKILL');
+      await new Promise((resolve) => child.once('exit', resolve));
+      const [invoice] = await stack.runtime.db.select().from(invoices).where(eq(invoices.id, invoiceId));
+      expect(invoice?.status).toBe('paid');
+      expect(deliveriesTo(stack, userId)).toHaveLength(0);
+
+      child = spawnWorker();
+      await eventually('the delivery after restart', () => deliveriesTo(stack, userId).length > 0, 60_000);
+      await eventually('the order delivered', async () => (await ordersOf(stack, userId))[0]?.status === 'delivered');
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+      await stack.startWorker();
+      restored = true;
+      await settled([`order:${orderId}`, `delivery:${orderId}`]);
+      expect(deliveriesTo(stack, userId)).toHaveLength(1);
+    } finally {
+      tg().clearFaults();
+      if (child.exitCode === null) child.kill('SIGTERM');
+      if (!restored) await stack.startWorker();
+    }
+  }, 120_000);
+
+  it('a file too big to attach comes as buttons only; one reminder when nothing is downloaded', async () => {
+    const { product, userId, orderId, invoiceId } = await starsOrder({ sizeBytes: 1024 * 1024 + 1 });
+    await tg().payInvoice({ userId, payload: invoiceId });
+    const delivery = await tg().waitForMessage(userId, (m) => /is yours!/.test(m.text ?? ''), 20_000);
+    expect(delivery.method).toBe('sendMessage');
+    expect(delivery.text).toContain(product.fileName);
+    const buttons = delivery.message.reply_markup?.inline_keyboard.flat() ?? [];
+    expect(buttons.some((b) => 'web_app' in b && b.web_app.url.includes(`/miniapp/download?order=${orderId}`))).toBe(
+      true,
+    );
+    await tg().waitForMessage(userId, (m) => /not downloaded/.test(m.text ?? ''), 20_000);
+    await settled([`delivery:${orderId}`]);
+    expect(
+      tg()
+        .messagesTo(userId)
+        .filter((m) => /not downloaded/.test(m.text ?? '')),
+    ).toHaveLength(1);
+  });
+
+  it('a download before the reminder is due: no reminder', async () => {
+    const { product, userId, orderId, invoiceId } = await starsOrder();
+    await tg().payInvoice({ userId, payload: invoiceId });
+    await eventually('the delivery', () => deliveriesTo(stack, userId).length > 0, 20_000);
+    const download = await downloadFromDelivery(stack, userId, orderId);
+    expect(sha256(download.body)).toBe(sha256(product.bytes));
+    await eventually('the delivery done', async () => {
+      const state = await stack.runtime.commands.deliveryState(orderId).catch(() => undefined);
+      return state === undefined || state.stage === 'downloaded';
+    });
+    await settled([`delivery:${orderId}`]);
+    expect(
+      tg()
+        .messagesTo(userId)
+        .filter((m) => /not downloaded/.test(m.text ?? '')),
+    ).toHaveLength(0);
+    const [order] = await ordersOf(stack, userId);
+    expect(order?.firstDownloadAt).toBeInstanceOf(Date);
+  });
+});
