@@ -18,7 +18,8 @@ export const LIBRARY_PAGE = 10;
 export const library = new Composer<BotContext>();
 const chat = library.chatType('private');
 
-async function libraryPage(ctx: BotContext, buyerId: number, offset: number) {
+/** One page of the buyer's library: its text and its ⬇️ and paging buttons (none when it is empty). */
+export async function libraryPage(ctx: BotContext, buyerId: number, offset: number) {
   const { items, total } = await libraryOf(ctx.deps.db, buyerId, { limit: LIBRARY_PAGE, offset });
   if (total === 0) return { text: ctx.t('library-empty'), keyboard: undefined };
   const lines = items.map((item, index) => {

@@ -68,13 +68,20 @@ export async function planUnavailable(ctx: BotContext): Promise<void> {
   await replyWithPlans(ctx, 'plan-unavailable');
 }
 
-/** The rails this plan can be paid on: enabled, and priced (and settled) on that rail. */
-export function railsFor(config: Config, plan: Plan): Rail[] {
-  const currency = plan.currency.toUpperCase();
+/**
+ * The rails a plan or product can be paid on: enabled, and priced (and settled) on that rail. A
+ * product may have no fiat price (Stars only) or no Stars price.
+ */
+export function railsFor(
+  config: Pick<Config, 'rails' | 'cryptocloud' | 'nowpayments'>,
+  item: { currency: string | null; priceStars: number | null },
+): Rail[] {
+  const currency = item.currency?.toUpperCase();
   return config.rails.filter((rail) =>
     rail === 'stars'
-      ? plan.priceStars !== null
-      : (rail === 'cryptocloud' ? config.cryptocloud.currencies : config.nowpayments.currencies).includes(currency),
+      ? item.priceStars !== null
+      : currency !== undefined &&
+        (rail === 'cryptocloud' ? config.cryptocloud.currencies : config.nowpayments.currencies).includes(currency),
   );
 }
 
@@ -150,6 +157,63 @@ async function railUnavailable(ctx: BotContext): Promise<void> {
 }
 
 /**
+ * An invoice that was already open when the user asked again: the workflow sends its invoice message
+ * only once, so the alert points at it (Stars) or the address or link is shown again. False when it
+ * has nothing to show yet (still being created): the caller says "creating".
+ */
+export async function showOpenInvoice(
+  ctx: BotContext,
+  invoice: typeof invoices.$inferSelect,
+  subject: 'plan' | 'order',
+): Promise<boolean> {
+  if (invoice.provider === 'stars') {
+    // The invoice message the rail sent is still in the chat, with its Pay button.
+    await ctx.answerCallbackQuery({
+      text: ctx.t(subject === 'plan' ? 'invoice-stars-still-open' : 'buy-stars-still-open'),
+      show_alert: true,
+    });
+    return true;
+  }
+  if (invoice.payAddress) {
+    const address = invoice.payAddress;
+    await ctx.answerCallbackQuery({
+      text: ctx.t(subject === 'plan' ? 'invoice-already-open' : 'buy-invoice-already-open'),
+    });
+    await ctx.reply(
+      ctx.t('invoice-address-still-open', {
+        coinAmount: address.amount,
+        coin: address.coin.toUpperCase(),
+        address: address.address,
+        memo: address.memo ?? '',
+        hasMemo: address.memo ? 'yes' : 'no',
+        expiresAt: invoice.expiresAt ? formatMoment(invoice.expiresAt.getTime()) : '—',
+      }),
+      {
+        reply_markup: new InlineKeyboard().text(
+          ctx.t('invoice-check-button'),
+          invoiceCheckData.pack({ invoiceId: invoice.id }),
+        ),
+      },
+    );
+    return true;
+  }
+  if (invoice.payUrl) {
+    await ctx.answerCallbackQuery({
+      text: ctx.t(subject === 'plan' ? 'invoice-already-open' : 'buy-invoice-already-open'),
+    });
+    await ctx.reply(
+      ctx.t('invoice-still-open', {
+        amount: formatMoney(invoice.amountMinor, invoice.currency),
+        expiresAt: invoice.expiresAt ? formatMoment(invoice.expiresAt.getTime()) : '—',
+      }),
+      { reply_markup: new InlineKeyboard().url(ctx.t('invoice-pay-button'), invoice.payUrl) },
+    );
+    return true;
+  }
+  return false;
+}
+
+/**
  * Pay and Renew. The command is idempotent (one open invoice per user and plan), so pressing twice
  * never makes two. When an invoice was already open, its link is shown again, since the workflow
  * sends its invoice message only once.
@@ -191,38 +255,7 @@ async function openInvoice(
     throw error;
   }
   logger.info({ userId: user.id, planId, invoiceId, reused: alreadyOpen?.id === invoiceId }, 'invoice requested');
-  if (alreadyOpen?.id === invoiceId && alreadyOpen.provider === 'stars') {
-    // The invoice message the rail sent is still in the chat, with its Pay button.
-    await ctx.answerCallbackQuery({ text: ctx.t('invoice-stars-still-open'), show_alert: true });
-    return;
-  }
-  if (alreadyOpen?.id === invoiceId && alreadyOpen.payAddress) {
-    const address = alreadyOpen.payAddress;
-    await ctx.answerCallbackQuery({ text: ctx.t('invoice-already-open') });
-    await ctx.reply(
-      ctx.t('invoice-address-still-open', {
-        coinAmount: address.amount,
-        coin: address.coin.toUpperCase(),
-        address: address.address,
-        memo: address.memo ?? '',
-        hasMemo: address.memo ? 'yes' : 'no',
-        expiresAt: alreadyOpen.expiresAt ? formatMoment(alreadyOpen.expiresAt.getTime()) : '—',
-      }),
-      { reply_markup: new InlineKeyboard().text(ctx.t('invoice-check-button'), invoiceCheckData.pack({ invoiceId })) },
-    );
-    return;
-  }
-  if (alreadyOpen?.id === invoiceId && alreadyOpen.payUrl) {
-    await ctx.answerCallbackQuery({ text: ctx.t('invoice-already-open') });
-    await ctx.reply(
-      ctx.t('invoice-still-open', {
-        amount: formatMoney(alreadyOpen.amountMinor, alreadyOpen.currency),
-        expiresAt: alreadyOpen.expiresAt ? formatMoment(alreadyOpen.expiresAt.getTime()) : '—',
-      }),
-      { reply_markup: new InlineKeyboard().url(ctx.t('invoice-pay-button'), alreadyOpen.payUrl) },
-    );
-    return;
-  }
+  if (alreadyOpen?.id === invoiceId && (await showOpenInvoice(ctx, alreadyOpen, 'plan'))) return;
   await ctx.answerCallbackQuery({ text: ctx.t('invoice-creating') });
 }
 

@@ -6,7 +6,8 @@
  * `catalog_searches` and the buttons carry its id (callback data is 64 bytes of plain tokens, and a
  * table works whichever bot process gets the press). Each product shown counts one view
  * (`products.views_count`, one UPDATE). `t.me/<bot>?start=p_<productId>` (start.ts) opens one product's
- * card; a product buyers may not see (hidden, deleted, ...) is "not available".
+ * card; a product buyers may not see (hidden, deleted, ...) is "not available". Each card has Buy
+ * (bot/features/buy.ts).
  *
  * Covers: a product with a stored cover is shown as a photo (covers.ts: uploaded once, then by cached
  * file_id). A text message pages with editMessageText while no cover is shown; the first cover turns it
@@ -218,7 +219,7 @@ async function carouselPage(
   const position = { ...at, offset, total: page.total };
   return {
     text: await cardText(ctx, item, position),
-    keyboard: carouselKeyboard(ctx.t, position),
+    keyboard: carouselKeyboard(ctx.t, position, item.id),
     coverKey: item.coverObjectKey,
   };
 }
@@ -243,7 +244,7 @@ export async function openProductFromLink(ctx: BotContext, payload: string): Pro
   await countView(ctx, product.id);
   await replyWith(ctx, {
     text: await cardText(ctx, product),
-    keyboard: productCardKeyboard(ctx.t),
+    keyboard: productCardKeyboard(ctx.t, product.id),
     coverKey: await coverKeyOf(ctx, product.id),
   });
   return true;

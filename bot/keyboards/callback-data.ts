@@ -99,3 +99,13 @@ export const productCategoryData = callbackData('pcat', ['productId', 'categoryI
 export const shopMenuData = callbackData('shop:m', ['sort', 'price'] as const);
 export const shopCategoryData = callbackData('shop:c', ['categoryId', 'sort', 'price'] as const);
 export const shopPageData = callbackData('shop:p', ['kind', 'key', 'sort', 'price', 'offset'] as const);
+/**
+ * Buying a product (bot/features/buy.ts) from its card. `from` says where the card is shown
+ * (bot/keyboards/shop.ts `cardOrigin`: a carousel position, or `d` for a deep-link card), so every step
+ * can give the card its own keyboard back. Buy shows the rails, Back restores the card's keyboard,
+ * a rail (`s`tars, `c`ryptocloud, `n`owpayments: then a coin) opens the order.
+ */
+export const buyData = callbackData('buy', ['productId', 'from'] as const);
+export const buyBackData = callbackData('buy:b', ['productId', 'from'] as const);
+export const buyRailData = callbackData('buy:r', ['rail', 'productId', 'from'] as const);
+export const buyCoinData = callbackData('buy:c', ['coin', 'productId', 'from'] as const);

@@ -143,6 +143,18 @@ shop-product-unavailable = ⚠️ This product is not available any more. Browse
 shop-unknown = ⚠️ There is no shop at this link. Browse /shop for others.
 shop-empty = 🛍 { $shop } has nothing on sale right now. Browse /shop for other shops.
 
+# Buying a product from its card (bot/features/buy.ts)
+buy-button = 🛒 Buy
+buy-back-button = ◀ Back
+buy-owned = You already own this product: it is in your library below.
+buy-own-product = This is your own product: sellers cannot buy from their own shop.
+buy-unavailable = This product is not for sale any more.
+buy-no-rail = This product cannot be paid for right now. Try again later.
+buy-rail-unavailable = This way of paying is not available for this product right now. Choose another.
+buy-invoice-in-progress = Your open invoice for this product already received money. Finish paying it (or wait for it to be resolved) before choosing another way to pay.
+buy-invoice-already-open = You already have an open invoice for this product.
+buy-stars-still-open = Your Stars invoice for this product is above in the chat: tap its Pay button.
+
 # Payouts and referrals
 referral-commission-held = 💸 You earned { $amount } { $currency } from a payment by someone you referred. It becomes available on { $releaseAt }.
 referral-commission-available = ✅ { $amount } { $currency } of referral commission is now available for payout.
