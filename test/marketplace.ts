@@ -28,14 +28,12 @@ export async function listedProduct(
   const sellerId = stack.newUserId();
   await stack.addUser(sellerId);
   const db = stack.runtime.db;
-  await db
-    .insert(sellers)
-    .values({
-      userId: sellerId,
-      displayName: `Shop ${sellerId}`,
-      shopSlug: `s-${sellerId}`,
-      termsAcceptedAt: new Date(),
-    });
+  await db.insert(sellers).values({
+    userId: sellerId,
+    displayName: `Shop ${sellerId}`,
+    shopSlug: `s-${sellerId}`,
+    termsAcceptedAt: new Date(),
+  });
   const productId = newProductId();
   const title = `Guide ${productId.slice(0, 6)}`;
   const priceMinor = options.priceMinor === undefined ? 1500n : options.priceMinor;
