@@ -8,6 +8,7 @@
 import { channels, planChannels, plans } from '../db/schema';
 import { DEMO_CHANNEL, startDevStack } from './dev-stack';
 import { playRailPurchases, playSubscriberJourney } from './journey';
+import { playBuyerJourney } from './buyer-journey';
 import { playSellerJourney } from './seller-journey';
 
 const DEMO_PLAN = {
@@ -58,11 +59,19 @@ try {
     log: (line) => console.log(line),
   });
   console.log('\nA seller opens a shop and lists an e-book from the upload Mini App; a buyer finds it:\n');
-  await playSellerJourney({
+  const listed = await playSellerJourney({
     sandbox: stack.sandbox,
     sellerId: 700_000_010,
     buyerId: 700_000_011,
     title: 'Sketching guide for beginners',
+    log: (line) => console.log(line),
+  });
+  console.log('\nThe buyer buys it with Stars, receives it, downloads it, and downloads it again from /library:\n');
+  await playBuyerJourney({
+    sandbox: stack.sandbox,
+    buyerId: 700_000_011,
+    card: listed.found,
+    fileSha256: listed.fileSha256,
     log: (line) => console.log(line),
   });
   console.log(

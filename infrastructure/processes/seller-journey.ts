@@ -5,6 +5,7 @@
  * straight to object storage, publishing. Then a buyer finds it with /search. Used by `npm run demo`
  * and by the end-to-end journey test.
  */
+import { createHash } from 'node:crypto';
 import type { SentMessage } from '../sandbox/telegram';
 import type { Sandbox } from '../sandbox/server';
 import { onePagePdf } from './sample-pdf';
@@ -24,6 +25,8 @@ export interface SellerJourneyResult {
   status: string;
   /** The buyer's /search answer: the carousel message showing the product. */
   found: SentMessage;
+  /** SHA-256 of the file uploaded, to check what buyers download. */
+  fileSha256: string;
 }
 
 const PART_BYTES = 5 * 2 ** 20;
@@ -121,7 +124,7 @@ export async function playSellerJourney(options: SellerJourneyOptions): Promise<
     telegram.sendText({ from: buyer, text: `/search ${word}` }),
   );
   step(`a buyer searched "${word}" and found it: ${(found.text ?? '').split('\n')[0]}`);
-  return { productId, status, found };
+  return { productId, status, found, fileSha256: createHash('sha256').update(file).digest('hex') };
 }
 
 function callbackOf(message: SentMessage, data: RegExp): string {

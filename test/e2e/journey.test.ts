@@ -2,7 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { products } from '../../infrastructure/db/schema';
+import { orders, products } from '../../infrastructure/db/schema';
+import { playBuyerJourney } from '../../infrastructure/processes/buyer-journey';
 import { myPlanStatus, playRailPurchases, playSubscriberJourney } from '../../infrastructure/processes/journey';
 import { playSellerJourney } from '../../infrastructure/processes/seller-journey';
 import { setupStackBucket, startStack, storageEnv, type Stack } from '../harness';
@@ -67,5 +68,27 @@ describe('seller journey', () => {
     const [product] = await stack.runtime.db.select().from(products).where(eq(products.id, result.productId));
     expect(product).toMatchObject({ sellerId, title, status: 'active', priceStars: 450 });
     expect(result.found.text).toContain(title);
+  }, 90_000);
+
+  it('the buyer: Buy → Stars → paid in the chat → delivery DM → download → again from /library, the exact bytes', async () => {
+    const title = `Ink basics ${randomUUID().slice(0, 6)}`;
+    const buyerId = stack.newUserId();
+    const listed = await playSellerJourney({
+      sandbox: stack.sandbox,
+      sellerId: stack.newUserId(),
+      buyerId,
+      title,
+      stepTimeoutMs: 20_000,
+    });
+    const bought = await playBuyerJourney({
+      sandbox: stack.sandbox,
+      buyerId,
+      card: listed.found,
+      fileSha256: listed.fileSha256,
+      stepTimeoutMs: 20_000,
+    });
+    expect(bought.downloads).toEqual([listed.fileSha256, listed.fileSha256]);
+    const [order] = await stack.runtime.db.select().from(orders).where(eq(orders.id, bought.orderId));
+    expect(order).toMatchObject({ buyerId, productId: listed.productId, status: 'delivered', downloadCount: 2 });
   }, 90_000);
 });
