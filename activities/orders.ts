@@ -102,7 +102,7 @@ export function createOrderActivities(deps: ActivityDeps) {
         key: deliveryMessageKey(options.orderId),
         userId: order.buyerId,
         message: asDocument ? 'order-delivered-document' : 'order-delivered',
-        vars: { title, fileName: file?.originalName ?? '—', size: megabytes(file?.sizeBytes ?? 0) },
+        vars: { title, fileName: file?.originalName ?? '—', size: fileSize(file?.sizeBytes ?? 0) },
         buttons: [
           { webApp: options.downloadPageUrl, message: 'order-download-page-button' },
           { callback: `lib:dl:${options.orderId}`, message: 'order-download-link-button' },
@@ -134,8 +134,9 @@ export function createOrderActivities(deps: ActivityDeps) {
   };
 }
 
-/** A size as buyers read it: megabytes with one decimal (at least 0.1). */
-function megabytes(bytes: number): string {
-  const tenths = Math.max(1, Math.round(bytes / 104_857.6));
+/** A size as buyers read it: kilobytes under a megabyte, else megabytes with one decimal. */
+function fileSize(bytes: number): string {
+  if (bytes < 1_048_576) return `${Math.max(1, Math.ceil(bytes / 1024))} KB`;
+  const tenths = Math.round(bytes / 104_857.6);
   return `${Math.trunc(tenths / 10)}.${tenths % 10} MB`;
 }
