@@ -235,6 +235,9 @@ export async function resolutionWorkflow(input: ResolutionInput): Promise<Resolu
         const malformed = inputRefusal(action);
         if (malformed) throw new Error(malformed);
         if (!by || (by.actor !== 'admin' && by.actor !== 'ops')) throw new Error('who decides must be an admin or ops');
+        // A marketplace order's invoice has no plan: no days to add, and accepting it cannot deliver.
+        if (input.planId === '' && (action.type === 'accept' || (action.type === 'credit' && action.mode === 'extend')))
+          throw new Error("an order's payment is kept as balance, refunded or written off");
         // While another decision is applied the handler waits for it and answers with its outcome.
         if (view.status === 'resolving') return;
         const refusal = stateRefusal(view.status, view.kinds, action);

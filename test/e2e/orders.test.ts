@@ -17,7 +17,7 @@ let stack: Stack;
 beforeAll(async () => {
   stack = await startStack({
     ...storageEnv('orders'),
-    INVOICE_TTL: '20s',
+    INVOICE_TTL: '10s',
     INVOICE_LATE_PAYMENT_WINDOW: '2s',
     INVOICE_RECONCILE_SCHEDULE: '2s,4s',
     INVOICE_RECONCILE_EVERY: '3s',
@@ -184,4 +184,34 @@ describe('one order per buyer and product', () => {
     expect(rows.find((o) => o.id === second.orderId)).toMatchObject({ rail: 'stars', priceStars: 40 });
     expect(rows.find((o) => o.id === first.orderId)).toMatchObject({ priceMinor: 900n, currency: 'USD' });
   });
+
+  it('partly paid and expired: the order owned nothing, and admins resolve the money without plan actions', async () => {
+    const product = await listedProduct(stack, { priceMinor: 1200n, currency: 'USD' });
+    const { userId } = await newBuyer(stack);
+    const { orderId, invoiceId } = await commands().openOrder({
+      buyerId: userId,
+      productId: product.productId,
+      rail: 'cryptocloud',
+    });
+    await eventually('the gateway invoice', () => stack.sandbox.cryptocloud.invoice(invoiceId));
+    await stack.sandbox.cryptocloud.payPartially(invoiceId, '5.00');
+    await eventually(
+      'the order closed',
+      async () => (await ordersOf(stack, userId))[0]?.status === 'cancelled',
+      40_000,
+    );
+    await settled([`order:${orderId}`]);
+    expect(deliveriesTo(stack, userId)).toHaveLength(0);
+    const by = { actor: 'admin' as const, id: 1 };
+    await eventually('the resolution open', async () =>
+      (await commands().unresolved()).some((view) => view.invoiceId === invoiceId),
+    );
+    const resolve = (action: Parameters<ReturnType<typeof commands>['resolve']>[1]) =>
+      commands().resolve(invoiceId, action, by);
+    await expect(resolve({ type: 'credit', mode: 'extend', days: 3 })).rejects.toThrow(/order's payment/);
+    await expect(resolve({ type: 'accept' })).rejects.toThrow(/order's payment/);
+    const kept = await resolve({ type: 'credit', mode: 'balance' });
+    expect(kept).toMatchObject({ applied: true });
+    await assertLedgerInvariant(stack.runtime.db);
+  }, 60_000);
 });
