@@ -2,12 +2,13 @@
  * The ops CLI's promo commands against the real PostgreSQL: they need only the database, so this file
  * runs them without the rest of the stack.
  */
+import { runOpsCapture } from '../test/ops';
 import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDatabase } from '../infrastructure/db/client';
 import { auditLog, promoCodes } from '../infrastructure/db/schema';
-import { COMMANDS, runOps, type OpsDeps } from './cli';
+import { COMMANDS, type OpsDeps } from './cli';
 
 let database: ReturnType<typeof createDatabase>;
 let deps: OpsDeps;
@@ -25,17 +26,7 @@ afterAll(async () => {
   await database?.close();
 });
 
-async function ops(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runOps(
-    argv,
-    deps,
-    (line) => out.push(line),
-    (line) => err.push(line),
-  );
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const ops = (...argv: string[]) => runOpsCapture(deps, argv);
 
 describe('ops CLI promo commands', () => {
   it('lists codes and disables one, audited as ops; refuses unknown codes and bad arguments', async () => {

@@ -2,6 +2,7 @@
  * The ops CLI against the real stack: stuck invoices found through Temporal visibility and
  * reconciled, failed messages replayed exactly once, failed workflows listed, clear refusals.
  */
+import { runOpsCapture } from '../test/ops';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,7 +26,7 @@ import {
 import { fundReferrer } from '../test/ledger';
 import { InvoiceId, ProcessStatus, TelegramUserId } from '../workflows/search-attributes';
 import { eventually, startStack, type Stack } from '../test/harness';
-import { COMMANDS, failedWorkflows, loadOpsConfig, runOps, stuckInvoices, userReport, type OpsDeps } from './cli';
+import { COMMANDS, failedWorkflows, loadOpsConfig, stuckInvoices, userReport, type OpsDeps } from './cli';
 
 let stack: Stack;
 let deps: OpsDeps;
@@ -43,17 +44,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-async function ops(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runOps(
-    argv,
-    deps,
-    (line) => out.push(line),
-    (line) => err.push(line),
-  );
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const ops = (...argv: string[]) => runOpsCapture(deps, argv);
 
 async function buyer() {
   const { planId } = await stack.createPlan();

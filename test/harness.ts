@@ -3,7 +3,9 @@
  * with the bot on its webhook, and a worker on its own task queue, against the real Temporal dev
  * server and PostgreSQL started by the global setup. Durations are seconds, not days.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomInt, randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import type { Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { buildApp } from '../api/app';
@@ -207,6 +209,28 @@ export async function setupStackBucket(stack: Stack, corsOrigins = [stack.config
 }
 
 export { eventually } from './eventually';
+
+/**
+ * The stack's worker as its own OS process (same task queue, sandbox and `env` overrides), so a test
+ * can kill it for real; stop the in-process one first with `stack.stopWorker()`.
+ */
+export function spawnWorkerProcess(stack: Stack, env: Record<string, string> = {}): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', 'infrastructure/processes/worker.ts'], {
+    cwd: fileURLToPath(new URL('..', import.meta.url)),
+    env: {
+      ...process.env,
+      ...testEnv({
+        TELEGRAM_API_ROOT: stack.sandbox.url,
+        CRYPTOCLOUD_API_URL: stack.sandbox.url,
+        NOWPAYMENTS_API_URL: `${stack.sandbox.url}/v1`,
+        PUBLIC_URL: stack.config.api.publicUrl,
+        TEMPORAL_TASK_QUEUE: stack.config.temporal.taskQueue,
+        ...env,
+      }),
+    },
+    stdio: 'ignore',
+  });
+}
 
 /**
  * `RECORD_HISTORIES=1 npx vitest run test/e2e` keeps the histories of the closed workflows of a run

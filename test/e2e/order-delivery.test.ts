@@ -3,13 +3,12 @@
  * buyer who blocked the bot (failed in Temporal UI, replayed by ops exactly once), a file too big to
  * attach, and the one reminder for a purchase nobody downloaded.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { runOpsCapture } from '../ops';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { invoices } from '../../infrastructure/db/schema';
-import { runOps, type OpsDeps } from '../../ops/cli';
-import { eventually, setupStackBucket, startStack, storageEnv, testEnv, type Stack } from '../harness';
+import type { OpsDeps } from '../../ops/cli';
+import { eventually, setupStackBucket, startStack, storageEnv, spawnWorkerProcess, type Stack } from '../harness';
 import { deliveriesTo, downloadFromDelivery, listedProduct, newBuyer, ordersOf, sha256 } from '../marketplace';
 import { workflowsSettled } from '../settled';
 
@@ -34,20 +33,10 @@ afterAll(async () => {
 const tg = () => stack.sandbox.telegram;
 const settled = (ids: string[]) => workflowsSettled(stack.runtime.temporal.client, ids);
 
-async function ops(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runOps(
-    argv,
-    deps,
-    (line) => out.push(line),
-    (line) => err.push(line),
-  );
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const ops = (...argv: string[]) => runOpsCapture(deps, argv);
 
 /** A Stars order opened and its invoice message out, ready to be paid. */
-async function starsOrder(options: Parameters<typeof listedProduct>[1] = {}) {
+async function starsOrder(options: Parameters<typeof listedProduct>[1] = {}, timeoutMs = 30_000) {
   const product = await listedProduct(stack, { priceStars: 75, ...options });
   const { userId } = await newBuyer(stack);
   const { orderId, invoiceId } = await stack.runtime.commands.openOrder({
@@ -55,10 +44,13 @@ async function starsOrder(options: Parameters<typeof listedProduct>[1] = {}) {
     productId: product.productId,
     rail: 'stars',
   });
-  await eventually('the Stars invoice', () =>
-    tg()
-      .calls('sendInvoice')
-      .find((c) => c.ok && c.params.payload === invoiceId),
+  await eventually(
+    'the Stars invoice',
+    () =>
+      tg()
+        .calls('sendInvoice')
+        .find((c) => c.ok && c.params.payload === invoiceId),
+    timeoutMs,
   );
   return { product, userId, orderId, invoiceId };
 }
@@ -71,25 +63,7 @@ async function deliveriesShowing(status: string, orderId: string): Promise<strin
   return ids;
 }
 
-/** The worker as its own OS process, so it can be killed for real. */
-function spawnWorker(): ChildProcess {
-  const env = {
-    ...process.env,
-    ...testEnv({
-      TELEGRAM_API_ROOT: stack.sandbox.url,
-      CRYPTOCLOUD_API_URL: stack.sandbox.url,
-      NOWPAYMENTS_API_URL: `${stack.sandbox.url}/v1`,
-      PUBLIC_URL: stack.config.api.publicUrl,
-      TEMPORAL_TASK_QUEUE: stack.config.temporal.taskQueue,
-      ...storage,
-    }),
-  };
-  return spawn(process.execPath, ['--import', 'tsx', 'infrastructure/processes/worker.ts'], {
-    cwd: fileURLToPath(new URL('../..', import.meta.url)),
-    env,
-    stdio: 'ignore',
-  });
-}
+const spawnWorker = () => spawnWorkerProcess(stack, storage);
 
 describe('order delivery', () => {
   it('a buyer who blocked the bot: failed in Temporal UI, replayed once after unblocking, a second replay does nothing', async () => {
@@ -140,7 +114,8 @@ describe('order delivery', () => {
     let child = spawnWorker();
     let restored = false;
     try {
-      const { userId, orderId, invoiceId } = await starsOrder();
+      // A fresh worker process starts slowly on a busy machine (it bundles the workflows first).
+      const { userId, orderId, invoiceId } = await starsOrder({}, 120_000);
       // Hold the payment receipt, sent after the invoice is recorded paid and before the order is
       // told, so the kill lands between payment and delivery.
       const isReceipt = (c: { params: Record<string, unknown> }) =>
@@ -155,7 +130,7 @@ describe('order delivery', () => {
       expect(deliveriesTo(stack, userId)).toHaveLength(0);
 
       child = spawnWorker();
-      await eventually('the delivery after restart', () => deliveriesTo(stack, userId).length > 0, 60_000);
+      await eventually('the delivery after restart', () => deliveriesTo(stack, userId).length > 0, 120_000);
       await eventually('the order delivered', async () => (await ordersOf(stack, userId))[0]?.status === 'delivered');
       child.kill('SIGTERM');
       await new Promise((resolve) => child.once('exit', resolve));
@@ -168,7 +143,7 @@ describe('order delivery', () => {
       if (child.exitCode === null) child.kill('SIGTERM');
       if (!restored) await stack.startWorker();
     }
-  }, 120_000);
+  }, 240_000);
 
   it('a file too big to attach comes as buttons only; one reminder when nothing is downloaded', async () => {
     const { product, userId, orderId, invoiceId } = await starsOrder({ sizeBytes: 1024 * 1024 + 1 });

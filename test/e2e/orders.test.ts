@@ -213,5 +213,5 @@ describe('one order per buyer and product', () => {
     const kept = await resolve({ type: 'credit', mode: 'balance' });
     expect(kept).toMatchObject({ applied: true });
     await assertLedgerInvariant(stack.runtime.db);
-  }, 60_000);
+  }, 120_000);
 });

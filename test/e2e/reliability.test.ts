@@ -2,14 +2,12 @@
  * Nothing lost, nothing doubled: a worker killed mid-flow, Telegram rate limits and blocked users,
  * join requests from strangers, and a removed member who pays again.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { and, eq } from 'drizzle-orm';
 import { Api } from 'grammy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { outboxMessages, subscriptions, users } from '../../infrastructure/db/schema';
 import { invoiceWorkflowId, subscriptionWorkflowId } from '../../infrastructure/temporal/commands';
-import { eventually, startStack, testEnv, type Stack } from '../harness';
+import { eventually, startStack, spawnWorkerProcess, type Stack } from '../harness';
 import { workflowsSettled } from '../settled';
 
 let stack: Stack;
@@ -20,13 +18,13 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-async function payingUser(options: Parameters<Stack['createPlan']>[0] = {}) {
+async function payingUser(options: Parameters<Stack['createPlan']>[0] = {}, timeoutMs = 30_000) {
   const plan = await stack.createPlan(options);
   const userId = stack.newUserId();
   await stack.addUser(userId);
   const { invoiceId } = await stack.runtime.commands.openInvoice({ userId, planId: plan.planId });
-  await eventually('the gateway invoice', () => stack.sandbox.cryptocloud.invoice(invoiceId));
-  await stack.sandbox.telegram.waitForMessage(userId, (m) => /Invoice for/.test(m.text ?? ''), 15_000);
+  await eventually('the gateway invoice', () => stack.sandbox.cryptocloud.invoice(invoiceId), timeoutMs);
+  await stack.sandbox.telegram.waitForMessage(userId, (m) => /Invoice for/.test(m.text ?? ''), timeoutMs);
   return { ...plan, userId, invoiceId };
 }
 
@@ -40,29 +38,15 @@ const subscriptionOf = async (userId: number, planId: string) =>
       .where(and(eq(subscriptions.userId, userId), eq(subscriptions.planId, planId)))
   )[0];
 
-/** The worker as its own OS process, so it can be killed for real. */
-function spawnWorker(): ChildProcess {
-  const env = {
-    ...process.env,
-    ...testEnv({
-      TELEGRAM_API_ROOT: stack.sandbox.url,
-      CRYPTOCLOUD_API_URL: stack.sandbox.url,
-      TEMPORAL_TASK_QUEUE: stack.config.temporal.taskQueue,
-    }),
-  };
-  return spawn(process.execPath, ['--import', 'tsx', 'infrastructure/processes/worker.ts'], {
-    cwd: fileURLToPath(new URL('../..', import.meta.url)),
-    env,
-    stdio: 'ignore',
-  });
-}
+const spawnWorker = () => spawnWorkerProcess(stack);
 
 describe('reliability', () => {
   it('a worker killed between payment and invite delivers the invite exactly once after restart', async () => {
     await stack.stopWorker();
     let child = spawnWorker();
     try {
-      const { userId, invoiceId, planId } = await payingUser();
+      // A fresh worker process starts slowly on a busy machine (it bundles the workflows first).
+      const { userId, invoiceId, planId } = await payingUser({}, 120_000);
       // Hold the invite-link call so the kill lands after the payment is recorded and before the invite.
       stack.sandbox.telegram.injectFault({ method: 'createChatInviteLink', fault: { kind: 'slow', delayMs: 4000 } });
       await stack.sandbox.cryptocloud.pay(invoiceId);
@@ -72,7 +56,7 @@ describe('reliability', () => {
       expect(activations(userId)).toHaveLength(0);
 
       child = spawnWorker();
-      await stack.sandbox.telegram.waitForMessage(userId, (m) => /subscription is active/.test(m.text ?? ''), 45_000);
+      await stack.sandbox.telegram.waitForMessage(userId, (m) => /subscription is active/.test(m.text ?? ''), 120_000);
       await workflowsSettled(stack.runtime.temporal.client, [
         invoiceWorkflowId(invoiceId),
         subscriptionWorkflowId(userId, planId),
@@ -82,7 +66,7 @@ describe('reliability', () => {
       child.kill('SIGTERM');
       await stack.startWorker();
     }
-  }, 90_000);
+  }, 240_000);
 
   it('Telegram 429 with retry_after: the message arrives after the wait', async () => {
     const { userId, invoiceId } = await payingUser();
