@@ -54,7 +54,8 @@ export class MailjetSandbox {
   readonly secretKey: string;
   private readonly now: () => number;
   private recorded: RecordedEmail[] = [];
-  private nextId = 1_152_921_500_000_000_000n;
+  /** Real MessageIDs are near 2^60, beyond JSON's exact integers; these stay exact. */
+  private nextId = 1_000_000_000_001;
 
   constructor(options: MailjetSandboxOptions = {}) {
     this.apiKey = options.apiKey ?? MAILJET_SANDBOX_DEFAULTS.apiKey;
@@ -113,7 +114,7 @@ export class MailjetSandbox {
     const sandboxMode = body.SandboxMode === true;
     const answers = checked.map(({ message }) => {
       const recorded: RecordedEmail = {
-        messageId: Number(this.nextId++),
+        messageId: this.nextId++,
         messageUuid: randomUUID(),
         at: this.now(),
         from: message.From as Address,
