@@ -2,6 +2,7 @@ import type { Api } from 'grammy';
 import type { Rail } from '../domain/rail';
 import type { Translate } from '../bot/i18n';
 import type { Database } from '../infrastructure/db/client';
+import type { EmailSender } from '../infrastructure/email/types';
 import type { OpenResolutionInput } from '../domain/resolution';
 import type { Logger } from '../infrastructure/logger';
 import type { PaymentRail } from '../infrastructure/providers/payment-rail';
@@ -41,4 +42,6 @@ export interface ActivityDeps {
   logger: Logger;
   /** Product files, sent to buyers as documents (absent where no activity needs them). */
   storage?: ObjectStorage;
+  /** Outgoing email (EMAIL_TRANSPORT); absent when email is off. */
+  email?: EmailSender;
 }

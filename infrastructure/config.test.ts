@@ -237,3 +237,54 @@ describe('marketplace uploads and storage', () => {
     ]);
   });
 });
+
+describe('email', () => {
+  it('defaults: SMTP to Mailpit on 127.0.0.1:1025, Mailjet at its public API without keys', () => {
+    expect(loadConfig(valid).email).toEqual({
+      transport: 'smtp',
+      from: 'tg-commerce <noreply@localhost>',
+      smtpUrl: 'smtp://127.0.0.1:1025',
+      mailjet: { apiUrl: 'https://api.mailjet.com', apiKey: '', secretKey: '' },
+    });
+  });
+
+  it('reads Mailjet with its keys, and SMTP with credentials in the URL', () => {
+    expect(
+      loadConfig({
+        ...valid,
+        EMAIL_TRANSPORT: 'mailjet',
+        EMAIL_FROM: 'Shop <noreply@shop.example.com>',
+        MAILJET_API_URL: 'http://127.0.0.1:8090/',
+        MAILJET_API_KEY: 'key',
+        MAILJET_API_SECRET: 'secret',
+      }).email,
+    ).toEqual({
+      transport: 'mailjet',
+      from: 'Shop <noreply@shop.example.com>',
+      smtpUrl: 'smtp://127.0.0.1:1025',
+      mailjet: { apiUrl: 'http://127.0.0.1:8090', apiKey: 'key', secretKey: 'secret' },
+    });
+    const config = loadConfig({ ...valid, SMTP_URL: 'smtps://user:pass@smtp.example.com:465', EMAIL_TRANSPORT: 'off' });
+    expect(config.email.smtpUrl).toBe('smtps://user:pass@smtp.example.com:465');
+    expect(config.email.transport).toBe('off');
+  });
+
+  it('needs both Mailjet keys only with EMAIL_TRANSPORT=mailjet; names malformed ones without echoing the SMTP URL', () => {
+    expect(problemsOf({ ...valid, EMAIL_TRANSPORT: 'mailjet', MAILJET_API_KEY: 'key' })).toEqual([
+      'MAILJET_API_SECRET is missing: expected the Mailjet API credentials (EMAIL_TRANSPORT=mailjet)',
+    ]);
+    expect(problemsOf({ ...valid, MAILJET_API_KEY: 'key' })).toEqual([]);
+    const problems = problemsOf({
+      ...valid,
+      EMAIL_TRANSPORT: 'sendgrid',
+      EMAIL_FROM: 'nobody',
+      SMTP_URL: 'http://user:hunter2@mail.example.com',
+    });
+    expect(problems).toEqual([
+      expect.stringMatching(/^EMAIL_TRANSPORT is malformed: expected smtp, mailjet or off/),
+      expect.stringMatching(/^EMAIL_FROM is malformed: expected a sender/),
+      'SMTP_URL is malformed: expected an smtp:// or smtps:// URL like smtp://user:password@127.0.0.1:1025',
+    ]);
+    expect(problems.join('\n')).not.toContain('hunter2');
+  });
+});

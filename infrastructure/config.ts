@@ -121,7 +121,19 @@ export interface Config {
   };
   /** The worker's own Prometheus endpoint (activations, removals, Telegram errors); off when unset. */
   worker: { metricsHost: string; metricsPort: number | undefined };
+  /** Outgoing email (infrastructure/email/): over SMTP, Mailjet's Send API, or off. */
+  email: {
+    transport: EmailTransport;
+    /** The sender, `Name <address>` or a bare address. */
+    from: string;
+    /** `smtp://` or `smtps://`, credentials in the URL when the server wants them. */
+    smtpUrl: string;
+    mailjet: { apiUrl: string; apiKey: string; secretKey: string };
+  };
 }
+
+export const EMAIL_TRANSPORTS = ['smtp', 'mailjet', 'off'] as const;
+export type EmailTransport = (typeof EMAIL_TRANSPORTS)[number];
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -205,6 +217,17 @@ const S3_MIN_PART_BYTES = 5 * MIB;
 const S3_MAX_PART_BYTES = 5 * 2 ** 30;
 const S3_MAX_PARTS = 10_000;
 const S3_MAX_OBJECT_BYTES = 5 * 2 ** 40;
+/** `Shop <noreply@shop.example.com>` or `noreply@shop.example.com`. */
+const mailbox = (raw: string) => {
+  if (!/^(?:[^<>\r\n]*<[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+)$/.test(raw)) throw new Error('not an address');
+  return raw;
+};
+const smtpUrl = (raw: string) => {
+  const parsed = new URL(raw);
+  if (parsed.protocol !== 'smtp:' && parsed.protocol !== 'smtps:') throw new Error('not smtp:// or smtps://');
+  if (!parsed.hostname) throw new Error('no host');
+  return raw;
+};
 const matching = (pattern: RegExp) => (raw: string) => {
   if (!pattern.test(raw)) throw new Error(`does not match ${pattern}`);
   return raw;
@@ -639,7 +662,46 @@ export function loadConfig(env: Env = process.env, options: { notNeeded?: readon
         '127.0.0.1',
       metricsPort: read.optional('WORKER_METRICS_PORT', { expects: 'a TCP port', parse: integer(1, 65535) }),
     },
+    email: {
+      transport:
+        (read.optional('EMAIL_TRANSPORT', {
+          expects: 'smtp, mailjet or off',
+          default: 'smtp',
+          parse: matching(/^(smtp|mailjet|off)$/),
+        }) as EmailTransport | undefined) ?? 'smtp',
+      from:
+        read.optional('EMAIL_FROM', {
+          expects: 'a sender like "Shop <noreply@shop.example.com>" or noreply@shop.example.com',
+          default: 'tg-commerce <noreply@localhost>',
+          parse: mailbox,
+        }) ?? '',
+      smtpUrl:
+        // Secret: the URL may carry the SMTP password.
+        read.optional('SMTP_URL', {
+          expects: 'an smtp:// or smtps:// URL like smtp://user:password@127.0.0.1:1025',
+          default: 'smtp://127.0.0.1:1025',
+          secret: true,
+          parse: smtpUrl,
+        }) ?? '',
+      mailjet: {
+        apiUrl:
+          read.optional('MAILJET_API_URL', {
+            expects: 'the Mailjet API base URL (without /v3.1)',
+            default: 'https://api.mailjet.com',
+            parse: url,
+          }) ?? '',
+        apiKey: read.optional('MAILJET_API_KEY', { expects: 'the Mailjet API key', secret: true }) ?? '',
+        secretKey: read.optional('MAILJET_API_SECRET', { expects: 'the Mailjet API secret key', secret: true }) ?? '',
+      },
+    },
   };
+  if (config.email.transport === 'mailjet')
+    for (const [name, value] of [
+      ['MAILJET_API_KEY', config.email.mailjet.apiKey],
+      ['MAILJET_API_SECRET', config.email.mailjet.secretKey],
+    ] as const)
+      if (!value)
+        read.problems.push(`${name} is missing: expected the Mailjet API credentials (EMAIL_TRANSPORT=mailjet)`);
   const configured: Record<Rail, boolean> = {
     cryptocloud: Boolean(config.cryptocloud.apiKey && config.cryptocloud.shopId),
     // Without an IPN secret NOWPayments sends no IPN at all, and ours could not be verified.

@@ -548,6 +548,27 @@ export interface OutboxPayload {
   document?: { objectKey: string; fileName: string };
 }
 
+export const EMAIL_STATUSES = ['sending', 'sent', 'failed'] as const;
+
+/**
+ * Emails, keyed by the message's idempotency key, so a retried activity never sends one twice
+ * (infrastructure/email/outbox.ts). `providerId`: the SMTP Message-ID or the Mailjet message id.
+ */
+export const emailOutbox = pgTable(
+  'email_outbox',
+  {
+    key: text().primaryKey(),
+    to: text().notNull(),
+    subject: text().notNull(),
+    status: text({ enum: EMAIL_STATUSES }).notNull(),
+    providerId: text(),
+    attempts: integer().notNull().default(0),
+    error: text(),
+    ...timestamps,
+  },
+  (t) => [index('email_outbox_status_idx').on(t.status)],
+);
+
 // ---------------------------------------------------------------------------------------- marketplace
 
 /** PostgreSQL's text-search document type; drizzle has no built-in column for it. */

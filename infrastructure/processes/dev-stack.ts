@@ -1,6 +1,6 @@
 /**
  * The whole product on embedded defaults, in one process: Temporal dev server (with Web UI),
- * PostgreSQL (local or embedded), object storage (versitygw, unless S3_ENDPOINT names one), the sandbox standing in for Telegram and CryptoCloud, the worker,
+ * PostgreSQL (local or embedded), object storage (versitygw, unless S3_ENDPOINT names one), the sandbox standing in for Telegram, CryptoCloud, NOWPayments and Mailjet, the worker,
  * and the api with the bot on its webhook. Used by `npm run dev` and `npm run demo`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -25,6 +25,7 @@ import {
   type RunningService,
 } from '../toolchain/services';
 import { cacheDir } from '../toolchain/tools';
+import { MAILJET_SANDBOX_DEFAULTS } from '../sandbox/mailjet';
 import { NOWPAYMENTS_SANDBOX_DEFAULTS } from '../sandbox/nowpayments';
 import { devStackSettings, writeDevStackFile } from './dev-stack-file';
 import { createRuntime, createWorkerActivities, type Runtime } from './runtime';
@@ -111,6 +112,8 @@ export async function startDevStack(
     // The environment may tune anything (log level, durations, admins); the services and sandbox
     // started here are what this stack talks to, whatever the environment says.
     const config = loadConfig({
+      // The sandbox's Mailjet refuses a sender without a dotted domain, as Mailjet does.
+      EMAIL_FROM: 'tg-commerce (sandbox) <noreply@sandbox.example.com>',
       ...DEV_DEFAULTS,
       ...process.env,
       ...options.env,
@@ -123,6 +126,11 @@ export async function startDevStack(
       NOWPAYMENTS_API_URL: `${sandbox.url}/v1`,
       NOWPAYMENTS_API_KEY: NOWPAYMENTS_SANDBOX_DEFAULTS.apiKey,
       NOWPAYMENTS_IPN_SECRET: NOWPAYMENTS_SANDBOX_DEFAULTS.ipnSecret,
+      // Email goes to the sandbox's Mailjet emulator (GET /_sandbox/mailjet/messages shows it).
+      EMAIL_TRANSPORT: 'mailjet',
+      MAILJET_API_URL: sandbox.url,
+      MAILJET_API_KEY: MAILJET_SANDBOX_DEFAULTS.apiKey,
+      MAILJET_API_SECRET: MAILJET_SANDBOX_DEFAULTS.secretKey,
       TELEGRAM_WEBHOOK_URL: undefined,
       DATABASE_URL: postgres.url,
       TEMPORAL_ADDRESS: temporal.address,

@@ -4,6 +4,7 @@ import { createActivities } from '../../activities';
 import { createI18n } from '../../bot/i18n';
 import type { Config } from '../config';
 import { createDatabase } from '../db/client';
+import { createEmailSender } from '../email';
 import { createLogger, type Logger } from '../logger';
 import { countTelegramErrors, instrumentActivities, workerMetrics } from '../metrics';
 import { CryptoCloudClient } from '../providers/cryptocloud';
@@ -60,6 +61,7 @@ export function createWorkerActivities(runtime: Runtime) {
       adminIds: config.telegram.adminIds,
       logger: runtime.logger,
       storage: createObjectStorage(config.s3, { logger: runtime.logger }),
+      email: createEmailSender(config.email),
     }),
     metrics,
   );

@@ -1,5 +1,5 @@
 /**
- * `npm run sandbox`: the Telegram, CryptoCloud and NOWPayments stand-ins on SANDBOX_PORT (default 8090), for a
+ * `npm run sandbox`: the Telegram, CryptoCloud, NOWPayments and Mailjet stand-ins on SANDBOX_PORT (default 8090), for a
  * person running the api/bot against them by hand. Logs every Bot API call and postback on one line.
  *
  * Environment (all optional):
@@ -8,11 +8,13 @@
  *   SANDBOX_NOTIFY_URL    postback target (default: PUBLIC_URL or http://127.0.0.1:API_PORT, + /cryptocloud_webhook)
  *   SANDBOX_POSTBACK_ENCODING   json (default) or form
  *   NOWPAYMENTS_API_KEY, NOWPAYMENTS_IPN_SECRET   must match the api's settings (defaults: the dev ones)
+ *   MAILJET_API_KEY, MAILJET_API_SECRET   must match the api's settings (defaults: the dev ones)
  *   SANDBOX_NOWPAYMENTS_IPN_URL   IPN target for payments created without ipn_callback_url
  *   SANDBOX_CHANNELS      channels to register, e.g. "-1001000000001:Premium Signals,-1001000000002:News"
  *   SANDBOX_BOT_USERNAME  getMe's username (default sandbox_bot)
  */
 import { loadDotEnv } from '../config';
+import { MAILJET_SANDBOX_DEFAULTS } from './mailjet';
 import { NOWPAYMENTS_SANDBOX_DEFAULTS } from './nowpayments';
 import { CONTROL_ROUTES, startSandbox } from './server';
 
@@ -66,6 +68,10 @@ async function main(): Promise<void> {
       ipnSecret: env.NOWPAYMENTS_IPN_SECRET || NOWPAYMENTS_SANDBOX_DEFAULTS.ipnSecret,
       defaultIpnCallbackUrl: env.SANDBOX_NOWPAYMENTS_IPN_URL || undefined,
     },
+    mailjet: {
+      apiKey: env.MAILJET_API_KEY || MAILJET_SANDBOX_DEFAULTS.apiKey,
+      secretKey: env.MAILJET_API_SECRET || MAILJET_SANDBOX_DEFAULTS.secretKey,
+    },
   });
   for (const channel of parseChannels(env.SANDBOX_CHANNELS)) sandbox.telegram.addChannel(channel);
 
@@ -99,6 +105,7 @@ async function main(): Promise<void> {
   console.log(
     `  NOWPayments API:   NOWPAYMENTS_API_URL=${sandbox.url}/v1  (IPNs go to each payment's ipn_callback_url)`,
   );
+  console.log(`  Mailjet Send API:  EMAIL_TRANSPORT=mailjet MAILJET_API_URL=${sandbox.url}`);
   console.log(`  Dashboard:         ${sandbox.url}/`);
   console.log('  Control API (JSON; see the README, "Sandbox and its control API"):');
   for (const route of CONTROL_ROUTES) console.log(`    ${route}`);

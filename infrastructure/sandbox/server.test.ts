@@ -200,3 +200,64 @@ describe('server', () => {
     expect(await poll).toBeDefined();
   });
 });
+
+describe('Mailjet emulator over HTTP', () => {
+  const send = (auth: string | undefined, body: unknown) =>
+    fetch(`${sandbox.url}/v3.1/send`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(auth ? { authorization: auth } : {}) },
+      body: JSON.stringify(body),
+    });
+  const basic = () =>
+    `Basic ${Buffer.from(`${sandbox.mailjet.apiKey}:${sandbox.mailjet.secretKey}`).toString('base64')}`;
+  const valid = {
+    Messages: [
+      {
+        From: { Email: 'shop@example.com', Name: 'Shop' },
+        To: [{ Email: 'seller@example.com' }],
+        Subject: 'Заказ оплачен',
+        TextPart: 'text',
+        HTMLPart: '<p>html</p>',
+        CustomID: 'order-1:paid',
+      },
+    ],
+  };
+
+  it('refuses missing or wrong credentials with 401, records a valid message, forgets it on reset', async () => {
+    expect((await send(undefined, valid)).status).toBe(401);
+    const wrong = await send(`Basic ${Buffer.from('a:b').toString('base64')}`, valid);
+    expect(wrong.status).toBe(401);
+    expect(await wrong.json()).toMatchObject({ StatusCode: 401, ErrorMessage: expect.any(String) as unknown });
+    expect(sandbox.mailjet.messages()).toEqual([]);
+
+    const accepted = await send(basic(), valid);
+    expect(accepted.status).toBe(200);
+    const answer = (await accepted.json()) as { Messages: Array<{ Status: string; CustomID: string; To: unknown[] }> };
+    expect(answer.Messages[0]).toMatchObject({ Status: 'success', CustomID: 'order-1:paid' });
+    expect(answer.Messages[0]!.To).toHaveLength(1);
+    const listed = await call('GET', '/_sandbox/mailjet/messages');
+    expect(listed.json.messages).toEqual([
+      expect.objectContaining({
+        subject: 'Заказ оплачен',
+        customId: 'order-1:paid',
+        to: [{ Email: 'seller@example.com' }],
+      }),
+    ]);
+
+    // A batch with one invalid message sends none of it.
+    const invalid = await send(basic(), {
+      Messages: [valid.Messages[0], { ...valid.Messages[0], To: [{ Email: 'x' }] }],
+    });
+    expect(invalid.status).toBe(400);
+    expect(await invalid.json()).toMatchObject({
+      Messages: [
+        { Status: 'success' },
+        { Status: 'error', Errors: [{ ErrorCode: 'mj-0013', ErrorRelatedTo: ['To[0].Email'] }] },
+      ],
+    });
+    expect(sandbox.mailjet.messages()).toHaveLength(1);
+
+    await call('POST', '/_sandbox/reset');
+    expect(sandbox.mailjet.messages()).toEqual([]);
+  });
+});

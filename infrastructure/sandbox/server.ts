@@ -1,12 +1,13 @@
 /**
- * One HTTP server hosting the Telegram Bot API, CryptoCloud and NOWPayments emulators plus the control
- * API under `/_sandbox/`. Point grammY (`client.apiRoot`) and the CryptoCloud client (base URL) at `url`,
- * the NOWPayments client at `${url}/v1`.
+ * One HTTP server hosting the Telegram Bot API, CryptoCloud, NOWPayments and Mailjet emulators plus the
+ * control API under `/_sandbox/`. Point grammY (`client.apiRoot`), the CryptoCloud client (base URL) and
+ * MAILJET_API_URL at `url`, the NOWPayments client at `${url}/v1`.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import formbody from '@fastify/formbody';
 import multipart from '@fastify/multipart';
 import { CryptoCloudSandbox, type CryptoCloudSandboxOptions } from './cryptocloud';
+import { MailjetSandbox, type MailjetSandboxOptions } from './mailjet';
 import { NowPaymentsSandbox, type NowPaymentsSandboxOptions } from './nowpayments';
 import { TelegramSandbox, type TelegramSandboxOptions } from './telegram';
 
@@ -21,6 +22,8 @@ export interface SandboxOptions {
   telegram?: Omit<TelegramSandboxOptions, 'now'>;
   /** Default: the dev API key and IPN secret (NOWPAYMENTS_SANDBOX_DEFAULTS). */
   nowpayments?: Omit<NowPaymentsSandboxOptions, 'now'>;
+  /** Default: the dev API key and secret key (MAILJET_SANDBOX_DEFAULTS). */
+  mailjet?: Omit<MailjetSandboxOptions, 'now'>;
   /** Shared clock for the emulators (default `Date.now`). */
   now?: () => number;
   /** Fastify request logging (default off). */
@@ -34,6 +37,7 @@ export interface Sandbox {
   telegram: TelegramSandbox;
   cryptocloud: CryptoCloudSandbox;
   nowpayments: NowPaymentsSandbox;
+  mailjet: MailjetSandbox;
   /** Forgets all state of the emulators (settings passed at start are kept). */
   reset(): void;
   close(): Promise<void>;
@@ -45,16 +49,19 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const telegram = new TelegramSandbox({ ...options.telegram, now: options.now });
   const cryptocloud = new CryptoCloudSandbox({ ...options.cryptocloud, now: options.now });
   const nowpayments = new NowPaymentsSandbox({ ...options.nowpayments, now: options.now });
+  const mailjet = new MailjetSandbox({ ...options.mailjet, now: options.now });
   const app = Fastify({ logger: options.logger ?? false, forceCloseConnections: true });
   await configureParsers(app);
   telegram.register(app);
   cryptocloud.register(app);
   nowpayments.register(app);
+  mailjet.register(app);
 
   const reset = () => {
     telegram.reset();
     cryptocloud.reset();
     nowpayments.reset();
+    mailjet.reset();
   };
   app.post('/_sandbox/reset', async () => {
     reset();
@@ -81,12 +88,14 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     telegram,
     cryptocloud,
     nowpayments,
+    mailjet,
     reset,
     close: () => {
       closing ??= (async () => {
         telegram.shutdown();
         cryptocloud.shutdown();
         nowpayments.shutdown();
+        mailjet.shutdown();
         await app.close();
       })();
       return closing;
@@ -170,6 +179,7 @@ export const CONTROL_ROUTES = [
   'DELETE /_sandbox/nowpayments/faults',
   'GET    /_sandbox/nowpayments/rates',
   'POST   /_sandbox/nowpayments/rates            {usd: {btc: "60000"}}',
+  'GET    /_sandbox/mailjet/messages',
 ];
 
 function escapeHtml(value: unknown): string {

@@ -1,6 +1,6 @@
 /**
  * Starts the real services the stack needs on embedded defaults: the Temporal dev server, an
- * S3-compatible server and PostgreSQL. Used by `npm run dev`, the demo and the test suite.
+ * S3-compatible server, PostgreSQL and a test mail server. Used by `npm run dev`, the demo and the test suite.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { createServer, Socket } from 'node:net';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { searchAttributeFlags } from '../../workflows/search-attributes';
-import { cacheDir, temporalCli, versitygw } from './tools';
+import { cacheDir, mailpit, temporalCli, versitygw } from './tools';
 
 export interface RunningService {
   stop(): Promise<void>;
@@ -189,6 +189,45 @@ export async function startS3Server(options: { dir: string; port?: number; quiet
   const child = spawnLogged(versitygw(), args, 'versitygw', options.quiet ?? true);
   await waitFor('versitygw', () => portIsOpen(port), child, 30_000);
   return { endpoint: `http://127.0.0.1:${port}`, accessKeyId, secretAccessKey, stop: () => stopChild(child) };
+}
+
+export interface MailServer extends RunningService {
+  /** SMTP on `host:port`, no authentication, no TLS. */
+  host: string;
+  port: number;
+  /** Mailpit's HTTP API and web UI, e.g. `${apiUrl}/api/v1/messages`. */
+  apiUrl: string;
+}
+
+/** Mailpit: a real SMTP server keeping what it receives (in a temporary database) for its HTTP API. */
+export async function startMailServer(
+  options: { smtpPort?: number; httpPort?: number; quiet?: boolean } = {},
+): Promise<MailServer> {
+  const binary = mailpit();
+  // Free ports are picked before Mailpit binds them: one taken meanwhile is picked again.
+  for (let attempt = 1; ; attempt++) {
+    const smtpPort = options.smtpPort ?? (await freePort());
+    const httpPort = options.httpPort ?? (await freePort());
+    const args = [
+      '--smtp',
+      `127.0.0.1:${smtpPort}`,
+      '--listen',
+      `127.0.0.1:${httpPort}`,
+      '--smtp-auth-accept-any',
+      '--smtp-auth-allow-insecure',
+      '--disable-version-check',
+      '--quiet',
+    ];
+    const child = spawnLogged(binary, args, 'mailpit', options.quiet ?? true);
+    try {
+      await waitFor('mailpit', async () => (await portIsOpen(smtpPort)) && (await portIsOpen(httpPort)), child, 30_000);
+    } catch (error) {
+      await stopChild(child);
+      if (attempt < 3 && child.exitCode !== null) continue;
+      throw error;
+    }
+    return { host: '127.0.0.1', port: smtpPort, apiUrl: `http://127.0.0.1:${httpPort}`, stop: () => stopChild(child) };
+  }
 }
 
 export interface PostgresServer extends RunningService {

@@ -1,6 +1,6 @@
 /**
  * Finds or builds the outside programs the stack runs on a fresh machine: the Temporal CLI (dev server),
- * an S3-compatible server (versitygw) and nginx. Cached outside the repository, so the second run is quick.
+ * an S3-compatible server (versitygw), a test mail server (Mailpit) and nginx. Cached outside the repository, so the second run is quick.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -12,6 +12,7 @@ const binDir = join(cacheDir, 'bin');
 
 const TEMPORAL_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
 const VERSITYGW_MODULE = 'github.com/versity/versitygw/cmd/versitygw@v1.7.0';
+const MAILPIT_MODULE = 'github.com/axllent/mailpit@v1.33.1';
 
 export function onPath(name: string): string | undefined {
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {
@@ -60,6 +61,13 @@ export function temporalCli(log: (line: string) => void = console.log): string |
 export function versitygw(log: (line: string) => void = console.log): string {
   const path = findOrBuild('VERSITYGW', 'versitygw', VERSITYGW_MODULE, log);
   if (!path) throw new Error('No S3-compatible server: set S3_ENDPOINT, or install Go so versitygw can be built');
+  return path;
+}
+
+/** Mailpit, an SMTP server with an HTTP API to read what it received: MAILPIT, PATH, the cache, else `go install`. */
+export function mailpit(log: (line: string) => void = console.log): string {
+  const path = findOrBuild('MAILPIT', 'mailpit', MAILPIT_MODULE, log);
+  if (!path) throw new Error('No test mail server: set MAILPIT, or install Go so Mailpit can be built');
   return path;
 }
 
