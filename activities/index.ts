@@ -1,5 +1,6 @@
 /** All activities, built over their dependencies (the worker passes real ones). */
 import type { ActivityDeps } from './deps';
+import { createEscrowActivities } from './escrow';
 import { createInvoiceActivities } from './invoices';
 import { createNotificationActivities } from './notifications';
 import { createOrderActivities } from './orders';
@@ -21,5 +22,6 @@ export function createActivities(deps: ActivityDeps) {
     ...createResolutionActivities(deps),
     ...createPromoActivities(deps),
     ...createOrderActivities(deps),
+    ...createEscrowActivities(deps),
   };
 }
