@@ -1,6 +1,7 @@
 /** All activities, built over their dependencies (the worker passes real ones). */
 import type { ActivityDeps } from './deps';
 import { createEmailActivities } from './email';
+import { createEscrowActivities } from './escrow';
 import { createInvoiceActivities } from './invoices';
 import { createNotificationActivities } from './notifications';
 import { createOrderActivities } from './orders';
@@ -23,5 +24,6 @@ export function createActivities(deps: ActivityDeps) {
     ...createPromoActivities(deps),
     ...createOrderActivities(deps),
     ...createEmailActivities(deps),
+    ...createEscrowActivities(deps),
   };
 }

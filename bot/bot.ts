@@ -5,6 +5,7 @@ import type { BotCommand, Update, UserFromGetMe } from 'grammy/types';
 import { installRetries } from '../infrastructure/providers/telegram';
 import type { BotContext, BotDeps } from './context';
 import { admin } from './features/admin';
+import { balance } from './features/balance';
 import { buy } from './features/buy';
 import { channelHealth } from './features/channel-health';
 import { help } from './features/help';
@@ -68,7 +69,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): Bot<Bo
   features.use(resolutions, admin, review, plansAdmin, promosAdmin);
   features.use(termsGate);
   // productEdit before sell: a command leaves a pending product edit before /products (sell) answers it.
-  features.use(plansFeature, trial, myPlan, referral, promos, productEdit, sell, shop, buy, library);
+  features.use(plansFeature, trial, myPlan, referral, promos, productEdit, sell, shop, buy, library, balance);
   features.use(unhandled);
 
   // Only reached if the boundary's own reply fails in a way it does not catch: log, never crash the process.

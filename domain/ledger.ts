@@ -53,4 +53,10 @@ export const accounts = {
    * the whole price the buyer paid, before the platform's commission.
    */
   orderEscrow: (orderId: string) => `escrow:order:${orderId}`,
+  /** A seller's proceeds inside the escrow hold (a refund in that time takes them back). */
+  sellerHeld: (sellerId: number) => `seller:${sellerId}:held`,
+  /** A seller's proceeds after the hold: theirs to be paid out. */
+  sellerAvailable: (sellerId: number) => `seller:${sellerId}:available`,
+  /** The platform's commission on marketplace sales (MARKETPLACE_FEE_BPS of each price). */
+  marketplaceFees: () => 'revenue:marketplace-fees',
 };

@@ -83,6 +83,10 @@ export interface Config {
     maxDocumentBytes: number;
     /** Tries at a delivery message (Telegram 429s and 5xx retried with backoff) before it shows failed. */
     deliveryAttempts: number;
+    /** A paid sale is held in escrow this long (a refund in that time gives it back), then released to the seller. */
+    escrowHoldMs: number;
+    /** The platform's commission on every sale, in basis points of the price (1000 = 10 %). */
+    feeBps: number;
   };
   /** The Mini App pages Telegram opens (seller uploads, downloads) and their API. */
   miniApp: {
@@ -559,6 +563,19 @@ export function loadConfig(env: Env = process.env, options: { notNeeded?: readon
           default: '10',
           parse: integer(1, 100),
         }) ?? 10,
+      escrowHoldMs:
+        // 0 is allowed: a sale is released at once.
+        read.optional('ESCROW_HOLD', {
+          expects: 'a duration like 24h (0 for none)',
+          default: '24h',
+          parse: parseDuration,
+        }) ?? 0,
+      feeBps:
+        read.optional('MARKETPLACE_FEE_BPS', {
+          expects: 'a whole number of basis points from 0 to 10000 (1000 = 10 %)',
+          default: '1000',
+          parse: integer(0, 10_000),
+        }) ?? 1000,
     },
     miniApp: {
       origin: '',

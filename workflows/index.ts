@@ -8,3 +8,4 @@ export { redeliveryWorkflow } from './redelivery';
 export { resolutionWorkflow } from './resolution';
 export { orderWorkflow } from './order';
 export { deliveryWorkflow } from './delivery';
+export { escrowWorkflow } from './escrow';

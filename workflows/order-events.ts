@@ -7,6 +7,7 @@ import type { InvoiceState } from '../domain/invoice';
 
 export const orderWorkflowId = (orderId: string) => `order:${orderId}`;
 export const deliveryWorkflowId = (orderId: string) => `delivery:${orderId}`;
+export const escrowWorkflowId = (orderId: string) => `escrow:${orderId}`;
 
 /** From the order's invoice: it settled (paid, overpaid) or closed unpaid (expired, cancelled, needs_review). */
 export const invoiceClosedSignal = defineSignal<[{ invoiceId: string; state: InvoiceState }]>('invoiceClosed');

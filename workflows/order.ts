@@ -9,6 +9,7 @@ import {
   condition,
   defineQuery,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   setHandler,
   startChild,
@@ -19,8 +20,9 @@ import type { DeliveryOptions } from '../activities/orders';
 import { SETTLED, type InvoiceState } from '../domain/invoice';
 import type { Rail } from '../domain/rail';
 import { deliveryWorkflow } from './delivery';
+import { escrowWorkflow } from './escrow';
 import { invoiceWorkflow, type InvoiceInput } from './invoice';
-import { deliveryWorkflowId, invoiceClosedSignal } from './order-events';
+import { deliveryWorkflowId, escrowWorkflowId, invoiceClosedSignal } from './order-events';
 import { InvoiceId, OrderId, PaymentProvider, ProcessStatus, SellerId, TelegramUserId } from './search-attributes';
 
 export interface OrderInput {
@@ -37,6 +39,11 @@ export interface OrderInput {
     /** Attempts at the delivery message (429s and 5xx wait and retry) before it shows `failed`. */
     maxAttempts: number;
   };
+  /**
+   * The sale's escrow (ESCROW_HOLD, MARKETPLACE_FEE_BPS): held this long, then released to the
+   * seller less the platform's fee. Orders started without it (before escrow) start no escrow.
+   */
+  escrow?: { holdMs: number; feeBps: number };
 }
 
 export type OrderStage = 'awaiting_payment' | 'paid' | 'expired' | 'cancelled' | 'needs_review';
@@ -98,6 +105,30 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderView> {
   await recordOrderPaid({ orderId: input.orderId, invoiceId });
   stage = 'paid';
   upsertSearchAttributes([{ key: ProcessStatus, value: stage }]);
+  // Since `escrow`: the sale waits in escrow for the hold, then goes to the seller less the fee.
+  if (patched('escrow') && input.escrow)
+    await startChild(escrowWorkflow, {
+      workflowId: escrowWorkflowId(input.orderId),
+      args: [
+        {
+          orderId: input.orderId,
+          invoiceId,
+          rail: input.rail,
+          sellerId: input.sellerId,
+          buyerId: input.buyerId,
+          currency: input.invoice.currency,
+          holdMs: input.escrow.holdMs,
+          feeBps: input.escrow.feeBps,
+        },
+      ],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      typedSearchAttributes: [
+        { key: OrderId, value: input.orderId },
+        { key: SellerId, value: input.sellerId },
+        { key: TelegramUserId, value: input.buyerId },
+        { key: ProcessStatus, value: 'held' },
+      ],
+    });
   const { reminderAfterMs, maxAttempts, ...options } = input.delivery;
   await startChild(deliveryWorkflow, {
     workflowId: deliveryWorkflowId(input.orderId),

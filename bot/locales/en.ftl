@@ -464,6 +464,12 @@ order-download-page-button = ⬇️ Download
 order-download-link-button = 🔗 Download link
 order-download-reminder = 📦 You have not downloaded { $title } yet. It is waiting for you:
 order-sold-seller = 💰 Sold: { $title } for { $price } (order { $orderId }). The money is held in escrow until the sale is final.
+escrow-released-seller = ✅ The sale of { $title } (order { $orderId }) is final: { $amount } is now available to you (platform fee { $fee }).
+balance-not-seller = You have no shop, so there is no sales balance. Open one with /sell; referral earnings are in /referral.
+balance-seller-empty = 💼 No sales yet: your balance is empty.
+balance-seller-header = 💼 Your sales balance
+balance-seller-money = In escrow { $held } · available { $available } · platform fee taken { $fees }
+balance-seller-hold = ⏳ { $title }: { $amount }, released { $releaseAt }
 
 library-empty = Your library is empty. Products you buy stay here for good: browse /shop.
 library-header = 📚 Your library ({ $total }), newest purchase first:

@@ -468,6 +468,12 @@ order-download-page-button = ⬇️ Скачать
 order-download-link-button = 🔗 Ссылка для скачивания
 order-download-reminder = 📦 Вы ещё не скачали { $title }. Он ждёт вас:
 order-sold-seller = 💰 Продано: { $title } за { $price } (заказ { $orderId }). Деньги удерживаются до завершения сделки.
+escrow-released-seller = ✅ Продажа { $title } (заказ { $orderId }) завершена: { $amount } теперь доступны вам (комиссия платформы { $fee }).
+balance-not-seller = У вас нет магазина, поэтому баланса продаж нет. Откройте его командой /sell; реферальный доход — в /referral.
+balance-seller-empty = 💼 Продаж пока нет: баланс пуст.
+balance-seller-header = 💼 Баланс ваших продаж
+balance-seller-money = На удержании { $held } · доступно { $available } · удержано комиссии платформы { $fees }
+balance-seller-hold = ⏳ { $title }: { $amount }, станет доступно { $releaseAt }
 
 library-empty = Ваша библиотека пуста. Купленные товары остаются здесь навсегда: загляните в /shop.
 library-header = 📚 Ваша библиотека ({ $total }), сначала новые покупки:

@@ -57,3 +57,81 @@ export async function userCredits(
     .map((row) => ({ currency: row.currency, amountMinor: -BigInt(row.sum) }))
     .filter((row) => row.amountMinor !== 0n);
 }
+
+export interface SellerMoney {
+  currency: string;
+  /** Proceeds inside the escrow hold (a refund can take them back). */
+  held: bigint;
+  /** Released to the seller after the hold. */
+  available: bigint;
+  /** The platform's fee taken on the seller's sales (net of refunds). */
+  fees: bigint;
+}
+
+export interface SellerHold {
+  orderId: string;
+  currency: string;
+  /** The seller's part of this sale still held: the sum of its entries on `seller:<id>:held`. */
+  heldMinor: bigint;
+}
+
+/**
+ * A seller's marketplace money, per currency, and each sale still in escrow: sums of ledger
+ * entries only. The fee is what `revenue:marketplace-fees` received in the postings that also
+ * moved this seller's proceeds (hold, refund), so a refunded sale's fee nets out.
+ */
+export async function sellerBalances(
+  db: Reader,
+  sellerId: number,
+): Promise<{ money: SellerMoney[]; holds: SellerHold[] }> {
+  const held = accounts.sellerHeld(sellerId);
+  const available = accounts.sellerAvailable(sellerId);
+  const mine = sql`${ledgerEntries.account} in (${held}, ${available})`;
+  const [sums, fees, holds] = await Promise.all([
+    db
+      .select({
+        account: ledgerEntries.account,
+        currency: ledgerEntries.currency,
+        sum: sql<string>`sum(${ledgerEntries.amountMinor})::text`,
+      })
+      .from(ledgerEntries)
+      .where(mine)
+      .groupBy(ledgerEntries.account, ledgerEntries.currency),
+    db
+      .select({ currency: ledgerEntries.currency, sum: sql<string>`sum(${ledgerEntries.amountMinor})::text` })
+      .from(ledgerEntries)
+      .where(
+        and(
+          eq(ledgerEntries.account, accounts.marketplaceFees()),
+          sql`${ledgerEntries.transactionKey} in (select l.transaction_key from ledger_entries l where l.account in (${held}, ${available}))`,
+        ),
+      )
+      .groupBy(ledgerEntries.currency),
+    db
+      .select({
+        orderId: sql<string>`split_part(${ledgerEntries.transactionKey}, ':', 2)`,
+        currency: ledgerEntries.currency,
+        sum: sql<string>`sum(${ledgerEntries.amountMinor})::text`,
+      })
+      .from(ledgerEntries)
+      .where(eq(ledgerEntries.account, held))
+      .groupBy(sql`1`, ledgerEntries.currency)
+      .having(sql`sum(${ledgerEntries.amountMinor}) <> 0`)
+      .orderBy(sql`1`),
+  ]);
+  const byCurrency = new Map<string, SellerMoney>();
+  const of = (currency: string) => {
+    const found = byCurrency.get(currency) ?? { currency, held: 0n, available: 0n, fees: 0n };
+    byCurrency.set(currency, found);
+    return found;
+  };
+  for (const row of sums) {
+    if (row.account === held) of(row.currency).held = -BigInt(row.sum);
+    else of(row.currency).available = -BigInt(row.sum);
+  }
+  for (const row of fees) of(row.currency).fees = -BigInt(row.sum);
+  return {
+    money: [...byCurrency.values()].sort((a, b) => a.currency.localeCompare(b.currency)),
+    holds: holds.map((row) => ({ orderId: row.orderId, currency: row.currency, heldMinor: -BigInt(row.sum) })),
+  };
+}
