@@ -9,40 +9,21 @@
  * DATABASE_URL. The rows are inserted directly (a seller with a shop, a stored product file, one paid
  * order per buyer), as the download tests do; rows, object and bucket are removed at the end.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
-import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DeleteBucketCommand, UploadPartCommand } from '@aws-sdk/client-s3';
 import { inArray } from 'drizzle-orm';
 import { newProductId, objectKeyFor } from '../domain/product';
 import { createDatabase } from '../infrastructure/db/client';
-import { runMigrations } from '../infrastructure/db/migrate';
 import { downloadTokens, orders, productFiles, products, sellers, users } from '../infrastructure/db/schema';
 import { issueDownloadToken } from '../infrastructure/downloads/tokens';
-import { createObjectStorage, createS3Client } from '../infrastructure/storage/s3';
-import {
-  freePort,
-  providePostgres,
-  startS3Server,
-  startTemporalDevServer,
-  type RunningService,
-} from '../infrastructure/toolchain/services';
-
-const MIB = 2 ** 20;
-const UNITS: Record<string, number> = { '': 1, b: 1, kib: 2 ** 10, mib: MIB, gib: 2 ** 30 };
-
-function byteSize(raw: string): number {
-  const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(raw.trim());
-  const unit = UNITS[match?.[2]?.toLowerCase() ?? 'x'];
-  if (!match || unit === undefined) throw new Error(`"${raw}" is not a size like 1GiB, 64MiB or 1048576`);
-  return Math.round(Number(match[1]) * unit);
-}
+import { createS3Client } from '../infrastructure/storage/s3';
+import { freePort } from '../infrastructure/toolchain/services';
+import { benchServices } from './services';
+import { byteSize, idleRss, MIB, SAMPLE_MS, sampled, stopChild, withoutWebhook } from './process-memory';
 
 const { values: args } = parseArgs({
   options: { size: { type: 'string', default: '1GiB' }, concurrency: { type: 'string', default: '4' } },
@@ -54,46 +35,8 @@ if (fileBytes < MIB || !Number.isInteger(concurrency) || concurrency < 1)
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const BUCKET = 'bench-downloads';
-const SAMPLE_MS = 100;
 /** Upload parts: generated one at a time, so the bench holds one part, never the whole file. */
 const PART_BYTES = 16 * MIB;
-
-/** Resident memory of a process in bytes (VmRSS), and its peak since the last reset (VmHWM). */
-function memoryOf(pid: number): { rss: number; hwm: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
-  return { rss: kib('VmRSS'), hwm: kib('VmHWM') };
-}
-
-/** Resets the kernel's peak-RSS mark, so VmHWM is the phase's true peak (false where not allowed). */
-function resetPeak(pid: number): boolean {
-  try {
-    writeFileSync(`/proc/${pid}/clear_refs`, '5');
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** VmRSS every SAMPLE_MS while `during` runs; the samples and the peak. */
-async function sampled<T>(pid: number, during: () => Promise<T>) {
-  const kernelPeak = resetPeak(pid);
-  const samples: number[] = [memoryOf(pid).rss];
-  const timer = setInterval(() => samples.push(memoryOf(pid).rss), SAMPLE_MS);
-  try {
-    const result = await during();
-    samples.push(memoryOf(pid).rss);
-    return { result, samples, peak: Math.max(...samples, kernelPeak ? memoryOf(pid).hwm : 0) };
-  } finally {
-    clearInterval(timer);
-  }
-}
-
-/** Idle RSS: the median of 2 s of samples with nothing happening. */
-async function idleRss(pid: number): Promise<number> {
-  const { samples } = await sampled(pid, () => new Promise((r) => setTimeout(r, 2000)));
-  return samples.sort((a, b) => a - b)[Math.floor(samples.length / 2)]!;
-}
 
 /** GETs a URL and counts the body's bytes, keeping none (node:http: no web-stream overhead on either path). */
 function download(url: string, headers: Record<string, string> = {}): Promise<number> {
@@ -111,29 +54,7 @@ function download(url: string, headers: Record<string, string> = {}): Promise<nu
   });
 }
 
-/** The api takes updates by webhook only when told to; this one serves downloads alone. */
-function withoutWebhook(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const { TELEGRAM_WEBHOOK_URL: _webhook, ...rest } = env;
-  return rest;
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  const exited = once(child, 'exit').then(() => clearTimeout(timer));
-  child.kill('SIGTERM');
-  return exited;
-}
-
-const running: RunningService[] = [];
-const scratch = mkdtempSync(join(tmpdir(), 'tgc-bench-download-'));
-let cleanedUp: Promise<void> | undefined;
-const cleanup = () =>
-  (cleanedUp ??= (async () => {
-    for (const service of running.reverse()) await service.stop().catch(() => {});
-    rmSync(scratch, { recursive: true, force: true });
-  })());
-process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
+const services = benchServices('download');
 
 interface Case {
   name: string;
@@ -145,34 +66,7 @@ interface Case {
 let cases: Case[] = [];
 
 try {
-  // Settled, not all: when one fails to start, the others are up (and stopped at the end) first.
-  const services = await Promise.allSettled([
-    // The api will not start without Temporal; nothing here runs a workflow.
-    startTemporalDevServer({ headless: true }),
-    startS3Server({ dir: join(scratch, 's3') }),
-    providePostgres(`tg_commerce_bench_${process.pid}`, { fresh: true, dropOnStop: true }),
-  ]);
-  for (const service of services) if (service.status === 'fulfilled') running.push(service.value);
-  const failed = services.find((service) => service.status === 'rejected');
-  if (failed) throw failed.reason;
-  const [temporal, s3, pg] = services.map((service) => (service as PromiseFulfilledResult<unknown>).value) as [
-    Awaited<ReturnType<typeof startTemporalDevServer>>,
-    Awaited<ReturnType<typeof startS3Server>>,
-    Awaited<ReturnType<typeof providePostgres>>,
-  ];
-  await runMigrations(pg.url);
-
-  const s3Config = {
-    endpoint: s3.endpoint,
-    region: 'us-east-1',
-    bucket: BUCKET,
-    accessKeyId: s3.accessKeyId,
-    secretAccessKey: s3.secretAccessKey,
-    forcePathStyle: true,
-    abortIncompleteAfterDays: 1,
-  };
-  const storage = createObjectStorage(s3Config, { logger: { info: () => {}, warn: () => {} } });
-  await storage.setupBucket({ corsOrigins: ['http://127.0.0.1'] });
+  const { temporal, s3, pg, s3Config, storage } = await services.start(BUCKET);
 
   // The rows a purchase leaves behind: a seller with a shop, an active product with its stored file,
   // and one paid order per buyer (each buyer claims under their own lock, as real buyers do).
@@ -182,7 +76,7 @@ try {
   const buyerIds = Array.from({ length: concurrency + 2 }, (_, i) => sellerId + 1 + i);
   const productId = newProductId();
   const objectKey = objectKeyFor(sellerId, 'file');
-  running.push({
+  services.onStop({
     stop: async () => {
       await storage.remove(objectKey).catch(() => {});
       const client = createS3Client(s3Config);
@@ -283,7 +177,7 @@ try {
   });
   let apiErrors = '';
   api.stderr?.on('data', (chunk: Buffer) => (apiErrors = (apiErrors + chunk.toString()).slice(-4000)));
-  running.push({ stop: () => stopChild(api) });
+  services.onStop({ stop: () => stopChild(api) });
   const pid = api.pid!;
   const base = `http://127.0.0.1:${apiPort}`;
   for (const deadline = Date.now() + 60_000; ;) {
@@ -331,7 +225,7 @@ try {
   console.error(error instanceof Error ? error.message : error);
   process.exitCode = 1;
 } finally {
-  await cleanup();
+  await services.stop();
 }
 
 if (cases.length > 0) {

@@ -8,38 +8,20 @@
  * default 4), --max-delta (default 16MiB: a larger peak-over-idle exits 1). Sizes take KiB/MiB/GiB.
  * Parts are the api's configured size (UPLOAD_PART_BYTES, from GET /session), as the page uses them.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DeleteBucketCommand } from '@aws-sdk/client-s3';
 import { createDatabase } from '../infrastructure/db/client';
-import { runMigrations } from '../infrastructure/db/migrate';
 import { sellers, users } from '../infrastructure/db/schema';
-import { createObjectStorage, createS3Client } from '../infrastructure/storage/s3';
-import {
-  freePort,
-  providePostgres,
-  startS3Server,
-  startTemporalDevServer,
-  type RunningService,
-} from '../infrastructure/toolchain/services';
+import { createS3Client } from '../infrastructure/storage/s3';
+import { freePort } from '../infrastructure/toolchain/services';
+import { benchServices } from './services';
+import { byteSize, idleRss, MIB, SAMPLE_MS, sampled, stopChild, withoutWebhook } from './process-memory';
 import { signInitData } from '../test/init-data';
-
-const MIB = 2 ** 20;
-const UNITS: Record<string, number> = { '': 1, b: 1, kib: 2 ** 10, mib: MIB, gib: 2 ** 30, tib: 2 ** 40 };
-
-function byteSize(raw: string): number {
-  const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(raw.trim());
-  const unit = UNITS[match?.[2]?.toLowerCase() ?? 'x'];
-  if (!match || unit === undefined) throw new Error(`"${raw}" is not a size like 1GiB, 64MiB or 1048576`);
-  return Math.round(Number(match[1]) * unit);
-}
 
 const { values: args } = parseArgs({
   options: {
@@ -58,49 +40,6 @@ if (fileBytes < 1 || !Number.isInteger(parallel) || parallel < 1) throw new Erro
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const BOT_TOKEN = '100001:bench-upload-token-not-secret';
 const BUCKET = 'bench-uploads';
-const SAMPLE_MS = 100;
-
-/** Resident memory of a process in bytes (VmRSS), and its peak since the last reset (VmHWM). */
-function memoryOf(pid: number): { rss: number; hwm: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
-  return { rss: kib('VmRSS'), hwm: kib('VmHWM') };
-}
-
-/**
- * Resets the kernel's peak-RSS mark (clear_refs 5), so VmHWM afterwards is the true peak of the phase,
- * even a spike shorter than the sampling interval. False where the kernel does not allow it.
- */
-function resetPeak(pid: number): boolean {
-  try {
-    writeFileSync(`/proc/${pid}/clear_refs`, '5');
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** VmRSS every SAMPLE_MS while `during` runs; the samples and the kernel's peak. */
-async function sampled<T>(pid: number, during: () => Promise<T>) {
-  const kernelPeak = resetPeak(pid);
-  if (!kernelPeak) console.warn('clear_refs not writable: the peak is the sampled one only');
-  const samples: number[] = [memoryOf(pid).rss];
-  const timer = setInterval(() => samples.push(memoryOf(pid).rss), SAMPLE_MS);
-  try {
-    const result = await during();
-    samples.push(memoryOf(pid).rss);
-    const peak = Math.max(...samples, kernelPeak ? memoryOf(pid).hwm : 0);
-    return { result, samples, peak };
-  } finally {
-    clearInterval(timer);
-  }
-}
-
-/** Idle RSS: the median of 2 s of samples with nothing happening. */
-async function idleRss(pid: number): Promise<number> {
-  const { samples } = await sampled(pid, () => new Promise((r) => setTimeout(r, 2000)));
-  return samples.sort((a, b) => a - b)[Math.floor(samples.length / 2)]!;
-}
 
 /** Generated file bytes: a random MiB, each copy stamped with its offset, so no two MiB are the same. */
 const template = randomBytes(MIB);
@@ -134,30 +73,8 @@ function putPart(url: string, offset: number, length: number): Promise<string> {
   });
 }
 
-/** The api takes updates by webhook only when told to; this one serves the Mini App API alone. */
-function withoutWebhook(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const { TELEGRAM_WEBHOOK_URL: _webhook, ...rest } = env;
-  return rest;
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  const exited = once(child, 'exit').then(() => clearTimeout(timer));
-  child.kill('SIGTERM');
-  return exited;
-}
-
-const running: RunningService[] = [];
-const scratch = mkdtempSync(join(tmpdir(), 'tgc-bench-upload-'));
+const services = benchServices('upload');
 const storedKeys: string[] = [];
-let cleanedUp: Promise<void> | undefined;
-const cleanup = () =>
-  (cleanedUp ??= (async () => {
-    for (const service of running.reverse()) await service.stop().catch(() => {});
-    rmSync(scratch, { recursive: true, force: true });
-  })());
-process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
 
 interface Phase {
   bytes: number;
@@ -170,35 +87,8 @@ interface Phase {
 let phases: Phase[] = [];
 
 try {
-  // Settled, not all: when one fails to start, the others are up (and stopped at the end) first.
-  const services = await Promise.allSettled([
-    // The api will not start without Temporal; nothing here runs a workflow.
-    startTemporalDevServer({ headless: true }),
-    startS3Server({ dir: join(scratch, 's3') }),
-    providePostgres(`tg_commerce_bench_${process.pid}`, { fresh: true, dropOnStop: true }),
-  ]);
-  for (const service of services) if (service.status === 'fulfilled') running.push(service.value);
-  const failed = services.find((service) => service.status === 'rejected');
-  if (failed) throw failed.reason;
-  const [temporal, s3, pg] = services.map((service) => (service as PromiseFulfilledResult<unknown>).value) as [
-    Awaited<ReturnType<typeof startTemporalDevServer>>,
-    Awaited<ReturnType<typeof startS3Server>>,
-    Awaited<ReturnType<typeof providePostgres>>,
-  ];
-  await runMigrations(pg.url);
-
-  const s3Config = {
-    endpoint: s3.endpoint,
-    region: 'us-east-1',
-    bucket: BUCKET,
-    accessKeyId: s3.accessKeyId,
-    secretAccessKey: s3.secretAccessKey,
-    forcePathStyle: true,
-    abortIncompleteAfterDays: 1,
-  };
-  const storage = createObjectStorage(s3Config, { logger: { info: () => {}, warn: () => {} } });
-  await storage.setupBucket({ corsOrigins: ['http://127.0.0.1'] });
-  running.push({
+  const { temporal, s3, pg, s3Config, storage } = await services.start(BUCKET);
+  services.onStop({
     stop: async () => {
       for (const key of storedKeys) await storage.remove(key).catch(() => {});
       const client = createS3Client(s3Config);
@@ -244,7 +134,7 @@ try {
   });
   let apiErrors = '';
   api.stderr?.on('data', (chunk: Buffer) => (apiErrors = (apiErrors + chunk.toString()).slice(-4000)));
-  running.push({ stop: () => stopChild(api) });
+  services.onStop({ stop: () => stopChild(api) });
   const pid = api.pid!;
   const base = `http://127.0.0.1:${apiPort}`;
   for (const deadline = Date.now() + 60_000; ;) {
@@ -318,7 +208,7 @@ try {
   console.error(error instanceof Error ? error.message : error);
   process.exitCode = 1;
 } finally {
-  await cleanup();
+  await services.stop();
 }
 
 if (phases.length > 0) {
