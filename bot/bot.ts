@@ -130,6 +130,7 @@ const MENU = [
   'promo',
   'referral',
   'sell',
+  'balance',
   'language',
   'help',
   'paysupport',

@@ -99,6 +99,9 @@ help =
     /trial: a free trial (once)
     /promo CODE: enter a promo code
     /referral: your referral link and earnings
+    /shop: browse the shop; /search words: find products
+    /library: everything you bought, to download again
+    /sell: open your shop; /products: your products; /balance: your sales money
     /language: change the language
     /start: start over
     /help: this message
@@ -110,6 +113,7 @@ error-try-again = ⚠️ Something went wrong. Please try again in a moment.
 command-start = Start and accept the terms
 command-plans = Plans and prices
 command-library = My purchases
+command-balance = My sales money
 command-myplan = My subscriptions
 command-trial = Free trial
 command-language = Change the language

@@ -103,6 +103,9 @@ help =
     /trial: бесплатный пробный период (один раз)
     /promo КОД: ввести промокод
     /referral: ваша реферальная ссылка и заработок
+    /shop: магазин; /search слова: поиск товаров
+    /library: всё купленное, чтобы скачать снова
+    /sell: открыть магазин; /products: ваши товары; /balance: деньги от продаж
     /language: сменить язык
     /start: начать сначала
     /help: эта справка
@@ -114,6 +117,7 @@ error-try-again = ⚠️ Что-то пошло не так. Попробуйт�
 command-start = Начать и принять условия
 command-plans = Тарифы и цены
 command-library = Мои покупки
+command-balance = Деньги от продаж
 command-myplan = Мои подписки
 command-trial = Пробный период
 command-language = Сменить язык
