@@ -223,6 +223,25 @@ export async function replayOrderDelivery(deps: OpsDeps, orderId: string): Promi
   return { orderId, stage };
 }
 
+/** Refunds an order inside its escrow hold (Stars: on the rail, once); after release it says so. */
+export async function refundOrder(deps: OpsDeps, orderId: string): Promise<{ orderId: string; releaseAt?: number }> {
+  let result;
+  try {
+    result = await deps.commands.refundOrder(orderId, 'ops');
+  } catch (error) {
+    if (error instanceof UnknownOrderError) throw new OpsError(`unknown order ${orderId}`);
+    throw error;
+  }
+  if (result.signalled) return { orderId };
+  const why = {
+    'not-paid': 'is not paid; there is nothing to refund',
+    'no-escrow': 'has no escrow to refund from',
+    released: 'was already released to the seller; a refund now is a clawback (not available yet)',
+    refunded: 'was already refunded',
+  };
+  throw new OpsError(`order ${orderId} ${why[result.reason]}`);
+}
+
 /** Sends a failed message again, exactly once (see commands.replayDelivery). */
 export async function replayDelivery(deps: OpsDeps, key: string): Promise<{ key: string; messageId: number }> {
   let result;
@@ -534,6 +553,7 @@ const USAGE = `usage: npm run ops -- <command> [arguments] [--json]
   replay-delivery <orderId|outboxKey> send a failed order delivery (or any failed message) again, once
   user <telegramId>                   a user's workflows and records
   refund <invoiceId> [reason...]      mark a paid invoice refunded, end its period, reverse its commission
+  refund-order <orderId>              refund a marketplace order inside its escrow hold (Stars: on the rail)
   plans                               every plan with its price, length and channels
   plan-create <id> --title <title> --duration <30d> --price <9.99> --currency <USD> [--trial <3d>] --channel <id|@name>...
                                       a new plan on sale (the bot must be an admin of each channel)
@@ -684,6 +704,13 @@ export async function runOps(
             `payout ${p.id}: ${fromMinor(p.amountMinor, p.currency)} ${p.currency} to ${p.wallet} (${p.network}) ${p.status}`,
           );
         for (const m of report.failedMessages) out(`failed message ${m.key}: ${m.status} ${m.error ?? ''}`);
+        return 0;
+      }
+      case 'refund-order': {
+        const orderId = rest[0];
+        if (!orderId) throw new UsageError('refund-order needs an order id');
+        const refunded = await refundOrder(deps, orderId);
+        out(asJson ? json(refunded) : `order ${orderId}: refund asked of its escrow`);
         return 0;
       }
       case 'refund': {

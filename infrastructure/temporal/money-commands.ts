@@ -64,8 +64,8 @@ export class UnknownInvoiceError extends Error {
   }
 }
 export class InvoiceNotRefundableError extends Error {
-  constructor(invoiceId: string, status: string) {
-    super(`Invoice ${invoiceId} is ${status}; only a paid invoice can be refunded`);
+  constructor(invoiceId: string, status: string, why = 'only a paid invoice can be refunded') {
+    super(`Invoice ${invoiceId} is ${status}; ${why}`);
     this.name = 'InvoiceNotRefundableError';
   }
 }
@@ -205,8 +205,18 @@ export function createMoneyCommands(deps: { client: Client; db: Database; config
      * is a no-op, and the second caller is told so (`alreadyRefunded`, `refundedBy`), even when both ask at once.
      */
     async refundInvoice(invoiceId: string, by: string, reason?: string): Promise<InvoiceRefundResult> {
-      const [row] = await db.select({ status: invoices.status }).from(invoices).where(eq(invoices.id, invoiceId));
+      const [row] = await db
+        .select({ status: invoices.status, orderId: invoices.orderId })
+        .from(invoices)
+        .where(eq(invoices.id, invoiceId));
       if (!row) throw new UnknownInvoiceError(invoiceId);
+      // An order's money sits in its escrow: refunding the invoice alone would let the escrow pay the seller too.
+      if (row.orderId)
+        throw new InvoiceNotRefundableError(
+          invoiceId,
+          row.status,
+          `it pays for order ${row.orderId}: refund the order instead (refund-order ${row.orderId})`,
+        );
       if (!REFUNDABLE.has(row.status)) throw new InvoiceNotRefundableError(invoiceId, row.status);
       const workflowId = refundWorkflowId(invoiceId);
       const requestId = randomUUID();

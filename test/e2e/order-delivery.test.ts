@@ -7,6 +7,7 @@ import { runOpsCapture } from '../ops';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { invoices } from '../../infrastructure/db/schema';
+import { DownloadError, issueDownloadToken } from '../../infrastructure/downloads/tokens';
 import type { OpsDeps } from '../../ops/cli';
 import { eventually, setupStackBucket, startStack, storageEnv, spawnWorkerProcess, type Stack } from '../harness';
 import { deliveriesTo, downloadFromDelivery, listedProduct, newBuyer, ordersOf, sha256 } from '../marketplace';
@@ -182,5 +183,35 @@ describe('order delivery', () => {
     ).toHaveLength(0);
     const [order] = await ordersOf(stack, userId);
     expect(order?.firstDownloadAt).toBeInstanceOf(Date);
+  });
+
+  it('an order is refunded through its escrow, not its invoice: refundStarPayment once, the purchase no longer owned', async () => {
+    const { userId, orderId, invoiceId } = await starsOrder();
+    await tg().payInvoice({ userId, payload: invoiceId });
+    await eventually('the delivery', () => deliveriesTo(stack, userId).length > 0, 20_000);
+    const refusedInvoice = await ops('refund', invoiceId);
+    expect(refusedInvoice.code).toBe(1);
+    expect(refusedInvoice.err).toContain(`it pays for order ${orderId}: refund the order instead`);
+    await eventually(
+      'the escrow holding',
+      async () => (await stack.runtime.commands.escrowState(orderId))?.stage === 'held',
+    );
+    const [first, second] = await Promise.all([ops('refund-order', orderId), ops('refund-order', orderId)]);
+    expect(first.code).toBe(0);
+    expect([0, 1]).toContain(second.code);
+    await eventually('the order refunded', async () => (await ordersOf(stack, userId))[0]?.status === 'refunded');
+    await settled([`escrow:${orderId}`]);
+    const refunds = tg()
+      .calls('refundStarPayment')
+      .filter((c) => c.ok && String(c.params.user_id) === String(userId));
+    expect(refunds).toHaveLength(1);
+    // No longer owned: no new download link.
+    await expect(issueDownloadToken(stack.runtime.db, { buyerId: userId, orderId, ttlMs: 60_000 })).rejects.toThrow(
+      DownloadError,
+    );
+    expect(await ops('refund-order', orderId)).toMatchObject({
+      code: 1,
+      err: `error: order ${orderId} was already refunded`,
+    });
   });
 });
