@@ -5,9 +5,10 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { and, desc, eq, sql } from 'drizzle-orm';
 import { formatMoney } from '../domain/money';
-import { orders, productFiles, products } from '../infrastructure/db/schema';
+import { orders, productFiles, products, sellers } from '../infrastructure/db/schema';
+import { EmailError, sendEmailOnce } from '../infrastructure/email';
 import type { ActivityDeps } from './deps';
-import { createNotificationActivities, type Delivery } from './notifications';
+import { createNotificationActivities, localeOfUser, type Delivery } from './notifications';
 
 /** The outbox key of an order's delivery message: one message per order, however often it is tried. */
 export const deliveryMessageKey = (orderId: string) => `${orderId}:delivery`;
@@ -62,19 +63,41 @@ export function createOrderActivities(deps: ActivityDeps) {
         .where(and(eq(orders.id, orderId), eq(orders.status, 'awaiting_payment')));
     },
 
-    /** Tells the seller about the sale, once per order. */
+    /**
+     * Tells the seller about the sale, once per order: in Telegram, and by email to the address they
+     * gave with /alerts (once per order too; a refused address is logged, the sale goes on).
+     */
     async notifySellerOfSale({ orderId }: { orderId: string }): Promise<Delivery> {
       const { order, title } = await orderOf(orderId);
       const price =
         order.rail === 'stars'
           ? `⭐ ${order.priceStars ?? 0}`
           : formatMoney(order.priceMinor ?? 0n, order.currency ?? '');
-      return notifyUser({
+      const vars = { title, price, orderId };
+      const told = await notifyUser({
         key: `${orderId}:sold`,
         userId: order.sellerId,
         message: 'order-sold-seller',
-        vars: { title, price, orderId },
+        vars,
       });
+      const [seller] = await deps.db.select().from(sellers).where(eq(sellers.userId, order.sellerId));
+      if (seller?.alertEmail && deps.email) {
+        const locale = await localeOfUser(deps.db, order.sellerId);
+        const text = deps.translate(locale, 'email-sale-text', { ...vars, shop: seller.displayName });
+        try {
+          await sendEmailOnce(deps.db, deps.email, {
+            to: seller.alertEmail,
+            subject: deps.translate(locale, 'email-sale-subject', vars),
+            text,
+            html: asHtml(text),
+            idempotencyKey: `${orderId}:sold:email`,
+          });
+        } catch (error) {
+          if (!(error instanceof EmailError && error.permanent)) throw error; // retried by the activity
+          deps.logger.error({ orderId, err: error }, 'sale alert email refused');
+        }
+      }
+      return told;
     },
 
     /**
@@ -139,4 +162,14 @@ function fileSize(bytes: number): string {
   if (bytes < 1_048_576) return `${Math.max(1, Math.ceil(bytes / 1024))} KB`;
   const tenths = Math.round(bytes / 104_857.6);
   return `${Math.trunc(tenths / 10)}.${tenths % 10} MB`;
+}
+
+/** A plain-text email as HTML: escaped, one paragraph per blank-line-separated block. */
+function asHtml(text: string): string {
+  const escape = (value: string) =>
+    value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return text
+    .split(/\n{2,}/)
+    .map((block) => `<p>${escape(block).replaceAll('\n', '<br>')}</p>`)
+    .join('\n');
 }

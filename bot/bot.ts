@@ -23,6 +23,7 @@ import { resolutions } from './features/resolutions';
 import { review } from './features/review';
 import { sell } from './features/sell';
 import { library } from './features/library';
+import { sellerAlerts } from './features/seller-alerts';
 import { shop } from './features/shop';
 import { start, termsGate } from './features/start';
 import { trial } from './features/trial';
@@ -69,7 +70,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): Bot<Bo
   features.use(resolutions, admin, review, plansAdmin, promosAdmin);
   features.use(termsGate);
   // productEdit before sell: a command leaves a pending product edit before /products (sell) answers it.
-  features.use(plansFeature, trial, myPlan, referral, promos, productEdit, sell, shop, buy, library, balance);
+  features.use(plansFeature, trial, myPlan, referral, promos, productEdit, sell, shop, buy, library, balance, sellerAlerts);
   features.use(unhandled);
 
   // Only reached if the boundary's own reply fails in a way it does not catch: log, never crash the process.

@@ -101,7 +101,7 @@ help =
     /referral: your referral link and earnings
     /shop: browse the shop; /search words: find products
     /library: everything you bought, to download again
-    /sell: open your shop; /products: your products; /balance: your sales money
+    /sell: open your shop; /products: your products; /balance: your sales money; /alerts: sale alerts by email
     /language: change the language
     /start: start over
     /help: this message
@@ -468,6 +468,20 @@ order-download-page-button = ⬇️ Download
 order-download-link-button = 🔗 Download link
 order-download-reminder = 📦 You have not downloaded { $title } yet. It is waiting for you:
 order-sold-seller = 💰 Sold: { $title } for { $price } (order { $orderId }). The money is held in escrow until the sale is final.
+alerts-not-seller = Email alerts are for sellers: open a shop with /sell first.
+alerts-on = 📧 Sale alerts are emailed to { $email }. Send /alerts off to stop them.
+alerts-off = 📧 Sale alerts come only here in Telegram. Send /alerts you@example.com to get them by email too.
+alerts-turned-on = ✅ Sale alerts will be emailed to { $email }.
+alerts-turned-off = ✅ No more email alerts; they still come here.
+alerts-bad-email = That is not an email address. Send /alerts you@example.com, or /alerts off.
+email-sale-subject = Sold: { $title }
+email-sale-text =
+    Hello { $shop },
+
+    You sold { $title } for { $price } (order { $orderId }).
+    The money is held in escrow until the sale is final; /balance in the bot shows it.
+
+    To stop these emails, send /alerts off to the bot.
 escrow-released-seller = ✅ The sale of { $title } (order { $orderId }) is final: { $amount } is now available to you (platform fee { $fee }).
 balance-not-seller = You have no shop, so there is no sales balance. Open one with /sell; referral earnings are in /referral.
 balance-seller-empty = 💼 No sales yet: your balance is empty.

@@ -105,7 +105,7 @@ help =
     /referral: ваша реферальная ссылка и заработок
     /shop: магазин; /search слова: поиск товаров
     /library: всё купленное, чтобы скачать снова
-    /sell: открыть магазин; /products: ваши товары; /balance: деньги от продаж
+    /sell: открыть магазин; /products: ваши товары; /balance: деньги от продаж; /alerts: уведомления о продажах на почту
     /language: сменить язык
     /start: начать сначала
     /help: эта справка
@@ -472,6 +472,20 @@ order-download-page-button = ⬇️ Скачать
 order-download-link-button = 🔗 Ссылка для скачивания
 order-download-reminder = 📦 Вы ещё не скачали { $title }. Он ждёт вас:
 order-sold-seller = 💰 Продано: { $title } за { $price } (заказ { $orderId }). Деньги удерживаются до завершения сделки.
+alerts-not-seller = Уведомления по почте — для продавцов: сначала откройте магазин через /sell.
+alerts-on = 📧 Уведомления о продажах приходят на { $email }. Отправьте /alerts off, чтобы отключить.
+alerts-off = 📧 Уведомления о продажах приходят только сюда, в Telegram. Отправьте /alerts you@example.com, чтобы получать их и по почте.
+alerts-turned-on = ✅ Уведомления о продажах будут приходить на { $email }.
+alerts-turned-off = ✅ Письма отключены; уведомления по-прежнему приходят сюда.
+alerts-bad-email = Это не адрес почты. Отправьте /alerts you@example.com или /alerts off.
+email-sale-subject = Продано: { $title }
+email-sale-text =
+    Здравствуйте, { $shop }!
+
+    Вы продали { $title } за { $price } (заказ { $orderId }).
+    Деньги удерживаются до завершения сделки; /balance в боте показывает их.
+
+    Чтобы не получать эти письма, отправьте боту /alerts off.
 escrow-released-seller = ✅ Продажа { $title } (заказ { $orderId }) завершена: { $amount } теперь доступны вам (комиссия платформы { $fee }).
 balance-not-seller = У вас нет магазина, поэтому баланса продаж нет. Откройте его командой /sell; реферальный доход — в /referral.
 balance-seller-empty = 💼 Продаж пока нет: баланс пуст.

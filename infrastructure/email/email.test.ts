@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
+import { inbox, mailpitMessage } from '../../test/mailpit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createEmailActivities } from '../../activities/email';
 import type { ActivityDeps } from '../../activities/deps';
@@ -50,33 +51,6 @@ function message(overrides: Partial<EmailMessage> = {}): EmailMessage {
     html: '<p>Покупатель <b>оплатил</b> заказ.</p>',
     idempotencyKey: `test:${id}`,
     ...overrides,
-  };
-}
-
-interface MailpitSummary {
-  ID: string;
-  To: Array<{ Address: string }>;
-  Subject: string;
-}
-
-/** Mailpit's messages to `address` (newest first), through `GET /api/v1/messages`. */
-async function inbox(address: string): Promise<MailpitSummary[]> {
-  const response = await fetch(`${smtp.apiUrl}/api/v1/messages?limit=500`);
-  expect(response.status).toBe(200);
-  const { messages } = (await response.json()) as { messages: MailpitSummary[] };
-  return messages.filter((m) => m.To.some((to) => to.Address === address));
-}
-
-async function mailpitMessage(id: string) {
-  const response = await fetch(`${smtp.apiUrl}/api/v1/message/${id}`);
-  expect(response.status).toBe(200);
-  return (await response.json()) as {
-    Subject: string;
-    From: { Name: string; Address: string };
-    To: Array<{ Address: string }>;
-    Text: string;
-    HTML: string;
-    MessageID: string;
   };
 }
 
