@@ -70,7 +70,20 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): Bot<Bo
   features.use(resolutions, admin, review, plansAdmin, promosAdmin);
   features.use(termsGate);
   // productEdit before sell: a command leaves a pending product edit before /products (sell) answers it.
-  features.use(plansFeature, trial, myPlan, referral, promos, productEdit, sell, shop, buy, library, balance, sellerAlerts);
+  features.use(
+    plansFeature,
+    trial,
+    myPlan,
+    referral,
+    promos,
+    productEdit,
+    sell,
+    shop,
+    buy,
+    library,
+    balance,
+    sellerAlerts,
+  );
   features.use(unhandled);
 
   // Only reached if the boundary's own reply fails in a way it does not catch: log, never crash the process.
