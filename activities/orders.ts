@@ -4,14 +4,13 @@
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import { and, desc, eq, sql } from 'drizzle-orm';
+import { libraryDownloadData } from '../bot/keyboards/callback-data';
 import { formatMoney } from '../domain/money';
+import { deliveryMessageKey } from '../domain/order';
 import { orders, productFiles, products, sellers } from '../infrastructure/db/schema';
 import { EmailError, sendEmailOnce } from '../infrastructure/email';
 import type { ActivityDeps } from './deps';
 import { createNotificationActivities, localeOfUser, type Delivery } from './notifications';
-
-/** The outbox key of an order's delivery message: one message per order, however often it is tried. */
-export const deliveryMessageKey = (orderId: string) => `${orderId}:delivery`;
 
 export interface DeliveryOptions {
   orderId: string;
@@ -126,10 +125,7 @@ export function createOrderActivities(deps: ActivityDeps) {
         userId: order.buyerId,
         message: asDocument ? 'order-delivered-document' : 'order-delivered',
         vars: { title, fileName: file?.originalName ?? '—', size: fileSize(file?.sizeBytes ?? 0) },
-        buttons: [
-          { webApp: options.downloadPageUrl, message: 'order-download-page-button' },
-          { callback: `lib:dl:${options.orderId}`, message: 'order-download-link-button' },
-        ],
+        buttons: downloadButtons(options),
         ...(asDocument ? { document: { objectKey: file.objectKey, fileName: file.originalName } } : {}),
       });
       if (result.delivered || result.reason === 'already-sent')
@@ -148,14 +144,17 @@ export function createOrderActivities(deps: ActivityDeps) {
         userId: order.buyerId,
         message: 'order-download-reminder',
         vars: { title },
-        buttons: [
-          { webApp: options.downloadPageUrl, message: 'order-download-page-button' },
-          { callback: `lib:dl:${options.orderId}`, message: 'order-download-link-button' },
-        ],
+        buttons: downloadButtons(options),
       });
     },
   };
 }
+
+/** Under the delivery and its reminder: the download page, and a fresh single-use link (bot/features/library.ts). */
+const downloadButtons = (options: DeliveryOptions) => [
+  { webApp: options.downloadPageUrl, message: 'order-download-page-button' },
+  { callback: libraryDownloadData.pack({ orderId: options.orderId }), message: 'order-download-link-button' },
+];
 
 /** A size as buyers read it: kilobytes under a megabyte, else megabytes with one decimal. */
 function fileSize(bytes: number): string {

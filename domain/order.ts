@@ -21,3 +21,6 @@ export function newOrderId(): string {
 
 /** Delivery stages as `ProcessStatus` shows them in Temporal UI. */
 export type DeliveryStage = 'delivering' | 'failed' | 'delivered' | 'downloaded' | 'reminded';
+
+/** The outbox key of an order's delivery message: one message per order, however often it is tried. */
+export const deliveryMessageKey = (orderId: string) => `${orderId}:delivery`;

@@ -18,7 +18,7 @@ import {
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import type { DeliveryOptions } from '../activities/orders';
-import type { DeliveryStage } from '../domain/order';
+import { deliveryMessageKey, type DeliveryStage } from '../domain/order';
 import { ProcessStatus } from './search-attributes';
 
 export interface DeliveryInput {
@@ -94,7 +94,7 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<DeliveryVi
     await condition(() => replaysAsked > handled);
     failure = undefined;
     show('delivering');
-    await reopenNotification({ key: `${input.orderId}:delivery` });
+    await reopenNotification({ key: deliveryMessageKey(input.orderId) });
   }
   show('delivered');
 

@@ -8,7 +8,7 @@ import { and, eq, inArray } from 'drizzle-orm';
 import { newInvoiceId } from '../../domain/invoice';
 import { newOrderId, OWNED_ORDER_STATUSES } from '../../domain/order';
 import { isVisibleInCatalog } from '../../domain/product';
-import type { Rail } from '../../domain/rail';
+import { STARS_CURRENCY, type Rail } from '../../domain/rail';
 import { cancelInvoiceUpdate } from '../../workflows/invoice';
 import {
   deliveryStateQuery,
@@ -118,7 +118,7 @@ export function createOrderCommands(deps: {
             ...(payCurrency ? { payCurrency } : {}),
             ...(promoCode ? { promoCode } : {}),
             amountMinor: amountMinor.toString(),
-            currency: order.rail === 'stars' ? 'XTR' : order.currency!,
+            currency: order.rail === 'stars' ? STARS_CURRENCY : order.currency!,
             ...invoiceTimings(config),
           },
           delivery: {
