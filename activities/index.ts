@@ -9,6 +9,7 @@ import { createPayoutActivities } from './payouts';
 import { createPromoActivities } from './promos';
 import { createReferralActivities } from './referrals';
 import { createResolutionActivities } from './resolutions';
+import { createSellerAlertActivities } from './seller-alerts';
 import { createSubscriptionActivities } from './subscriptions';
 
 export type { ActivityDeps } from './deps';
@@ -25,5 +26,6 @@ export function createActivities(deps: ActivityDeps) {
     ...createOrderActivities(deps),
     ...createEmailActivities(deps),
     ...createEscrowActivities(deps),
+    ...createSellerAlertActivities(deps),
   };
 }

@@ -7,10 +7,10 @@ import { and, desc, eq, sql } from 'drizzle-orm';
 import { libraryDownloadData } from '../bot/keyboards/callback-data';
 import { formatMoney } from '../domain/money';
 import { deliveryMessageKey } from '../domain/order';
-import { orders, productFiles, products, sellers } from '../infrastructure/db/schema';
-import { EmailError, sendEmailOnce } from '../infrastructure/email';
+import { orders, productFiles, products } from '../infrastructure/db/schema';
 import type { ActivityDeps } from './deps';
-import { createNotificationActivities, localeOfUser, type Delivery } from './notifications';
+import { createNotificationActivities, type Delivery } from './notifications';
+import { createSellerAlertActivities } from './seller-alerts';
 
 export interface DeliveryOptions {
   orderId: string;
@@ -23,6 +23,7 @@ export interface DeliveryOptions {
 export function createOrderActivities(deps: ActivityDeps) {
   const notifications = createNotificationActivities(deps);
   const notifyUser = (n: Parameters<typeof notifications.notifyUser>[0]) => notifications.notifyUser(n);
+  const sellerAlerts = createSellerAlertActivities(deps);
 
   const orderOf = async (orderId: string) => {
     const [row] = await deps.db
@@ -79,23 +80,14 @@ export function createOrderActivities(deps: ActivityDeps) {
         message: 'order-sold-seller',
         vars,
       });
-      const [seller] = await deps.db.select().from(sellers).where(eq(sellers.userId, order.sellerId));
-      if (seller?.alertEmail && deps.email) {
-        const locale = await localeOfUser(deps.db, order.sellerId);
-        const text = deps.translate(locale, 'email-sale-text', { ...vars, shop: seller.displayName });
-        try {
-          await sendEmailOnce(deps.db, deps.email, {
-            to: seller.alertEmail,
-            subject: deps.translate(locale, 'email-sale-subject', vars),
-            text,
-            html: asHtml(text),
-            idempotencyKey: `${orderId}:sold:email`,
-          });
-        } catch (error) {
-          if (!(error instanceof EmailError && error.permanent)) throw error; // retried by the activity
-          deps.logger.error({ orderId, err: error }, 'sale alert email refused');
-        }
-      }
+      await sellerAlerts.emailSellerAlert({
+        sellerId: order.sellerId,
+        alert: 'sale',
+        key: `${orderId}:sold`,
+        subject: 'email-sale-subject',
+        text: 'email-sale-text',
+        vars,
+      });
       return told;
     },
 
@@ -161,14 +153,4 @@ function fileSize(bytes: number): string {
   if (bytes < 1_048_576) return `${Math.max(1, Math.ceil(bytes / 1024))} KB`;
   const tenths = Math.round(bytes / 104_857.6);
   return `${Math.trunc(tenths / 10)}.${tenths % 10} MB`;
-}
-
-/** A plain-text email as HTML: escaped, one paragraph per blank-line-separated block. */
-function asHtml(text: string): string {
-  const escape = (value: string) =>
-    value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-  return text
-    .split(/\n{2,}/)
-    .map((block) => `<p>${escape(block).replaceAll('\n', '<br>')}</p>`)
-    .join('\n');
 }

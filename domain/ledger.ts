@@ -41,6 +41,8 @@ export const accounts = {
   invoiceCredit: (invoiceId: string) => `reserved:invoice:${invoiceId}`,
   /** Money an admin decided to give back, until the refund is paid out. */
   userRefund: (userId: number) => `payable:user:${userId}:refund`,
+  /** A refund the buyer asked to be paid to their wallet, until an admin sends it (a payout). */
+  userRefundReserved: (userId: number) => `payable:user:${userId}:refund-reserved`,
   /** Money an admin wrote off (with a reason in the memo). */
   writtenOff: () => 'revenue:written-off',
   referrerHeld: (userId: number) => `referrer:${userId}:held`,
@@ -57,6 +59,8 @@ export const accounts = {
   sellerHeld: (sellerId: number) => `seller:${sellerId}:held`,
   /** A seller's proceeds after the hold: theirs to be paid out. */
   sellerAvailable: (sellerId: number) => `seller:${sellerId}:available`,
+  /** A seller's available proceeds set aside by a payout request until it is paid or rejected. */
+  sellerReserved: (sellerId: number) => `seller:${sellerId}:reserved`,
   /** The platform's commission on marketplace sales (MARKETPLACE_FEE_BPS of each price). */
   marketplaceFees: () => 'revenue:marketplace-fees',
 };

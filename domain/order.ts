@@ -10,6 +10,11 @@ export const ORDER_STATUSES = ['awaiting_payment', 'paid', 'delivered', 'refunde
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
 /** The statuses in which the buyer owns the product: it is in their library, they may download it. */
+/** A dispute (the `disputes` read model): open until an admin refunds, releases or splits. */
+export const DISPUTE_STATUSES = ['open', 'refunded', 'released', 'split'] as const;
+export type DisputeStatus = (typeof DISPUTE_STATUSES)[number];
+export const MAX_DISPUTE_REASON_LENGTH = 500;
+
 export const OWNED_ORDER_STATUSES = ['paid', 'delivered'] as const satisfies readonly OrderStatus[];
 
 /** Random and URL-safe, 16 characters: in workflow ids (`order:<id>`, `delivery:<id>`) and buttons. */

@@ -16,8 +16,12 @@ const EVM_ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 const TRON_TX = /^(0x)?[0-9a-fA-F]{64}$/;
 const EVM_TX = /^0x[0-9a-fA-F]{64}$/;
 
-/** Whose balance a payout is paid from: referrers now, sellers later. */
-export type PayoutSource = 'referrer';
+/**
+ * Whose balance a payout is paid from (the payee kind): a referrer's commissions, a seller's
+ * released sales, or a buyer's refund owed on a crypto rail.
+ */
+export const PAYOUT_SOURCES = ['referrer', 'seller', 'refund'] as const;
+export type PayoutSource = (typeof PAYOUT_SOURCES)[number];
 
 export type PayoutRefusal =
   | { code: 'network'; message: string }
@@ -132,6 +136,18 @@ export function payoutAccounts(source: PayoutSource, requesterId: number) {
       return {
         available: accounts.referrerAvailable(requesterId),
         reserved: accounts.referrerReserved(requesterId),
+        paidOut: accounts.payoutsSent(),
+      };
+    case 'seller':
+      return {
+        available: accounts.sellerAvailable(requesterId),
+        reserved: accounts.sellerReserved(requesterId),
+        paidOut: accounts.payoutsSent(),
+      };
+    case 'refund':
+      return {
+        available: accounts.userRefund(requesterId),
+        reserved: accounts.userRefundReserved(requesterId),
         paidOut: accounts.payoutsSent(),
       };
   }

@@ -28,7 +28,8 @@ import {
   PRODUCT_STATUSES,
   SHOP_SLUG,
 } from '../../domain/product';
-import { ORDER_STATUSES, OWNED_ORDER_STATUSES } from '../../domain/order';
+import { DISPUTE_STATUSES, ORDER_STATUSES, OWNED_ORDER_STATUSES } from '../../domain/order';
+import { PAYOUT_SOURCES } from '../../domain/payout';
 import { PROMO_KINDS, PROMO_SCOPES, REDEMPTION_STATUSES } from '../../domain/promo';
 import { RAILS, type PayAddress } from '../../domain/rail';
 import type { CategoryNames } from '../catalog/categories';
@@ -39,6 +40,7 @@ const timestamps = { ...createdAt, updatedAt: timestamp({ withTimezone: true }).
 /** Telegram ids exceed 2^31 (and channel ids are negative), so they are bigints read as JS numbers (< 2^53). */
 const telegramId = (name?: string) => (name ? bigint(name, { mode: 'number' }) : bigint({ mode: 'number' }));
 const minor = () => bigint({ mode: 'bigint' });
+const quoted = (values: readonly string[]) => sql.raw(values.map((value) => `'${value}'`).join(', '));
 
 export const users = pgTable('users', {
   id: telegramId().primaryKey(),
@@ -449,7 +451,8 @@ export const payoutRequests = pgTable(
   'payout_requests',
   {
     id: text().primaryKey(),
-    /** Referrer now, seller in the marketplace later. */
+    /** Whose balance pays: a referrer's, a seller's, or a buyer's refund (domain/payout.ts). */
+    source: text({ enum: PAYOUT_SOURCES }).notNull().default('referrer'),
     requesterId: telegramId('requester_id')
       .notNull()
       .references(() => users.id),
@@ -468,6 +471,8 @@ export const payoutRequests = pgTable(
   },
   (t) => [
     index('payout_requests_requester_idx').on(t.requesterId),
+    index('payout_requests_status_idx').on(t.status, t.requestedAt),
+    check('payout_requests_source', sql`${t.source} in (${quoted(PAYOUT_SOURCES)})`),
     check('payout_amount_positive', sql`${t.amountMinor} > 0`),
   ],
 );
@@ -573,7 +578,6 @@ export const emailOutbox = pgTable(
 
 /** PostgreSQL's text-search document type; drizzle has no built-in column for it. */
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
-const quoted = (values: readonly string[]) => sql.raw(values.map((value) => `'${value}'`).join(', '));
 
 /** A user who sells. The row exists once they accepted the seller terms and chose a shop slug. */
 export const sellers = pgTable(
@@ -587,6 +591,11 @@ export const sellers = pgTable(
     shopSlug: text().notNull().unique(),
     /** Where sale alerts are emailed; null: Telegram only. */
     alertEmail: text(),
+    /** Alert kinds the seller turned off for email (domain/seller-alert.ts); the rest are sent. */
+    alertOptOuts: text()
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     termsAcceptedAt: timestamp({ withTimezone: true }).notNull(),
     /** Placeholder until payouts to sellers are built (network, wallet, ...). */
     payoutDetails: jsonb().$type<Record<string, unknown>>(),
@@ -828,5 +837,42 @@ export const downloadTokens = pgTable(
     index('download_tokens_buyer_claimed_idx').on(t.buyerId, t.claimedAt),
     index('download_tokens_order_idx').on(t.orderId),
     check('download_tokens_hash_format', sql`${t.tokenHash} ~ '^[0-9a-f]{64}$'`),
+  ],
+);
+
+/**
+ * A buyer's dispute of an order inside its escrow hold: the release waits until an admin resolves
+ * it (the escrow workflow holds the truth; this row is the read model for /escrow and the library).
+ * One per order.
+ */
+export const disputes = pgTable(
+  'disputes',
+  {
+    orderId: text()
+      .primaryKey()
+      .references(() => orders.id),
+    buyerId: telegramId('buyer_id')
+      .notNull()
+      .references(() => users.id),
+    sellerId: telegramId('seller_id')
+      .notNull()
+      .references(() => sellers.userId),
+    reason: text().notNull(),
+    status: text({ enum: DISPUTE_STATUSES }).notNull().default('open'),
+    openedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    resolvedAt: timestamp({ withTimezone: true }),
+    resolvedBy: telegramId('resolved_by'),
+    /** A split's part for the buyer, in the sale's minor units (the rest is released to the seller). */
+    buyerShareMinor: minor(),
+    currency: text(),
+  },
+  (t) => [
+    index('disputes_open_idx')
+      .on(t.openedAt)
+      .where(sql`${t.status} = 'open'`),
+    check('disputes_status', sql`${t.status} in (${quoted(DISPUTE_STATUSES)})`),
+    check('disputes_reason_length', sql`char_length(${t.reason}) between 1 and 500`),
+    check('disputes_resolved', sql`(${t.status} = 'open') = (${t.resolvedAt} is null)`),
+    check('disputes_share', sql`${t.buyerShareMinor} is null or ${t.buyerShareMinor} >= 0`),
   ],
 );
