@@ -64,6 +64,8 @@ export const resolutionRefundData = callbackData('res:refund', ['invoiceId'] as 
 export const resolutionWriteoffData = callbackData('res:writeoff', ['invoiceId'] as const);
 export const resolutionRefundPaidData = callbackData('res:refundpaid', ['invoiceId'] as const);
 export const resolutionMenuData = callbackData('res:menu', ['invoiceId'] as const);
+/** A buyer owed a crypto refund gives the wallet to be paid to (a payout of kind `refund`). */
+export const refundWalletData = callbackData('rfw', [] as const);
 /** The admin catalog flow (bot/features/plans-admin.ts). */
 export const newPlanChannelData = callbackData('np:ch', ['channelId'] as const);
 export const newPlanDoneData = callbackData('np:done', [] as const);
