@@ -93,6 +93,8 @@ export async function startStack(overrides: Record<string, string> = {}): Promis
       CRYPTOCLOUD_API_URL: sandbox.url,
       NOWPAYMENTS_API_URL: `${sandbox.url}/v1`,
       PUBLIC_URL: `http://127.0.0.1:${apiPort}`,
+      // Used only with EMAIL_TRANSPORT=mailjet: the sandbox's Mailjet emulator.
+      MAILJET_API_URL: sandbox.url,
       ...overrides,
     }),
   );

@@ -85,6 +85,8 @@ export const productActionData = callbackData('prod', ['action', 'productId'] as
  */
 export const reviewDecideData = callbackData('rv', ['action', 'productId', 'version'] as const);
 export const reviewPageData = callbackData('rv:p', ['offset'] as const);
+/** /alerts: turn one kind of seller email alert (domain/seller-alert.ts) off or back on. */
+export const alertToggleData = callbackData('alrt', ['alert'] as const);
 /** A page of the buyer's library (bot/features/library.ts), by its first item's 0-based position. */
 export const libraryPageData = callbackData('lib', ['offset'] as const);
 /** Download a product the buyer owns: a fresh single-use link for that order. */

@@ -101,7 +101,7 @@ help =
     /referral: your referral link and earnings
     /shop: browse the shop; /search words: find products
     /library: everything you bought, to download again
-    /sell: open your shop; /products: your products; /balance: your sales money; /alerts: sale alerts by email
+    /sell: open your shop; /products: your products; /balance: your sales money; /alerts: seller alerts by email
     /language: change the language
     /start: start over
     /help: this message
@@ -469,9 +469,17 @@ order-download-link-button = 🔗 Download link
 order-download-reminder = 📦 You have not downloaded { $title } yet. It is waiting for you:
 order-sold-seller = 💰 Sold: { $title } for { $price } (order { $orderId }). The money is held in escrow until the sale is final.
 alerts-not-seller = Email alerts are for sellers: open a shop with /sell first.
-alerts-on = 📧 Sale alerts are emailed to { $email }. Send /alerts off to stop them.
-alerts-off = 📧 Sale alerts come only here in Telegram. Send /alerts you@example.com to get them by email too.
-alerts-turned-on = ✅ Sale alerts will be emailed to { $email }.
+alerts-on = 📧 Seller alerts are emailed to { $email }. Tap a kind below to turn it off or on; send /alerts off to stop all emails.
+alerts-off = 📧 Seller alerts come only here in Telegram. Send /alerts you@example.com to get them by email too.
+alerts-turned-on = ✅ Seller alerts will be emailed to { $email }. Send /alerts to choose which.
+alerts-kind-on = ✅ { $kind }: emailed
+alerts-kind-off = 🚫 { $kind }: not emailed
+alerts-kind-turned-on = { $kind } will be emailed again
+alerts-kind-turned-off = { $kind } will not be emailed
+alerts-kind-sale = Sales
+alerts-kind-release = Escrow releases
+alerts-kind-dispute = Disputes
+alerts-kind-payout = Payouts
 alerts-turned-off = ✅ No more email alerts; they still come here.
 alerts-bad-email = That is not an email address. Send /alerts you@example.com, or /alerts off.
 email-sale-subject = Sold: { $title }
@@ -481,7 +489,7 @@ email-sale-text =
     You sold { $title } for { $price } (order { $orderId }).
     The money is held in escrow until the sale is final; /balance in the bot shows it.
 
-    To stop these emails, send /alerts off to the bot.
+    To choose which emails come, send /alerts to the bot; /alerts off stops them all.
 escrow-released-seller = ✅ The sale of { $title } (order { $orderId }) is final: { $amount } is now available to you (platform fee { $fee }).
 balance-not-seller = You have no shop, so there is no sales balance. Open one with /sell; referral earnings are in /referral.
 balance-seller-empty = 💼 No sales yet: your balance is empty.

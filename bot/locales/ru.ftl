@@ -105,7 +105,7 @@ help =
     /referral: ваша реферальная ссылка и заработок
     /shop: магазин; /search слова: поиск товаров
     /library: всё купленное, чтобы скачать снова
-    /sell: открыть магазин; /products: ваши товары; /balance: деньги от продаж; /alerts: уведомления о продажах на почту
+    /sell: открыть магазин; /products: ваши товары; /balance: деньги от продаж; /alerts: уведомления продавца на почту
     /language: сменить язык
     /start: начать сначала
     /help: эта справка
@@ -473,9 +473,17 @@ order-download-link-button = 🔗 Ссылка для скачивания
 order-download-reminder = 📦 Вы ещё не скачали { $title }. Он ждёт вас:
 order-sold-seller = 💰 Продано: { $title } за { $price } (заказ { $orderId }). Деньги удерживаются до завершения сделки.
 alerts-not-seller = Уведомления по почте — для продавцов: сначала откройте магазин через /sell.
-alerts-on = 📧 Уведомления о продажах приходят на { $email }. Отправьте /alerts off, чтобы отключить.
-alerts-off = 📧 Уведомления о продажах приходят только сюда, в Telegram. Отправьте /alerts you@example.com, чтобы получать их и по почте.
-alerts-turned-on = ✅ Уведомления о продажах будут приходить на { $email }.
+alerts-on = 📧 Уведомления продавца приходят на { $email }. Нажмите на вид ниже, чтобы выключить или включить его; /alerts off отключит все письма.
+alerts-off = 📧 Уведомления продавца приходят только сюда, в Telegram. Отправьте /alerts you@example.com, чтобы получать их и по почте.
+alerts-turned-on = ✅ Уведомления продавца будут приходить на { $email }. Отправьте /alerts, чтобы выбрать какие.
+alerts-kind-on = ✅ { $kind }: по почте
+alerts-kind-off = 🚫 { $kind }: не по почте
+alerts-kind-turned-on = { $kind } снова будут приходить по почте
+alerts-kind-turned-off = { $kind } больше не будут приходить по почте
+alerts-kind-sale = Продажи
+alerts-kind-release = Выплаты из эскроу
+alerts-kind-dispute = Споры
+alerts-kind-payout = Выводы средств
 alerts-turned-off = ✅ Письма отключены; уведомления по-прежнему приходят сюда.
 alerts-bad-email = Это не адрес почты. Отправьте /alerts you@example.com или /alerts off.
 email-sale-subject = Продано: { $title }
@@ -485,7 +493,7 @@ email-sale-text =
     Вы продали { $title } за { $price } (заказ { $orderId }).
     Деньги удерживаются до завершения сделки; /balance в боте показывает их.
 
-    Чтобы не получать эти письма, отправьте боту /alerts off.
+    Чтобы выбрать, какие письма приходят, отправьте боту /alerts; /alerts off отключит все.
 escrow-released-seller = ✅ Продажа { $title } (заказ { $orderId }) завершена: { $amount } теперь доступны вам (комиссия платформы { $fee }).
 balance-not-seller = У вас нет магазина, поэтому баланса продаж нет. Откройте его командой /sell; реферальный доход — в /referral.
 balance-seller-empty = 💼 Продаж пока нет: баланс пуст.
