@@ -32,7 +32,7 @@ import { onPath, temporalCli } from './toolchain/tools';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const read = (path: string) => readFileSync(join(root, path), 'utf8');
 const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
-const CLI_TYPE: Record<string, string> = { INT: 'Int', KEYWORD: 'Keyword' };
+const CLI_TYPE: Record<string, string> = { INT: 'Int', KEYWORD: 'Keyword', DATETIME: 'Datetime' };
 const searchAttributePairs = SEARCH_ATTRIBUTES.map((key) => `${key.name}=${CLI_TYPE[key.type]}`);
 
 const scratch = publicScratchDir('tgc-deploy-');

@@ -25,6 +25,7 @@ export async function registerSearchAttributes(connection: Connection, namespace
   const typeOf: Record<string, proto.temporal.api.enums.v1.IndexedValueType> = {
     INT: IndexedValueType.INDEXED_VALUE_TYPE_INT,
     KEYWORD: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+    DATETIME: IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
   };
   const existing = await connection.operatorService.listSearchAttributes({ namespace });
   const missing = SEARCH_ATTRIBUTES.filter((key) => !(key.name in (existing.customAttributes ?? {})));

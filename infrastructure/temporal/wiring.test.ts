@@ -44,6 +44,8 @@ describe('Temporal wiring on the real dev server', () => {
         'PaymentProvider',
         'ProcessStatus',
         'SellerId',
+        'ReleaseAt',
+        'PayeeKind',
       ]),
     );
   });
