@@ -15,7 +15,16 @@ export const ReleaseAt = defineSearchAttributeKey('ReleaseAt', SearchAttributeTy
 /** Whose balance a payout pays from (payout workflows): referrer, seller or refund. */
 export const PayeeKind = defineSearchAttributeKey('PayeeKind', SearchAttributeType.KEYWORD);
 
-export const SEARCH_ATTRIBUTES = [TelegramUserId, InvoiceId, OrderId, PaymentProvider, ProcessStatus, SellerId, ReleaseAt, PayeeKind];
+export const SEARCH_ATTRIBUTES = [
+  TelegramUserId,
+  InvoiceId,
+  OrderId,
+  PaymentProvider,
+  ProcessStatus,
+  SellerId,
+  ReleaseAt,
+  PayeeKind,
+];
 
 /** As the dev server's `--search-attribute` flag and the operator API name the types. */
 export function searchAttributeFlags(): string[] {
