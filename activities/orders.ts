@@ -99,6 +99,8 @@ export function createOrderActivities(deps: ActivityDeps) {
      */
     async deliverOrder(options: DeliveryOptions): Promise<Delivery> {
       const { order, title } = await orderOf(options.orderId);
+      // Refunded before it reached the buyer (say the chat was blocked): nothing to deliver any more.
+      if (order.status === 'refunded') return { delivered: false, reason: 'refused' };
       const [file] = await deps.db
         .select()
         .from(productFiles)
@@ -131,6 +133,7 @@ export function createOrderActivities(deps: ActivityDeps) {
     /** Nothing downloaded a while after delivery: one reminder with the same buttons. */
     async remindUndownloaded(options: DeliveryOptions): Promise<Delivery> {
       const { order, title } = await orderOf(options.orderId);
+      if (order.status === 'refunded') return { delivered: false, reason: 'refused' };
       return notifyUser({
         key: `${options.orderId}:download-reminder`,
         userId: order.buyerId,

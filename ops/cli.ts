@@ -215,6 +215,7 @@ export async function replayOrderDelivery(deps: OpsDeps, orderId: string): Promi
       'already-delivered': 'was already delivered; nothing to replay',
       'in-progress': 'is being delivered right now; nothing to replay',
       'not-paid': 'is not paid; there is nothing to deliver',
+      refunded: 'was refunded; there is nothing to deliver',
     };
     throw new OpsError(`order ${orderId} ${why[result.reason]}`);
   }

@@ -65,7 +65,7 @@ export type OrderRefundOutcome =
 
 export type ReplayOutcome =
   | { replayed: true; delivery: DeliveryView }
-  | { replayed: false; reason: 'already-delivered' | 'in-progress' | 'not-paid' };
+  | { replayed: false; reason: 'already-delivered' | 'in-progress' | 'not-paid' | 'refunded' };
 
 const REPLAY_WAIT_MS = 60_000;
 
@@ -283,6 +283,8 @@ export function createOrderCommands(deps: {
       const [order] = await db.select().from(orders).where(eq(orders.id, orderId));
       if (!order) throw new UnknownOrderError(orderId);
       const handle = client.workflow.getHandle(deliveryWorkflowId(orderId));
+      // A purchase refunded before it reached the buyer is not theirs any more.
+      if (order.status === 'refunded') return { replayed: false, reason: 'refunded' };
       const before = await deliveryState(orderId);
       if (!before || before.stage !== 'failed') {
         if (order.status === 'awaiting_payment' || order.status === 'expired' || order.status === 'cancelled')

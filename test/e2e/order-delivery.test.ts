@@ -98,6 +98,33 @@ describe('order delivery', () => {
     expect(sha256(download.body)).toBe(sha256(product.bytes));
   });
 
+  it('refunded while the buyer had blocked the bot: no delivery after unblocking, the replay refused', async () => {
+    const { userId, orderId, invoiceId } = await starsOrder();
+    tg().blockBot(userId);
+    await tg().payInvoice({ userId, payload: invoiceId });
+    await eventually(
+      'the delivery shown as failed',
+      async () => (await deliveriesShowing('failed', orderId)).length > 0,
+      30_000,
+    );
+    expect(await ops('refund-order', orderId)).toMatchObject({ code: 0 });
+    await eventually('the order refunded', async () => (await ordersOf(stack, userId))[0]?.status === 'refunded');
+    tg().unblockBot(userId);
+    expect(await ops('replay-delivery', orderId)).toMatchObject({
+      code: 1,
+      err: `error: order ${orderId} was refunded; there is nothing to deliver`,
+    });
+    // The delivery workflow itself, told to try again, sends nothing either.
+    await stack.runtime.temporal.client.workflow
+      .getHandle(`delivery:${orderId}`)
+      .signal('replayDelivery', { by: 'test' });
+    await eventually('the retried delivery failed again', async () => {
+      const view = await stack.runtime.commands.deliveryState(orderId);
+      return view !== undefined && view.tries >= 2 && view.stage === 'failed';
+    });
+    expect(deliveriesTo(stack, userId)).toHaveLength(0);
+  });
+
   it('an unknown order or one not paid: clear refusals', async () => {
     expect(await ops('replay-delivery', 'AAAAAAAAAAAAAAAA')).toMatchObject({
       code: 1,
