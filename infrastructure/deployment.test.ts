@@ -25,6 +25,7 @@ import draft07 from 'ajv/dist/refs/json-schema-draft-07.json';
 import addFormats from 'ajv-formats';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { parse } from 'yaml';
+import { TEMPORAL_SERVER_DYNAMIC_CONFIG } from './temporal/server-settings';
 import { publicScratchDir } from '../test/scratch';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { onPath, temporalCli } from './toolchain/tools';
@@ -221,6 +222,21 @@ describe('docker-compose.yml', () => {
     expect(setup).toContain('temporal operator search-attribute create');
     expect(setup.match(/\w+=(Int|Keyword|Text|Bool|Double|Datetime|KeywordList)\b/g)?.sort()).toEqual(
       [...searchAttributePairs].sort(),
+    );
+  });
+
+  it("gives the Temporal server the product's dynamic config (infrastructure/temporal/server-settings.ts)", () => {
+    const temporal = services.temporal!;
+    const mount = (temporal.volumes ?? []).find((volume) => String(volume).includes('dynamic-config.yaml'));
+    expect(String(mount)).toBe(
+      './infrastructure/temporal/dynamic-config.yaml:/etc/temporal/config/dynamicconfig/docker.yaml:ro',
+    );
+    const file = parse(read('infrastructure/temporal/dynamic-config.yaml')) as Record<
+      string,
+      Array<{ value: unknown }>
+    >;
+    expect(Object.fromEntries(Object.entries(file).map(([key, [entry]]) => [key, entry!.value]))).toEqual(
+      TEMPORAL_SERVER_DYNAMIC_CONFIG,
     );
   });
 
@@ -457,6 +473,10 @@ describe('systemd units (infrastructure/systemd)', () => {
     expect(registered.sort()).toEqual([...searchAttributePairs].sort());
     expect(execStart).toContain('--db-filename /var/lib/tg-commerce-temporal/');
     expect(execStart).toContain('--ip 127.0.0.1');
+    const values = [...execStart.matchAll(/--dynamic-config-value ([\w.]+)=(\S+)/g)];
+    expect(Object.fromEntries(values.map((match) => [match[1]!, JSON.parse(match[2]!)]))).toEqual(
+      TEMPORAL_SERVER_DYNAMIC_CONFIG,
+    );
   });
 
   it('pass systemd-analyze verify (when systemd is installed) once the install paths exist', () => {

@@ -8,6 +8,7 @@ import { createServer, Socket } from 'node:net';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { searchAttributeFlags } from '../../workflows/search-attributes';
+import { TEMPORAL_SERVER_DYNAMIC_CONFIG } from '../temporal/server-settings';
 import { cacheDir, mailpit, temporalCli, versitygw } from './tools';
 
 export interface RunningService {
@@ -113,7 +114,8 @@ export async function startTemporalDevServer(
 ): Promise<TemporalDevServer> {
   const cli = temporalCli();
   const port = options.port ?? (await freePort());
-  const dynamicConfig = Object.entries(options.dynamicConfig ?? {}).flatMap(([key, value]) => [
+  const settings = { ...TEMPORAL_SERVER_DYNAMIC_CONFIG, ...options.dynamicConfig };
+  const dynamicConfig = Object.entries(settings).flatMap(([key, value]) => [
     '--dynamic-config-value',
     `${key}=${typeof value === 'string' ? JSON.stringify(value) : String(value)}`,
   ]);
