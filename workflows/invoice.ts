@@ -153,8 +153,11 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceResul
       log.warn('the order of this invoice no longer runs', { invoiceId: input.invoiceId, error: String(error) });
     }
   };
+  let delivered = false;
   const deliver = async () => {
     if (input.orderId !== undefined) return tellOrder(progress.state);
+    if (delivered) return;
+    delivered = true;
     await deliverPaidInvoice({
       invoiceId: input.invoiceId,
       userId: input.userId,
@@ -404,6 +407,15 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceResul
       ...(chargeId ? { chargeId } : {}),
       ...(chargeIds.length > 1 ? { chargeIds: [...chargeIds] } : {}),
     });
+    // Since `deliver-beside-announce`: once the money is recorded, the paid period (or the order)
+    // is handed over while the rest runs, so access does not wait for "payment received".
+    if (SETTLED.has(next.state) && !delivered && !orderTold && patched('deliver-beside-announce'))
+      await Promise.all([deliver(), afterRecord(next)]);
+    else await afterRecord(next);
+  };
+
+  /** What follows the recorded state: resolutions, promo codes, the order, and the user's message. */
+  const afterRecord = async (next: InvoiceProgress) => {
     if (resolutions) await handOver(next);
     // The code counts once the invoice is paid; one that closes unpaid gives its redemption back.
     if (promo && SETTLED.has(next.state)) await markPromoUsed({ invoiceId: input.invoiceId });

@@ -13,6 +13,7 @@ import {
   log,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -105,6 +106,12 @@ const acts = proxyActivities<ReturnType<typeof createActivities>>({
   },
 });
 
+/** Short reads and writes of this database, idempotent: inside the workflow task, no round trip to the server. */
+const local = proxyLocalActivities<ReturnType<typeof createActivities>>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+});
+
 export async function subscriptionWorkflow(input: SubscriptionInput): Promise<SubscriptionView> {
   const { userId, planId, settings } = input;
   const events: SubscriptionEvent[] = [...(input.pending ?? [])];
@@ -157,7 +164,8 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
     trial: carry?.trial ?? false,
   }));
 
-  const plan = await acts.loadPlan({ planId });
+  // Since `local-plan-load`: the plan is read inside the first workflow task.
+  const plan = patched('local-plan-load') ? await local.loadPlan({ planId }) : await acts.loadPlan({ planId });
   const save = async () => {
     if (!carry) return;
     carry.version += 1;
@@ -203,8 +211,12 @@ export async function subscriptionWorkflow(input: SubscriptionInput): Promise<Su
         ...(carry?.appliedGrants ? { appliedGrants: carry.appliedGrants } : {}),
         version: carry?.version ?? 0,
       };
-      await save();
-      await grantAccess();
+      // Since `grant-beside-save`: the invite and its message do not wait for the read model.
+      if (patched('grant-beside-save')) await Promise.all([save(), grantAccess()]);
+      else {
+        await save();
+        await grantAccess();
+      }
     } else {
       carry = { ...carry, expiresAt: newExpiry, trial: trial && carry.trial, remindersSent: [] };
       await save();
