@@ -304,7 +304,7 @@ describe('seller payouts', () => {
     const l = await ledgerOfSeller(sellerId);
     expect([l.available, l.reserved]).toEqual([0n, 2000n]);
     const rows = await db().select().from(payoutRequests).where(eq(payoutRequests.requesterId, sellerId));
-    expect(rows.map((r) => r.amountMinor).sort()).toEqual([500n, 1500n]);
+    expect(rows.map((r) => Number(r.amountMinor)).sort((x, y) => x - y)).toEqual([500, 1500]);
     expect(rows.every((r) => r.source === 'seller')).toBe(true);
     await assertLedgerInvariant(db());
   });
