@@ -165,8 +165,7 @@ export async function startPayout(ctx: BotContext, ask: PayoutAsk, refuse: Refus
 }
 
 /** The payout id of a request completed by this message. */
-export const payoutIdOf = (ctx: BotContext, suffix = '') =>
-  `tg${ctx.from!.id}m${ctx.message?.message_id ?? 0}${suffix}`;
+export const payoutIdOf = (ctx: BotContext) => `tg${ctx.from!.id}m${ctx.message?.message_id ?? 0}`;
 
 /**
  * `/<command> <amount> <network> <wallet>`: the one-line request, checked in the order the usage
@@ -235,11 +234,7 @@ function pendingOf(userId: number): Step | undefined {
 async function nothingToPay(ctx: BotContext, source: PayoutSource, currency: string): Promise<string | undefined> {
   if (currency === STARS_CURRENCY) return ctx.t('payout-stars-not-paid-out');
   const available = await availableToPay(ctx.deps.db, source, ctx.from!.id, currency);
-  if (available < 0n)
-    return ctx.t('payout-blocked-negative', {
-      available: formatMoney(available, currency),
-      amount: formatMoney(minimumOf(ctx, source), currency),
-    });
+  if (available < 0n) return ctx.t('payout-blocked', { available: formatMoney(available, currency) });
   if (available === 0n || available < minimumOf(ctx, source))
     return ctx.t(source === 'refund' ? 'refund-wallet-nothing-owed' : 'payout-nothing-available', {
       available: formatMoney(available, currency),

@@ -750,7 +750,8 @@ plan-promo-not-applied = 🎟 Your promo code { $code } does not apply to this p
 ## payouts
 # Seller payouts (/balance, /withdraw), refund payouts (/refund_wallet), admin /payouts.
 payout-stars-not-paid-out = ⭐ Stars proceeds are not paid out to a crypto wallet: they stay in your balance. Write to support if you need them settled.
-payout-blocked-negative = ⚠️ Your available balance is { $available }: a refund after a sale was released was taken back from it. Payouts are blocked until new sales cover it (you asked for { $amount }).
+payout-blocked-negative = ⚠️ Your available balance is { $available }: a refund took back money already released to you. Payouts are blocked until new earnings cover it (you asked for { $amount }).
+payout-blocked = ⚠️ Your available balance is { $available }: a refund took back money already released to you. Payouts are blocked until new earnings cover it.
 payout-nothing-available = Nothing to pay out yet: { $available } is available and the minimum payout is { $minimum }.
 payout-ask-button = 💸 Request a payout ({ $currency })
 payout-choose-network = 💸 Payout of your { $currency } balance: on which network should it be sent?

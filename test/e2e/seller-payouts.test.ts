@@ -491,7 +491,7 @@ describe('seller payouts', () => {
     await say(
       seller,
       `/withdraw 5 TRC20 ${TRON}`,
-      textMatches(/Your available balance is -5\.00 USD: a refund after a sale was released was taken back/),
+      textMatches(/Your available balance is -5\.00 USD: a refund took back money already released to you/),
     );
     // A stale button says the same; the workflow itself refuses too.
     const stale = tg().pressButton({
@@ -501,7 +501,7 @@ describe('seller payouts', () => {
       force: true,
     });
     await answerTo(stale);
-    await tg().waitForMessage(sellerId, textMatches(/Payouts are blocked until new sales cover it/));
+    await tg().waitForMessage(sellerId, textMatches(/Payouts are blocked until new earnings cover it\.$/));
     expect(
       await commands().requestPayout({
         source: 'seller',
