@@ -36,10 +36,16 @@ export type Reservation =
   | { accepted: true; availableAfterMinor: string }
   | { accepted: false; reason: 'insufficient_balance'; availableMinor: string };
 
-export type PayoutDecision =
+/**
+ * An admin's decision. `expectedStatus`: the state the admin saw when deciding (a button on a
+ * request); the decision is refused if the payout has moved on since, so two admins pressing
+ * Approve and Reject at once get one outcome, not an approval undone a moment later.
+ */
+export type PayoutDecision = (
   | { action: 'approve'; by: number }
   | { action: 'reject'; by: number; reason: string }
-  | { action: 'markPaid'; by: number; txHash: string };
+  | { action: 'markPaid'; by: number; txHash: string }
+) & { expectedStatus?: PayoutStatus };
 
 const money = (p: PayoutFacts): PayoutMoney => ({
   payoutId: p.payoutId,
@@ -78,6 +84,7 @@ export function createPayoutActivities(deps: ActivityDeps) {
           .insert(payoutRequests)
           .values({
             id: p.payoutId,
+            source: p.source,
             requesterId: p.requesterId,
             amountMinor: amount,
             currency: p.currency,

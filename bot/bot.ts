@@ -13,6 +13,7 @@ import { joinRequests } from './features/join-requests';
 import { language } from './features/language';
 import { myPlan } from './features/my-plan';
 import { payments } from './features/payments';
+import { payoutRequest } from './features/payout-request';
 import { plansFeature } from './features/plans';
 import { productEdit } from './features/product-edit';
 import { plansAdmin } from './features/plans-admin';
@@ -75,6 +76,8 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): Bot<Bo
     trial,
     myPlan,
     referral,
+    // Before the other step-by-step flows' text handlers: a payout step, once asked, takes the next text.
+    payoutRequest,
     promos,
     productEdit,
     sell,

@@ -4,6 +4,7 @@ import {
   paidPosting,
   parseNetwork,
   payoutActionAllowed,
+  payoutMinimum,
   PayoutRequestError,
   releasePosting,
   reservePosting,
@@ -92,6 +93,22 @@ describe('payout requests', () => {
         validatePayoutRequest({ amountMinor: 5000n, currency: 'USD', network: 'TRC20', wallet: 'my wallet' }, 1n),
       ).code,
     ).toBe('wallet');
+  });
+});
+
+describe('payees', () => {
+  it('each kind has its minimum; a refund is paid whole, however small', () => {
+    const minimums = { minimumMinor: 1000n, sellerMinimumMinor: 2500n };
+    expect(payoutMinimum(minimums, 'referrer')).toBe(1000n);
+    expect(payoutMinimum(minimums, 'seller')).toBe(2500n);
+    expect(payoutMinimum(minimums, 'refund')).toBe(1n);
+  });
+
+  it('refuses to pay a Stars balance to a wallet', () => {
+    const error = refusal(() =>
+      validatePayoutRequest({ amountMinor: 500n, currency: 'xtr', network: 'TRC20', wallet: TRON }, 1n),
+    );
+    expect(error.code).toBe('stars');
   });
 });
 

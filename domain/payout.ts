@@ -4,6 +4,7 @@
  */
 import { accounts, type Posting } from './ledger';
 import { formatMoney } from './money';
+import { STARS_CURRENCY } from './rail';
 
 /** Networks an admin pays out on, with the wallet address format of each. */
 export const PAYOUT_NETWORKS = ['TRC20', 'BEP20', 'ERC20'] as const;
@@ -28,6 +29,7 @@ export type PayoutRefusal =
   | { code: 'wallet'; message: string }
   | { code: 'amount'; message: string }
   | { code: 'minimum'; message: string }
+  | { code: 'stars'; message: string }
   | { code: 'tx_hash'; message: string };
 
 export class PayoutRequestError extends Error {
@@ -118,6 +120,9 @@ export function validatePayoutRequest(input: PayoutRequestInput, minimumMinor: b
       code: 'amount',
       message: `"${input.currency.slice(0, 10)}" is not a currency code`,
     });
+  // Stars are Telegram's in-app currency: the platform withdraws them through Telegram, not on a chain.
+  if (currency === STARS_CURRENCY)
+    throw new PayoutRequestError({ code: 'stars', message: 'A Stars (XTR) balance cannot be paid out to a wallet' });
   if (input.amountMinor <= 0n)
     throw new PayoutRequestError({ code: 'amount', message: 'The amount must be more than zero' });
   if (input.amountMinor < minimumMinor) {
@@ -127,6 +132,24 @@ export function validatePayoutRequest(input: PayoutRequestInput, minimumMinor: b
     });
   }
   return { amountMinor: input.amountMinor, currency, network, wallet };
+}
+
+/** The configured minimums (infrastructure/config.ts `payout`), in minor units of the payout currency. */
+export interface PayoutMinimums {
+  minimumMinor: bigint;
+  sellerMinimumMinor: bigint;
+}
+
+/** The smallest payout of a payee kind. A refund is owed whole, however small: it has no minimum. */
+export function payoutMinimum(minimums: PayoutMinimums, source: PayoutSource): bigint {
+  switch (source) {
+    case 'referrer':
+      return minimums.minimumMinor;
+    case 'seller':
+      return minimums.sellerMinimumMinor;
+    case 'refund':
+      return 1n;
+  }
 }
 
 /** The ledger accounts a payout moves money between. */

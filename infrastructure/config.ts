@@ -113,8 +113,10 @@ export interface Config {
   /** A referrer's commission is held this long after the payment (refunds reverse it), then available. */
   referral: { holdMs: number };
   payout: {
-    /** The smallest payout, in minor units of the payout currency. */
+    /** The smallest payout of a referrer, in minor units of the payout currency. */
     minimumMinor: bigint;
+    /** The smallest payout of a seller's sales balance, in minor units of the payout currency. */
+    sellerMinimumMinor: bigint;
     /** Admins are reminded this often while a payout request waits for them. */
     reminderEveryMs: number;
   };
@@ -654,6 +656,12 @@ export function loadConfig(env: Env = process.env, options: { notNeeded?: readon
     payout: {
       minimumMinor:
         read.optional('PAYOUT_MINIMUM_MINOR', {
+          expects: 'a positive amount in minor units like 1000 (10.00 USD)',
+          default: '1000',
+          parse: positiveMinor,
+        }) ?? 1000n,
+      sellerMinimumMinor:
+        read.optional('SELLER_PAYOUT_MINIMUM_MINOR', {
           expects: 'a positive amount in minor units like 1000 (10.00 USD)',
           default: '1000',
           parse: positiveMinor,

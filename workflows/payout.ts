@@ -1,10 +1,11 @@
 /**
- * Payout workflow (`payout:<payoutId>`): a referrer (later a seller) withdraws from their available
- * balance. The amount is reserved first, atomically, so two requests cannot spend the same money;
- * the caller learns the outcome through the `accepted` update it sends with the start
- * (update-with-start). Admins approve, mark paid (with the transaction hash) or reject through the
- * `decide` update, which answers with what was applied or why not; reminders while nobody acts;
- * the requester is told at each step.
+ * Payout workflow (`payout:<payoutId>`): a payee withdraws from their balance: a referrer's
+ * commissions, a seller's released sales, or a buyer's crypto refund (the payee kind, `source`,
+ * shown as the `PayeeKind` search attribute). The amount is reserved first, atomically, so two
+ * requests cannot spend the same money; the caller learns the outcome through the `accepted` update
+ * it sends with the start (update-with-start). Admins approve, mark paid (with the transaction hash)
+ * or reject through the `decide` update, which answers with what was applied or why not; reminders
+ * while nobody acts; the payee is told at each step in Telegram, and a seller by email too.
  */
 import {
   allHandlersFinished,
@@ -14,6 +15,7 @@ import {
   defineSignal,
   defineUpdate,
   log,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -21,8 +23,8 @@ import {
 import type { createActivities } from '../activities';
 import type { PayoutDecision, PayoutFacts, Reservation } from '../activities/payouts';
 import { fromMinor } from '../domain/money';
-import { payoutActionAllowed, type PayoutStatus } from '../domain/payout';
-import { ProcessStatus, TelegramUserId } from './search-attributes';
+import { payoutActionAllowed, type PayoutSource, type PayoutStatus } from '../domain/payout';
+import { PayeeKind, ProcessStatus, TelegramUserId } from './search-attributes';
 
 export interface PayoutInput extends PayoutFacts {
   /** From configuration (PAYOUT_REMINDER_EVERY). */
@@ -33,6 +35,7 @@ export type PayoutOutcome = Reservation & { payoutId: string };
 
 export interface PayoutView {
   payoutId: string;
+  source: PayoutSource;
   requesterId: number;
   amountMinor: string;
   currency: string;
@@ -57,6 +60,7 @@ export const payoutStateQuery = defineQuery<PayoutView>('payoutState');
 /** What a decision did, answered once it is applied (read model and ledger moved). */
 export interface PayoutDecisionOutcome {
   payoutId: string;
+  source: PayoutSource;
   status: PayoutStatus;
   decidedBy: number;
   txHash?: string;
@@ -115,6 +119,7 @@ export async function payoutWorkflow(input: PayoutInput): Promise<PayoutView> {
   const decided: { outcome?: PayoutOutcome } = {};
   const view: PayoutView = {
     payoutId,
+    source: input.source,
     requesterId,
     amountMinor: input.amountMinor,
     currency: input.currency,
@@ -152,8 +157,11 @@ export async function payoutWorkflow(input: PayoutInput): Promise<PayoutView> {
       message: `Payout ${payoutId} is ${r.status}${r.decidedBy !== undefined ? ` (decided by ${r.decidedBy})` : ''}`,
       details: [r],
     });
-  const allowedNow = (action: PayoutDecision['action']) =>
-    (view.status === 'requested' || view.status === 'approved') && payoutActionAllowed(view.status, action);
+  /** Allowed in this state, and decided on the state it is in (a button names the state it was pressed on). */
+  const allowedNow = ({ action, expectedStatus }: PayoutDecision) =>
+    (view.status === 'requested' || view.status === 'approved') &&
+    payoutActionAllowed(view.status, action) &&
+    (expectedStatus === undefined || expectedStatus === view.status);
   setHandler(
     payoutDecisionUpdate,
     async (decision) => {
@@ -167,7 +175,7 @@ export async function payoutWorkflow(input: PayoutInput): Promise<PayoutView> {
     },
     {
       validator: (decision: PayoutDecision) => {
-        if (!allowedNow(decision.action)) throw refuse(refusal(decision.action));
+        if (!allowedNow(decision)) throw refuse(refusal(decision.action));
       },
     },
   );
@@ -177,6 +185,8 @@ export async function payoutWorkflow(input: PayoutInput): Promise<PayoutView> {
     upsertSearchAttributes([{ key: ProcessStatus, value: status }]);
   };
   upsertSearchAttributes([{ key: TelegramUserId, value: requesterId }]);
+  // Payouts started before sellers and refunds were paid out carry no payee kind (all referrers').
+  if (patched('payout-payee-kind')) upsertSearchAttributes([{ key: PayeeKind, value: input.source }]);
 
   const reservation = await acts.reservePayout(facts);
   decided.outcome = { ...reservation, payoutId };
@@ -198,6 +208,21 @@ export async function payoutWorkflow(input: PayoutInput): Promise<PayoutView> {
     wallet: input.wallet,
     userId: String(requesterId),
   };
+  // A refund is the buyer's own money coming back, not earnings: it reads differently.
+  const payeeMessage = (step: 'requested' | 'approved' | 'paid' | 'rejected') =>
+    input.source === 'refund' ? `refund-payout-${step}` : `payout-${step}`;
+  /** A seller is told by email too (unless they opted out of payout emails), once per step. */
+  const emailSeller = async (step: 'requested' | 'approved' | 'paid' | 'rejected', extra: Record<string, string>) => {
+    if (input.source !== 'seller' || !patched('payout-seller-email')) return;
+    await acts.emailSellerAlert({
+      sellerId: requesterId,
+      alert: 'payout',
+      key: `payout:${payoutId}:${step}`,
+      subject: `email-payout-${step}-subject`,
+      text: `email-payout-${step}-text`,
+      vars: { ...vars, ...extra },
+    });
+  };
   const adminButtons = [
     { message: 'payout-approve-button', callback: payoutCallbacks.approve(payoutId) },
     { message: 'payout-reject-button', callback: payoutCallbacks.reject(payoutId) },
@@ -205,12 +230,13 @@ export async function payoutWorkflow(input: PayoutInput): Promise<PayoutView> {
   await acts.notifyUser({
     key: `payout:${payoutId}:requested`,
     userId: requesterId,
-    message: 'payout-requested',
+    message: payeeMessage('requested'),
     vars,
   });
+  await emailSeller('requested', {});
   await acts.notifyAdmins({
     key: `payout:${payoutId}:requested`,
-    message: 'admin-payout-requested',
+    message: input.source === 'referrer' ? 'admin-payout-requested' : `admin-payout-requested-${input.source}`,
     vars,
     buttons: adminButtons,
   });
@@ -231,7 +257,7 @@ export async function payoutWorkflow(input: PayoutInput): Promise<PayoutView> {
       }
     }
     const { decision, seq } = decisions.shift()!;
-    if (!payoutActionAllowed(view.status, decision.action)) {
+    if (!allowedNow(decision)) {
       log.warn('payout decision ignored in this state', {
         payoutId,
         status: view.status,
@@ -247,31 +273,41 @@ export async function payoutWorkflow(input: PayoutInput): Promise<PayoutView> {
     if (decision.action === 'reject') view.reason = decision.reason;
     setStatus(status);
     if (seq !== undefined)
-      answers.set(seq, { payoutId, status, decidedBy: decision.by, txHash: view.txHash, reason: view.reason });
+      answers.set(seq, {
+        payoutId,
+        source: input.source,
+        status,
+        decidedBy: decision.by,
+        txHash: view.txHash,
+        reason: view.reason,
+      });
     switch (status) {
       case 'approved':
         await acts.notifyUser({
           key: `payout:${payoutId}:approved`,
           userId: requesterId,
-          message: 'payout-approved',
+          message: payeeMessage('approved'),
           vars,
         });
+        await emailSeller('approved', {});
         break;
       case 'paid':
         await acts.notifyUser({
           key: `payout:${payoutId}:paid`,
           userId: requesterId,
-          message: 'payout-paid',
+          message: payeeMessage('paid'),
           vars: { ...vars, txHash: view.txHash ?? '' },
         });
+        await emailSeller('paid', { txHash: view.txHash ?? '' });
         break;
       case 'rejected':
         await acts.notifyUser({
           key: `payout:${payoutId}:rejected`,
           userId: requesterId,
-          message: 'payout-rejected',
+          message: payeeMessage('rejected'),
           vars: { ...vars, reason: view.reason ?? '' },
         });
+        await emailSeller('rejected', { reason: view.reason ?? '' });
         break;
       case 'requested':
         break;

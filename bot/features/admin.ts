@@ -10,12 +10,13 @@
  * itself (activities/payouts.ts `recordPayoutDecision`, with the money movement), not twice here.
  */
 import { and, eq, inArray } from 'drizzle-orm';
-import { Composer, InputFile } from 'grammy';
-import { toMinor } from '../../domain/money';
-import { PayoutRequestError } from '../../domain/payout';
+import { Composer, InlineKeyboard, InputFile } from 'grammy';
+import { formatMoney, toMinor } from '../../domain/money';
+import { PayoutRequestError, type PayoutStatus } from '../../domain/payout';
 import { STATUSES_WITH_ACCESS } from '../../domain/subscription';
 import type { Database } from '../../infrastructure/db/client';
 import { auditLog, plans, referrers, subscriptions, users } from '../../infrastructure/db/schema';
+import { pendingPayouts } from '../../infrastructure/read-models/payouts';
 import { PayoutActionError, UnknownPayoutError } from '../../infrastructure/temporal/money-commands';
 import type { BotContext } from '../context';
 import { payoutApproveData, payoutRejectData } from '../keyboards/callback-data';
@@ -53,8 +54,10 @@ interface Done {
   action?: string;
   target?: string;
   details?: Record<string, unknown>;
-  /** Already audited elsewhere (payout decisions, by the payout workflow). */
+  /** Already audited elsewhere (payout decisions, by the payout workflow), or nothing to audit (a list). */
   audited?: boolean;
+  /** Buttons under the reply. */
+  keyboard?: InlineKeyboard;
 }
 
 /** One audit_log row of an admin's action (or refusal); other admin features use it too. */
@@ -153,7 +156,10 @@ function adminCommand(
     if (!done.audited)
       await audit(db, adminId, done.action ?? action, done.target ?? args[0], { args: given, ...done.details });
     ctx.deps.logger.info({ adminId, action: done.action ?? action, target: done.target ?? args[0] }, 'admin action');
-    await ctx.reply(done.reply, { link_preview_options: { is_disabled: true } });
+    await ctx.reply(done.reply, {
+      link_preview_options: { is_disabled: true },
+      ...(done.keyboard ? { reply_markup: done.keyboard } : {}),
+    });
   });
 }
 
@@ -349,19 +355,24 @@ async function decidePayout(
   action: PayoutAction,
   payoutId: string,
   adminId: number,
-  extra: { reason?: string; txHash?: string } = {},
+  extra: { reason?: string; txHash?: string; expectedStatus?: PayoutStatus } = {},
 ): Promise<string> {
   const { commands } = ctx.deps;
   if (!PAYOUT_ID.test(payoutId)) throw new Refused('admin-payout-unknown', { payoutId: payoutId.slice(0, 64) }, false);
   try {
     switch (action) {
       case 'approve':
-        await commands.approvePayout(payoutId, adminId);
+        await commands.approvePayout(payoutId, adminId, extra.expectedStatus);
         return ctx.t('admin-payout-approved', { payoutId });
       case 'reject': {
         const reason = extra.reason?.trim() || ctx.t('admin-payout-default-reason');
-        const outcome = await commands.rejectPayout(payoutId, adminId, reason);
-        return ctx.t('admin-payout-rejected', { payoutId, reason: outcome.reason ?? reason });
+        const outcome = await commands.rejectPayout(payoutId, adminId, reason, extra.expectedStatus);
+        // Old runs do not say whose balance it was: they were all referrers'.
+        const source = outcome.source ?? 'referrer';
+        return ctx.t(source === 'referrer' ? 'admin-payout-rejected' : `admin-payout-rejected-${source}`, {
+          payoutId,
+          reason: outcome.reason ?? reason,
+        });
       }
       case 'markPaid': {
         const outcome = await commands.markPayoutPaid(payoutId, adminId, extra.txHash ?? '');
@@ -411,26 +422,89 @@ adminCommand('paid', 'payout.markPaid', 'admin-usage-paid', async (ctx, args, ad
   return { audited: true, reply: await decidePayout(ctx, 'markPaid', args[0]!, adminId, { txHash: args[1] }) };
 });
 
-/** The buttons on the payout workflow's admin message. Reject uses the default reason; /reject gives one. */
+/** This message's buttons without those deciding `payoutId` (a /payouts list keeps the others). */
+async function dropPayoutButtons(ctx: BotContext, payoutId: string): Promise<void> {
+  const mine = new Set([payoutApproveData.pack({ payoutId }), payoutRejectData.pack({ payoutId })]);
+  const rows = (ctx.callbackQuery?.message?.reply_markup?.inline_keyboard ?? [])
+    .map((row) => row.filter((button) => !('callback_data' in button && mine.has(button.callback_data))))
+    .filter((row) => row.length > 0);
+  await ctx
+    .editMessageReplyMarkup(rows.length > 0 ? { reply_markup: InlineKeyboard.from(rows) } : undefined)
+    .catch((error: unknown) => ctx.deps.logger.debug({ err: error }, 'payout buttons left in place'));
+}
+
+/**
+ * The Approve / Reject buttons (on the payout workflow's admin message and on /payouts). A button
+ * is pressed on a request, so it decides only a payout still `requested`: of two admins pressing at
+ * once, one decides and the other is told what the first did (the workflow's own answer). Reject
+ * uses the default reason; /reject gives one (and may also cancel an approved payout).
+ */
 async function payoutButton(ctx: BotContext, action: 'approve' | 'reject', payoutId: string): Promise<void> {
   const adminId = ctx.from!.id;
   let reply: string;
   try {
-    reply = await decidePayout(ctx, action, payoutId, adminId);
+    reply = await decidePayout(ctx, action, payoutId, adminId, { expectedStatus: 'requested' });
   } catch (error) {
     if (!(error instanceof Refused)) throw error;
     await audit(ctx.deps.db, adminId, auditAction(action), payoutId, { refused: error.key, via: 'button' });
     await ctx.answerCallbackQuery({ text: ctx.t(error.key, error.vars), show_alert: true });
+    // Someone else decided it: these buttons can no longer do anything, and the alert said why.
+    if (error.key.startsWith('admin-payout-cannot-')) {
+      await dropPayoutButtons(ctx, payoutId);
+      await ctx.reply(ctx.t(error.key, error.vars));
+    }
     return;
   }
   ctx.deps.logger.info({ adminId, action: auditAction(action), payoutId }, 'admin action');
   await ctx.answerCallbackQuery();
-  // Decided: this message's buttons have done their job (other admins' copies answer with the state).
-  await ctx
-    .editMessageReplyMarkup()
-    .catch((error: unknown) => ctx.deps.logger.debug({ err: error }, 'payout buttons left in place'));
+  // Decided: this payout's buttons have done their job (other admins' copies answer with the state).
+  await dropPayoutButtons(ctx, payoutId);
   await ctx.reply(reply);
 }
+
+/** How long a request has waited, coarsely: "2d 3h", "3h 5m", "4m", "<1m". */
+export function waitedFor(ms: number): string {
+  const minutes = Math.floor(Math.max(0, ms) / 60_000);
+  const [d, h, m] = [Math.floor(minutes / 1440), Math.floor(minutes / 60) % 24, minutes % 60];
+  if (d > 0) return `${d}d ${h}h`;
+  if (h > 0) return `${h}h ${m}m`;
+  return minutes > 0 ? `${m}m` : '<1m';
+}
+
+const PAYOUTS_SHOWN = 20;
+
+/** /payouts: what waits for an admin (payout_requests), oldest first, with buttons for the requests. */
+adminCommand('payouts', 'payout.list', 'admin-usage-payouts', async (ctx, args) => {
+  if (args.length > 0) throw new Refused('usage');
+  const { total, shown } = await pendingPayouts(ctx.deps.db, PAYOUTS_SHOWN);
+  if (total === 0) return { reply: ctx.t('admin-payouts-empty'), audited: true };
+  const now = Date.now();
+  const lines = shown.map((p) =>
+    ctx.t(p.status === 'requested' ? 'admin-payouts-line' : 'admin-payouts-line-approved', {
+      payoutId: p.id,
+      kind: ctx.t(`payout-kind-${p.source}`),
+      amount: formatMoney(p.amountMinor, p.currency),
+      network: p.network,
+      wallet: p.wallet,
+      userId: String(p.requesterId),
+      waited: waitedFor(now - p.requestedAt.getTime()),
+    }),
+  );
+  const more = total - shown.length;
+  const buttons = shown
+    .filter((p) => p.status === 'requested')
+    .map((p) => [
+      InlineKeyboard.text(`${ctx.t('payout-approve-button')} ${p.id}`, payoutApproveData.pack({ payoutId: p.id })),
+      InlineKeyboard.text(`${ctx.t('payout-reject-button')} ${p.id}`, payoutRejectData.pack({ payoutId: p.id })),
+    ]);
+  const reply = [
+    ctx.t('admin-payouts-header', { count: String(total) }),
+    ...lines,
+    ...(more > 0 ? [ctx.t('admin-payouts-more', { more: String(more) })] : []),
+  ].join('\n\n');
+  // Read only: nothing to audit.
+  return { reply, audited: true, keyboard: buttons.length > 0 ? InlineKeyboard.from(buttons) : undefined };
+});
 
 chat.callbackQuery(payoutApproveData.pattern, (ctx) =>
   payoutButton(ctx, 'approve', payoutApproveData.unpack(ctx.callbackQuery.data)!.payoutId),

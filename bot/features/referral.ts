@@ -3,28 +3,23 @@
  * how many paid, commission held / available / reserved / paid out, from the ledger).
  * /payout <amount> <network> <wallet>: referral partners withdraw from their available balance.
  *
- * One line instead of a dialog: the bot keeps no conversation state (no sessions, no dialog table),
- * a retried update is the same request (the payout id comes from the message), and the usage line
- * says everything. The payout workflow has the last word on the balance (it reserves atomically)
- * and confirms the request to the user itself.
+ * One line (bot/features/payout-request.ts, shared with the sellers' /withdraw): a retried update is
+ * the same request (the payout id comes from the message), and the usage line says everything. The
+ * payout workflow has the last word on the balance (it reserves atomically) and confirms the
+ * request to the user itself.
  */
 import { and, count, countDistinct, eq, inArray, sql } from 'drizzle-orm';
 import { Composer } from 'grammy';
 import { referrerBalances } from '../../infrastructure/read-models/balances';
 import { SETTLED_INVOICE_STATES } from '../../domain/invoice';
 import { accounts } from '../../domain/ledger';
-import { formatMoney, toMinor } from '../../domain/money';
-import {
-  parseNetwork,
-  PAYOUT_NETWORKS,
-  PayoutRequestError,
-  validateWallet,
-  type PayoutRefusal,
-} from '../../domain/payout';
+import { formatMoney } from '../../domain/money';
+import { PAYOUT_NETWORKS } from '../../domain/payout';
 import type { Database } from '../../infrastructure/db/client';
 import { invoices, ledgerEntries, referrals, referrers } from '../../infrastructure/db/schema';
 import type { BotContext } from '../context';
 import { bpsToPercent } from './exports';
+import { commandPayout } from './payout-request';
 import { requireProfile } from './profile';
 
 /** Plans are priced in it; a referrer who has earned nothing yet is shown (and pays out) in it. */
@@ -143,88 +138,23 @@ chat.command('referral', async (ctx) => {
   await ctx.reply(lines.join('\n\n'), { link_preview_options: { is_disabled: true } });
 });
 
-function refusalText(ctx: BotContext, refusal: PayoutRefusal, currency: string, network?: string): string {
-  switch (refusal.code) {
-    case 'network':
-      return ctx.t('payout-bad-network', { networks: PAYOUT_NETWORKS.join(', ') });
-    case 'wallet':
-      return ctx.t(network === 'TRC20' ? 'payout-bad-wallet-tron' : 'payout-bad-wallet-evm', {
-        network: network ?? '',
-      });
-    case 'minimum':
-      return ctx.t('payout-below-minimum', { minimum: formatMoney(ctx.deps.config.payout.minimumMinor, currency) });
-    case 'amount':
-    case 'tx_hash':
-      return ctx.t('payout-bad-amount');
-  }
-}
-
 chat.command('payout', async (ctx) => {
-  const { db, config, commands, logger } = ctx.deps;
+  const { db, config } = ctx.deps;
   const user = requireProfile(ctx);
   const partner = await partnerOf(db, user.id);
   if (!partner) return void (await ctx.reply(ctx.t('payout-partners-only')));
   const stats = await referralStats(db, user.id);
   const currency = payoutCurrency(stats.money);
-  const available = stats.money.find((m) => m.currency === currency)?.available ?? 0n;
-  const usage = () =>
-    ctx.t('payout-usage', {
-      networks: PAYOUT_NETWORKS.join(', '),
-      minimum: formatMoney(config.payout.minimumMinor, currency),
-      available: formatMoney(available, currency),
-    });
-
-  const args = ctx.match.trim().split(/\s+/).filter(Boolean);
-  if (args.length !== 3) return void (await ctx.reply(usage()));
-  const [amountText, networkText, walletText] = args as [string, string, string];
-  const refuse = (text: string) => ctx.reply(`${text}\n\n${usage()}`);
-
-  let amountMinor: bigint;
-  try {
-    amountMinor = toMinor(amountText.replace(',', '.'), currency);
-  } catch {
-    return void (await refuse(ctx.t('payout-bad-amount')));
-  }
-  if (amountMinor <= 0n) return void (await refuse(ctx.t('payout-bad-amount')));
-  const network = parseNetwork(networkText);
-  if (typeof network !== 'string') return void (await refuse(refusalText(ctx, network, currency)));
-  const wallet = validateWallet(network, walletText);
-  if (typeof wallet !== 'string') return void (await refuse(refusalText(ctx, wallet, currency, network)));
-  if (amountMinor < config.payout.minimumMinor)
-    return void (await refuse(refusalText(ctx, { code: 'minimum', message: '' }, currency)));
-  if (amountMinor > available) {
-    return void (await ctx.reply(
-      ctx.t('payout-insufficient', {
-        amount: formatMoney(amountMinor, currency),
-        available: formatMoney(available, currency),
+  const availableMinor = stats.money.find((m) => m.currency === currency)?.available ?? 0n;
+  await commandPayout(ctx, {
+    source: 'referrer',
+    currency,
+    availableMinor,
+    usage: () =>
+      ctx.t('payout-usage', {
+        networks: PAYOUT_NETWORKS.join(', '),
+        minimum: formatMoney(config.payout.minimumMinor, currency),
+        available: formatMoney(availableMinor, currency),
       }),
-    ));
-  }
-
-  // The same message delivered twice (a webhook retry) is the same request.
-  const payoutId = `tg${user.id}m${ctx.message.message_id}`;
-  try {
-    const outcome = await commands.requestPayout({
-      payoutId,
-      requesterId: user.id,
-      amountMinor,
-      currency,
-      network,
-      wallet,
-    });
-    logger.info({ userId: user.id, payoutId, accepted: outcome.accepted }, 'payout requested');
-    // Accepted: the payout workflow confirms to the user and tells the admins.
-    if (!outcome.accepted) {
-      await ctx.reply(
-        ctx.t('payout-insufficient', {
-          amount: formatMoney(amountMinor, currency),
-          available: formatMoney(BigInt(outcome.availableMinor), currency),
-        }),
-      );
-    }
-  } catch (error) {
-    if (error instanceof PayoutRequestError)
-      return void (await refuse(refusalText(ctx, error.refusal, currency, network)));
-    throw error;
-  }
+  });
 });

@@ -66,6 +66,13 @@ export const resolutionRefundPaidData = callbackData('res:refundpaid', ['invoice
 export const resolutionMenuData = callbackData('res:menu', ['invoiceId'] as const);
 /** A buyer owed a crypto refund gives the wallet to be paid to (a payout of kind `refund`). */
 export const refundWalletData = callbackData('rfw', [] as const);
+/**
+ * Asking for a payout step by step (bot/features/payout-request.ts): `pask` (the Request payout
+ * button of /balance) offers the networks; `pnet` is the network chosen, then the wallet is asked.
+ * `source` is the payee kind (domain/payout.ts PAYOUT_SOURCES).
+ */
+export const payoutAskData = callbackData('pask', ['source', 'currency'] as const);
+export const payoutNetworkData = callbackData('pnet', ['source', 'currency', 'network'] as const);
 /** The admin catalog flow (bot/features/plans-admin.ts). */
 export const newPlanChannelData = callbackData('np:ch', ['channelId'] as const);
 export const newPlanDoneData = callbackData('np:done', [] as const);

@@ -102,6 +102,7 @@ help =
     /shop: browse the shop; /search words: find products
     /library: everything you bought, to download again
     /sell: open your shop; /products: your products; /balance: your sales money; /alerts: seller alerts by email
+    /withdraw: a payout of your sales money · /refund_wallet: where to send a refund owed to you
     /language: change the language
     /start: start over
     /help: this message
@@ -210,6 +211,7 @@ admin-help =
     /export: users CSV · /export_refree: referral partners CSV
     /refree_add <user_id> <percent> · /refree_remove <user_id>
     /approve <payout_id> · /reject <payout_id> [reason] · /paid <payout_id> <tx_hash>
+    /payouts: payout requests waiting (referrers, sellers, refunds), with Approve / Reject
     /resolve <invoice_id> accept | credit <days> | balance | refund | writeoff <reason> · /refundpaid <invoice_id> <tx_hash> · /unresolved
     /review: products waiting for review, with Approve / Reject
     Without plan_id, the first plan of /plans is used.
@@ -744,3 +746,73 @@ invoice-promo-refused = ⚠️ The promo code { $code } could not be applied to 
 invoice-paid-by-promo = ✅ Your promo code covered the whole price. Thank you!
 plan-promo-applied = 🎟 With your promo code { $code } you pay { $price } (or { $stars } ⭐).
 plan-promo-not-applied = 🎟 Your promo code { $code } does not apply to this plan.
+
+## payouts
+# Seller payouts (/balance, /withdraw), refund payouts (/refund_wallet), admin /payouts.
+payout-stars-not-paid-out = ⭐ Stars proceeds are not paid out to a crypto wallet: they stay in your balance. Write to support if you need them settled.
+payout-blocked-negative = ⚠️ Your available balance is { $available }: a refund took back money already released to you. Payouts are blocked until new earnings cover it (you asked for { $amount }).
+payout-blocked = ⚠️ Your available balance is { $available }: a refund took back money already released to you. Payouts are blocked until new earnings cover it.
+payout-nothing-available = Nothing to pay out yet: { $available } is available and the minimum payout is { $minimum }.
+payout-ask-button = 💸 Request a payout ({ $currency })
+payout-choose-network = 💸 Payout of your { $currency } balance: on which network should it be sent?
+payout-ask-wallet = Send your { $network } wallet address (reply to this message).
+payout-ask-amount = How much? Available: { $available } · minimum: { $minimum }. Send the amount, like 25 or 25.50.
+withdraw-usage =
+    Usage: /withdraw <amount> <network> <wallet>
+    e.g. /withdraw 25 TRC20 TNPeeaaFB7K9cmo4uQpcU32zGK8G1NYqeL
+    Networks: { $networks }. Minimum: { $minimum }. Available: { $available }.
+    Or press 💸 Request a payout under /balance.
+balance-seller-payouts = Reserved by payout requests { $reserved } · paid out { $paidOut }
+balance-seller-negative = ⚠️ Available is { $available } after a refund was clawed back: payouts are blocked until sales cover it.
+balance-seller-stars = ⭐ Stars proceeds are not paid out to a crypto wallet.
+balance-seller-payout-hint = Withdraw with the button below or /withdraw <amount> <network> <wallet> (minimum { $minimum }).
+refund-wallet-nothing-owed = There is no refund owed to you to pay to a wallet.
+refund-wallet-choose-network = ↩️ You are owed { $owed } back. On which network should it be sent?
+refund-payout-requested = 🕓 Your refund { $payoutId } of { $amount } { $currency } to { $wallet } ({ $network }) is on its way to an admin, who sends it.
+refund-payout-approved = 👍 Your refund { $payoutId } of { $amount } { $currency } was approved and will be sent soon.
+refund-payout-paid = ✅ Your refund { $payoutId }: { $amount } { $currency } was sent to { $wallet } ({ $network }). Transaction: { $txHash }
+refund-payout-rejected = ✖️ Your refund payout { $payoutId } could not be sent: { $reason }. The refund is still owed to you: give a wallet again with /refund_wallet.
+admin-payout-requested-seller = 🏦 Seller payout request { $payoutId }: { $amount } { $currency } for seller { $userId } to { $wallet } ({ $network }).
+admin-payout-requested-refund = ↩️ Refund payout request { $payoutId }: { $amount } { $currency } owed back to buyer { $userId }, to { $wallet } ({ $network }).
+admin-payout-rejected-seller = ✖️ Payout { $payoutId } rejected ({ $reason }). The amount is back in the seller's available balance.
+admin-payout-rejected-refund = ✖️ Refund payout { $payoutId } rejected ({ $reason }). The refund is owed to the buyer again.
+payout-kind-referrer = referrer
+payout-kind-seller = seller
+payout-kind-refund = refund
+admin-usage-payouts = Usage: /payouts (no arguments): payout requests waiting for approval or payment, oldest first.
+admin-payouts-empty = ✅ No payout requests are waiting.
+admin-payouts-header = 🏦 Payout requests waiting: { $count } (oldest first)
+admin-payouts-line = { $payoutId } · { $kind } { $userId } · { $amount } · { $network } { $wallet } · waiting { $waited }
+admin-payouts-line-approved = { $payoutId } · { $kind } { $userId } · { $amount } · { $network } { $wallet } · approved, waiting { $waited }: once sent, /paid { $payoutId } <tx_hash>
+admin-payouts-more = …and { $more } more.
+email-payout-requested-subject = Payout request { $payoutId } received
+email-payout-requested-text =
+    Hello { $shop },
+
+    We received your payout request { $payoutId } for { $amount } { $currency } to { $wallet } ({ $network }).
+    The amount is reserved from your available balance until an admin sends or declines it.
+
+    To choose which emails come, send /alerts to the bot; /alerts off stops them all.
+email-payout-approved-subject = Payout { $payoutId } approved
+email-payout-approved-text =
+    Hello { $shop },
+
+    Your payout { $payoutId } for { $amount } { $currency } was approved and will be sent to { $wallet } ({ $network }) soon.
+
+    To choose which emails come, send /alerts to the bot; /alerts off stops them all.
+email-payout-paid-subject = Payout { $payoutId } sent: { $amount } { $currency }
+email-payout-paid-text =
+    Hello { $shop },
+
+    Your payout { $payoutId }: { $amount } { $currency } was sent to { $wallet } ({ $network }).
+    Transaction: { $txHash }
+
+    To choose which emails come, send /alerts to the bot; /alerts off stops them all.
+email-payout-rejected-subject = Payout { $payoutId } declined
+email-payout-rejected-text =
+    Hello { $shop },
+
+    Your payout request { $payoutId } for { $amount } { $currency } was declined: { $reason }.
+    The amount is back in your available balance; /balance in the bot shows it.
+
+    To choose which emails come, send /alerts to the bot; /alerts off stops them all.

@@ -106,6 +106,7 @@ help =
     /shop: магазин; /search слова: поиск товаров
     /library: всё купленное, чтобы скачать снова
     /sell: открыть магазин; /products: ваши товары; /balance: деньги от продаж; /alerts: уведомления продавца на почту
+    /withdraw: выплата денег от продаж · /refund_wallet: куда отправить причитающийся вам возврат
     /language: сменить язык
     /start: начать сначала
     /help: эта справка
@@ -214,6 +215,7 @@ admin-help =
     /export: пользователи в CSV · /export_refree: реферальные партнёры в CSV
     /refree_add <user_id> <процент> · /refree_remove <user_id>
     /approve <payout_id> · /reject <payout_id> [причина] · /paid <payout_id> <tx_hash>
+    /payouts: ждущие заявки на выплату (рефереры, продавцы, возвраты), с кнопками Одобрить / Отклонить
     /resolve <invoice_id> accept | credit <дни> | balance | refund | writeoff <причина> · /refundpaid <invoice_id> <tx_hash> · /unresolved
     /review: товары на проверке, с кнопками Одобрить / Отклонить
     Без plan_id используется первый тариф из /plans.
@@ -748,3 +750,73 @@ invoice-promo-refused = ⚠️ Промокод { $code } не удалось п
 invoice-paid-by-promo = ✅ Промокод покрыл всю цену. Спасибо!
 plan-promo-applied = 🎟 С промокодом { $code } вы платите { $price } (или { $stars } ⭐).
 plan-promo-not-applied = 🎟 Ваш промокод { $code } не действует для этого тарифа.
+
+## payouts
+# Выплаты продавцам (/balance, /withdraw), выплаты возвратов (/refund_wallet), /payouts для администраторов.
+payout-stars-not-paid-out = ⭐ Выручка в Stars не выводится на криптокошелёк: она остаётся на балансе. Напишите в поддержку, если нужно её рассчитать.
+payout-blocked-negative = ⚠️ Ваш доступный баланс { $available }: возврат забрал уже начисленные вам деньги. Выплаты заблокированы, пока новые поступления это не покроют (вы запросили { $amount }).
+payout-blocked = ⚠️ Ваш доступный баланс { $available }: возврат забрал уже начисленные вам деньги. Выплаты заблокированы, пока новые поступления это не покроют.
+payout-nothing-available = Пока нечего выводить: доступно { $available }, минимальная выплата { $minimum }.
+payout-ask-button = 💸 Запросить выплату ({ $currency })
+payout-choose-network = 💸 Выплата с баланса в { $currency }: в какой сети отправить?
+payout-ask-wallet = Пришлите адрес кошелька в сети { $network } (ответом на это сообщение).
+payout-ask-amount = Сколько? Доступно: { $available } · минимум: { $minimum }. Пришлите сумму, например 25 или 25.50.
+withdraw-usage =
+    Формат: /withdraw <сумма> <сеть> <кошелёк>
+    например /withdraw 25 TRC20 TNPeeaaFB7K9cmo4uQpcU32zGK8G1NYqeL
+    Сети: { $networks }. Минимум: { $minimum }. Доступно: { $available }.
+    Или нажмите 💸 Запросить выплату под /balance.
+balance-seller-payouts = Зарезервировано заявками на выплату { $reserved } · выплачено { $paidOut }
+balance-seller-negative = ⚠️ Доступно { $available } после списания возврата: выплаты заблокированы, пока продажи это не покроют.
+balance-seller-stars = ⭐ Выручка в Stars не выводится на криптокошелёк.
+balance-seller-payout-hint = Вывести: кнопка ниже или /withdraw <сумма> <сеть> <кошелёк> (минимум { $minimum }).
+refund-wallet-nothing-owed = Возврата, который можно перевести на кошелёк, у вас нет.
+refund-wallet-choose-network = ↩️ Вам причитается возврат { $owed }. В какой сети его отправить?
+refund-payout-requested = 🕓 Ваш возврат { $payoutId } на { $amount } { $currency } на { $wallet } ({ $network }) передан администратору, он его отправит.
+refund-payout-approved = 👍 Ваш возврат { $payoutId } на { $amount } { $currency } одобрен и скоро будет отправлен.
+refund-payout-paid = ✅ Ваш возврат { $payoutId }: { $amount } { $currency } отправлено на { $wallet } ({ $network }). Транзакция: { $txHash }
+refund-payout-rejected = ✖️ Выплату возврата { $payoutId } отправить не удалось: { $reason }. Возврат по-прежнему вам причитается: укажите кошелёк снова через /refund_wallet.
+admin-payout-requested-seller = 🏦 Заявка продавца на выплату { $payoutId }: { $amount } { $currency } для продавца { $userId } на { $wallet } ({ $network }).
+admin-payout-requested-refund = ↩️ Заявка на выплату возврата { $payoutId }: { $amount } { $currency } причитается покупателю { $userId }, на { $wallet } ({ $network }).
+admin-payout-rejected-seller = ✖️ Выплата { $payoutId } отклонена ({ $reason }). Сумма возвращена на доступный баланс продавца.
+admin-payout-rejected-refund = ✖️ Выплата возврата { $payoutId } отклонена ({ $reason }). Возврат снова причитается покупателю.
+payout-kind-referrer = реферер
+payout-kind-seller = продавец
+payout-kind-refund = возврат
+admin-usage-payouts = Формат: /payouts (без аргументов): заявки на выплату, ждущие одобрения или отправки, сначала старые.
+admin-payouts-empty = ✅ Заявок на выплату нет.
+admin-payouts-header = 🏦 Заявки на выплату: { $count } (сначала старые)
+admin-payouts-line = { $payoutId } · { $kind } { $userId } · { $amount } · { $network } { $wallet } · ждёт { $waited }
+admin-payouts-line-approved = { $payoutId } · { $kind } { $userId } · { $amount } · { $network } { $wallet } · одобрена, ждёт { $waited }: после отправки /paid { $payoutId } <tx_hash>
+admin-payouts-more = …и ещё { $more }.
+email-payout-requested-subject = Заявка на выплату { $payoutId } принята
+email-payout-requested-text =
+    Здравствуйте, { $shop }!
+
+    Мы получили вашу заявку на выплату { $payoutId } на { $amount } { $currency } на { $wallet } ({ $network }).
+    Сумма зарезервирована с доступного баланса, пока администратор её не отправит или не отклонит.
+
+    Чтобы выбрать, какие письма приходят, отправьте боту /alerts; /alerts off отключит все.
+email-payout-approved-subject = Выплата { $payoutId } одобрена
+email-payout-approved-text =
+    Здравствуйте, { $shop }!
+
+    Ваша выплата { $payoutId } на { $amount } { $currency } одобрена и скоро будет отправлена на { $wallet } ({ $network }).
+
+    Чтобы выбрать, какие письма приходят, отправьте боту /alerts; /alerts off отключит все.
+email-payout-paid-subject = Выплата { $payoutId } отправлена: { $amount } { $currency }
+email-payout-paid-text =
+    Здравствуйте, { $shop }!
+
+    Ваша выплата { $payoutId }: { $amount } { $currency } отправлено на { $wallet } ({ $network }).
+    Транзакция: { $txHash }
+
+    Чтобы выбрать, какие письма приходят, отправьте боту /alerts; /alerts off отключит все.
+email-payout-rejected-subject = Выплата { $payoutId } отклонена
+email-payout-rejected-text =
+    Здравствуйте, { $shop }!
+
+    Ваша заявка на выплату { $payoutId } на { $amount } { $currency } отклонена: { $reason }.
+    Сумма возвращена на доступный баланс; /balance в боте показывает её.
+
+    Чтобы выбрать, какие письма приходят, отправьте боту /alerts; /alerts off отключит все.

@@ -37,6 +37,7 @@ export function devStackSettings(config: Config): Record<string, string> {
     REMOVAL_DRY_RUN: String(config.subscription.removalDryRun),
     REFERRAL_HOLD: formatDuration(config.referral.holdMs),
     PAYOUT_MINIMUM_MINOR: String(config.payout.minimumMinor),
+    SELLER_PAYOUT_MINIMUM_MINOR: String(config.payout.sellerMinimumMinor),
     PAYOUT_REMINDER_EVERY: formatDuration(config.payout.reminderEveryMs),
   };
 }

@@ -3,7 +3,7 @@
  * Balances are sums of ledger entries, nothing else. Entries are debit-positive; what the platform
  * owes someone (a referrer's held, available and reserved money) is a credit, so it is shown negated.
  */
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, notLike, sql } from 'drizzle-orm';
 import { accounts } from '../../domain/ledger';
 import type { Database } from '../db/client';
 import { ledgerEntries } from '../db/schema';
@@ -62,8 +62,12 @@ export interface SellerMoney {
   currency: string;
   /** Proceeds inside the escrow hold (a refund can take them back). */
   held: bigint;
-  /** Released to the seller after the hold. */
+  /** Released to the seller after the hold, less payouts requested. Negative after a clawback: blocks payouts. */
   available: bigint;
+  /** Set aside by payout requests an admin has not paid or rejected yet. */
+  reserved: bigint;
+  /** Sent to the seller's wallets: the payout-paid entries that left the reserved bucket. */
+  paidOut: bigint;
   /** The platform's fee taken on the seller's sales (net of refunds). */
   fees: bigint;
 }
@@ -78,7 +82,8 @@ export interface SellerHold {
 /**
  * A seller's marketplace money, per currency, and each sale still in escrow: sums of ledger
  * entries only. The fee is what `revenue:marketplace-fees` received in the postings that also
- * moved this seller's proceeds (hold, refund), so a refunded sale's fee nets out.
+ * moved this seller's proceeds (hold, refund), so a refunded sale's fee nets out. Paid out is the
+ * sum of the `payout-paid` entries on the reserved bucket (each one the debit that sent it).
  */
 export async function sellerBalances(
   db: Reader,
@@ -86,13 +91,15 @@ export async function sellerBalances(
 ): Promise<{ money: SellerMoney[]; holds: SellerHold[] }> {
   const held = accounts.sellerHeld(sellerId);
   const available = accounts.sellerAvailable(sellerId);
-  const mine = sql`${ledgerEntries.account} in (${held}, ${available})`;
+  const reserved = accounts.sellerReserved(sellerId);
+  const mine = sql`${ledgerEntries.account} in (${held}, ${available}, ${reserved})`;
   const [sums, fees, holds] = await Promise.all([
     db
       .select({
         account: ledgerEntries.account,
         currency: ledgerEntries.currency,
         sum: sql<string>`sum(${ledgerEntries.amountMinor})::text`,
+        paidOut: sql<string>`coalesce(sum(${ledgerEntries.amountMinor}) filter (where ${ledgerEntries.kind} = 'payout-paid'), 0)::text`,
       })
       .from(ledgerEntries)
       .where(mine)
@@ -121,17 +128,50 @@ export async function sellerBalances(
   ]);
   const byCurrency = new Map<string, SellerMoney>();
   const of = (currency: string) => {
-    const found = byCurrency.get(currency) ?? { currency, held: 0n, available: 0n, fees: 0n };
+    const found = byCurrency.get(currency) ?? {
+      currency,
+      held: 0n,
+      available: 0n,
+      reserved: 0n,
+      paidOut: 0n,
+      fees: 0n,
+    };
     byCurrency.set(currency, found);
     return found;
   };
   for (const row of sums) {
-    if (row.account === held) of(row.currency).held = -BigInt(row.sum);
-    else of(row.currency).available = -BigInt(row.sum);
+    const money = of(row.currency);
+    if (row.account === held) money.held = -BigInt(row.sum);
+    else if (row.account === available) money.available = -BigInt(row.sum);
+    else {
+      money.reserved = -BigInt(row.sum);
+      money.paidOut = BigInt(row.paidOut);
+    }
   }
   for (const row of fees) of(row.currency).fees = -BigInt(row.sum);
   return {
     money: [...byCurrency.values()].sort((a, b) => a.currency.localeCompare(b.currency)),
     holds: holds.map((row) => ({ orderId: row.orderId, currency: row.currency, heldMinor: -BigInt(row.sum) })),
   };
+}
+
+/**
+ * What a buyer is owed back on crypto rails and can ask to be paid to a wallet (a payout of kind
+ * `refund`), per currency where positive: the refund payable less what payout requests reserved.
+ * Refunds an admin decided in a resolution are left out: that workflow pays them itself
+ * (`/refundpaid`), and paying them here too would send them twice.
+ */
+export async function refundsOwed(
+  db: Reader,
+  userId: number,
+): Promise<Array<{ currency: string; amountMinor: bigint }>> {
+  const rows = await db
+    .select({ currency: ledgerEntries.currency, sum: sql<string>`sum(${ledgerEntries.amountMinor})::text` })
+    .from(ledgerEntries)
+    .where(and(eq(ledgerEntries.account, accounts.userRefund(userId)), notLike(ledgerEntries.kind, 'resolution-%')))
+    .groupBy(ledgerEntries.currency)
+    .orderBy(ledgerEntries.currency);
+  return rows
+    .map((row) => ({ currency: row.currency, amountMinor: -BigInt(row.sum) }))
+    .filter((row) => row.amountMinor > 0n);
 }

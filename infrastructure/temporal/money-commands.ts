@@ -14,11 +14,13 @@ import {
 import { eq } from 'drizzle-orm';
 import { REFUNDABLE } from '../../domain/invoice';
 import {
+  payoutMinimum,
   PayoutRequestError,
   validatePayoutRequest,
   validateTxHash,
   type PayoutNetwork,
   type PayoutSource,
+  type PayoutStatus,
 } from '../../domain/payout';
 import {
   commissionStateQuery,
@@ -256,12 +258,14 @@ export function createMoneyCommands(deps: { client: Client; db: Database; config
     },
 
     /**
-     * A referrer (later a seller) asks to withdraw. Validates wallet, network and minimum (throws
-     * PayoutRequestError), then starts `payout:<id>` with an update that answers once the amount is
-     * reserved, or refused because the available balance does not cover it.
+     * A referrer, a seller or a buyer owed a refund asks to be paid. Validates wallet, network,
+     * currency (not Stars) and the payee kind's minimum (throws PayoutRequestError), then starts
+     * `payout:<id>` with an update that answers once the amount is reserved, or refused because the
+     * available balance does not cover it (a negative balance after a clawback covers nothing).
      */
     async requestPayout(request: PayoutRequest): Promise<PayoutOutcome> {
-      const valid = validatePayoutRequest(request, config.payout.minimumMinor);
+      const source = request.source ?? 'referrer';
+      const valid = validatePayoutRequest(request, payoutMinimum(config.payout, source));
       const payoutId = request.payoutId ?? `po${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
       if (!PAYOUT_ID.test(payoutId))
         throw new PayoutRequestError({ code: 'amount', message: `"${payoutId.slice(0, 70)}" is not a payout id` });
@@ -272,7 +276,7 @@ export function createMoneyCommands(deps: { client: Client; db: Database; config
         args: [
           {
             payoutId,
-            source: request.source ?? 'referrer',
+            source,
             requesterId: request.requesterId,
             amountMinor: valid.amountMinor.toString(),
             currency: valid.currency,
@@ -303,9 +307,16 @@ export function createMoneyCommands(deps: { client: Client; db: Database; config
     },
 
     payoutState: payoutView,
-    approvePayout: (payoutId: string, by: number) => decide(payoutId, { action: 'approve', by }),
-    rejectPayout: (payoutId: string, by: number, reason: string) =>
-      decide(payoutId, { action: 'reject', by, reason: reason.trim().slice(0, 500) || 'no reason given' }),
+    /** `expectedStatus`: decide only if the payout is still as the admin saw it (a button on a request). */
+    approvePayout: (payoutId: string, by: number, expectedStatus?: PayoutStatus) =>
+      decide(payoutId, { action: 'approve', by, expectedStatus }),
+    rejectPayout: (payoutId: string, by: number, reason: string, expectedStatus?: PayoutStatus) =>
+      decide(payoutId, {
+        action: 'reject',
+        by,
+        reason: reason.trim().slice(0, 500) || 'no reason given',
+        expectedStatus,
+      }),
     async markPayoutPaid(payoutId: string, by: number, txHash: string): Promise<PayoutDecisionOutcome> {
       if (!PAYOUT_ID.test(payoutId)) throw new UnknownPayoutError(payoutId);
       const view = await payoutView(payoutId);

@@ -249,6 +249,7 @@ describe('two admins deciding the same payout at once', () => {
       if (reject.ok) {
         expect(reject.value).toEqual({
           payoutId,
+          source: 'referrer',
           status: 'rejected',
           decidedBy: ADMIN_ID,
           reason: 'duplicate request',
@@ -262,7 +263,13 @@ describe('two admins deciding the same payout at once', () => {
         expect(release).toHaveLength(2);
         expect(sent).toHaveLength(0);
       } else {
-        expect(paid.ok && paid.value).toEqual({ payoutId, status: 'paid', decidedBy: OTHER_ADMIN_ID, txHash });
+        expect(paid.ok && paid.value).toEqual({
+          payoutId,
+          source: 'referrer',
+          status: 'paid',
+          decidedBy: OTHER_ADMIN_ID,
+          txHash,
+        });
         expect(reject.error).toBeInstanceOf(PayoutActionError);
         expect((reject.error as Error).message).toBe(
           `Payout ${payoutId} is paid (decided by ${OTHER_ADMIN_ID}): it cannot be rejected`,
