@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { SentMessage } from '../sandbox/telegram';
 import type { Sandbox } from '../sandbox/server';
+import { callbackOf, findCallback, urlOf, waitFor } from './journey-buttons';
 
 export interface BuyerJourneyOptions {
   sandbox: Sandbox;
@@ -38,7 +39,7 @@ export async function playBuyerJourney(options: BuyerJourneyOptions): Promise<Bu
   // Buy turns the card's own keyboard into the rails (the message is edited, not repeated).
   const buy = callbackOf(options.card, /^buy:/);
   telegram.pressButton({ from: buyer, message_id: options.card.message_id, data: buy });
-  const stars = await waitFor(timeout, () => {
+  const stars = await waitFor(timeout, 'the card turning into the rails', () => {
     const card = telegram.messagesTo(buyer.id).find((m) => m.message_id === options.card.message_id);
     return card && findCallback(card, /^buy:r:s:/);
   });
@@ -82,35 +83,4 @@ export async function playBuyerJourney(options: BuyerJourneyOptions): Promise<Bu
   const again = await download(library, `lib:dl:${orderId}`);
   step('downloaded again from /library with a fresh link: the same bytes');
   return { orderId, downloads: [first, again] };
-}
-
-function buttonsOf(message: SentMessage) {
-  return message.message.reply_markup?.inline_keyboard.flat() ?? [];
-}
-
-function findCallback(message: SentMessage, data: RegExp): string | undefined {
-  for (const button of buttonsOf(message))
-    if ('callback_data' in button && data.test(button.callback_data)) return button.callback_data;
-  return undefined;
-}
-
-function callbackOf(message: SentMessage, data: RegExp): string {
-  const found = findCallback(message, data);
-  if (!found) throw new Error(`no button matching ${data} on message ${message.message_id}`);
-  return found;
-}
-
-function urlOf(message: SentMessage, pattern: RegExp): string {
-  for (const button of buttonsOf(message)) if ('url' in button && pattern.test(button.url)) return button.url;
-  throw new Error(`no link matching ${pattern} on message ${message.message_id}`);
-}
-
-async function waitFor<T>(timeoutMs: number, check: () => T | undefined): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('the card did not change to the rails in time');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }

@@ -1,7 +1,8 @@
 /**
  * `npm run demo`: starts the stack on embedded defaults (fresh database, in-memory Temporal, the
  * sandbox, local object storage) and plays one subscriber's whole journey with short durations, the
- * other payment rails, and a seller's journey (shop, upload Mini App, a buyer finding the product),
+ * other payment rails, a seller's journey (shop, upload Mini App, a buyer finding the product), the
+ * buyer's purchase, and the seller's money (escrow hold, release, payout request, admin approval, paid),
  * printing each step with timestamps and where each workflow can be inspected in the Temporal UI.
  * Exits 0 when it completed.
  */
@@ -10,6 +11,7 @@ import { DEMO_CHANNEL, startDevStack } from './dev-stack';
 import { playRailPurchases, playSubscriberJourney } from './journey';
 import { playBuyerJourney } from './buyer-journey';
 import { playSellerJourney } from './seller-journey';
+import { playSellerMoneyJourney } from './seller-money-journey';
 
 const DEMO_PLAN = {
   id: 'demo_week',
@@ -30,6 +32,9 @@ const stack = await startDevStack({
     SUBSCRIPTION_GRACE_PERIOD: '6s',
     INVOICE_RECONCILE_SCHEDULE: '5s,10s',
     INVOICE_RECONCILE_EVERY: '10s',
+    // The seller's money journey: a short escrow hold, and a payout minimum one sale covers.
+    ESCROW_HOLD: '8s',
+    SELLER_PAYOUT_MINIMUM_MINOR: '500',
   },
   log: (line) => console.log(`  ${line}`),
 });
@@ -72,6 +77,20 @@ try {
     buyerId: 700_000_011,
     card: listed.found,
     fileSha256: listed.fileSha256,
+    log: (line) => console.log(line),
+  });
+  console.log(
+    "\nThe seller's money: a second buyer pays in crypto, the hold ends, the seller withdraws, an admin pays:\n",
+  );
+  await playSellerMoneyJourney({
+    sandbox: stack.sandbox,
+    sellerId: 700_000_010,
+    buyerId: 700_000_012,
+    adminId: stack.config.telegram.adminIds[0] ?? 1000,
+    title: 'Sketching guide for beginners',
+    payoutAmount: '5',
+    wallet: 'TNPeeaaFB7K9cmo4uQpcU32zGK8G1NYqeL',
+    txHash: 'ab'.repeat(32),
     log: (line) => console.log(line),
   });
   console.log(

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { SentMessage } from '../sandbox/telegram';
 import type { Sandbox } from '../sandbox/server';
+import { callbackOf } from './journey-buttons';
 import { onePagePdf } from './sample-pdf';
 
 export interface SellerJourneyOptions {
@@ -125,13 +126,6 @@ export async function playSellerJourney(options: SellerJourneyOptions): Promise<
   );
   step(`a buyer searched "${word}" and found it: ${(found.text ?? '').split('\n')[0]}`);
   return { productId, status, found, fileSha256: createHash('sha256').update(file).digest('hex') };
-}
-
-function callbackOf(message: SentMessage, data: RegExp): string {
-  const markup = message.reply_markup as { inline_keyboard?: Array<Array<{ callback_data?: string }>> } | undefined;
-  const button = markup?.inline_keyboard?.flat().find((b) => b.callback_data && data.test(b.callback_data));
-  if (!button?.callback_data) throw new Error(`no button matching ${data} on message ${message.message_id}`);
-  return button.callback_data;
 }
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
