@@ -11,13 +11,7 @@ import { STARS_CURRENCY } from './rail';
 
 /** Why a buyer cannot open a dispute (each has a message in the bot). */
 export type DisputeRefusal =
-  | 'not-buyer'
-  | 'not-paid'
-  | 'refunded'
-  | 'outside-hold'
-  | 'already-disputed'
-  | 'bad-reason'
-  | 'no-escrow';
+  'not-buyer' | 'not-paid' | 'refunded' | 'outside-hold' | 'already-disputed' | 'bad-reason' | 'no-escrow';
 
 export const DISPUTE_REFUSED = 'DisputeRefused';
 

@@ -248,7 +248,9 @@ export async function refundOrder(
         orderId,
         outcome: 'clawed-back',
         ...(result.clawback.amountMinor
-          ? { amount: `${fromMinor(BigInt(result.clawback.amountMinor), result.clawback.currency)} ${result.clawback.currency}` }
+          ? {
+              amount: `${fromMinor(BigInt(result.clawback.amountMinor), result.clawback.currency)} ${result.clawback.currency}`,
+            }
           : {}),
       };
     case 'already-refunded':

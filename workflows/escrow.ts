@@ -290,7 +290,12 @@ export async function escrowWorkflow(input: EscrowInput): Promise<EscrowView> {
     if (!alerted) {
       await condition(() => disputeRecorded);
       const vars = await noticeVars();
-      await acts.alertAdminsOfDispute({ orderId, key: `dispute:${orderId}:alert`, message: 'admin-dispute-open', vars });
+      await acts.alertAdminsOfDispute({
+        orderId,
+        key: `dispute:${orderId}:alert`,
+        message: 'admin-dispute-open',
+        vars,
+      });
       await acts.notifySeller({
         sellerId,
         key: `${orderId}:dispute-opened`,
