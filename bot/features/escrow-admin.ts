@@ -288,7 +288,7 @@ chat.on('message:text', async (ctx, next) => {
 
 command('escrow', 'escrow.view', 'admin-usage-escrow', async (ctx, args) => {
   if (args.length > 0) throw new Refused('usage');
-  const { releasing, disputed } = await ctx.deps.commands.escrowOverview(ESCROW_LIST_LENGTH);
+  const { releasing, overdue, disputed } = await ctx.deps.commands.escrowOverview(ESCROW_LIST_LENGTH);
   const lines = [ctx.t('admin-escrow-releasing', { count: String(releasing.length) })];
   if (releasing.length === 0) lines.push(ctx.t('admin-escrow-none-releasing'));
   for (const [index, sale] of releasing.entries())
@@ -303,6 +303,7 @@ command('escrow', 'escrow.view', 'admin-usage-escrow', async (ctx, args) => {
         releaseAt: formatMoment(sale.releaseAt.getTime()),
       }),
     );
+  if (overdue > 0) lines.push(ctx.t('admin-escrow-overdue', { count: String(overdue) }));
   lines.push('', ctx.t('admin-escrow-disputed', { count: String(disputed.length) }));
   if (disputed.length === 0) lines.push(ctx.t('admin-escrow-none-disputed'));
   const keyboard = new InlineKeyboard();

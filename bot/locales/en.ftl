@@ -871,6 +871,7 @@ admin-order-refund-refused-not-released = ⚠️ Order { $orderId } cannot be cl
 admin-escrow-releasing = 🔒 Releasing soonest ({ $count }):
 admin-escrow-none-releasing = Nothing is held.
 admin-escrow-sale = { $n }. { $releaseAt } · { $amount } to { $shop } (seller { $sellerId }) · { $title } · order { $orderId }
+admin-escrow-overdue = ⚠️ { $count } more held past their release time: is the worker running? (Temporal UI: ProcessStatus = 'held' AND ReleaseAt < now)
 admin-escrow-disputed = ⚖️ Open disputes ({ $count }):
 admin-escrow-none-disputed = None.
 admin-escrow-dispute =

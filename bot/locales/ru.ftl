@@ -875,6 +875,7 @@ admin-order-refund-refused-not-released = ⚠️ По заказу { $orderId } 
 admin-escrow-releasing = 🔒 Ближайшие переводы ({ $count }):
 admin-escrow-none-releasing = Ничего не удерживается.
 admin-escrow-sale = { $n }. { $releaseAt } · { $amount } магазину { $shop } (продавец { $sellerId }) · «{ $title }» · заказ { $orderId }
+admin-escrow-overdue = ⚠️ Ещё { $count } удерживаются дольше срока: работает ли worker? (Temporal UI: ProcessStatus = 'held' AND ReleaseAt < now)
 admin-escrow-disputed = ⚖️ Открытые споры ({ $count }):
 admin-escrow-none-disputed = Нет.
 admin-escrow-dispute =

@@ -4,7 +4,7 @@
  * on the sellers' held accounts), the disputes are the `disputes` rows, never a Temporal query per
  * sale. The release time is the order's payment time + ESCROW_HOLD, as the escrow workflow sets it.
  */
-import { and, asc, eq, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, isNull, lte, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { disputes, ledgerEntries, orders, products, sellers } from '../db/schema';
 
@@ -49,33 +49,47 @@ function heldBySale(db: Reader) {
   );
 }
 
-/** Held sales without an open dispute (those wait for an admin, not the timer), soonest release first. */
-export async function salesReleasingSoon(db: Reader, options: { limit: number; holdMs: number }): Promise<HeldSale[]> {
+/**
+ * Held sales without an open dispute (those wait for an admin, not the timer) whose release is
+ * still ahead, the soonest first; and how many are past their release time yet held (the timer
+ * fired with no worker to run it, or a release keeps failing): something for ops to look at.
+ */
+export async function salesReleasingSoon(
+  db: Reader,
+  options: { limit: number; holdMs: number; now?: number },
+): Promise<{ sales: HeldSale[]; overdue: number }> {
   const held = heldBySale(db);
-  const rows = await db
-    .with(held)
-    .select({
-      orderId: held.orderId,
-      currency: held.currency,
-      heldMinor: held.heldMinor,
-      paidAt: orders.paidAt,
-      title: products.title,
-      sellerId: orders.sellerId,
-      shop: sellers.displayName,
-    })
-    .from(held)
-    .innerJoin(orders, eq(orders.id, held.orderId))
-    .innerJoin(products, eq(products.id, orders.productId))
-    .innerJoin(sellers, eq(sellers.userId, orders.sellerId))
-    .leftJoin(disputes, and(eq(disputes.orderId, orders.id), eq(disputes.status, 'open')))
-    .where(isNull(disputes.orderId))
-    .orderBy(asc(orders.paidAt), asc(orders.id))
-    .limit(options.limit);
-  return rows.map(({ paidAt, heldMinor, ...row }) => ({
-    ...row,
-    heldMinor: BigInt(heldMinor),
-    releaseAt: new Date((paidAt?.getTime() ?? 0) + options.holdMs),
-  }));
+  // Released after paid_at + hold: the hold ends in the future for sales paid after this moment.
+  const cutoff = new Date((options.now ?? Date.now()) - options.holdMs);
+  const undisputed = (inHold: boolean) =>
+    db
+      .with(held)
+      .select({
+        orderId: held.orderId,
+        currency: held.currency,
+        heldMinor: held.heldMinor,
+        paidAt: orders.paidAt,
+        title: products.title,
+        sellerId: orders.sellerId,
+        shop: sellers.displayName,
+        total: sql<number>`count(*) over ()`.mapWith(Number),
+      })
+      .from(held)
+      .innerJoin(orders, eq(orders.id, held.orderId))
+      .innerJoin(products, eq(products.id, orders.productId))
+      .innerJoin(sellers, eq(sellers.userId, orders.sellerId))
+      .leftJoin(disputes, and(eq(disputes.orderId, orders.id), eq(disputes.status, 'open')))
+      .where(and(isNull(disputes.orderId), inHold ? gt(orders.paidAt, cutoff) : lte(orders.paidAt, cutoff)))
+      .orderBy(asc(orders.paidAt), asc(orders.id));
+  const [rows, overdue] = await Promise.all([undisputed(true).limit(options.limit), undisputed(false).limit(1)]);
+  return {
+    sales: rows.map(({ paidAt, heldMinor, total: _total, ...row }) => ({
+      ...row,
+      heldMinor: BigInt(heldMinor),
+      releaseAt: new Date((paidAt?.getTime() ?? 0) + options.holdMs),
+    })),
+    overdue: overdue[0]?.total ?? 0,
+  };
 }
 
 /** Disputes waiting for a decision, the oldest first, with what their sale holds. */

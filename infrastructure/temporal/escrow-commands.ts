@@ -243,11 +243,11 @@ export function createEscrowCommands(deps: {
 
     /** For /escrow: the next sales to be released and the open disputes, from the DB and the ledger. */
     async escrowOverview(limit = 10) {
-      const [releasing, disputed] = await Promise.all([
+      const [{ sales: releasing, overdue }, disputed] = await Promise.all([
         salesReleasingSoon(db, { limit, holdMs: config.orders.escrowHoldMs }),
         openDisputes(db, { limit }),
       ]);
-      return { releasing, disputed };
+      return { releasing, overdue, disputed };
     },
   };
 }
