@@ -75,6 +75,9 @@ export function decisionRefusal(
   }
 }
 
+/** Who decided, for a message: `admin <id>` for an admin's Telegram id, else as named (`ops`). */
+export const decidedBy = (by: string | undefined) => (by === undefined ? '—' : /^\d+$/.test(by) ? `admin ${by}` : by);
+
 /** Half the price, rounded down: the split offered by default. */
 export const halfShare = (priceMinor: bigint) => priceMinor / 2n;
 

@@ -27,6 +27,7 @@ import {
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import {
+  decidedBy,
   decisionRefusal,
   DISPUTE_REFUSED,
   disputeReason,
@@ -436,7 +437,7 @@ export async function escrowWorkflow(input: EscrowInput): Promise<EscrowView> {
     const vars = {
       ...(await noticeVars()),
       outcome: type,
-      by,
+      by: decidedBy(by),
       share: outcome.buyerShareMinor ? salePrice(BigInt(outcome.buyerShareMinor), input.currency) : '',
       released: outcome.releasedMinor ? salePrice(BigInt(outcome.releasedMinor), input.currency) : '',
     };

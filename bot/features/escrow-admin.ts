@@ -13,6 +13,7 @@
  */
 import { Composer, InlineKeyboard } from 'grammy';
 import {
+  decidedBy,
   decisionRefusal,
   halfShare,
   parseBuyerShare,
@@ -36,9 +37,6 @@ const SPLIT_MARKER = /\[split:([\w-]{16})\]\s*$/;
 
 export const escrowAdmin = new Composer<BotContext>();
 const chat = escrowAdmin.chatType('private').filter(isAdmin);
-
-/** Who did it, for a message: an admin's id, or ops. */
-const who = (by: string | undefined) => (by === undefined ? '—' : /^\d+$/.test(by) ? `admin ${by}` : by);
 
 class Refused extends Error {
   constructor(
@@ -96,7 +94,7 @@ function refundReply(ctx: BotContext, result: OrderRefundOutcome): string {
       return ctx.t(result.outcome === 'refunded' ? 'admin-order-refunded' : 'admin-order-already-refunded', {
         orderId,
         amount,
-        by: who(result.by),
+        by: decidedBy(result.by),
       });
     }
     case 'clawed-back':
@@ -106,7 +104,7 @@ function refundReply(ctx: BotContext, result: OrderRefundOutcome): string {
       return ctx.t(result.outcome === 'clawed-back' ? 'admin-order-clawed-back' : 'admin-order-already-clawed-back', {
         orderId,
         amount,
-        by: who(result.by),
+        by: decidedBy(result.by),
       });
     }
     case 'refused':
@@ -149,7 +147,7 @@ function decidedVars(escrow: EscrowView): Record<string, string> {
   return {
     orderId: escrow.orderId,
     outcome: type,
-    by: who(outcome?.by ?? escrow.refundedBy),
+    by: decidedBy(outcome?.by ?? escrow.refundedBy),
     price: salePrice(BigInt(escrow.priceMinor ?? '0'), escrow.currency),
     share: outcome?.buyerShareMinor ? salePrice(BigInt(outcome.buyerShareMinor), escrow.currency) : '',
     released: outcome?.releasedMinor ? salePrice(BigInt(outcome.releasedMinor), escrow.currency) : '',

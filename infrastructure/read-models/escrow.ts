@@ -38,7 +38,7 @@ function heldBySale(db: Reader) {
   return db.$with('held').as(
     db
       .select({
-        orderId: sql<string>`split_part(${ledgerEntries.transactionKey}, ':', 2)`.as('order_id'),
+        orderId: sql<string>`split_part(${ledgerEntries.transactionKey}, ':', 2)`.as('held_order_id'),
         currency: ledgerEntries.currency,
         heldMinor: sql<string>`(-sum(${ledgerEntries.amountMinor}))::text`.as('held_minor'),
       })

@@ -64,7 +64,7 @@ const tg = () => stack.sandbox.telegram;
 const db = () => stack.runtime.db;
 const commands = () => stack.runtime.commands;
 const client = () => stack.runtime.temporal.client;
-const { say, press } = conversation(tg);
+const { say, press, nextMessage } = conversation(tg);
 const userOf = (id: number): UserInput => ({ id, first_name: `User ${id}` });
 
 const legsOf = async (key: string) =>
@@ -192,7 +192,7 @@ async function pressForAnswer(from: UserInput, message: SentMessage, data: strin
   );
   tg().pressButton({ from, message_id: message.message_id, data, force: true });
   const call = await tg().waitForCall('answerCallbackQuery', (c) => c.seq > since, WAIT_MS);
-  return String(call.params.text ?? '');
+  return typeof call.params.text === 'string' ? call.params.text : '';
 }
 
 const DECIDED = /Dispute on order \S+ decided|was already decided/;
@@ -366,12 +366,9 @@ describe('disputes inside the escrow hold', () => {
             .find((m) => m.message_id === prompt.message_id)!.message,
         },
       });
-    const refused = tg().waitForMessage(ADMIN_A.id, textMatches(/is not a share/), WAIT_MS);
-    replyTo('a lot');
-    await refused;
-    const decided = tg().waitForMessage(ADMIN_A.id, textMatches(DECIDED), WAIT_MS);
-    replyTo('5');
-    expect((await decided).text).toBe(
+    await nextMessage(ADMIN_A.id, textMatches(/is not a share/))(() => replyTo('a lot'));
+    const decided = await nextMessage(ADMIN_A.id, textMatches(DECIDED))(() => replyTo('5'));
+    expect(decided.text).toBe(
       `✅ Dispute on order ${orderId} decided: 5.00 USD to the buyer, 9.00 USD released to the seller.`,
     );
     // Admin B's 50/50 after it: the split stands as decided.
@@ -411,7 +408,7 @@ describe('disputes inside the escrow hold', () => {
     expect(await pressForAnswer(ADMIN_B, alert, `dsp:d:split:${orderId}`)).toContain('refunds only whole');
     await expect(
       commands().resolveDispute(orderId, { type: 'split', buyerShareMinor: '40' }, String(ADMIN_B.id)),
-    ).rejects.toMatchObject({ reason: expect.stringMatching(/Stars payment is refunded whole/) });
+    ).rejects.toThrow(/Stars payment is refunded whole/);
 
     const [a, b] = await Promise.all([
       commands().resolveDispute(orderId, { type: 'refund' }, String(ADMIN_A.id)),
@@ -549,9 +546,11 @@ describe('a worker killed during the hold', () => {
         .select()
         .from(ledgerEntries)
         .where(eq(ledgerEntries.transactionKey, escrowKeys.release(orderId)));
-      // Not before the hold ended, and within a few seconds of it.
+      // Not before the hold ended, and right after it: the timer fired on the server while the worker
+      // that ran the hold was dead; the server hands the task on once the dead worker's sticky queue
+      // times out (10 s, the SDK's default), so "on time" is the hold + at most that.
       expect(entry!.createdAt.getTime()).toBeGreaterThanOrEqual(releaseAt);
-      expect(released - releaseAt).toBeLessThan(5_000);
+      expect(released - releaseAt).toBeLessThan(15_000);
       await workflowsSettled(client(), [`escrow:${orderId}`]);
       expect(await legsOf(escrowKeys.release(orderId))).toEqual({
         [accounts.sellerHeld(sellerId)]: 108n,
