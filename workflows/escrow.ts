@@ -238,11 +238,6 @@ export async function escrowWorkflow(input: EscrowInput): Promise<EscrowView> {
       validator: ({ decision: asked, by }: ResolveDisputeRequest) => {
         if (typeof by !== 'string' || by.length === 0 || by.length > 100) throw new Error('who decides must be named');
         if (view.dispute === undefined) throw refused('no-dispute');
-        const malformed = decisionRefusal(asked, {
-          priceMinor: BigInt(view.priceMinor ?? '0'),
-          currency: input.currency,
-        });
-        if (malformed) throw new Error(malformed);
         // Decided already: refused at once, with what was decided.
         if (settled)
           throw ApplicationFailure.create({
@@ -251,6 +246,11 @@ export async function escrowWorkflow(input: EscrowInput): Promise<EscrowView> {
             details: [snapshot()],
             nonRetryable: true,
           });
+        const malformed = decisionRefusal(asked, {
+          priceMinor: BigInt(view.priceMinor ?? '0'),
+          currency: input.currency,
+        });
+        if (malformed) throw new Error(malformed);
       },
     },
   );
