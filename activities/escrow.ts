@@ -1,19 +1,24 @@
 /**
- * Side effects of the escrow workflow (`escrow:<orderId>`): the sale's split into fee and the
- * seller's held proceeds, their release, and a refund inside the hold. Each step is one keyed
- * posting under the order's escrow lock, and each reads what the hold recorded, so a retry or a
- * later run continues from the ledger instead of posting twice.
+ * Side effects of the escrow workflow (`escrow:<orderId>`) and of a clawback (`clawback:<orderId>`):
+ * the sale's split into fee and the seller's held proceeds, their release, a refund or a dispute's
+ * split inside the hold, and a clawback after the release. Each step is one keyed posting under the
+ * order's escrow lock, and each reads what the hold recorded and which steps were taken, so a retry
+ * or a later run continues from the ledger instead of posting twice, and the ends exclude each other.
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import { and, eq, inArray } from 'drizzle-orm';
 import {
+  clawbackPosting,
   escrowKeys,
   holdPosting,
   refundPosting,
   releasePosting,
   salePrice,
+  splitPosting,
   splitSale,
+  splitShares,
   type EscrowSplit,
+  type RefundTo,
 } from '../domain/escrow';
 import { accounts } from '../domain/ledger';
 import { OWNED_ORDER_STATUSES } from '../domain/order';
@@ -67,13 +72,39 @@ const factsOf = (split: EscrowSplit, releaseAt: number): EscrowFacts => ({
   releaseAt,
 });
 
-async function stepsTaken(tx: Pick<Database, 'selectDistinct'>, orderId: string): Promise<Set<string>> {
+/** Which of the hold's ends (release, refund, split) and a clawback are posted. */
+async function stepsTaken(tx: Pick<Database, 'selectDistinct'>, orderId: string) {
   const rows = await tx
     .selectDistinct({ key: ledgerEntries.transactionKey })
     .from(ledgerEntries)
-    .where(inArray(ledgerEntries.transactionKey, [escrowKeys.release(orderId), escrowKeys.refund(orderId)]));
-  return new Set(rows.map((row) => row.key));
+    .where(
+      inArray(ledgerEntries.transactionKey, [
+        escrowKeys.release(orderId),
+        escrowKeys.refund(orderId),
+        escrowKeys.split(orderId),
+        escrowKeys.clawback(orderId),
+      ]),
+    );
+  const keys = new Set(rows.map((row) => row.key));
+  return {
+    released: keys.has(escrowKeys.release(orderId)),
+    refunded: keys.has(escrowKeys.refund(orderId)),
+    split: keys.has(escrowKeys.split(orderId)),
+    clawedBack: keys.has(escrowKeys.clawback(orderId)),
+  };
 }
+
+const refundTo = (input: { buyerId: number; gateway?: string }): RefundTo => ({
+  buyerId: input.buyerId,
+  ...(input.gateway ? { gateway: input.gateway } : {}),
+});
+
+/** The order row becomes `refunded`: the buyer owns the product no more (library, downloads). */
+const markOrderRefunded = (tx: Tx, orderId: string) =>
+  tx
+    .update(orders)
+    .set({ status: 'refunded', updatedAt: new Date() })
+    .where(and(eq(orders.id, orderId), inArray(orders.status, [...OWNED_ORDER_STATUSES])));
 
 export function createEscrowActivities(deps: ActivityDeps) {
   const { db } = deps;
@@ -118,12 +149,12 @@ export function createEscrowActivities(deps: ActivityDeps) {
       });
     },
 
-    /** The hold is over: held → available (keyed `escrow:<orderId>:release`), unless refunded meanwhile. */
+    /** The hold is over: held → available (keyed `escrow:<orderId>:release`), unless refunded or split meanwhile. */
     async releaseSale(input: { orderId: string; sellerId: number }): Promise<{ released: boolean }> {
       return locked(input.orderId, async (tx) => {
         const split = await splitOrThrow(tx, input);
         const taken = await stepsTaken(tx, input.orderId);
-        if (taken.has(escrowKeys.refund(input.orderId))) return { released: false };
+        if (taken.refunded || taken.split) return { released: false };
         if (split.heldMinor > 0n) await post(tx, releasePosting(split));
         return { released: true };
       });
@@ -145,21 +176,74 @@ export function createEscrowActivities(deps: ActivityDeps) {
       return locked(input.orderId, async (tx) => {
         const split = await splitOrThrow(tx, input);
         const taken = await stepsTaken(tx, input.orderId);
-        if (taken.has(escrowKeys.release(input.orderId))) return { refunded: false };
-        await post(
-          tx,
-          refundPosting(
-            split,
-            { buyerId: input.buyerId, ...(input.gateway ? { gateway: input.gateway } : {}) },
-            `refund by ${input.by}`,
-          ),
-        );
-        await tx
-          .update(orders)
-          .set({ status: 'refunded', updatedAt: new Date() })
-          .where(and(eq(orders.id, input.orderId), inArray(orders.status, [...OWNED_ORDER_STATUSES])));
+        if (taken.released || taken.split) return { refunded: false };
+        await post(tx, refundPosting(split, refundTo(input), `refund by ${input.by}`));
+        await markOrderRefunded(tx, input.orderId);
         return { refunded: true };
       });
+    },
+
+    /**
+     * A dispute settled by a split (keyed `escrow:<orderId>:split`): the buyer's share back (with
+     * the fee's part on it, domain/escrow.ts `splitShares`) as a refund payable, the rest of the
+     * held proceeds released to the seller. The buyer keeps the product. Nothing when the hold
+     * ended otherwise already.
+     */
+    async settleSplit(input: {
+      orderId: string;
+      sellerId: number;
+      buyerId: number;
+      buyerShareMinor: string;
+      by: string;
+      gateway?: string;
+    }): Promise<{ split: boolean; releasedMinor: string; feeBackMinor: string }> {
+      return locked(input.orderId, async (tx) => {
+        const split = await splitOrThrow(tx, input);
+        let shares;
+        try {
+          shares = splitShares(split, BigInt(input.buyerShareMinor));
+        } catch (error) {
+          throw ApplicationFailure.nonRetryable((error as Error).message, 'InvalidRequest');
+        }
+        const result = {
+          releasedMinor: shares.releasedMinor.toString(),
+          feeBackMinor: shares.feeBackMinor.toString(),
+        };
+        const taken = await stepsTaken(tx, input.orderId);
+        if (taken.released || taken.refunded) return { split: false, ...result };
+        await post(tx, splitPosting(split, shares, refundTo(input), `split by ${input.by}`));
+        return { split: true, ...result };
+      });
+    },
+
+    /**
+     * A refund after the release (keyed `escrow:<orderId>:clawback`): the proceeds out of the
+     * seller's available balance (it may go negative), the fee given back, the whole price to the
+     * buyer (the gateway when the rail refunded, else a refund payable); the order is refunded.
+     * Refused (`clawedBack: false`) unless the sale was released whole.
+     */
+    async clawBackSale(input: {
+      orderId: string;
+      sellerId: number;
+      buyerId: number;
+      by: string;
+      gateway?: string;
+    }): Promise<{ clawedBack: boolean; amountMinor: string; currency: string }> {
+      return locked(input.orderId, async (tx) => {
+        const split = await splitOrThrow(tx, input);
+        const result = { amountMinor: split.priceMinor.toString(), currency: split.currency };
+        const taken = await stepsTaken(tx, input.orderId);
+        if (taken.clawedBack) return { clawedBack: true, ...result };
+        if (!taken.released || taken.refunded || taken.split) return { clawedBack: false, ...result };
+        await post(tx, clawbackPosting(split, refundTo(input), `clawback by ${input.by}`));
+        await markOrderRefunded(tx, input.orderId);
+        return { clawedBack: true, ...result };
+      });
+    },
+
+    /** Which ends the sale's escrow has come to, from the ledger (a clawback checks before it refunds on the rail). */
+    async escrowSteps(input: { orderId: string }) {
+      return stepsTaken(db, input.orderId);
     },
 
     /** For the seller's release notice: the product's title and the proceeds as text. */

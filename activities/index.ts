@@ -1,5 +1,6 @@
 /** All activities, built over their dependencies (the worker passes real ones). */
 import type { ActivityDeps } from './deps';
+import { createDisputeActivities } from './disputes';
 import { createEmailActivities } from './email';
 import { createEscrowActivities } from './escrow';
 import { createInvoiceActivities } from './invoices';
@@ -27,5 +28,6 @@ export function createActivities(deps: ActivityDeps) {
     ...createEmailActivities(deps),
     ...createEscrowActivities(deps),
     ...createSellerAlertActivities(deps),
+    ...createDisputeActivities(deps),
   };
 }

@@ -8,6 +8,8 @@ import { admin } from './features/admin';
 import { balance } from './features/balance';
 import { buy } from './features/buy';
 import { channelHealth } from './features/channel-health';
+import { disputesFeature } from './features/disputes';
+import { escrowAdmin } from './features/escrow-admin';
 import { help } from './features/help';
 import { joinRequests } from './features/join-requests';
 import { language } from './features/language';
@@ -68,7 +70,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): Bot<Bo
   // Admin commands, resolution buttons and the catalog flows: only for ADMIN_IDS, and before the terms
   // gate (the terms are the subscribers' agreement, not a condition for running the bot); anyone else
   // falls through.
-  features.use(resolutions, admin, review, plansAdmin, promosAdmin);
+  features.use(resolutions, admin, escrowAdmin, review, plansAdmin, promosAdmin);
   features.use(termsGate);
   // productEdit before sell: a command leaves a pending product edit before /products (sell) answers it.
   features.use(
@@ -80,6 +82,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): Bot<Bo
     payoutRequest,
     promos,
     productEdit,
+    disputesFeature,
     sell,
     shop,
     buy,

@@ -9,12 +9,12 @@ import { base64url } from './product';
 export const ORDER_STATUSES = ['awaiting_payment', 'paid', 'delivered', 'refunded', 'expired', 'cancelled'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
-/** The statuses in which the buyer owns the product: it is in their library, they may download it. */
 /** A dispute (the `disputes` read model): open until an admin refunds, releases or splits. */
 export const DISPUTE_STATUSES = ['open', 'refunded', 'released', 'split'] as const;
 export type DisputeStatus = (typeof DISPUTE_STATUSES)[number];
 export const MAX_DISPUTE_REASON_LENGTH = 500;
 
+/** The statuses in which the buyer owns the product: it is in their library, they may download it. */
 export const OWNED_ORDER_STATUSES = ['paid', 'delivered'] as const satisfies readonly OrderStatus[];
 
 /** Random and URL-safe, 16 characters: in workflow ids (`order:<id>`, `delivery:<id>`) and buttons. */

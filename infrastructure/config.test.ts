@@ -36,6 +36,8 @@ describe('configuration', () => {
     expect(config.subscription.removalDryRun).toBe(true);
     expect(config.invoice.reconcileAtMs).toEqual([1, 2, 5, 10, 20, 30].map((m) => m * 60_000));
     expect(config.temporal.taskQueue).toBe('tg-commerce');
+    expect(config.orders.disputeReminderEveryMs).toBe(12 * 3_600_000);
+    expect(loadConfig({ ...valid, DISPUTE_REMINDER_EVERY: '5s' }).orders.disputeReminderEveryMs).toBe(5000);
   });
 
   it('names every missing variable and what it expects', () => {
@@ -74,6 +76,7 @@ describe('configuration', () => {
       'INVOICE_RECONCILE_SCHEDULE',
       'SUBSCRIPTION_REMINDERS',
       'PAYOUT_REMINDER_EVERY',
+      'DISPUTE_REMINDER_EVERY',
     ];
     for (const name of mustBePositive) {
       for (const value of ['0s', '0', '0ms', '-5s']) {

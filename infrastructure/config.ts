@@ -87,6 +87,8 @@ export interface Config {
     escrowHoldMs: number;
     /** The platform's commission on every sale, in basis points of the price (1000 = 10 %). */
     feeBps: number;
+    /** Admins are reminded this often while a buyer's dispute waits for their decision. */
+    disputeReminderEveryMs: number;
   };
   /** The Mini App pages Telegram opens (seller uploads, downloads) and their API. */
   miniApp: {
@@ -578,6 +580,12 @@ export function loadConfig(env: Env = process.env, options: { notNeeded?: readon
           default: '1000',
           parse: integer(0, 10_000),
         }) ?? 1000,
+      disputeReminderEveryMs:
+        read.optional('DISPUTE_REMINDER_EVERY', {
+          expects: 'a duration longer than 0 like 12h',
+          default: '12h',
+          parse: positiveDuration,
+        }) ?? 0,
     },
     miniApp: {
       origin: '',

@@ -224,8 +224,15 @@ export async function replayOrderDelivery(deps: OpsDeps, orderId: string): Promi
   return { orderId, stage };
 }
 
-/** Refunds an order inside its escrow hold (Stars: on the rail, once); after release it says so. */
-export async function refundOrder(deps: OpsDeps, orderId: string): Promise<{ orderId: string; releaseAt?: number }> {
+/**
+ * Refunds an order: inside its escrow hold (Stars on the rail, once), or after the release as a
+ * clawback from the seller's available balance. A refund someone else made first is an error
+ * that names it, so a script sees it did nothing.
+ */
+export async function refundOrder(
+  deps: OpsDeps,
+  orderId: string,
+): Promise<{ orderId: string; outcome: 'refunded' | 'clawed-back'; amount?: string }> {
   let result;
   try {
     result = await deps.commands.refundOrder(orderId, 'ops');
@@ -233,14 +240,33 @@ export async function refundOrder(deps: OpsDeps, orderId: string): Promise<{ ord
     if (error instanceof UnknownOrderError) throw new OpsError(`unknown order ${orderId}`);
     throw error;
   }
-  if (result.signalled) return { orderId };
-  const why = {
-    'not-paid': 'is not paid; there is nothing to refund',
-    'no-escrow': 'has no escrow to refund from',
-    released: 'was already released to the seller; a refund now is a clawback (not available yet)',
-    refunded: 'was already refunded',
-  };
-  throw new OpsError(`order ${orderId} ${why[result.reason]}`);
+  switch (result.outcome) {
+    case 'refunded':
+      return { orderId, outcome: 'refunded' };
+    case 'clawed-back':
+      return {
+        orderId,
+        outcome: 'clawed-back',
+        ...(result.clawback.amountMinor
+          ? {
+              amount: `${fromMinor(BigInt(result.clawback.amountMinor), result.clawback.currency)} ${result.clawback.currency}`,
+            }
+          : {}),
+      };
+    case 'already-refunded':
+      throw new OpsError(`order ${orderId} was already refunded`);
+    case 'already-clawed-back':
+      throw new OpsError(`order ${orderId} was already clawed back (by ${result.by})`);
+    case 'refused': {
+      const why = {
+        'not-paid': 'is not paid; there is nothing to refund',
+        'no-escrow': 'has no escrow to refund from',
+        split: "had its dispute settled by a split; the buyer's share was refunded already",
+        'not-released': 'cannot be clawed back: its escrow did not release the sale whole',
+      };
+      throw new OpsError(`order ${orderId} ${why[result.reason]}`);
+    }
+  }
 }
 
 /** Sends a failed message again, exactly once (see commands.replayDelivery). */
@@ -554,7 +580,7 @@ const USAGE = `usage: npm run ops -- <command> [arguments] [--json]
   replay-delivery <orderId|outboxKey> send a failed order delivery (or any failed message) again, once
   user <telegramId>                   a user's workflows and records
   refund <invoiceId> [reason...]      mark a paid invoice refunded, end its period, reverse its commission
-  refund-order <orderId>              refund a marketplace order inside its escrow hold (Stars: on the rail)
+  refund-order <orderId>              refund a marketplace order (Stars: on the rail); after its release a clawback
   plans                               every plan with its price, length and channels
   plan-create <id> --title <title> --duration <30d> --price <9.99> --currency <USD> [--trial <3d>] --channel <id|@name>...
                                       a new plan on sale (the bot must be an admin of each channel)
@@ -711,7 +737,13 @@ export async function runOps(
         const orderId = rest[0];
         if (!orderId) throw new UsageError('refund-order needs an order id');
         const refunded = await refundOrder(deps, orderId);
-        out(asJson ? json(refunded) : `order ${orderId}: refund asked of its escrow`);
+        out(
+          asJson
+            ? json(refunded)
+            : refunded.outcome === 'refunded'
+              ? `order ${orderId} refunded from its escrow hold`
+              : `order ${orderId} clawed back from the seller's available balance${refunded.amount ? `: ${refunded.amount} to the buyer` : ''}`,
+        );
         return 0;
       }
       case 'refund': {

@@ -9,3 +9,4 @@ export { resolutionWorkflow } from './resolution';
 export { orderWorkflow } from './order';
 export { deliveryWorkflow } from './delivery';
 export { escrowWorkflow } from './escrow';
+export { clawbackWorkflow } from './clawback';

@@ -1,19 +1,32 @@
 /**
  * `/library`: everything the buyer owns, newest purchase first, ten to a page; ◀ ▶ edit the same
- * message. A product the seller has since hidden or deleted stays, marked as no longer in the catalog.
- * ⬇️ N sends a fresh single-use download link for that purchase (api/routes/download.ts).
+ * message. A product the seller has since hidden or deleted stays, marked as no longer in the catalog;
+ * a refunded one stays, marked refunded, without its download button.
+ * ⬇️ N sends a fresh single-use download link for that purchase (api/routes/download.ts); ⚠️ N,
+ * shown while the purchase's payment is still held in escrow, opens a dispute (bot/features/disputes.ts).
  */
 import { Composer, InlineKeyboard } from 'grammy';
+import type { InlineKeyboardButton } from 'grammy/types';
 import { DownloadError, ensureRoom, issueDownloadToken } from '../../infrastructure/downloads/tokens';
 import { publicLink } from '../../infrastructure/config';
 import { libraryOf } from '../../infrastructure/read-models/library';
 import type { BotContext } from '../context';
 import { formatMoment } from '../i18n';
-import { libraryDownloadData, libraryPageData } from '../keyboards/callback-data';
+import { disputeOpenData, libraryDownloadData, libraryPageData, type CallbackData } from '../keyboards/callback-data';
 import { requireProfile } from './profile';
 import { unlessUnchanged } from './shop';
 
 export const LIBRARY_PAGE = 10;
+
+/** One button per purchase, five to a row. */
+function rowsOfFive(buttons: Array<{ text: string; orderId: string; data: CallbackData<'orderId'> }>) {
+  const rows: InlineKeyboardButton[][] = [];
+  buttons.forEach(({ text, orderId, data }, index) => {
+    if (index % 5 === 0) rows.push([]);
+    rows.at(-1)!.push(InlineKeyboard.text(text, data.pack({ orderId })));
+  });
+  return rows;
+}
 
 export const library = new Composer<BotContext>();
 const chat = library.chatType('private');
@@ -29,14 +42,28 @@ export async function libraryPage(ctx: BotContext, buyerId: number, offset: numb
       shop: item.shopName,
       date: formatMoment(item.paidAt.getTime()).slice(0, 10),
     });
-    return item.removedFromCatalog ? `${line} ${ctx.t('library-removed')}` : line;
+    const marks = [
+      ...(item.refunded ? [ctx.t('library-refunded')] : item.removedFromCatalog ? [ctx.t('library-removed')] : []),
+      ...(item.dispute === 'open' ? [ctx.t('library-disputed')] : []),
+    ];
+    return [line, ...marks].join(' ');
   });
-  const keyboard = new InlineKeyboard();
-  items.forEach((item, index) => {
-    keyboard.text(`⬇️ ${offset + index + 1}`, libraryDownloadData.pack({ orderId: item.orderId }));
-    if (index % 5 === 4) keyboard.row();
-  });
+  // A dispute is possible while the escrow still holds the payment (the workflow has the last word).
+  const holdEnds = (item: (typeof items)[number]) => item.paidAt.getTime() + ctx.deps.config.orders.escrowHoldMs;
+  const disputable = items
+    .map((item, index) => ({ item, n: offset + index + 1 }))
+    .filter(({ item }) => !item.refunded && item.dispute === null && holdEnds(item) > Date.now());
+  const downloadable = items
+    .map((item, index) => ({ item, n: offset + index + 1 }))
+    .filter(({ item }) => !item.refunded);
+  const keyboard = InlineKeyboard.from([
+    ...rowsOfFive(
+      downloadable.map(({ item, n }) => ({ text: `⬇️ ${n}`, orderId: item.orderId, data: libraryDownloadData })),
+    ),
+    ...rowsOfFive(disputable.map(({ item, n }) => ({ text: `⚠️ ${n}`, orderId: item.orderId, data: disputeOpenData }))),
+  ]);
   keyboard.row();
+  if (disputable.length > 0) lines.push('', ctx.t('library-dispute-hint'));
   if (offset > 0)
     keyboard.text(
       ctx.t('library-previous-button'),

@@ -120,3 +120,12 @@ export const buyData = callbackData('buy', ['productId', 'from'] as const);
 export const buyBackData = callbackData('buy:b', ['productId', 'from'] as const);
 export const buyRailData = callbackData('buy:r', ['rail', 'productId', 'from'] as const);
 export const buyCoinData = callbackData('buy:c', ['coin', 'productId', 'from'] as const);
+
+// ---- Escrow disputes (bot/features/disputes.ts, bot/features/escrow-admin.ts) ----
+/** The buyer opens a dispute on a purchase in /library (asks for the reason). */
+export const disputeOpenData = callbackData('dsp:o', ['orderId'] as const);
+/**
+ * An admin's decision on a dispute (the escrow's `resolveDispute` update): `refund`, `release`,
+ * `split` (asks for the buyer's share) or `half` (a split with half the price to the buyer).
+ */
+export const disputeDecideData = callbackData('dsp:d', ['action', 'orderId'] as const);

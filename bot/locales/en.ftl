@@ -217,6 +217,7 @@ admin-help =
     Without plan_id, the first plan of /plans is used.
     /newplan: create a plan step by step · /catalog: change, price, stop selling plans, attach channels · /cancel
     /promo_new <CODE> percent <N> | fixed <amount> <currency> [max= per_user= from= until= plans=] · /promos · /promo_disable <CODE>
+    /escrow: sales releasing soon, open disputes · /refund_order <order_id> · /resolve_dispute <order_id> refund | release | split [share]
 admin-usage-activate = Usage: /activate <user_id> <days> [plan_id]: adds 1–3650 days (default plan: the first of /plans).
 admin-usage-edit = Usage: /edit <user_id> remove | setdays <days> [plan_id] | marktrial | resettrial (days 0–3650; 0 ends the subscription).
 admin-usage-export = Usage: /export (no arguments): all users as CSV.
@@ -816,3 +817,137 @@ email-payout-rejected-text =
     The amount is back in your available balance; /balance in the bot shows it.
 
     To choose which emails come, send /alerts to the bot; /alerts off stops them all.
+## escrow-disputes (workflows/escrow.ts, workflows/clawback.ts, bot/features/disputes.ts, bot/features/escrow-admin.ts)
+# The buyer: a dispute from /library, refunds
+library-refunded = (refunded: no longer yours)
+library-disputed = (⚖️ dispute open)
+library-dispute-hint = ⚠️ N: a problem with purchase N? Tell us while its payment is still held, before the sale is final.
+dispute-ask-reason = ⚠️ What is wrong with { $title }? Reply with a short description (1–{ $max } characters): an admin reads it and decides. The seller's money stays held meanwhile.
+dispute-reason-placeholder = What is wrong
+dispute-opened-buyer = ⚖️ Your dispute about { $title } is open (order { $orderId }). The seller's money stays held until an admin decides; you will be told here.
+dispute-refused-not-buyer = This purchase is not yours.
+dispute-refused-not-paid = This order is not paid: there is nothing to dispute.
+dispute-refused-refunded = This purchase was refunded already.
+dispute-refused-outside-hold = The sale is final already: its payment has been released to the seller. Contact support if something is wrong.
+dispute-refused-already-disputed = A dispute about this purchase is open already (or was decided): one per purchase.
+dispute-refused-bad-reason = ⚠️ Describe the problem in 1–{ $max } characters. Nothing was opened yet: send the description again.
+dispute-refused-no-escrow = This purchase has no escrow to dispute (it predates it). Contact support.
+dispute-released-buyer = ⚖️ Your dispute about { $title } (order { $orderId }) was decided: the sale stands and the payment goes to the seller. The product stays yours.
+escrow-refunded-buyer-stars = ↩️ Your purchase of { $title } (order { $orderId }) was refunded: { $refund } are back on your Telegram Stars balance. It is no longer in your /library.
+escrow-refunded-buyer-wallet =
+    ↩️ Your purchase of { $title } (order { $orderId }) was refunded: { $refund } will be paid back to you in crypto. It is no longer in your /library.
+    Press the button below and send the wallet address to pay it to.
+escrow-split-buyer-wallet =
+    ⚖️ Your dispute about { $title } (order { $orderId }) was decided: { $refund } of the price will be paid back to you in crypto; the product stays yours.
+    Press the button below and send the wallet address to pay it to.
+escrow-refund-wallet-button = 👛 Give my wallet for the refund
+# The seller
+dispute-opened-seller =
+    ⚖️ The buyer of { $title } (order { $orderId }, { $price }) opened a dispute:
+    “{ $reason }”
+    The money stays held until an admin decides; you will be told.
+dispute-decided-seller = ⚖️ The dispute about { $title } (order { $orderId }) was decided: { $outcome ->
+    [refund] the buyer was refunded { $price }; nothing is released to you.
+    [release] the sale stands; the money is released to you.
+    [split] the buyer gets { $share } back; { $released } is released to you.
+   *[other] it is closed.
+  }
+escrow-refunded-seller = ↩️ The sale of { $title } (order { $orderId }) was refunded to the buyer inside the escrow hold: nothing is released to you.
+escrow-clawback-seller = ↩️ The sale of { $title } (order { $orderId }) was refunded after its release: { $amount } was taken back from your available balance (the buyer got { $refund }). If your balance is below zero, later sales cover it first.
+email-release-subject = Available: { $title }
+email-release-text =
+    Hello { $shop },
+
+    The sale of { $title } (order { $orderId }) is final: { $amount } is now available to you (platform fee { $fee }).
+    /balance in the bot shows your money.
+
+    To choose which emails come, send /alerts to the bot; /alerts off stops them all.
+email-dispute-subject = Dispute: { $title }
+email-dispute-text =
+    Hello { $shop },
+
+    The buyer of { $title } (order { $orderId }, { $price }) opened a dispute:
+    “{ $reason }”
+
+    The money stays held until an admin decides; you will be told.
+
+    To choose which emails come, send /alerts to the bot; /alerts off stops them all.
+email-dispute-decided-subject = Dispute decided: { $title }
+email-dispute-decided-text =
+    Hello { $shop },
+
+    The dispute about { $title } (order { $orderId }) was decided: { $outcome ->
+        [refund] the buyer was refunded { $price }; nothing is released to you.
+        [release] the sale stands; the money is released to you.
+        [split] the buyer gets { $share } back; { $released } is released to you.
+       *[other] it is closed.
+    }
+
+    To choose which emails come, send /alerts to the bot; /alerts off stops them all.
+email-clawback-subject = Refunded after release: { $title }
+email-clawback-text =
+    Hello { $shop },
+
+    The sale of { $title } (order { $orderId }) was refunded after its release: { $amount } was taken back from your available balance.
+    If your balance is below zero, later sales cover it first; /balance in the bot shows it.
+
+    To choose which emails come, send /alerts to the bot; /alerts off stops them all.
+# Admins: the dispute alert and its buttons, /escrow, /refund_order, /resolve_dispute
+admin-dispute-open =
+    ⚖️ Dispute on order { $orderId }: { $title } ({ $price }) from { $shop } (seller { $sellerId }), opened by buyer { $buyerId }:
+    “{ $reason }”
+    The release is frozen until you decide.
+admin-dispute-reminder =
+    ⏰ Still waiting for a decision: dispute on order { $orderId }, { $title } ({ $price }), buyer { $buyerId }:
+    “{ $reason }”
+dispute-refund-button = ↩️ Refund buyer
+dispute-release-button = ✅ Release to seller
+dispute-split-button = ➗ Split
+admin-dispute-decided = ⚖️ Decided by { $by }: { $outcome ->
+    [refund] refunded { $price } to the buyer.
+    [release] released to the seller.
+    [split] { $share } to the buyer, { $released } released to the seller.
+   *[other] closed.
+  }
+admin-dispute-resolved = ✅ Dispute on order { $orderId } decided: { $outcome ->
+    [refund] { $price } refunded to the buyer.
+    [release] released to the seller.
+    [split] { $share } to the buyer, { $released } released to the seller.
+   *[other] closed.
+  }
+admin-dispute-already = ℹ️ The dispute on order { $orderId } was already decided by { $by }: { $outcome ->
+    [refund] { $price } refunded to the buyer.
+    [release] released to the seller.
+    [split] { $share } to the buyer, { $released } released to the seller.
+   *[other] closed.
+  } Nothing more was done.
+admin-dispute-none = ⚠️ Order { $orderId } has no dispute to decide.
+admin-dispute-refused = ⚠️ Order { $orderId }: { $reason }. Nothing was done.
+admin-dispute-bad-share = ⚠️ “{ $given }” is not a share: give an amount like 7.50 or a percentage like 30%.
+admin-dispute-split-stars = ⚠️ Order { $orderId } was paid in Stars, which Telegram refunds only whole: refund or release it.
+admin-dispute-split-prompt = ➗ Split of order { $orderId } (price { $price }): how much goes back to the buyer? Press 50/50, or reply to this message with an amount (like 7.50) or a percentage (like 30%). The rest is released to the seller.
+admin-dispute-half-button = ➗ 50/50: { $half } to the buyer
+admin-usage-refund-order = Usage: /refund_order <order_id>: refunds a marketplace order (Stars on the rail); after its release, a clawback from the seller's balance.
+admin-usage-resolve-dispute = Usage: /resolve_dispute <order_id> refund | release | split [share] (an amount like 7.50 or a percentage like 30%; default half).
+admin-usage-escrow = Usage: /escrow (no arguments): sales releasing soon and open disputes.
+admin-order-unknown = ⚠️ There is no order “{ $orderId }”.
+admin-order-refunded = ✅ Order { $orderId } refunded from its escrow hold: { $amount } back to the buyer.
+admin-order-already-refunded = ℹ️ Order { $orderId } was already refunded by { $by } ({ $amount }). Nothing more was done.
+admin-order-clawed-back = ✅ Order { $orderId } was released already: { $amount } clawed back from the seller's available balance to the buyer.
+admin-order-already-clawed-back = ℹ️ Order { $orderId } was already clawed back by { $by } ({ $amount }). Nothing more was done.
+admin-order-refund-refused-not-paid = ⚠️ Order { $orderId } is not paid: there is nothing to refund.
+admin-order-refund-refused-no-escrow = ⚠️ Order { $orderId } has no escrow to refund from.
+admin-order-refund-refused-split = ⚠️ Order { $orderId } had its dispute settled by a split: the buyer's share was refunded already.
+admin-order-refund-refused-not-released = ⚠️ Order { $orderId } cannot be clawed back: its escrow did not release the sale whole.
+admin-escrow-releasing = 🔒 Releasing soonest ({ $count }):
+admin-escrow-none-releasing = Nothing is held.
+admin-escrow-sale = { $n }. { $releaseAt } · { $amount } to { $shop } (seller { $sellerId }) · { $title } · order { $orderId }
+admin-escrow-overdue = ⚠️ { $count } more held past their release time: is the worker running? (Temporal UI: ProcessStatus = 'held' AND ReleaseAt < now)
+admin-escrow-disputed = ⚖️ Open disputes ({ $count }):
+admin-escrow-none-disputed = None.
+admin-escrow-dispute =
+    { $n }. order { $orderId } · { $title } · { $amount } held for { $shop } (seller { $sellerId }) · buyer { $buyerId } · since { $openedAt }
+    “{ $reason }”
+admin-escrow-refund-button = ↩️ { $n }
+admin-escrow-release-button = ✅ { $n }
+admin-escrow-split-button = ➗ { $n }

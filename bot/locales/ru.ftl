@@ -221,6 +221,7 @@ admin-help =
     Без plan_id используется первый тариф из /plans.
     /newplan: создать тариф по шагам · /catalog: изменить тариф, цену, снять с продажи, подключить каналы · /cancel
     /promo_new <КОД> percent <N> | fixed <сумма> <валюта> [max= per_user= from= until= plans=] · /promos · /promo_disable <КОД>
+    /escrow: ближайшие переводы продавцам, открытые споры · /refund_order <order_id> · /resolve_dispute <order_id> refund | release | split [доля]
 admin-usage-activate = Формат: /activate <user_id> <дни> [plan_id]: добавляет от 1 до 3650 дней (по умолчанию первый тариф из /plans).
 admin-usage-edit = Формат: /edit <user_id> remove | setdays <дни> [plan_id] | marktrial | resettrial (дни от 0 до 3650; 0 завершает подписку).
 admin-usage-export = Формат: /export (без аргументов): все пользователи в CSV.
@@ -820,3 +821,137 @@ email-payout-rejected-text =
     Сумма возвращена на доступный баланс; /balance в боте показывает её.
 
     Чтобы выбрать, какие письма приходят, отправьте боту /alerts; /alerts off отключит все.
+## escrow-disputes (workflows/escrow.ts, workflows/clawback.ts, bot/features/disputes.ts, bot/features/escrow-admin.ts)
+# Покупатель: спор из /library, возвраты
+library-refunded = (возвращено: больше не ваше)
+library-disputed = (⚖️ открыт спор)
+library-dispute-hint = ⚠️ N: проблема с покупкой N? Сообщите, пока её оплата удерживается, до того как продажа станет окончательной.
+dispute-ask-reason = ⚠️ Что не так с «{ $title }»? Ответьте кратким описанием (1–{ $max } символов): его прочтёт администратор и примет решение. Деньги продавца пока удерживаются.
+dispute-reason-placeholder = Что не так
+dispute-opened-buyer = ⚖️ Ваш спор по «{ $title }» открыт (заказ { $orderId }). Деньги продавца удерживаются до решения администратора; мы сообщим здесь.
+dispute-refused-not-buyer = Это не ваша покупка.
+dispute-refused-not-paid = Заказ не оплачен: спорить не о чем.
+dispute-refused-refunded = Эта покупка уже возвращена.
+dispute-refused-outside-hold = Продажа уже окончательная: оплата передана продавцу. Если что-то не так, напишите в поддержку.
+dispute-refused-already-disputed = Спор по этой покупке уже открыт (или решён): один на покупку.
+dispute-refused-bad-reason = ⚠️ Опишите проблему в 1–{ $max } символах. Спор ещё не открыт: пришлите описание ещё раз.
+dispute-refused-no-escrow = У этой покупки нет удержания, по которому можно спорить (она старше него). Напишите в поддержку.
+dispute-released-buyer = ⚖️ Ваш спор по «{ $title }» (заказ { $orderId }) решён: продажа остаётся в силе, оплата переходит продавцу. Товар остаётся вашим.
+escrow-refunded-buyer-stars = ↩️ Покупка «{ $title }» (заказ { $orderId }) возвращена: { $refund } снова на вашем балансе Telegram Stars. В /library её больше нет.
+escrow-refunded-buyer-wallet =
+    ↩️ Покупка «{ $title }» (заказ { $orderId }) возвращена: { $refund } вернём вам в криптовалюте. В /library её больше нет.
+    Нажмите кнопку ниже и пришлите адрес кошелька для возврата.
+escrow-split-buyer-wallet =
+    ⚖️ Ваш спор по «{ $title }» (заказ { $orderId }) решён: { $refund } от цены вернём вам в криптовалюте; товар остаётся вашим.
+    Нажмите кнопку ниже и пришлите адрес кошелька для возврата.
+escrow-refund-wallet-button = 👛 Указать кошелёк для возврата
+# Продавец
+dispute-opened-seller =
+    ⚖️ Покупатель «{ $title }» (заказ { $orderId }, { $price }) открыл спор:
+    «{ $reason }»
+    Деньги удерживаются до решения администратора; мы сообщим.
+dispute-decided-seller = ⚖️ Спор по «{ $title }» (заказ { $orderId }) решён: { $outcome ->
+    [refund] покупателю возвращено { $price }; вам ничего не переводится.
+    [release] продажа в силе; деньги переведены вам.
+    [split] покупателю возвращается { $share }; вам переведено { $released }.
+   *[other] спор закрыт.
+  }
+escrow-refunded-seller = ↩️ Продажа «{ $title }» (заказ { $orderId }) возвращена покупателю во время удержания: вам ничего не переводится.
+escrow-clawback-seller = ↩️ Продажа «{ $title }» (заказ { $orderId }) возвращена после перевода вам: { $amount } списано с вашего доступного баланса (покупатель получил { $refund }). Если баланс ниже нуля, его сначала покроют следующие продажи.
+email-release-subject = Доступно: { $title }
+email-release-text =
+    Здравствуйте, { $shop }!
+
+    Продажа «{ $title }» (заказ { $orderId }) завершена: { $amount } теперь доступны вам (комиссия платформы { $fee }).
+    Ваши деньги показывает /balance в боте.
+
+    Какие письма присылать, выберите командой /alerts в боте; /alerts off отключает все.
+email-dispute-subject = Спор: { $title }
+email-dispute-text =
+    Здравствуйте, { $shop }!
+
+    Покупатель «{ $title }» (заказ { $orderId }, { $price }) открыл спор:
+    «{ $reason }»
+
+    Деньги удерживаются до решения администратора; мы сообщим.
+
+    Какие письма присылать, выберите командой /alerts в боте; /alerts off отключает все.
+email-dispute-decided-subject = Спор решён: { $title }
+email-dispute-decided-text =
+    Здравствуйте, { $shop }!
+
+    Спор по «{ $title }» (заказ { $orderId }) решён: { $outcome ->
+        [refund] покупателю возвращено { $price }; вам ничего не переводится.
+        [release] продажа в силе; деньги переведены вам.
+        [split] покупателю возвращается { $share }; вам переведено { $released }.
+       *[other] спор закрыт.
+    }
+
+    Какие письма присылать, выберите командой /alerts в боте; /alerts off отключает все.
+email-clawback-subject = Возврат после перевода: { $title }
+email-clawback-text =
+    Здравствуйте, { $shop }!
+
+    Продажа «{ $title }» (заказ { $orderId }) возвращена после перевода вам: { $amount } списано с вашего доступного баланса.
+    Если баланс ниже нуля, его сначала покроют следующие продажи; его показывает /balance в боте.
+
+    Какие письма присылать, выберите командой /alerts в боте; /alerts off отключает все.
+# Администраторы: уведомление о споре и его кнопки, /escrow, /refund_order, /resolve_dispute
+admin-dispute-open =
+    ⚖️ Спор по заказу { $orderId }: «{ $title }» ({ $price }) магазина { $shop } (продавец { $sellerId }), открыл покупатель { $buyerId }:
+    «{ $reason }»
+    Перевод продавцу заморожен до вашего решения.
+admin-dispute-reminder =
+    ⏰ Всё ещё ждёт решения: спор по заказу { $orderId }, «{ $title }» ({ $price }), покупатель { $buyerId }:
+    «{ $reason }»
+dispute-refund-button = ↩️ Вернуть покупателю
+dispute-release-button = ✅ Перевести продавцу
+dispute-split-button = ➗ Разделить
+admin-dispute-decided = ⚖️ Решение { $by }: { $outcome ->
+    [refund] покупателю возвращено { $price }.
+    [release] переведено продавцу.
+    [split] { $share } покупателю, { $released } переведено продавцу.
+   *[other] закрыто.
+  }
+admin-dispute-resolved = ✅ Спор по заказу { $orderId } решён: { $outcome ->
+    [refund] покупателю возвращено { $price }.
+    [release] переведено продавцу.
+    [split] { $share } покупателю, { $released } переведено продавцу.
+   *[other] закрыт.
+  }
+admin-dispute-already = ℹ️ Спор по заказу { $orderId } уже решён ({ $by }): { $outcome ->
+    [refund] покупателю возвращено { $price }.
+    [release] переведено продавцу.
+    [split] { $share } покупателю, { $released } переведено продавцу.
+   *[other] закрыт.
+  } Больше ничего не сделано.
+admin-dispute-none = ⚠️ По заказу { $orderId } нет спора для решения.
+admin-dispute-refused = ⚠️ Заказ { $orderId }: { $reason }. Ничего не сделано.
+admin-dispute-bad-share = ⚠️ «{ $given }» — не доля: укажите сумму, например 7.50, или процент, например 30%.
+admin-dispute-split-stars = ⚠️ Заказ { $orderId } оплачен в Stars, а Telegram возвращает их только целиком: верните или переведите продавцу.
+admin-dispute-split-prompt = ➗ Раздел заказа { $orderId } (цена { $price }): сколько вернуть покупателю? Нажмите 50/50 или ответьте на это сообщение суммой (например 7.50) или процентом (например 30%). Остаток переводится продавцу.
+admin-dispute-half-button = ➗ 50/50: { $half } покупателю
+admin-usage-refund-order = Формат: /refund_order <order_id>: возврат заказа маркетплейса (Stars — через Telegram); после перевода продавцу — списание с его баланса.
+admin-usage-resolve-dispute = Формат: /resolve_dispute <order_id> refund | release | split [доля] (сумма, например 7.50, или процент, например 30%; по умолчанию половина).
+admin-usage-escrow = Формат: /escrow (без аргументов): ближайшие переводы продавцам и открытые споры.
+admin-order-unknown = ⚠️ Заказа «{ $orderId }» нет.
+admin-order-refunded = ✅ Заказ { $orderId } возвращён из удержания: { $amount } покупателю.
+admin-order-already-refunded = ℹ️ Заказ { $orderId } уже возвращён ({ $by }, { $amount }). Больше ничего не сделано.
+admin-order-clawed-back = ✅ Заказ { $orderId } уже был переведён продавцу: { $amount } списано с его доступного баланса в пользу покупателя.
+admin-order-already-clawed-back = ℹ️ По заказу { $orderId } списание уже сделано ({ $by }, { $amount }). Больше ничего не сделано.
+admin-order-refund-refused-not-paid = ⚠️ Заказ { $orderId } не оплачен: возвращать нечего.
+admin-order-refund-refused-no-escrow = ⚠️ У заказа { $orderId } нет удержания, из которого можно вернуть.
+admin-order-refund-refused-split = ⚠️ Спор по заказу { $orderId } решён разделом: доля покупателя уже возвращена.
+admin-order-refund-refused-not-released = ⚠️ По заказу { $orderId } списание невозможно: удержание не переводило продажу целиком.
+admin-escrow-releasing = 🔒 Ближайшие переводы ({ $count }):
+admin-escrow-none-releasing = Ничего не удерживается.
+admin-escrow-sale = { $n }. { $releaseAt } · { $amount } магазину { $shop } (продавец { $sellerId }) · «{ $title }» · заказ { $orderId }
+admin-escrow-overdue = ⚠️ Ещё { $count } удерживаются дольше срока: работает ли worker? (Temporal UI: ProcessStatus = 'held' AND ReleaseAt < now)
+admin-escrow-disputed = ⚖️ Открытые споры ({ $count }):
+admin-escrow-none-disputed = Нет.
+admin-escrow-dispute =
+    { $n }. заказ { $orderId } · «{ $title }» · { $amount } удерживается для { $shop } (продавец { $sellerId }) · покупатель { $buyerId } · с { $openedAt }
+    «{ $reason }»
+admin-escrow-refund-button = ↩️ { $n }
+admin-escrow-release-button = ✅ { $n }
+admin-escrow-split-button = ➗ { $n }

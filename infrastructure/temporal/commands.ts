@@ -33,6 +33,7 @@ import type { Rail } from '../../domain/rail';
 import type { Database } from '../db/client';
 import { invoices, plans } from '../db/schema';
 import { selectedPromo } from '../catalog/promos';
+import { createEscrowCommands } from './escrow-commands';
 import { createMoneyCommands } from './money-commands';
 import { createOrderCommands } from './order-commands';
 import { InvoiceInProgressError, invoiceTimings, priceOnRail } from './pricing';
@@ -200,6 +201,8 @@ export function createCommands(deps: {
     ...createResolutionCommands(deps),
     // Marketplace orders, their deliveries and replays (order-commands.ts).
     ...createOrderCommands(deps),
+    // Escrow refunds and clawbacks, disputes and the admins' escrow view (escrow-commands.ts).
+    ...createEscrowCommands(deps),
 
     /**
      * The user's open invoice for this plan, or a new one. The edge looks up the open invoice row

@@ -1,6 +1,7 @@
 /**
  * The edges' side of marketplace orders: open one (Buy), tell a delivery about the first download,
  * and let ops replay a failed delivery. The order and delivery workflows own every state change.
+ * Refunds, disputes and the escrow's views are in escrow-commands.ts.
  */
 import { randomInt } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
@@ -16,9 +17,8 @@ import {
   replayDeliverySignal,
   type DeliveryView,
 } from '../../workflows/delivery';
-import { escrowStateQuery, refundEscrowSignal, type EscrowView } from '../../workflows/escrow';
 import type { orderWorkflow } from '../../workflows/order';
-import { deliveryWorkflowId, escrowWorkflowId, orderWorkflowId } from '../../workflows/order-events';
+import { deliveryWorkflowId, orderWorkflowId } from '../../workflows/order-events';
 import { OrderId, PaymentProvider, ProcessStatus, SellerId, TelegramUserId } from '../../workflows/search-attributes';
 import { selectedPromo } from '../catalog/promos';
 import { publicLink, type Config } from '../config';
@@ -58,11 +58,6 @@ export class UnknownOrderError extends Error {
 }
 
 /** What a replay did: tried again (and how that went), or why there was nothing to replay. */
-/** What a refund request did: signalled the escrow inside its hold, or why it could not. */
-export type OrderRefundOutcome =
-  | { signalled: true; escrow: EscrowView }
-  | { signalled: false; reason: 'not-paid' | 'no-escrow' | 'released' | 'refunded' };
-
 export type ReplayOutcome =
   | { replayed: true; delivery: DeliveryView }
   | { replayed: false; reason: 'already-delivered' | 'in-progress' | 'not-paid' | 'refunded' };
@@ -145,16 +140,6 @@ export function createOrderCommands(deps: {
   async function deliveryState(orderId: string): Promise<DeliveryView | undefined> {
     try {
       return await client.workflow.getHandle(deliveryWorkflowId(orderId)).query(deliveryStateQuery);
-    } catch (error) {
-      if (error instanceof WorkflowNotFoundError) return undefined;
-      throw error;
-    }
-  }
-
-  /** Where a sale's escrow stands; undefined when its workflow never ran (or is gone). */
-  async function escrowState(orderId: string): Promise<EscrowView | undefined> {
-    try {
-      return await client.workflow.getHandle(escrowWorkflowId(orderId)).query(escrowStateQuery);
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) return undefined;
       throw error;
@@ -255,24 +240,6 @@ export function createOrderCommands(deps: {
     },
 
     deliveryState,
-    escrowState,
-
-    /**
-     * Admin or ops: refunds a paid order inside its escrow hold, by the escrow's `refund` signal. The
-     * workflow takes the first refund and ignores repeats, so asking twice refunds once; after the
-     * hold the money is the seller's and this refuses (`released`).
-     */
-    async refundOrder(orderId: string, by: string): Promise<OrderRefundOutcome> {
-      const [order] = await db.select().from(orders).where(eq(orders.id, orderId));
-      if (!order) throw new UnknownOrderError(orderId);
-      if (order.status === 'awaiting_payment' || order.status === 'expired' || order.status === 'cancelled')
-        return { signalled: false, reason: 'not-paid' };
-      const before = await escrowState(orderId);
-      if (!before) return { signalled: false, reason: 'no-escrow' };
-      if (before.stage === 'released' || before.stage === 'refunded') return { signalled: false, reason: before.stage };
-      await client.workflow.getHandle(escrowWorkflowId(orderId)).signal(refundEscrowSignal, { by });
-      return { signalled: true, escrow: before };
-    },
 
     /**
      * Ops: sends a failed delivery again by signal, and waits for that try's outcome. The workflow

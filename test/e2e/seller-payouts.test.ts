@@ -471,27 +471,35 @@ describe('seller payouts', () => {
     await assertLedgerInvariant(db());
   });
 
-  it('a negative available balance (a clawback) blocks payouts until sales cover it', async () => {
-    const sellerId = await sellerWith(1000n);
+  it('a refund after the release claws back from the seller: the negative balance blocks payouts until a sale covers it', async () => {
+    const product = await listedProduct(stack, { priceMinor: 3000n, priceStars: null });
+    const { sellerId } = product;
     const seller = userOf(sellerId);
-    // A refund after the release took back more than was left.
-    await post(db(), {
-      key: `test:${randomUUID()}:clawback`,
-      kind: 'test-clawback',
-      currency: 'USD',
-      legs: [
-        { account: accounts.sellerAvailable(sellerId), amountMinor: 1500n },
-        { account: 'test:funding', amountMinor: -1500n },
-      ],
-    });
+    const released = async (orderId: string) =>
+      eventually(
+        'the escrow released',
+        async () => (await commands().escrowState(orderId))?.stage === 'released',
+        HOLD_MS + 20_000,
+      );
+    // A sale released (27.00 after the 10 % fee); 20.00 of it withdrawn and paid.
+    const sale = await paidCryptoSale(product);
+    await released(sale.orderId);
+    const requested = await say(seller, `/withdraw 20 TRC20 ${TRON}`, textMatches(/Payout request .* for 20\.00 USD/));
+    const payoutId = payoutIdIn(requested);
+    await say(ADMIN, `/paid ${payoutId} ${'ef'.repeat(32)}`, textMatches(/marked as paid/));
+    expect((await balanceMatchesLedger(sellerId)).available).toBe(700n);
+
+    // The buyer is refunded after the release: the seller's 27.00 is clawed back from available.
+    expect(await commands().refundOrder(sale.orderId, 'ops')).toMatchObject({ outcome: 'clawed-back' });
+    await eventually('the clawback posted', async () => (await ledgerOfSeller(sellerId)).available === -2000n);
     const shown = await balanceMatchesLedger(sellerId);
-    expect(shown.available).toBe(-500n);
-    expect(shown.shown.text).toContain('Available is -5.00 USD after a refund was clawed back');
+    expect(shown.shown.text).toContain('Available is -20.00 USD after a refund was clawed back');
     expect(callbackDataOf(shown.shown)).toEqual([]);
+    expect(await owedOn(db(), accounts.userRefund(sale.buyerId), 'USD')).toBe(3000n);
     await say(
       seller,
       `/withdraw 5 TRC20 ${TRON}`,
-      textMatches(/Your available balance is -5\.00 USD: a refund took back money already released to you/),
+      textMatches(/Your available balance is -20\.00 USD: a refund took back money already released to you/),
     );
     // A stale button says the same; the workflow itself refuses too.
     const stale = tg().pressButton({
@@ -511,12 +519,15 @@ describe('seller payouts', () => {
         network: 'TRC20',
         wallet: TRON,
       }),
-    ).toMatchObject({ accepted: false, availableMinor: '-500' });
-    expect(await db().select().from(payoutRequests).where(eq(payoutRequests.requesterId, sellerId))).toEqual([]);
+    ).toMatchObject({ accepted: false, availableMinor: '-2000' });
+    expect(await db().select().from(payoutRequests).where(eq(payoutRequests.requesterId, sellerId))).toHaveLength(1);
 
-    await fundSeller(sellerId, 1000n);
+    // The next sale, once released, covers the debt first: 7.00 is available again.
+    const next = await paidCryptoSale(product);
+    await released(next.orderId);
+    expect((await balanceMatchesLedger(sellerId)).available).toBe(700n);
     await say(seller, `/withdraw 5 TRC20 ${TRON}`, textMatches(/Payout request .* for 5\.00 USD/));
-    expect((await ledgerOfSeller(sellerId)).available).toBe(0n);
+    expect((await ledgerOfSeller(sellerId)).available).toBe(200n);
     await assertLedgerInvariant(db());
   });
 
@@ -548,20 +559,14 @@ describe('refund payouts', () => {
     const buyer = userOf(buyerId);
     await say(buyer, '/refund_wallet', textMatches(/no refund owed to you/));
 
-    expect(await commands().refundOrder(orderId, 'ops')).toMatchObject({ signalled: true });
+    expect(await commands().refundOrder(orderId, 'ops')).toMatchObject({ outcome: 'refunded' });
     await eventually('the escrow refunded', async () => (await commands().escrowState(orderId))?.stage === 'refunded');
     expect(await owedOn(db(), accounts.userRefund(buyerId), 'USD')).toBe(1500n);
 
-    // The refund notice's button (sent by the escrow): pressed on a bot message in the buyer's chat.
-    const anyMessage = tg().messagesTo(buyerId).at(-1)!;
-    const networks = await (async () => {
-      const waiting = tg().waitForMessage(
-        buyerId,
-        (m) => m.message_id > anyMessage.message_id && hasButton('pnet:refund:USD:TRC20')(m),
-      );
-      tg().pressButton({ from: buyer, message_id: anyMessage.message_id, data: 'rfw', force: true });
-      return waiting;
-    })();
+    // The escrow's refund notice carries the wallet button: the buyer presses it.
+    const notice = await tg().waitForMessage(buyerId, hasButton('rfw'));
+    expect(notice.text).toMatch(/was refunded: 15\.00 USD will be paid back to you in crypto/);
+    const networks = await press(buyer, notice, 'rfw', hasButton('pnet:refund:USD:TRC20'));
     expect(networks.text).toBe('↩️ You are owed 15.00 USD back. On which network should it be sent?');
     await press(buyer, networks, 'pnet:refund:USD:BEP20', textMatches(/BEP20 wallet address/));
     await say(buyer, 'my wallet', textMatches(/not a BEP20 address/));
