@@ -52,6 +52,9 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<DeliveryVi
   /** Telegram may be slow or rate-limiting: keep trying with backoff, then fail visibly for ops. */
   const { deliverOrder } = proxyActivities<ReturnType<typeof createActivities>>({
     startToCloseTimeout: '2 minutes',
+    // Telegram calls heartbeat every second (withActivitySignal): a worker that died mid-send is
+    // noticed in seconds, and the next attempt does not wait out the whole two minutes.
+    heartbeatTimeout: '10 seconds',
     retry: {
       initialInterval: '2 seconds',
       backoffCoefficient: 2,

@@ -144,13 +144,16 @@ describe('order delivery', () => {
     try {
       // A fresh worker process starts slowly on a busy machine (it bundles the workflows first).
       const { userId, orderId, invoiceId } = await starsOrder({}, 120_000);
-      // Hold the payment receipt, sent after the invoice is recorded paid and before the order is
-      // told, so the kill lands between payment and delivery.
-      const isReceipt = (c: { params: Record<string, unknown> }) =>
-        c.params.chat_id === userId && /Payment of 75 XTR received/.test(String(c.params.text));
-      tg().injectFault({ method: 'sendMessage', chatId: userId, times: 1, fault: { kind: 'slow', delayMs: 4000 } });
+      // Telegram refuses the delivery's first send (429, retry after 3 s): the kill lands after the
+      // payment is recorded and before the delivery has reached the buyer.
+      tg().injectFault({
+        method: 'sendDocument',
+        chatId: userId,
+        times: 1,
+        fault: { kind: 'rate_limit', retryAfter: 3 },
+      });
       await tg().payInvoice({ userId, payload: invoiceId });
-      await tg().waitForCall('sendMessage', isReceipt, 30_000);
+      await tg().waitForCall('sendDocument', (c) => c.params.chat_id === userId && !c.ok, 30_000);
       child.kill('SIGKILL');
       await new Promise((resolve) => child.once('exit', resolve));
       const [invoice] = await stack.runtime.db.select().from(invoices).where(eq(invoices.id, invoiceId));
