@@ -3,7 +3,7 @@
  * process, and the whole machine (shared, so other work shows up here too). Linux only; elsewhere
  * the figures are NaN.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** Clock ticks per second of /proc's times (USER_HZ, 100 on every Linux that matters). */
 const TICKS_PER_SECOND = 100;
@@ -20,6 +20,35 @@ export function processCpuMs(pid: number): number {
   }
 }
 
+/** The processes started by `pid`, at any depth (the stack's Temporal dev server, object storage...). */
+export function descendantsOf(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  let entries: string[] = [];
+  try {
+    entries = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return [];
+  }
+  for (const name of entries) {
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(parent, [...(children.get(parent) ?? []), Number(name)]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const found: number[] = [];
+  const walk = (of: number) => {
+    for (const child of children.get(of) ?? []) {
+      found.push(child);
+      walk(child);
+    }
+  };
+  walk(pid);
+  return found;
+}
+
 /** The machine's busy and total CPU ticks (all cores). */
 function machineTicks(): { busy: number; total: number } {
   try {
@@ -34,9 +63,10 @@ function machineTicks(): { busy: number; total: number } {
 }
 
 export interface CpuShare {
-  /** Percent of one core. */
+  /** Percent of one core: this process, the stack's node process, and what the stack started (Temporal...). */
   bench: number;
   stack: number;
+  servers: number;
   /** Percent of all cores. */
   machine: number;
 }
@@ -46,6 +76,7 @@ export function cpuMeter(stackPid: number): { stop(): CpuShare } {
   const started = performance.now();
   const bench = process.cpuUsage();
   const stack = processCpuMs(stackPid);
+  const servers = descendantsOf(stackPid).map((pid) => ({ pid, used: processCpuMs(pid) }));
   const machine = machineTicks();
   return {
     stop() {
@@ -55,6 +86,7 @@ export function cpuMeter(stackPid: number): { stop(): CpuShare } {
       return {
         bench: ((used.user + used.system) / 1000 / wall) * 100,
         stack: ((processCpuMs(stackPid) - stack) / wall) * 100,
+        servers: (servers.reduce((sum, s) => sum + (processCpuMs(s.pid) - s.used || 0), 0) / wall) * 100,
         machine: ((machineNow.busy - machine.busy) / (machineNow.total - machine.total)) * 100,
       };
     },

@@ -130,10 +130,11 @@ async function onePayment(
   }
   if (mood === 'quiet') await sleep(QUIET_MS);
 
-  const t0 = await pay(sandbox, stack, path, userId, invoice);
+  const reportedAt = await pay(sandbox, stack, path, userId, invoice);
   const access = path === 'product' ? /is yours!/ : /subscription is active/;
   await wait('access message', (m) => m.message_id > invoice.message_id && access.test(textOf(m)));
 
+  const t0 = await reportedAt();
   const calls = await sandbox.calls(since);
   const toUser = calls.filter((c) => Number(c.params.chat_id) === userId && c.ok);
   const accessCall = toUser.find((c) => access.test(callText(c)));
@@ -144,14 +145,17 @@ async function onePayment(
   return { latency: accessCall.at - t0, gap: t0 - invoiceCall.at };
 }
 
-/** Pays the invoice at its gateway; resolves with the sandbox's time of the report that counts. */
+/**
+ * Pays the invoice at its gateway; resolves with a reader of t0, the sandbox's time of the report that
+ * counts (read once access arrived: an IPN is recorded only when the api has answered it).
+ */
 async function pay(
   sandbox: SandboxClient,
   stack: StackInfo,
   path: PaymentPath,
   userId: number,
   invoice: SentMessage,
-): Promise<number> {
+): Promise<() => Promise<number>> {
   if (path === 'cryptocloud') {
     const link = buttonUrl(invoice, /\/pay\/[\w-]+/);
     const id = link && /\/pay\/([\w-]+)/.exec(link)?.[1];
@@ -159,7 +163,7 @@ async function pay(
     const paid = await sandbox.payCryptoCloud(id);
     const postback = paid.postbacks.find((p) => !p.dropped);
     if (!postback) throw new SandboxError('the payment sent no postback');
-    return postback.at;
+    return () => Promise.resolve(postback.at);
   }
   if (path === 'nowpayments') {
     const caption = textOf(invoice);
@@ -167,15 +171,22 @@ async function pay(
       (p) => typeof p.payment?.pay_address === 'string' && caption.includes(p.payment.pay_address),
     );
     if (!payment) throw new SandboxError('the address message names no sandbox payment');
-    await sandbox.payNowPayments(payment.paymentId);
+    // Not waiting for the walk: its IPNs go out one after another as the api answers them.
+    await sandbox.payNowPayments(payment.paymentId, false);
     const final = stack.fulfilOnConfirmed ? 'confirmed' : 'finished';
-    const ipn = (await sandbox.nowpaymentsIpns(payment.paymentId)).find((i) => i.paymentStatus === final && !i.dropped);
-    if (!ipn) throw new SandboxError(`no ${final} IPN was sent`);
-    return ipn.at;
+    return async () => {
+      for (let tries = 0; tries < 500; tries++) {
+        const ipns = await sandbox.nowpaymentsIpns(payment.paymentId);
+        const ipn = ipns.find((i) => i.paymentStatus === final && !i.dropped);
+        if (ipn) return ipn.at;
+        await sleep(POLL_MS);
+      }
+      throw new SandboxError(`no ${final} IPN was sent`);
+    };
   }
   const paid = await sandbox.payStarsInvoice(userId, invoice.message_id);
   if (paid.outcome !== 'paid') throw new SandboxError(`the Stars payment ended ${paid.outcome}`);
-  return paid.at;
+  return () => Promise.resolve(paid.at);
 }
 
 /** `count` payments one after another, each by a new user; failures are counted, not fatal. */

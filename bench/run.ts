@@ -54,6 +54,8 @@ progress(`starting the stack (its own process; log in the temp dir)…`);
 const stack = await startChild<StackInfo>('bench/stack.ts', STACK_LINE_PREFIX, {
   name: 'stack',
   env: { BENCH_INTAKE_INVOICES: process.env.BENCH_INTAKE_INVOICES ?? '100' },
+  // Always a fresh database of its own (dropped at the end), never one DATABASE_URL names.
+  unset: ['DATABASE_URL'],
 });
 progress(
   `stack ready: api ${stack.info.apiUrl}, sandbox ${stack.info.sandboxUrl}, pid ${stack.pid} (log ${stack.logFile})`,
@@ -135,7 +137,7 @@ function table(): string {
       `${payments} payments per series, ${seconds} s per load phase at concurrency ${concurrency}, ` +
       `${stack.info.intakeInvoices.length} open invoices.`,
     '',
-    '| measure | n | errors | rate /s | p50 ms | p90 ms | p99 ms | max ms | baseline | result | CPU % bench / stack / machine |',
+    '| measure | n | errors | rate /s | p50 ms | p90 ms | p99 ms | max ms | baseline | result | CPU: bench / stack / its servers (% of a core) / machine (% of all) |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---|---|---|',
   ];
   for (const s of series) {
@@ -174,5 +176,5 @@ function table(): string {
 }
 
 function cpuText(cpu: CpuShare): string {
-  return `${cpu.bench.toFixed(0)} / ${cpu.stack.toFixed(0)} / ${cpu.machine.toFixed(0)}`;
+  return `${cpu.bench.toFixed(0)} / ${cpu.stack.toFixed(0)} / ${cpu.servers.toFixed(0)} / ${cpu.machine.toFixed(0)}`;
 }

@@ -58,13 +58,15 @@ const running = new Set<ChildProcess>();
 export async function startChild<T>(
   script: string,
   prefix: string,
-  options: { name: string; env?: NodeJS.ProcessEnv; readyTimeoutMs?: number },
+  options: { name: string; env?: NodeJS.ProcessEnv; unset?: string[]; readyTimeoutMs?: number },
 ): Promise<RunningChild<T>> {
   const logFile = join(tmpdir(), `tgc-bench-${options.name}-${process.pid}.log`);
   const log: WriteStream = createWriteStream(logFile);
+  const env = { ...process.env, ...options.env };
+  for (const name of options.unset ?? []) delete env[name];
   const child = spawn(process.execPath, ['--import', 'tsx', script], {
     cwd: repoRoot,
-    env: { ...process.env, ...options.env },
+    env,
     stdio: ['pipe', 'pipe', 'pipe'],
     detached: true,
   });
