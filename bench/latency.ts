@@ -37,6 +37,8 @@ export interface Sample {
   latency: number;
   /** t0 − the invoice message's call: how soon after it the payment came. */
   gap: number;
+  /** The "payment received" message's call − t0, where one is sent (a stage on the way, for tuning). */
+  receipt?: number;
 }
 
 export interface SeriesResult {
@@ -46,6 +48,7 @@ export interface SeriesResult {
   errors: string[];
   latency: Summary;
   gapP50: number;
+  receiptP50: number;
 }
 
 const QUIET_MS = 1000;
@@ -142,7 +145,12 @@ async function onePayment(
     (c) => (c.result as { message_id?: number } | undefined)?.message_id === invoice.message_id,
   );
   if (!accessCall || !invoiceCall) throw new SandboxError('the call log lacks the invoice or the access call');
-  return { latency: accessCall.at - t0, gap: t0 - invoiceCall.at };
+  const receiptCall = toUser.find((c) => /Payment (of .+ )?received/.test(callText(c)));
+  return {
+    latency: accessCall.at - t0,
+    gap: t0 - invoiceCall.at,
+    ...(receiptCall ? { receipt: receiptCall.at - t0 } : {}),
+  };
 }
 
 /**
@@ -214,6 +222,7 @@ export async function paymentSeries(
     errors,
     latency: summarise(samples.map((s) => s.latency)),
     gapP50: summarise(samples.map((s) => s.gap)).p50,
+    receiptP50: summarise(samples.flatMap((s) => (s.receipt === undefined ? [] : [s.receipt]))).p50,
   };
 }
 
