@@ -13,7 +13,7 @@ import { Agent, request } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import { signCryptoCloudPostback } from '../infrastructure/sandbox/cryptocloud/postbacks';
 import { cpuMeter, type CpuShare } from './cpu';
-import type { StackInfo } from './stack-process';
+import { interrupted, type StackInfo } from './stack-process';
 import { summarise, type Summary } from './stats';
 
 export interface LoadResult {
@@ -47,7 +47,7 @@ export async function closedLoop(
   const deadline = started + options.seconds * 1000;
   await Promise.all(
     Array.from({ length: options.concurrency }, async () => {
-      while (performance.now() < deadline) {
+      while (performance.now() < deadline && !interrupted.aborted) {
         const i = counter++;
         const t0 = performance.now();
         const failure = await operation(i).catch((error: unknown) =>
@@ -86,7 +86,7 @@ export async function openLoop(
   const interval = 1000 / options.rate;
   const meter = cpuMeter(options.stackPid);
   const started = performance.now();
-  for (let i = 0; i < total; i++) {
+  for (let i = 0; i < total && !interrupted.aborted; i++) {
     const due = started + i * interval;
     const now = performance.now();
     if (due > now + 1) await new Promise((resolve) => setTimeout(resolve, due - now));

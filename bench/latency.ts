@@ -205,10 +205,11 @@ export async function paymentSeries(
   mood: ChatMood,
   count: number,
   firstUserId: number,
+  signal?: AbortSignal,
 ): Promise<SeriesResult> {
   const samples: Sample[] = [];
   const errors: string[] = [];
-  for (let i = 0; i < count; i++) {
+  for (let i = 0; i < count && !signal?.aborted; i++) {
     try {
       samples.push(await onePayment(sandbox, stack, path, mood, firstUserId + i));
     } catch (error) {

@@ -21,6 +21,7 @@ import { PATH_LABELS, paymentSeries, type PaymentPath, type SeriesResult } from 
 import { SandboxClient } from './sandbox-client';
 import {
   BARE_LINE_PREFIX,
+  interrupted,
   STACK_LINE_PREFIX,
   startChild,
   stopAllChildren,
@@ -72,7 +73,8 @@ try {
       for (const mood of ['quiet', 'hot'] as const) {
         const firstUser = 800_000_000 + index * 100_000 + (mood === 'hot' ? 50_000 : 0);
         const meter = cpuMeter(stackPid);
-        const result = await paymentSeries(sandbox, stack.info, path, mood, payments, firstUser);
+        if (interrupted.aborted) break;
+        const result = await paymentSeries(sandbox, stack.info, path, mood, payments, firstUser, interrupted);
         series.push({ ...result, cpu: meter.stop() });
         progress(
           `${PATH_LABELS[path]}, ${mood}: p50 ${ms(result.latency.p50)} ms, p99 ${ms(result.latency.p99)} ms` +
@@ -82,7 +84,7 @@ try {
     }
   }
 
-  if (only !== 'latency') {
+  if (only !== 'latency' && !interrupted.aborted) {
     const bodies = await postbackBodies(stack.info);
     const bare = await startChild<BareInfo>('bench/bare-server.ts', BARE_LINE_PREFIX, { name: 'bare' });
     const barePoster = jsonPoster(bare.info.url, concurrency);
@@ -96,6 +98,7 @@ try {
     let offset = 0;
     const phase = async (name: keyof typeof loads, run: (from: number) => Promise<LoadResult>) => {
       await settle(stackPid);
+      if (interrupted.aborted) return;
       const from = offset;
       const result = await run(from);
       offset = from + result.requests + result.errors + 1;
@@ -111,10 +114,11 @@ try {
       await bare.stop();
       await phase('raw', (from) => closedLoop((i) => raw.signal(from + i, bodies(from + i).received), loop));
       await phase('intake', (from) => closedLoop((i) => expect200(intakePoster.post)(from + i), loop));
-      const peak = loads.intake!.rate;
-      await phase('half', (from) =>
-        openLoop((i) => expect200(intakePoster.post)(from + i), { rate: Math.max(1, peak / 2), seconds, stackPid }),
-      );
+      const peak = loads.intake?.rate;
+      if (peak)
+        await phase('half', (from) =>
+          openLoop((i) => expect200(intakePoster.post)(from + i), { rate: Math.max(1, peak / 2), seconds, stackPid }),
+        );
     } finally {
       barePoster.close();
       intakePoster.close();

@@ -53,6 +53,9 @@ export interface RunningChild<T> {
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const running = new Set<ChildProcess>();
+const interruption = new AbortController();
+/** Aborted on Ctrl-C or SIGTERM: the phases stop starting new work while the children are stopped. */
+export const interrupted: AbortSignal = interruption.signal;
 
 /** Spawns `script` and resolves with its ready line's JSON; rejects (with the log's path) if it exits first. */
 export async function startChild<T>(
@@ -128,14 +131,15 @@ export async function stopAllChildren(): Promise<void> {
  * bench exits; a second Ctrl-C kills them at once. A crash still closes their stdin, which stops them.
  */
 export function stopChildrenOnExit(): void {
-  let interrupted = false;
+  let stopping = false;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {
-      if (interrupted) {
+      if (stopping) {
         for (const child of running) killGroup(child, 'SIGKILL');
         process.exit(130);
       }
-      interrupted = true;
+      stopping = true;
+      interruption.abort();
       process.stderr.write(`\n${signal}: stopping the bench's processes…\n`);
       void stopAllChildren().finally(() => process.exit(130));
     });
