@@ -139,8 +139,15 @@ function table(): string {
   const cpu = cpus();
   const lines = [
     `Machine: ${cpu.length} × ${cpu[0]?.model.trim() ?? 'CPU'}, Node ${process.version}, ${startedAt.toISOString().slice(0, 10)}; ` +
-      `${payments} payments per series, ${seconds} s per load phase at concurrency ${concurrency}, ` +
-      `${stack.info.intakeInvoices.length} open invoices.`,
+      [
+        ...(series.length ? [`${payments} payments per series`] : []),
+        ...(Object.keys(loads).length
+          ? [
+              `${seconds} s per load phase at concurrency ${concurrency} over ${stack.info.intakeInvoices.length} open invoices`,
+            ]
+          : []),
+      ].join(', ') +
+      '.',
     '',
     '| measure | n | errors | rate /s | p50 ms | p90 ms | p99 ms | max ms | baseline | result | notes |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---|---|---|',

@@ -66,9 +66,13 @@ export class SandboxClient {
     return (await this.call<{ calls: TelegramCall[] }>('GET', `/_sandbox/telegram/calls?${query.toString()}`)).calls;
   }
 
+  private lastSeq = 0;
+
   /** The newest call's seq (0 before any): later calls are the ones after it. */
-  async lastCallSeq(since = 0): Promise<number> {
-    return (await this.calls(since)).at(-1)?.seq ?? since;
+  async lastCallSeq(): Promise<number> {
+    // Only the calls since the last look are fetched: the log holds up to 10 000 with their results.
+    this.lastSeq = (await this.calls(this.lastSeq)).at(-1)?.seq ?? this.lastSeq;
+    return this.lastSeq;
   }
 
   /**
