@@ -22,6 +22,7 @@ import { SandboxClient } from './sandbox-client';
 import {
   BARE_LINE_PREFIX,
   interrupted,
+  removeChildLogs,
   STACK_LINE_PREFIX,
   startChild,
   stopAllChildren,
@@ -133,6 +134,9 @@ try {
 }
 
 if (series.length > 0 || Object.keys(loads).length > 0) console.log(`\n${table()}`);
+const failed = series.some((s) => s.errors.length > 0) || Object.values(loads).some((r) => r.errors > 0);
+if (exitCode === 0 && !failed) removeChildLogs();
+else progress(`logs of the stack kept: ${stack.logFile}`);
 process.exit(exitCode);
 
 function table(): string {

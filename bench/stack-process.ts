@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, rmSync, type WriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -53,6 +53,7 @@ export interface RunningChild<T> {
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const running = new Set<ChildProcess>();
+const logFiles: string[] = [];
 const interruption = new AbortController();
 /** Aborted on Ctrl-C or SIGTERM: the phases stop starting new work while the children are stopped. */
 export const interrupted: AbortSignal = interruption.signal;
@@ -65,6 +66,7 @@ export async function startChild<T>(
 ): Promise<RunningChild<T>> {
   const logFile = join(tmpdir(), `tgc-bench-${options.name}-${process.pid}.log`);
   const log: WriteStream = createWriteStream(logFile);
+  logFiles.push(logFile);
   const env = { ...process.env, ...options.env };
   for (const name of options.unset ?? []) delete env[name];
   const child = spawn(process.execPath, ['--import', 'tsx', script], {
@@ -119,6 +121,11 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   } catch {
     // already gone
   }
+}
+
+/** After a run that went well: the children's logs are of no further use. */
+export function removeChildLogs(): void {
+  for (const file of logFiles.splice(0)) rmSync(file, { force: true });
 }
 
 /** Stops every child still running (last started first). */
