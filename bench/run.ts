@@ -1,0 +1,212 @@
+/**
+ * `npm run bench`: every benchmark of issue 13 that runs against the whole product, in one run, with
+ * the product in its own process (bench/stack.ts: the dev stack on embedded defaults) and this process
+ * as the load generator and measurer, reaching it only over HTTP (the sandbox's control API, the api)
+ * and, for the raw baseline, through the Temporal server.
+ *
+ * 1. Payment → access (bench/latency.ts), at the sandbox boundary, for a plan on CryptoCloud, on
+ *    NOWPayments, on Stars, and a product on Stars; each in a quiet chat and a hot one.
+ * 2. Intake against raw signals and a bare Fastify route at the same concurrency, then intake at half
+ *    its peak rate, open loop (bench/intake.ts).
+ * Then one markdown table with every figure and its baseline, and the machine.
+ *
+ * Knobs (environment): BENCH_PAYMENTS (per series, default 15), BENCH_SECONDS (per load phase,
+ * default 10), BENCH_CONCURRENCY (default 32), BENCH_INTAKE_INVOICES (open invoices the load is
+ * spread over, default 100), BENCH_ONLY (`latency` or `intake`: just that part).
+ */
+import { cpus } from 'node:os';
+import { cpuMeter, settle, type CpuShare } from './cpu';
+import { closedLoop, jsonPoster, openLoop, postbackBodies, rawSignaller, type LoadResult } from './intake';
+import { PATH_LABELS, paymentSeries, type PaymentPath, type SeriesResult } from './latency';
+import { SandboxClient } from './sandbox-client';
+import {
+  BARE_LINE_PREFIX,
+  interrupted,
+  removeChildLogs,
+  STACK_LINE_PREFIX,
+  startChild,
+  stopAllChildren,
+  stopChildrenOnExit,
+  type BareInfo,
+  type StackInfo,
+} from './stack-process';
+import { ms, rate } from './stats';
+
+const positive = (name: string, fallback: number) => {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new Error(`${name} must be a positive number (got ${process.env[name]})`);
+  return value;
+};
+const payments = Math.round(positive('BENCH_PAYMENTS', 15));
+const seconds = positive('BENCH_SECONDS', 10);
+const concurrency = Math.round(positive('BENCH_CONCURRENCY', 32));
+const only = process.env.BENCH_ONLY;
+if (only !== undefined && only !== 'latency' && only !== 'intake') throw new Error('BENCH_ONLY is latency or intake');
+
+const LATENCY_GOAL = { p50: 150, p99: 400 };
+const INTAKE_GOAL = { ratio: 0.8, halfP99: 50 };
+const PATHS: PaymentPath[] = ['cryptocloud', 'nowpayments', 'stars', 'product'];
+
+const progress = (line: string) => process.stderr.write(`${line}\n`);
+const startedAt = new Date();
+stopChildrenOnExit();
+
+progress(`starting the stack (its own process; log in the temp dir)…`);
+const stack = await startChild<StackInfo>('bench/stack.ts', STACK_LINE_PREFIX, {
+  name: 'stack',
+  env: { BENCH_INTAKE_INVOICES: process.env.BENCH_INTAKE_INVOICES ?? '100' },
+  // Always a fresh database of its own (dropped at the end), never one DATABASE_URL names.
+  unset: ['DATABASE_URL'],
+});
+progress(
+  `stack ready: api ${stack.info.apiUrl}, sandbox ${stack.info.sandboxUrl}, pid ${stack.pid} (log ${stack.logFile})`,
+);
+const sandbox = new SandboxClient(stack.info.sandboxUrl);
+const stackPid = stack.pid;
+
+let exitCode = 0;
+const series: Array<SeriesResult & { cpu: CpuShare }> = [];
+const loads: Partial<Record<'bare' | 'raw' | 'intake' | 'half', LoadResult>> = {};
+try {
+  if (only !== 'intake') {
+    for (const [index, path] of PATHS.entries()) {
+      for (const mood of ['quiet', 'hot'] as const) {
+        const firstUser = 800_000_000 + index * 100_000 + (mood === 'hot' ? 50_000 : 0);
+        const meter = cpuMeter(stackPid);
+        if (interrupted.aborted) break;
+        const result = await paymentSeries(sandbox, stack.info, path, mood, payments, firstUser, interrupted);
+        series.push({ ...result, cpu: meter.stop() });
+        progress(
+          `${PATH_LABELS[path]}, ${mood}: p50 ${ms(result.latency.p50)} ms, p99 ${ms(result.latency.p99)} ms` +
+            (result.errors.length ? `, ${result.errors.length} failed (${result.errors[0]})` : ''),
+        );
+      }
+    }
+  }
+
+  if (only !== 'latency' && !interrupted.aborted) {
+    const bodies = await postbackBodies(stack.info);
+    const bare = await startChild<BareInfo>('bench/bare-server.ts', BARE_LINE_PREFIX, { name: 'bare' });
+    const barePoster = jsonPoster(bare.info.url, concurrency);
+    const intakePoster = jsonPoster(`${stack.info.apiUrl}/cryptocloud_webhook`, concurrency);
+    const raw = await rawSignaller(stack.info);
+    const expect200 = (post: (body: string) => Promise<number>) => async (i: number) => {
+      const status = await post(bodies(i).body);
+      return status === 200 ? undefined : `HTTP ${status}`;
+    };
+    // Each phase numbers its postbacks on from the last, so none repeats one already sent.
+    let offset = 0;
+    const phase = async (name: keyof typeof loads, run: (from: number) => Promise<LoadResult>) => {
+      await settle(stackPid);
+      if (interrupted.aborted) return;
+      const from = offset;
+      const result = await run(from);
+      offset = from + result.requests + result.errors + 1;
+      loads[name] = result;
+      progress(
+        `${name}: ${rate(result.rate)}/s, p50 ${ms(result.latency.p50)} ms, p99 ${ms(result.latency.p99)} ms` +
+          (result.errors ? `, ${result.errors} errors (${result.firstError})` : ''),
+      );
+    };
+    try {
+      const loop = { concurrency, seconds, stackPid };
+      await phase('bare', () => closedLoop(expect200(barePoster.post), loop));
+      await bare.stop();
+      await phase('raw', (from) => closedLoop((i) => raw.signal(from + i, bodies(from + i).received), loop));
+      await phase('intake', (from) => closedLoop((i) => expect200(intakePoster.post)(from + i), loop));
+      const peak = loads.intake?.rate;
+      if (peak)
+        await phase('half', (from) =>
+          openLoop((i) => expect200(intakePoster.post)(from + i), { rate: Math.max(1, peak / 2), seconds, stackPid }),
+        );
+    } finally {
+      barePoster.close();
+      intakePoster.close();
+      await raw.close();
+    }
+  }
+} catch (error) {
+  exitCode = 1;
+  progress(`the bench did not complete: ${error instanceof Error ? error.stack : String(error)}`);
+} finally {
+  await stopAllChildren();
+}
+
+if (series.length > 0 || Object.keys(loads).length > 0) console.log(`\n${table()}`);
+const failed = series.some((s) => s.errors.length > 0) || Object.values(loads).some((r) => r.errors > 0);
+if (exitCode === 0 && !failed) removeChildLogs();
+else progress(`logs of the stack kept: ${stack.logFile}`);
+process.exit(exitCode);
+
+function table(): string {
+  const cpu = cpus();
+  const lines = [
+    `Machine: ${cpu.length} × ${cpu[0]?.model.trim() ?? 'CPU'}, Node ${process.version}, ${startedAt.toISOString().slice(0, 10)}; ` +
+      [
+        ...(series.length ? [`${payments} payments per series`] : []),
+        ...(Object.keys(loads).length
+          ? [
+              `${seconds} s per load phase at concurrency ${concurrency} over ${stack.info.intakeInvoices.length} open invoices`,
+            ]
+          : []),
+      ].join(', ') +
+      '.',
+    '',
+    '| measure | n | errors | rate /s | p50 ms | p90 ms | p99 ms | max ms | baseline | result | notes |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---|---|---|',
+  ];
+  for (const s of series) {
+    const met = s.latency.p50 <= LATENCY_GOAL.p50 && s.latency.p99 <= LATENCY_GOAL.p99;
+    const notes = [
+      `paid ${ms(s.gapP50)} ms after the invoice message`,
+      ...(Number.isFinite(s.receiptP50) ? [`"payment received" DM at ${ms(s.receiptP50)} ms`] : []),
+      `machine ${s.cpu.machine.toFixed(0)} % busy`,
+      ...(s.errors.length ? [`failed: ${s.errors[0]}`] : []),
+    ];
+    lines.push(
+      `| payment → access, ${PATH_LABELS[s.path]}, ${s.mood} chat | ${s.latency.count} | ${s.errors.length} | | ` +
+        `${ms(s.latency.p50)} | ${ms(s.latency.p90)} | ${ms(s.latency.p99)} | ${ms(s.latency.max)} | ` +
+        `goal p50 ≤ ${LATENCY_GOAL.p50}, p99 ≤ ${LATENCY_GOAL.p99} | ${s.latency.count ? (met ? 'met' : 'not met') : '–'} | ` +
+        `${notes.join('; ')} |`,
+    );
+  }
+  const load = (label: string, r: LoadResult | undefined, baseline: string, result: string, note = '') => {
+    if (!r) return;
+    const notes = [
+      ...(note ? [note] : []),
+      `CPU ${cpuText(r.cpu)}`,
+      ...(r.errors ? [`first error: ${r.firstError}`] : []),
+    ];
+    lines.push(
+      `| ${label} | ${r.requests} | ${r.errors} | ${rate(r.rate)} | ${ms(r.latency.p50)} | ${ms(r.latency.p90)} | ` +
+        `${ms(r.latency.p99)} | ${ms(r.latency.max)} | ${baseline} | ${result} | ${notes.join('; ')} |`,
+    );
+  };
+  const { bare, raw, intake, half } = loads;
+  load('bare Fastify route, own process (HTTP floor)', bare, '', '');
+  load('raw `paymentReported` signals, one Temporal client (engine rate)', raw, '', '');
+  const ratio = intake && raw ? intake.rate / raw.rate : NaN;
+  load(
+    '`POST /cryptocloud_webhook`, signed postbacks (intake)',
+    intake,
+    `raw ${raw ? rate(raw.rate) : '–'}/s; bare ${bare ? rate(bare.rate) : '–'}/s; goal ≥ ${INTAKE_GOAL.ratio}× raw`,
+    `${Number.isFinite(ratio) ? ratio.toFixed(2) : '–'}× raw (${ratio >= INTAKE_GOAL.ratio ? 'met' : 'not met'})` +
+      (bare && intake ? `, ${(intake.rate / bare.rate).toFixed(2)}× bare` : ''),
+  );
+  if (half)
+    load(
+      'intake at half its peak, open loop',
+      half,
+      `goal p99 ≤ ${INTAKE_GOAL.halfP99}`,
+      half.latency.p99 <= INTAKE_GOAL.halfP99 ? 'met' : 'not met',
+      `${rate(half.targetRate ?? NaN)}/s asked, sender at most ${ms(half.maxSendLagMs ?? NaN)} ms late`,
+    );
+  return lines.join('\n');
+}
+
+/** Who was busy: percent of one core for the bench, the stack and its servers; of all cores for the machine. */
+function cpuText(cpu: CpuShare): string {
+  const core = (value: number) => `${value.toFixed(0)} %`;
+  return `bench ${core(cpu.bench)}, stack ${core(cpu.stack)}, its servers ${core(cpu.servers)} (of a core); machine ${core(cpu.machine)} (of all)`;
+}
