@@ -42,9 +42,12 @@ export function sellerAlertScenarios(stack: () => Stack, mailbox: Mailbox, from:
     await workflowsSettled(stack().runtime.temporal.client, [`order:${orderId}`]);
     return orderId;
   }
-  const arrived = (address: string, count: number) =>
+  /** The sale alerts among what arrived (a sale's release, after the short hold, is emailed too). */
+  const saleMails = async (address: string) =>
+    (await mailbox(address)).filter((m) => /^(Sold|Продано): /.test(m.subject));
+  const arrived = (address: string, count: number, of: Mailbox = mailbox) =>
     eventually(`${count} email(s) to ${address}`, async () => {
-      const got = await mailbox(address);
+      const got = await of(address);
       return got.length >= count ? got : undefined;
     });
 
@@ -56,7 +59,7 @@ export function sellerAlertScenarios(stack: () => Stack, mailbox: Mailbox, from:
     await say(seller, `/alerts ${address.toUpperCase()}`, textMatches(/will be emailed to/));
 
     const orderId = await sell(product);
-    const [mail, ...more] = await arrived(address, 1);
+    const [mail, ...more] = await arrived(address, 1, saleMails);
     expect(more).toHaveLength(0);
     expect(mail!.subject).toBe(`Sold: ${product.title}`);
     expect(mail!.fromAddress).toBe(from);
@@ -65,7 +68,7 @@ export function sellerAlertScenarios(stack: () => Stack, mailbox: Mailbox, from:
 
     await say(seller, '/alerts off', textMatches(/No more email alerts/));
     await sell(product);
-    expect(await mailbox(address)).toHaveLength(1);
+    expect(await saleMails(address)).toHaveLength(1);
   });
 
   it('a kind turned off in /alerts is not emailed; turned back on, it is', async () => {
@@ -82,12 +85,78 @@ export function sellerAlertScenarios(stack: () => Stack, mailbox: Mailbox, from:
       .where(eq(sellers.userId, product.sellerId));
     expect(row!.optOuts).toEqual(['sale']);
     await sell(product);
-    expect(await mailbox(address)).toHaveLength(0);
+    expect(await saleMails(address)).toHaveLength(0);
 
     const on = await pressAndEdit(seller, off, 'alrt:sale');
     expect(buttonsOf(on).map((b) => b.text)).toContain('✅ Sales: emailed');
     await sell(product);
-    await arrived(address, 1);
+    await arrived(address, 1, saleMails);
+  });
+
+  /** A crypto (CryptoCloud, USD) sale to a new buyer, paid; resolves once the order knows it. */
+  async function sellForCrypto(product: Awaited<ReturnType<typeof listedProduct>>) {
+    const { userId } = await newBuyer(stack());
+    const { orderId, invoiceId } = await stack().runtime.commands.openOrder({
+      buyerId: userId,
+      productId: product.productId,
+      rail: 'cryptocloud',
+    });
+    await eventually('the gateway invoice', () => stack().sandbox.cryptocloud.invoice(invoiceId));
+    await stack().sandbox.cryptocloud.pay(invoiceId);
+    await eventually('the escrow holding', async () => {
+      const escrow = await stack().runtime.commands.escrowState(orderId);
+      return escrow?.stage === 'held' ? escrow : undefined;
+    });
+    return { orderId, buyerId: userId };
+  }
+
+  it('each kind of alert arrives once: sale, release from escrow, dispute opened, payout paid', async () => {
+    const product = await listedProduct(stack(), { priceMinor: 2000n, priceStars: null });
+    const sellerId = product.sellerId;
+    const seller = { id: sellerId, first_name: `User ${sellerId}` };
+    const address = `kinds-${sellerId}@example.com`;
+    await say(seller, `/alerts ${address}`, textMatches(/will be emailed to/));
+    const { commands, temporal } = stack().runtime;
+
+    // A sale, released after the hold.
+    const first = await sellForCrypto(product);
+    await eventually(
+      'the release',
+      async () => (await commands.escrowState(first.orderId))?.stage === 'released',
+      30_000,
+    );
+    // A second sale, disputed inside its hold.
+    const second = await sellForCrypto(product);
+    await commands.openDispute(second.orderId, second.buyerId, 'The file is empty');
+    // A payout of the released money, sent.
+    const payout = await commands.requestPayout({
+      source: 'seller',
+      requesterId: sellerId,
+      amountMinor: 1000n,
+      currency: 'USD',
+      network: 'TRC20',
+      wallet: 'TNPeeaaFB7K9cmo4uQpcU32zGK8G1NYqeL',
+    });
+    expect(payout.accepted).toBe(true);
+    const txHash = 'ab'.repeat(32);
+    await commands.markPayoutPaid(payout.payoutId, 1, txHash);
+
+    const expected = [
+      `Sold: ${product.title}`,
+      `Sold: ${product.title}`,
+      `Available: ${product.title}`,
+      `Dispute: ${product.title}`,
+      `Payout request ${payout.payoutId} received`,
+      `Payout ${payout.payoutId} sent: 10.00 USD`,
+    ].sort();
+    await arrived(address, expected.length);
+    await workflowsSettled(temporal.client, [`order:${first.orderId}`, `order:${second.orderId}`]);
+    await workflowsSettled(temporal.client, [`escrow:${first.orderId}`, `payout:${payout.payoutId}`]);
+    const mails = await mailbox(address);
+    expect(mails.map((m) => m.subject).sort()).toEqual(expected);
+    const paid = mails.find((m) => m.subject.startsWith(`Payout ${payout.payoutId} sent`))!;
+    expect(paid.text).toContain(`Transaction: ${txHash}`);
+    expect(mails.find((m) => m.subject.startsWith('Dispute:'))!.text).toContain('The file is empty');
   });
 
   it('in the seller language (Russian)', async () => {
@@ -97,7 +166,7 @@ export function sellerAlertScenarios(stack: () => Stack, mailbox: Mailbox, from:
     const address = `ru-${product.sellerId}@example.com`;
     await say(seller, `/alerts ${address}`, textMatches(new RegExp(address)));
     await sell(product);
-    const [mail] = await arrived(address, 1);
+    const [mail] = await arrived(address, 1, saleMails);
     expect(mail!.subject).toBe(`Продано: ${product.title}`);
   });
 }

@@ -10,6 +10,8 @@ import { sellerAlertScenarios } from '../seller-alerts-scenario';
 let stack: Stack;
 beforeAll(async () => {
   stack = await startStack({
+    ESCROW_HOLD: '3s',
+    SELLER_PAYOUT_MINIMUM_MINOR: '500',
     ...storageEnv('alerts-mj'),
     EMAIL_TRANSPORT: 'mailjet',
     MAILJET_API_KEY: MAILJET_SANDBOX_DEFAULTS.apiKey,

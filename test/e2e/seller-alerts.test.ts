@@ -11,6 +11,8 @@ let stack: Stack;
 beforeAll(async () => {
   const smtp = inject('smtp');
   stack = await startStack({
+    ESCROW_HOLD: '3s',
+    SELLER_PAYOUT_MINIMUM_MINOR: '500',
     ...storageEnv('alerts'),
     SMTP_URL: `smtp://${smtp.host}:${smtp.port}`,
     EMAIL_FROM: 'Shop alerts <alerts@shop.example.com>',
