@@ -108,7 +108,7 @@ const acts = proxyActivities<ReturnType<typeof createActivities>>({
 
 /** Short reads and writes of this database, idempotent: inside the workflow task, no round trip to the server. */
 const local = proxyLocalActivities<ReturnType<typeof createActivities>>({
-  startToCloseTimeout: '10 seconds',
+  startToCloseTimeout: '15 seconds',
   retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
 
