@@ -573,8 +573,11 @@ export async function invoiceWorkflow(input: InvoiceInput): Promise<InvoiceResul
       await condition(() => reports.length > 0 || checkRequested, watchUntil - now);
       checkRequested = false;
       const known = chargeIds.length;
-      await takeReports();
-      if (chargeIds.length === known) continue;
+      const taken = await takeReports();
+      // Since `repeat-deposit-final`: a known deposit reported final is checked again too (the
+      // first check may have come while it was still confirming); before, only a new one was.
+      const final = taken.some((report) => report.status === 'paid' || report.status === 'overpaid');
+      if (chargeIds.length === known && !(final && patched('repeat-deposit-final'))) continue;
       const report = await checkGatewayInvoice({
         provider: input.provider,
         providerInvoiceIds: [...chargeIds],
