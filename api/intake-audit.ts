@@ -5,7 +5,7 @@
  * characters except tab/newline are written as `\u00XX` escapes, unpaired surrogates as `\uD8XX`.
  * Invalid UTF-8 has already become U+FFFD when the body was decoded. Shared by every gateway route.
  */
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Database } from '../infrastructure/db/client';
 import { webhookClaims, webhookEvents, type WEBHOOK_OUTCOMES } from '../infrastructure/db/schema';
@@ -100,19 +100,46 @@ export function intakeRoute(
 }
 
 /**
- * De-duplication before the workflow: the first delivery of a verified event claims its key (a row in
- * `webhook_claims`); a repeat finds it taken. `release` gives the key back (signalling failed, so the
- * provider's retry must count; or the workflow is gone).
+ * De-duplication before the workflow, and the audit row, in one statement: the first delivery of a
+ * verified event claims its key (a row in `webhook_claims`) and is audited `accepted`; a repeat finds
+ * the key taken and is audited `duplicate`. When the signal that follows does not reach a workflow,
+ * `undo` gives the key back (so the provider's retry counts) and records what happened instead.
  */
-export async function claimNotification(db: Database, provider: string, dedupKey: string, orderId: string) {
-  const claimed = await db
-    .insert(webhookClaims)
-    .values({ provider, dedupKey, orderId })
-    .onConflictDoNothing()
-    .returning({ key: webhookClaims.dedupKey });
+export async function claimAndAudit(
+  db: Database,
+  request: FastifyRequest,
+  event: { provider: string; dedupKey: string; orderId: string },
+) {
+  const { provider } = event;
+  // Stored as audited: text a column cannot hold (NUL) escaped, in the claim as in the row.
+  const dedupKey = storableText(event.dedupKey, 300);
+  const orderId = storableText(event.orderId, 200);
+  const contentType = request.headers['content-type'];
+  const [row] = await db.execute<{ id: string; outcome: IntakeOutcome }>(sql`
+    with claim as (
+      insert into ${webhookClaims} (provider, dedup_key, order_id)
+      values (${provider}, ${dedupKey}, ${orderId})
+      on conflict do nothing
+      returning dedup_key
+    )
+    insert into ${webhookEvents}
+      (provider, verified, outcome, order_id, dedup_key, remote_address, content_type, payload)
+    select ${provider}, true,
+      case when exists (select 1 from claim) then 'accepted' else 'duplicate' end,
+      ${orderId}, ${dedupKey}, ${request.ip},
+      ${typeof contentType === 'string' ? storableText(contentType, 100) : null}, ${payloadText(request.body)}
+    returning id, outcome`);
   return {
-    first: claimed.length > 0,
-    release: () =>
-      db.delete(webhookClaims).where(and(eq(webhookClaims.provider, provider), eq(webhookClaims.dedupKey, dedupKey))),
+    first: row!.outcome === 'accepted',
+    undo: (outcome: { outcome: IntakeOutcome; reason: string }) =>
+      db.transaction(async (tx) => {
+        await tx
+          .delete(webhookClaims)
+          .where(and(eq(webhookClaims.provider, provider), eq(webhookClaims.dedupKey, dedupKey)));
+        await tx
+          .update(webhookEvents)
+          .set({ outcome: outcome.outcome, reason: storableText(outcome.reason, 500) })
+          .where(eq(webhookEvents.id, Number(row!.id)));
+      }),
   };
 }

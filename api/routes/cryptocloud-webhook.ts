@@ -8,12 +8,13 @@
  */
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { eq } from 'drizzle-orm';
+import { LRUCache } from 'lru-cache';
 import type { FastifyPluginAsync } from 'fastify';
 import { GATEWAY_STATUSES, INVOICE_ID_PATTERN, type GatewayStatus } from '../../domain/invoice';
 import { invoices } from '../../infrastructure/db/schema';
 import { normaliseInvoiceId, verifyPostbackToken } from '../../infrastructure/providers/cryptocloud';
 import type { AppDeps } from '../app';
-import { claimNotification, intakeRoute } from '../intake-audit';
+import { claimAndAudit, intakeRoute } from '../intake-audit';
 
 export const CRYPTOCLOUD_WEBHOOK_PATH = '/cryptocloud_webhook';
 const PROVIDER = 'cryptocloud';
@@ -21,6 +22,14 @@ const KNOWN_GATEWAY_STATUSES: ReadonlySet<string> = new Set(GATEWAY_STATUSES);
 const DECIMAL = /^\d{1,20}(\.\d{1,18})?$/;
 /** Ids as CryptoCloud writes them: 8 or so upper-case letters and digits, optionally with INV-. */
 const GATEWAY_INVOICE_ID = /^(INV-)?[A-Za-z0-9]{4,40}$/;
+
+/** Open invoices whose gateway binding the route remembers (an entry is a few dozen bytes). */
+const BINDINGS_REMEMBERED = 10_000;
+
+interface Binding {
+  providerInvoiceId: string | null;
+  provider: string;
+}
 
 interface Postback {
   token: string;
@@ -33,12 +42,25 @@ interface Postback {
 }
 
 export const cryptocloudWebhookRoutes: FastifyPluginAsync<AppDeps> = async (app, { runtime, config }) => {
-  const { audit, refuse } = intakeRoute(app, {
+  const { refuse } = intakeRoute(app, {
     db: runtime.db,
     provider: PROVIDER,
     path: CRYPTOCLOUD_WEBHOOK_PATH,
     maxBodyBytes: config.api.maxBodyBytes,
   });
+
+  const bindings = new LRUCache<string, Binding>({ max: BINDINGS_REMEMBERED });
+  const bindingOf = async (orderId: string): Promise<Binding | undefined> => {
+    const [row] = await runtime.db
+      .select({ providerInvoiceId: invoices.providerInvoiceId, provider: invoices.provider })
+      .from(invoices)
+      .where(eq(invoices.id, orderId));
+    if (row?.providerInvoiceId) bindings.set(orderId, row);
+    return row;
+  };
+  /** For the audit of a postback after the close: the status now (not remembered, it moves). */
+  const statusOf = async (orderId: string) =>
+    (await runtime.db.select({ status: invoices.status }).from(invoices).where(eq(invoices.id, orderId)))[0]?.status;
 
   app.post(CRYPTOCLOUD_WEBHOOK_PATH, async (request, reply) => {
     const decoded = decodeBody(request.headers['content-type'], request.body);
@@ -57,11 +79,9 @@ export const cryptocloudWebhookRoutes: FastifyPluginAsync<AppDeps> = async (app,
       });
     if (!INVOICE_ID_PATTERN.test(parsed.orderId)) return unknown();
 
-    // Bind the postback to the gateway invoice our order's workflow created (a primary-key read).
-    const [invoice] = await runtime.db
-      .select({ providerInvoiceId: invoices.providerInvoiceId, status: invoices.status, provider: invoices.provider })
-      .from(invoices)
-      .where(eq(invoices.id, parsed.orderId));
+    // Bind the postback to the gateway invoice our order's workflow created (a primary-key read,
+    // remembered once the gateway invoice is recorded: that binding never changes).
+    const invoice = bindings.get(parsed.orderId) ?? (await bindingOf(parsed.orderId));
     if (!invoice || invoice.provider !== PROVIDER) return unknown();
     if (!invoice.providerInvoiceId)
       return refuse(request, reply, 409, `invoice ${parsed.orderId} has no gateway invoice recorded yet; retry`, {
@@ -89,14 +109,11 @@ export const cryptocloudWebhookRoutes: FastifyPluginAsync<AppDeps> = async (app,
         orderId: parsed.orderId,
       });
 
-    // De-duplicate before the workflow: a flood of repeats costs the workflow nothing.
+    // De-duplicate before the workflow (a flood of repeats costs the workflow nothing), audited
+    // in the same statement: one round trip for the claim and the row.
     const dedupKey = `${ours}:${parsed.status}:${parsed.received}`;
-    const claim = await claimNotification(runtime.db, PROVIDER, dedupKey, parsed.orderId);
-    const releaseClaim = claim.release;
-    if (!claim.first) {
-      await audit(request, { verified: true, outcome: 'duplicate', orderId: parsed.orderId, dedupKey });
-      return reply.code(200).send({ ok: true });
-    }
+    const claim = await claimAndAudit(runtime.db, request, { provider: PROVIDER, dedupKey, orderId: parsed.orderId });
+    if (!claim.first) return reply.code(200).send({ ok: true });
     try {
       await runtime.commands.reportPayment(parsed.orderId, {
         status: parsed.status,
@@ -105,25 +122,21 @@ export const cryptocloudWebhookRoutes: FastifyPluginAsync<AppDeps> = async (app,
       });
     } catch (error) {
       if (!(error instanceof WorkflowNotFoundError)) {
-        // Release the claim so the gateway's retry of this 5xx is not taken for a duplicate.
-        await releaseClaim();
+        // The claim goes back so the gateway's retry of this 5xx is not taken for a duplicate.
+        await claim.undo({ outcome: 'failed', reason: `signal failed: ${String(error).slice(0, 300)}` });
         throw error;
       }
       // The invoice's workflow has ended (settled, or closed after its late-payment window). The
       // report is kept in the audit trail for admins; answered 200 so the gateway stops retrying.
       // No claim is kept: nothing can reach the workflow any more.
-      await releaseClaim();
-      request.log.warn({ orderId: parsed.orderId, status: invoice.status }, 'postback for a closed invoice');
-      await audit(request, {
-        verified: true,
+      const status = await statusOf(parsed.orderId);
+      request.log.warn({ orderId: parsed.orderId, status }, 'postback for a closed invoice');
+      await claim.undo({
         outcome: 'after_close',
-        orderId: parsed.orderId,
-        dedupKey,
-        reason: `invoice already ${invoice.status}; the postback says ${parsed.status} ${parsed.received}`,
+        reason: `invoice already ${status}; the postback says ${parsed.status} ${parsed.received}`,
       });
       return reply.code(200).send({ ok: true });
     }
-    await audit(request, { verified: true, outcome: 'accepted', orderId: parsed.orderId, dedupKey });
     return reply.code(200).send({ ok: true });
   });
 };

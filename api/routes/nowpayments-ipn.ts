@@ -13,13 +13,13 @@ import { reportFromIpn, type NowPaymentsStatus } from '../../infrastructure/prov
 import { verifyNowPaymentsSignature } from '../../infrastructure/providers/nowpayments-signature';
 import { invoiceWorkflowId } from '../../infrastructure/temporal/commands';
 import type { AppDeps } from '../app';
-import { claimNotification, intakeRoute } from '../intake-audit';
+import { claimAndAudit, intakeRoute } from '../intake-audit';
 
 export const NOWPAYMENTS_IPN_PATH = '/nowpayments_ipn';
 const PROVIDER = 'nowpayments';
 
 export const nowpaymentsIpnRoutes: FastifyPluginAsync<AppDeps> = async (app, { runtime, config }) => {
-  const { audit, refuse } = intakeRoute(app, {
+  const { refuse } = intakeRoute(app, {
     db: runtime.db,
     provider: PROVIDER,
     path: NOWPAYMENTS_IPN_PATH,
@@ -57,14 +57,11 @@ export const nowpaymentsIpnRoutes: FastifyPluginAsync<AppDeps> = async (app, { r
       refuse(request, reply, 404, `unknown order ${orderId}`, { verified: true, outcome: 'unknown_order', orderId });
     if (!INVOICE_ID_PATTERN.test(orderId)) return unknown();
 
-    // De-duplicate before the workflow: one claim per payment, status and amount.
+    // De-duplicate before the workflow, one claim per payment, status and amount, audited in the
+    // same statement.
     const dedupKey = `${hint.paymentId}:${hint.status}:${actuallyPaid}`;
-    const claim = await claimNotification(runtime.db, PROVIDER, dedupKey, orderId);
-    const releaseClaim = claim.release;
-    if (!claim.first) {
-      await audit(request, { verified: true, outcome: 'duplicate', orderId, dedupKey });
-      return reply.code(200).send({ ok: true });
-    }
+    const claim = await claimAndAudit(runtime.db, request, { provider: PROVIDER, dedupKey, orderId });
+    if (!claim.first) return reply.code(200).send({ ok: true });
     try {
       await runtime.commands.reportPayment(orderId, {
         // Only what the IPN claims, to notice a status API lagging behind it; never money.
@@ -76,8 +73,11 @@ export const nowpaymentsIpnRoutes: FastifyPluginAsync<AppDeps> = async (app, { r
         relatedChargeIds: [hint.paymentId, ...(hint.parentPaymentId ? [hint.parentPaymentId] : [])],
       });
     } catch (error) {
-      await releaseClaim();
-      if (!(error instanceof WorkflowNotFoundError)) throw error; // a 5xx: NOWPayments repeats the IPN
+      if (!(error instanceof WorkflowNotFoundError)) {
+        // A 5xx: NOWPayments repeats the IPN, which must not count as a duplicate.
+        await claim.undo({ outcome: 'failed', reason: `signal failed: ${String(error).slice(0, 300)}` });
+        throw error;
+      }
       // Ended or never started: Temporal knows which (no database read here either).
       const ended = await runtime.temporal.client.workflow
         .getHandle(invoiceWorkflowId(orderId))
@@ -86,18 +86,18 @@ export const nowpaymentsIpnRoutes: FastifyPluginAsync<AppDeps> = async (app, { r
           () => true,
           () => false,
         );
-      if (!ended) return unknown();
+      if (!ended) {
+        request.log.warn({ orderId, provider: PROVIDER }, 'payment notification refused: unknown order');
+        await claim.undo({ outcome: 'unknown_order', reason: `unknown order ${orderId}` });
+        return reply.code(404).send({ ok: false, error: `unknown order ${orderId}` });
+      }
       request.log.warn({ orderId, status: hint.status }, 'IPN for a closed invoice');
-      await audit(request, {
-        verified: true,
+      await claim.undo({
         outcome: 'after_close',
-        orderId,
-        dedupKey,
         reason: `invoice workflow has ended; the IPN says ${hint.status} ${actuallyPaid} (payment ${hint.paymentId})`,
       });
       return reply.code(200).send({ ok: true });
     }
-    await audit(request, { verified: true, outcome: 'accepted', orderId, dedupKey });
     return reply.code(200).send({ ok: true });
   });
 };

@@ -325,7 +325,8 @@ export const promoSelections = pgTable('promo_selections', {
  * accepted: signalled to a running invoice workflow; after_close: for an invoice whose workflow has
  * ended (kept here, answered 200 so the gateway stops retrying); duplicate: a verified repeat of an
  * event already signalled (answered 200, not signalled again); rejected / unknown_order /
- * mismatch (signed, but not for the invoice our order created) / not_ready (retry later): refused.
+ * mismatch (signed, but not for the invoice our order created) / not_ready (retry later): refused;
+ * failed: verified, but the workflow could not be signalled (answered 5xx, so the provider retries).
  */
 export const WEBHOOK_OUTCOMES = [
   'accepted',
@@ -335,6 +336,7 @@ export const WEBHOOK_OUTCOMES = [
   'unknown_order',
   'mismatch',
   'not_ready',
+  'failed',
 ] as const;
 
 /** Every webhook received, verified or not: the audit trail and the de-duplication record. */
