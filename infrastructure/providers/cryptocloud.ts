@@ -1,4 +1,5 @@
 /** CryptoCloud API v2 client and postback verification (see EXTERNAL-APIS.md). */
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import { errors as joseErrors, jwtVerify } from 'jose';
 import type { GatewayStatus, PaymentReport } from '../../domain/invoice';
 import { addDecimal, compareDecimal, subtractDecimal } from '../../domain/money';
@@ -169,10 +170,18 @@ export type PostbackVerdict = { ok: true; invoiceId: string | undefined } | { ok
  * Verifies a postback's `token`: HS256 only (so `alg: none` and key confusion fail), signed with
  * the project secret, not expired. jose compares the signature in constant time.
  */
+/** The HMAC key of each secret, imported once: importing it for every postback costs more than the check. */
+const postbackKeys = new Map<string, KeyObject>();
+const postbackKey = (secret: string) => {
+  let key = postbackKeys.get(secret);
+  if (!key) postbackKeys.set(secret, (key = createSecretKey(Buffer.from(secret, 'utf8'))));
+  return key;
+};
+
 export async function verifyPostbackToken(token: unknown, secret: string): Promise<PostbackVerdict> {
   if (typeof token !== 'string' || token.length === 0) return { ok: false, reason: 'token is missing' };
   try {
-    const { payload } = await jwtVerify(token, new TextEncoder().encode(secret), {
+    const { payload } = await jwtVerify(token, postbackKey(secret), {
       algorithms: ['HS256'],
       requiredClaims: ['exp'],
     });
