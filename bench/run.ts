@@ -16,6 +16,7 @@
  */
 import { cpus } from 'node:os';
 import { cpuMeter, settle, type CpuShare } from './cpu';
+import { measureIdle, seedsModel, type IdleResult } from './idle';
 import { closedLoop, jsonPoster, openLoop, postbackBodies, rawSignaller, type LoadResult } from './intake';
 import { PATH_LABELS, paymentSeries, type PaymentPath, type SeriesResult } from './latency';
 import { SandboxClient } from './sandbox-client';
@@ -42,7 +43,11 @@ const payments = Math.round(positive('BENCH_PAYMENTS', 15));
 const seconds = positive('BENCH_SECONDS', 10);
 const concurrency = Math.round(positive('BENCH_CONCURRENCY', 32));
 const only = process.env.BENCH_ONLY;
-if (only !== undefined && only !== 'latency' && only !== 'intake') throw new Error('BENCH_ONLY is latency or intake');
+if (only !== undefined && only !== 'latency' && only !== 'intake' && only !== 'idle')
+  throw new Error('BENCH_ONLY is latency, intake or idle');
+const idleSubscriptions = Math.round(positive('BENCH_IDLE_SUBSCRIPTIONS', 10_000));
+const idleInvoices = Math.round(positive('BENCH_IDLE_INVOICES', 1_000));
+const idleSeconds = positive('BENCH_IDLE_SECONDS', 60);
 
 const LATENCY_GOAL = { p50: 150, p99: 400 };
 const INTAKE_GOAL = { ratio: 0.8, halfP99: 50 };
@@ -68,8 +73,9 @@ const stackPid = stack.pid;
 let exitCode = 0;
 const series: Array<SeriesResult & { cpu: CpuShare }> = [];
 const loads: Partial<Record<'bare' | 'raw' | 'intake' | 'half', LoadResult>> = {};
+let idle: (IdleResult & { invoices: number }) | undefined;
 try {
-  if (only !== 'intake') {
+  if (only === undefined || only === 'latency') {
     for (const [index, path] of PATHS.entries()) {
       for (const mood of ['quiet', 'hot'] as const) {
         const firstUser = 800_000_000 + index * 100_000 + (mood === 'hot' ? 50_000 : 0);
@@ -85,7 +91,7 @@ try {
     }
   }
 
-  if (only !== 'latency' && !interrupted.aborted) {
+  if ((only === undefined || only === 'intake') && !interrupted.aborted) {
     const bodies = await postbackBodies(stack.info);
     const bare = await startChild<BareInfo>('bench/bare-server.ts', BARE_LINE_PREFIX, { name: 'bare' });
     const barePoster = jsonPoster(bare.info.url, concurrency);
@@ -126,6 +132,23 @@ try {
       await raw.close();
     }
   }
+
+  if ((only === undefined || only === 'idle') && !interrupted.aborted) {
+    await stack.stop();
+    progress(`starting a stack with ${idleSubscriptions} subscriptions and ${idleInvoices} open invoices…`);
+    const idleStack = await startChild<StackInfo>('bench/stack.ts', STACK_LINE_PREFIX, {
+      name: 'idle-stack',
+      env: { BENCH_INTAKE_INVOICES: String(idleInvoices), BENCH_IDLE_SUBSCRIPTIONS: String(idleSubscriptions) },
+      unset: ['DATABASE_URL'],
+      readyTimeoutMs: 20 * 60_000,
+    });
+    await settle(idleStack.pid);
+    progress(`idle: measuring ${idleSeconds} s with no timer due…`);
+    const measured = await measureIdle(idleStack.info.databaseUrl, idleStack.pid, idleSeconds);
+    idle = { ...measured, invoices: idleStack.info.intakeInvoices.length };
+    progress(`idle: ${idle.tableAccesses} table accesses, stack CPU ${idle.cpu.stack.toFixed(1)} %`);
+    await idleStack.stop();
+  }
 } catch (error) {
   exitCode = 1;
   progress(`the bench did not complete: ${error instanceof Error ? error.stack : String(error)}`);
@@ -133,7 +156,7 @@ try {
   await stopAllChildren();
 }
 
-if (series.length > 0 || Object.keys(loads).length > 0) console.log(`\n${table()}`);
+if (series.length > 0 || Object.keys(loads).length > 0 || idle) console.log(`\n${table()}`);
 const failed = series.some((s) => s.errors.length > 0) || Object.values(loads).some((r) => r.errors > 0);
 if (exitCode === 0 && !failed) removeChildLogs();
 else progress(`logs of the stack kept: ${stack.logFile}`);
@@ -202,6 +225,17 @@ function table(): string {
       half.latency.p99 <= INTAKE_GOAL.halfP99 ? 'met' : 'not met',
       `${rate(half.targetRate ?? NaN)}/s asked, sender at most ${ms(half.maxSendLagMs ?? NaN)} ms late`,
     );
+  if (idle) {
+    const model = seedsModel(idleSubscriptions, idle.invoices);
+    lines.push(
+      `| idle: ${idleSubscriptions} active subscriptions, ${idle.invoices} open invoices, ${idle.seconds} s, no timer due | ` +
+        `${idle.tableAccesses} | | | | | | | seeds' model, per cycle: ${model.queriesPerCycle} queries, ` +
+        `${model.gatewayCallsPerCycle} gateway calls, ${model.rowsPerCycle} rows read | ` +
+        `${idle.tableAccesses === 0 ? 'met' : 'not met'} (goal: 0 product queries) | n = table scans and row ` +
+        `writes on the product's tables; transactions ${idle.transactions} (the meter's 2 reads included); ` +
+        `CPU stack ${idle.cpu.stack.toFixed(1)} %, its servers ${idle.cpu.servers.toFixed(1)} % (of a core) |`,
+    );
+  }
   return lines.join('\n');
 }
 

@@ -24,13 +24,16 @@ import {
   users,
 } from '../infrastructure/db/schema';
 import { DEV_DEFAULTS, startDevStack } from '../infrastructure/processes/dev-stack';
+import { subscriptionSettings, subscriptionWorkflowId } from '../infrastructure/temporal/commands';
 import { createObjectStorage } from '../infrastructure/storage/s3';
+import { ProcessStatus, TelegramUserId } from '../workflows/search-attributes';
 import { STACK_LINE_PREFIX, type StackInfo } from './stack-process';
 
 const BENCH_CHANNEL = { id: -1009000000001, title: 'Bench channel' };
 const BENCH_PLAN = 'bench';
 const INTAKE_USERS_FROM = 910_000_000;
 const SELLER_ID = 900_000_001;
+const IDLE_USERS_FROM = 920_000_000;
 
 const intakeCount = Number(process.env.BENCH_INTAKE_INVOICES ?? 100);
 
@@ -145,6 +148,53 @@ try {
   };
   for (let next = 0; next < intakeCount; next += 10)
     await Promise.all(Array.from({ length: Math.min(10, intakeCount - next) }, (_, i) => openOne(next + i)));
+
+  // Idle cost (bench/idle.ts): subscriptions in a paid period, started with the state a renewal
+  // carries over (as continue-as-new leaves them), so each waits on its reminder and expiry timers.
+  const subscribers = Number(process.env.BENCH_IDLE_SUBSCRIPTIONS ?? 0);
+  for (let from = 0; from < subscribers; from += 1000)
+    await db
+      .insert(users)
+      .values(
+        Array.from({ length: Math.min(1000, subscribers - from) }, (_, i) => ({
+          id: IDLE_USERS_FROM + from + i,
+          firstName: `Subscriber ${from + i}`,
+          referralCode: `idle${from + i}`,
+          termsAcceptedAt: new Date(),
+        })),
+      )
+      .onConflictDoNothing();
+  const settings = subscriptionSettings(config);
+  const startSubscription = async (index: number) => {
+    const userId = IDLE_USERS_FROM + index;
+    const now = Date.now();
+    await stack.runtime.temporal.client.workflow.start('subscriptionWorkflow', {
+      workflowId: subscriptionWorkflowId(userId, BENCH_PLAN),
+      taskQueue: config.temporal.taskQueue,
+      args: [
+        {
+          userId,
+          planId: BENCH_PLAN,
+          settings,
+          carry: {
+            expiresAt: now + 30 * 86_400_000,
+            periodStart: now,
+            trial: false,
+            accessGrantedAt: now,
+            remindersSent: [],
+            appliedInvoices: [],
+            version: 1,
+          },
+        },
+      ],
+      typedSearchAttributes: [
+        { key: TelegramUserId, value: userId },
+        { key: ProcessStatus, value: 'active' },
+      ],
+    });
+  };
+  for (let next = 0; next < subscribers; next += 50)
+    await Promise.all(Array.from({ length: Math.min(50, subscribers - next) }, (_, i) => startSubscription(next + i)));
 
   const info: StackInfo = {
     pid: process.pid,

@@ -128,7 +128,12 @@ export interface Config {
     reminderEveryMs: number;
   };
   /** The worker's own Prometheus endpoint (activations, removals, Telegram errors); off when unset. */
-  worker: { metricsHost: string; metricsPort: number | undefined };
+  worker: {
+    metricsHost: string;
+    metricsPort: number | undefined;
+    /** Workflows kept in the worker's memory between tasks; others are replayed from history when they wake. */
+    maxCachedWorkflows: number;
+  };
   /** Outgoing email (infrastructure/email/): over SMTP, Mailjet's Send API, or off. */
   email: {
     transport: EmailTransport;
@@ -694,6 +699,12 @@ export function loadConfig(env: Env = process.env, options: { notNeeded?: readon
         read.optional('WORKER_METRICS_HOST', { expects: 'an interface address to listen on', default: '127.0.0.1' }) ??
         '127.0.0.1',
       metricsPort: read.optional('WORKER_METRICS_PORT', { expects: 'a TCP port', parse: integer(1, 65535) }),
+      maxCachedWorkflows:
+        read.optional('WORKER_MAX_CACHED_WORKFLOWS', {
+          expects: 'a whole number of workflows from 1 to 100000',
+          default: '1000',
+          parse: integer(1, 100_000),
+        }) ?? 1000,
     },
     email: {
       transport:

@@ -152,6 +152,7 @@ export async function startDevStack(
       address: config.temporal.address,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
+      maxCachedWorkflows: config.worker.maxCachedWorkflows,
       activities: createWorkerActivities(runtime),
       logger: runtime.logger,
     });

@@ -12,6 +12,7 @@ export async function runWorker(config = loadConfig()) {
     address: config.temporal.address,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
+    maxCachedWorkflows: config.worker.maxCachedWorkflows,
     activities: createWorkerActivities(runtime),
     logger: runtime.logger,
   });

@@ -26,6 +26,8 @@ export interface WorkerOptions {
   /** Tests point this at their own workflow files. */
   workflowsPath?: string;
   maxConcurrentActivityTaskExecutions?: number;
+  /** WORKER_MAX_CACHED_WORKFLOWS: a bound on memory; an evicted workflow is replayed when it wakes. */
+  maxCachedWorkflows?: number;
   /** The SDK's own logs (and workflow `log.*`) go here as JSON, at this logger's level. */
   logger?: Logger;
 }
@@ -70,6 +72,7 @@ export async function createWorker(options: WorkerOptions): Promise<{ worker: Wo
       : { workflowsPath: options.workflowsPath ?? workflowsPath }),
     activities: options.activities,
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? 50,
+    ...(options.maxCachedWorkflows ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
   });
   return { worker, connection };
 }
