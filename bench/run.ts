@@ -17,6 +17,7 @@
 import { cpus } from 'node:os';
 import { cpuMeter, settle, type CpuShare } from './cpu';
 import { measureIdle, seedsModel, type IdleResult } from './idle';
+import { signalsAfterEviction, type ScaleResult } from './scale';
 import { closedLoop, jsonPoster, openLoop, postbackBodies, rawSignaller, type LoadResult } from './intake';
 import { PATH_LABELS, paymentSeries, type PaymentPath, type SeriesResult } from './latency';
 import { SandboxClient } from './sandbox-client';
@@ -74,6 +75,7 @@ let exitCode = 0;
 const series: Array<SeriesResult & { cpu: CpuShare }> = [];
 const loads: Partial<Record<'bare' | 'raw' | 'intake' | 'half', LoadResult>> = {};
 let idle: (IdleResult & { invoices: number }) | undefined;
+let scale: (ScaleResult & { cache: number }) | undefined;
 try {
   if (only === undefined || only === 'latency') {
     for (const [index, path] of PATHS.entries()) {
@@ -147,6 +149,14 @@ try {
     const measured = await measureIdle(idleStack.info.databaseUrl, idleStack.pid, idleSeconds);
     idle = { ...measured, invoices: idleStack.info.intakeInvoices.length };
     progress(`idle: ${idle.tableAccesses} table accesses, stack CPU ${idle.cpu.stack.toFixed(1)} %`);
+    const idleSandbox = new SandboxClient(idleStack.info.sandboxUrl);
+    scale = {
+      ...(await signalsAfterEviction(idleStack.info, idleSandbox, idleStack.pid, payments)),
+      cache: idleStack.info.maxCachedWorkflows,
+    };
+    progress(
+      `scale: p50 ${ms(scale.signals.p50)} ms, p99 ${ms(scale.signals.p99)} ms, RSS ${scale.rssMiB.toFixed(0)} MiB`,
+    );
     await idleStack.stop();
   }
 } catch (error) {
@@ -234,6 +244,16 @@ function table(): string {
         `${idle.tableAccesses === 0 ? 'met' : 'not met'} (goal: 0 product queries) | n = table scans and row ` +
         `writes on the product's tables; transactions ${idle.transactions} (the meter's 2 reads included); ` +
         `CPU stack ${idle.cpu.stack.toFixed(1)} %, its servers ${idle.cpu.servers.toFixed(1)} % (of a core) |`,
+    );
+  }
+  if (scale) {
+    const s = scale.signals;
+    const met = s.p50 <= LATENCY_GOAL.p50 && s.p99 <= LATENCY_GOAL.p99;
+    lines.push(
+      `| admin grant to an evicted subscription (${idleSubscriptions} open, cache ${scale.cache}): signal → message | ` +
+        `${s.count} | ${scale.errors.length} | | ${ms(s.p50)} | ${ms(s.p90)} | ${ms(s.p99)} | ${ms(s.max)} | ` +
+        `goal p50 ≤ ${LATENCY_GOAL.p50}, p99 ≤ ${LATENCY_GOAL.p99} | ${s.count ? (met ? 'met' : 'not met') : '–'} | ` +
+        `replayed from history, then answered; the stack's RSS (api, bot, worker, sandbox) ${scale.rssMiB.toFixed(0)} MiB |`,
     );
   }
   return lines.join('\n');

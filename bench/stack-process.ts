@@ -36,6 +36,10 @@ export interface StackInfo {
   cryptocloudSecretKey: string;
   /** Open CryptoCloud invoices (never paid) whose postbacks and signals the intake phases send. */
   intakeInvoices: Array<{ orderId: string; gatewayInvoiceId: string }>;
+  /** The idle stack's subscribers (BENCH_IDLE_SUBSCRIPTIONS): user ids from `from`, each with an active plan. */
+  subscribers?: { from: number; count: number };
+  /** WORKER_MAX_CACHED_WORKFLOWS of the stack's worker. */
+  maxCachedWorkflows: number;
 }
 
 /** What bench/bare-server.ts tells the bench. */

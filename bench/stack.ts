@@ -164,6 +164,8 @@ try {
         })),
       )
       .onConflictDoNothing();
+  for (let i = 0; i < subscribers; i++)
+    sandbox.telegram.addUser({ id: IDLE_USERS_FROM + i, first_name: `Subscriber ${i}` }, { startedBot: true });
   const settings = subscriptionSettings(config);
   const startSubscription = async (index: number) => {
     const userId = IDLE_USERS_FROM + index;
@@ -211,6 +213,8 @@ try {
     fulfilOnConfirmed: config.nowpayments.fulfilOnConfirmed,
     cryptocloudSecretKey: DEV_DEFAULTS.CRYPTOCLOUD_SECRET_KEY,
     intakeInvoices,
+    ...(subscribers > 0 ? { subscribers: { from: IDLE_USERS_FROM, count: subscribers } } : {}),
+    maxCachedWorkflows: config.worker.maxCachedWorkflows,
   };
   process.stdout.write(`${STACK_LINE_PREFIX}${JSON.stringify(info)}\n`);
 } catch (error) {
