@@ -17,7 +17,7 @@
 import { cpus } from 'node:os';
 import { cpuMeter, settle, type CpuShare } from './cpu';
 import { measureIdle, seedsModel, type IdleResult } from './idle';
-import { signalsAfterEviction, type ScaleResult } from './scale';
+import { signalsAfterEviction, tasksByWorker, type ScaleResult } from './scale';
 import { closedLoop, jsonPoster, openLoop, postbackBodies, rawSignaller, type LoadResult } from './intake';
 import { PATH_LABELS, paymentSeries, type PaymentPath, type SeriesResult } from './latency';
 import { SandboxClient } from './sandbox-client';
@@ -31,6 +31,7 @@ import {
   stopChildrenOnExit,
   type BareInfo,
   type StackInfo,
+  WORKER_LINE_PREFIX,
 } from './stack-process';
 import { ms, rate } from './stats';
 
@@ -76,6 +77,7 @@ const series: Array<SeriesResult & { cpu: CpuShare }> = [];
 const loads: Partial<Record<'bare' | 'raw' | 'intake' | 'half', LoadResult>> = {};
 let idle: (IdleResult & { invoices: number }) | undefined;
 let scale: (ScaleResult & { cache: number }) | undefined;
+let workers: { one: LoadResult; two: LoadResult; share: Map<string, number>; second: string } | undefined;
 try {
   if (only === undefined || only === 'latency') {
     for (const [index, path] of PATHS.entries()) {
@@ -157,6 +159,30 @@ try {
     progress(
       `scale: p50 ${ms(scale.signals.p50)} ms, p99 ${ms(scale.signals.p99)} ms, RSS ${scale.rssMiB.toFixed(0)} MiB`,
     );
+
+    // Two workers: raw signals to the open invoices with the stack's one worker, then with a second
+    // worker process on the same task queue; the histories say which worker took each task.
+    const idleRaw = await rawSignaller(idleStack.info);
+    const idleBodies = await postbackBodies(idleStack.info);
+    try {
+      const loop = { concurrency, seconds, stackPid: idleStack.pid };
+      await settle(idleStack.pid);
+      const one = await closedLoop((i) => idleRaw.signal(i, idleBodies(i).received), loop);
+      const second = await startChild<{ pid: number; identity: string }>('bench/second-worker.ts', WORKER_LINE_PREFIX, {
+        name: 'worker2',
+        args: [idleStack.info.workerEnvFile],
+      });
+      await settle(idleStack.pid);
+      const from = one.requests + one.errors + 1;
+      const twoStarted = Date.now();
+      const two = await closedLoop((i) => idleRaw.signal(from + i, idleBodies(from + i).received), loop);
+      const share = await tasksByWorker(idleStack.info, twoStarted);
+      await second.stop();
+      workers = { one, two, share, second: second.info.identity };
+      progress(`two workers: ${rate(one.rate)}/s with one, ${rate(two.rate)}/s with two`);
+    } finally {
+      await idleRaw.close();
+    }
     await idleStack.stop();
   }
 } catch (error) {
@@ -254,6 +280,23 @@ function table(): string {
         `${s.count} | ${scale.errors.length} | | ${ms(s.p50)} | ${ms(s.p90)} | ${ms(s.p99)} | ${ms(s.max)} | ` +
         `goal p50 ≤ ${LATENCY_GOAL.p50}, p99 ≤ ${LATENCY_GOAL.p99} | ${s.count ? (met ? 'met' : 'not met') : '–'} | ` +
         `replayed from history, then answered; the stack's RSS (api, bot, worker, sandbox) ${scale.rssMiB.toFixed(0)} MiB |`,
+    );
+  }
+  if (workers) {
+    const total = [...workers.share.values()].reduce((sum, n) => sum + n, 0);
+    const shares = [...workers.share.entries()]
+      .map(
+        ([identity, n]) =>
+          `${identity === workers!.second ? 'the second' : "the stack's"} worker ${((n / total) * 100).toFixed(0)} %`,
+      )
+      .join(', ');
+    load(`raw signals to ${idle?.invoices ?? '?'} open invoices, one worker`, workers.one, '', '');
+    load(
+      'the same, a second worker process on the task queue',
+      workers.two,
+      `one worker ${rate(workers.one.rate)}/s`,
+      `${(workers.two.rate / workers.one.rate).toFixed(2)}× one worker`,
+      `tasks taken (${total} in 100 invoices' histories): ${shares}`,
     );
   }
   return lines.join('\n');

@@ -63,3 +63,24 @@ export async function signalsAfterEviction(
   }
   return { signals: summarise(latencies), rssMiB: residentMiB(stackPid), errors };
 }
+
+/** Who took the tasks: per worker identity, the workflow and activity tasks started since `since`. */
+export async function tasksByWorker(stack: StackInfo, since: number, sample = 100): Promise<Map<string, number>> {
+  const connection = await Connection.connect({ address: stack.temporalAddress });
+  const client = new Client({ connection, namespace: stack.namespace });
+  const counts = new Map<string, number>();
+  try {
+    for (const { orderId } of stack.intakeInvoices.slice(0, sample)) {
+      const history = await client.workflow.getHandle(`invoice:${orderId}`).fetchHistory();
+      for (const event of history.events ?? []) {
+        const at = Number(event.eventTime?.seconds ?? 0) * 1000;
+        const started = event.workflowTaskStartedEventAttributes ?? event.activityTaskStartedEventAttributes;
+        if (!started?.identity || at < since - 1000) continue;
+        counts.set(started.identity, (counts.get(started.identity) ?? 0) + 1);
+      }
+    }
+  } finally {
+    await connection.close();
+  }
+  return counts;
+}

@@ -13,6 +13,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 export const STACK_LINE_PREFIX = 'BENCH_STACK ';
+export const WORKER_LINE_PREFIX = 'BENCH_WORKER ';
 export const BARE_LINE_PREFIX = 'BENCH_BARE ';
 
 /** What bench/stack.ts tells the bench (its one JSON line on stdout). */
@@ -40,6 +41,8 @@ export interface StackInfo {
   subscribers?: { from: number; count: number };
   /** WORKER_MAX_CACHED_WORKFLOWS of the stack's worker. */
   maxCachedWorkflows: number;
+  /** The stack's environment (JSON), for a second worker to join it. */
+  workerEnvFile: string;
 }
 
 /** What bench/bare-server.ts tells the bench. */
@@ -66,14 +69,14 @@ export const interrupted: AbortSignal = interruption.signal;
 export async function startChild<T>(
   script: string,
   prefix: string,
-  options: { name: string; env?: NodeJS.ProcessEnv; unset?: string[]; readyTimeoutMs?: number },
+  options: { name: string; args?: string[]; env?: NodeJS.ProcessEnv; unset?: string[]; readyTimeoutMs?: number },
 ): Promise<RunningChild<T>> {
   const logFile = join(tmpdir(), `tgc-bench-${options.name}-${process.pid}.log`);
   const log: WriteStream = createWriteStream(logFile);
   logFiles.push(logFile);
   const env = { ...process.env, ...options.env };
   for (const name of options.unset ?? []) delete env[name];
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...(options.args ?? [])], {
     cwd: repoRoot,
     env,
     stdio: ['pipe', 'pipe', 'pipe'],

@@ -10,6 +10,9 @@
  * (the sandbox's control API, the api) and through the Temporal server.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { eq } from 'drizzle-orm';
 import { newProductId, objectKeyFor } from '../domain/product';
@@ -198,6 +201,12 @@ try {
   for (let next = 0; next < subscribers; next += 50)
     await Promise.all(Array.from({ length: Math.min(50, subscribers - next) }, (_, i) => startSubscription(next + i)));
 
+  // What a second worker needs to join this stack (bench/second-worker.ts): the stack's own
+  // environment, in a file only this user reads, removed when the stack stops.
+  const workerEnvFile = join(tmpdir(), `tgc-bench-worker-env-${process.pid}.json`);
+  writeFileSync(workerEnvFile, JSON.stringify(stack.env), { mode: 0o600 });
+  process.once('exit', () => rmSync(workerEnvFile, { force: true }));
+
   const info: StackInfo = {
     pid: process.pid,
     apiUrl: stack.apiUrl,
@@ -215,6 +224,7 @@ try {
     intakeInvoices,
     ...(subscribers > 0 ? { subscribers: { from: IDLE_USERS_FROM, count: subscribers } } : {}),
     maxCachedWorkflows: config.worker.maxCachedWorkflows,
+    workerEnvFile,
   };
   process.stdout.write(`${STACK_LINE_PREFIX}${JSON.stringify(info)}\n`);
 } catch (error) {

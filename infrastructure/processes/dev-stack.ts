@@ -48,6 +48,8 @@ export interface DevStack {
   apiUrl: string;
   temporalUiUrl: string | undefined;
   runtime: Runtime;
+  /** The environment the stack's configuration was read from: another worker started with it joins this stack. */
+  env: Record<string, string | undefined>;
   stop(): Promise<void>;
 }
 
@@ -111,7 +113,7 @@ export async function startDevStack(
     const apiPort = ephemeral || (await portIsOpen(8080)) ? await freePort() : 8080;
     // The environment may tune anything (log level, durations, admins); the services and sandbox
     // started here are what this stack talks to, whatever the environment says.
-    const config = loadConfig({
+    const env = {
       // The sandbox's Mailjet refuses a sender without a dotted domain, as Mailjet does.
       EMAIL_FROM: 'tg-commerce (sandbox) <noreply@sandbox.example.com>',
       ...DEV_DEFAULTS,
@@ -138,7 +140,8 @@ export async function startDevStack(
       API_HOST: '127.0.0.1',
       API_PORT: String(apiPort),
       ...storageEnv,
-    });
+    };
+    const config = loadConfig(env);
     const logger = createLogger(config.logLevel, 'dev');
     const runtime = await createRuntime(config, 'dev', logger);
     services.push({ stop: () => runtime.close() });
@@ -197,7 +200,7 @@ export async function startDevStack(
     log(`temporal UI  ${config.temporal.uiUrl}`);
     log(`sandbox      ${sandbox.url}   (control API: ${sandbox.url}/_sandbox/…; Telegram and CryptoCloud stand-ins)`);
     log(`postgres     ${postgres.url.replace(/\/\/[^@]*@/, '//…@')}`);
-    return { config, sandbox, apiUrl, temporalUiUrl: config.temporal.uiUrl, runtime, stop: stopAll };
+    return { config, sandbox, apiUrl, temporalUiUrl: config.temporal.uiUrl, runtime, env, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;
