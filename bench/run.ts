@@ -287,7 +287,7 @@ function table(): string {
     const shares = [...workers.share.entries()]
       .map(
         ([identity, n]) =>
-          `${identity === workers!.second ? 'the second' : "the stack's"} worker ${((n / total) * 100).toFixed(0)} %`,
+          `${identity === workers.second ? 'the second' : "the stack's"} worker ${((n / total) * 100).toFixed(0)} %`,
       )
       .join(', ');
     load(`raw signals to ${idle?.invoices ?? '?'} open invoices, one worker`, workers.one, '', '');
