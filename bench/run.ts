@@ -8,11 +8,15 @@
  *    NOWPayments, on Stars, and a product on Stars; each in a quiet chat and a hot one.
  * 2. Intake against raw signals and a bare Fastify route at the same concurrency, then intake at half
  *    its peak rate, open loop (bench/intake.ts).
+ * 3. Idle cost (bench/idle.ts), on a second stack with BENCH_IDLE_SUBSCRIPTIONS subscriptions and
+ *    BENCH_IDLE_INVOICES open invoices at rest; then, on it, signals to evicted subscriptions
+ *    (bench/scale.ts) and raw signals with one worker and with a second worker process.
  * Then one markdown table with every figure and its baseline, and the machine.
  *
  * Knobs (environment): BENCH_PAYMENTS (per series, default 15), BENCH_SECONDS (per load phase,
  * default 10), BENCH_CONCURRENCY (default 32), BENCH_INTAKE_INVOICES (open invoices the load is
- * spread over, default 100), BENCH_ONLY (`latency` or `intake`: just that part).
+ * spread over, default 100), BENCH_IDLE_SUBSCRIPTIONS (10000), BENCH_IDLE_INVOICES (1000),
+ * BENCH_IDLE_SECONDS (60), BENCH_ONLY (`latency`, `intake` or `idle`: just that part).
  */
 import { cpus } from 'node:os';
 import { cpuMeter, settle, type CpuShare } from './cpu';
