@@ -3,14 +3,14 @@
  * texts of the notices, and the admins' alerts edited once a dispute is decided. The money of a
  * decision moves through the escrow activities (activities/escrow.ts), keyed by the order.
  */
-import { and, eq, isNotNull, sql } from 'drizzle-orm';
-import { pickLocale } from '../bot/i18n';
+import { and, eq } from 'drizzle-orm';
 import { disputeDecideData, refundWalletData } from '../bot/keyboards/callback-data';
 import { disputeStatusOf, type DisputeDecisionType } from '../domain/dispute';
 import { salePrice } from '../domain/escrow';
 import { STARS_CURRENCY } from '../domain/rail';
 import type { SellerAlert } from '../domain/seller-alert';
-import { disputes, orders, outboxMessages, products, sellers, users } from '../infrastructure/db/schema';
+import { disputes, orders, products, sellers } from '../infrastructure/db/schema';
+import { appendToAdminAlerts } from './admin-alerts';
 import type { ActivityDeps } from './deps';
 import { createNotificationActivities, type Button, type Delivery } from './notifications';
 import { createSellerAlertActivities } from './seller-alerts';
@@ -184,43 +184,13 @@ export function createDisputeActivities(deps: ActivityDeps) {
      * Every admin's copy of the dispute's alert and reminders: the decision appended, the buttons
      * gone, so an admin who looks later sees it was decided. A copy that cannot be edited is logged.
      */
-    async markDisputeAlerts(input: {
-      orderId: string;
-      message: string;
-      vars: Record<string, string>;
-    }): Promise<{ edited: number }> {
-      const rows = await db
-        .select({
-          key: outboxMessages.key,
-          chatId: outboxMessages.chatId,
-          messageId: outboxMessages.messageId,
-          payload: outboxMessages.payload,
-          language: users.language,
-          telegramLanguage: users.telegramLanguage,
-        })
-        .from(outboxMessages)
-        .leftJoin(users, eq(users.id, outboxMessages.chatId))
-        .where(
-          and(
-            sql`starts_with(${outboxMessages.key}, ${disputeAlertPrefix(input.orderId)})`,
-            eq(outboxMessages.status, 'sent'),
-            isNotNull(outboxMessages.messageId),
-          ),
-        );
-      let edited = 0;
-      for (const row of rows) {
-        if (!/:(alert|reminder:\d+):admin:/.test(row.key) || !row.payload || row.messageId === null) continue;
-        const locale = pickLocale(row.language, row.telegramLanguage ?? undefined);
-        const original = deps.translate(locale, row.payload.message, row.payload.vars);
-        const outcome = deps.translate(locale, input.message, input.vars);
-        try {
-          await deps.telegram.editMessageText(row.chatId, row.messageId, `${original}\n\n${outcome}`.slice(0, 4096));
-          edited += 1;
-        } catch (error) {
-          deps.logger.warn({ key: row.key, err: error }, 'dispute alert not edited');
-        }
-      }
-      return { edited };
+    markDisputeAlerts(input: { orderId: string; message: string; vars: Record<string, string> }) {
+      return appendToAdminAlerts(deps, {
+        keyPrefix: disputeAlertPrefix(input.orderId),
+        alertKey: /:(alert|reminder:\d+):admin:/,
+        message: input.message,
+        vars: input.vars,
+      });
     },
   };
 }

@@ -212,7 +212,7 @@ export function createNotificationActivities(deps: ActivityDeps) {
       const { text, keyboard } = render(await localeOf(n.userId), n);
       const markup = keyboard ? { reply_markup: keyboard } : {};
       try {
-        await withActivitySignal((signal) =>
+        await withActivitySignal<unknown>((signal) =>
           row.payload?.qr
             ? deps.telegram.editMessageCaption(n.userId, messageId, { caption: text, ...markup }, signal)
             : deps.telegram.editMessageText(n.userId, messageId, text, markup, signal),

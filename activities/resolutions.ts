@@ -5,8 +5,7 @@
  * workflow's way in.
  */
 import { ApplicationFailure } from '@temporalio/activity';
-import { and, eq, inArray, isNotNull, or, sql } from 'drizzle-orm';
-import { pickLocale } from '../bot/i18n';
+import { and, eq, inArray, or, sql } from 'drizzle-orm';
 import { isSettledStatus, type InvoiceStatus } from '../domain/invoice';
 import { accounts } from '../domain/ledger';
 import { fromMinor } from '../domain/money';
@@ -21,8 +20,9 @@ import {
   type ResolutionActor,
   type ResolutionKind,
 } from '../domain/resolution';
-import { auditLog, invoices, ledgerEntries, outboxMessages, plans, users } from '../infrastructure/db/schema';
+import { auditLog, invoices, ledgerEntries, plans } from '../infrastructure/db/schema';
 import { lockAccount } from './balances';
+import { appendToAdminAlerts } from './admin-alerts';
 import type { ActivityDeps } from './deps';
 import { post } from './ledger';
 
@@ -123,46 +123,19 @@ export function createResolutionActivities(deps: ActivityDeps) {
      * outbox, so a second decision, refund paid, replaces the first line instead of adding to it).
      * An edit Telegram refuses is logged and skipped: the decision stands and admins were told anyway.
      */
-    async markResolutionAlerts(input: {
+    markResolutionAlerts(input: {
       invoiceId: string;
       runId: string;
       round: number;
       message: string;
       vars: Record<string, string>;
-    }): Promise<{ edited: number }> {
-      const prefix = `resolution:${input.invoiceId}:${input.runId}:${input.round}:`;
-      const rows = await db
-        .select({
-          key: outboxMessages.key,
-          chatId: outboxMessages.chatId,
-          messageId: outboxMessages.messageId,
-          payload: outboxMessages.payload,
-          language: users.language,
-          telegramLanguage: users.telegramLanguage,
-        })
-        .from(outboxMessages)
-        .leftJoin(users, eq(users.id, outboxMessages.chatId))
-        .where(
-          and(
-            sql`starts_with(${outboxMessages.key}, ${prefix})`,
-            eq(outboxMessages.status, 'sent'),
-            isNotNull(outboxMessages.messageId),
-          ),
-        );
-      let edited = 0;
-      for (const row of rows) {
-        if (!/:(alert|reminder):\d+:admin:/.test(row.key) || !row.payload || row.messageId === null) continue;
-        const locale = pickLocale(row.language, row.telegramLanguage ?? undefined);
-        const original = deps.translate(locale, row.payload.message, row.payload.vars);
-        const outcome = deps.translate(locale, input.message, input.vars);
-        try {
-          await deps.telegram.editMessageText(row.chatId, row.messageId, `${original}\n\n${outcome}`.slice(0, 4096));
-          edited += 1;
-        } catch (error) {
-          deps.logger.warn({ key: row.key, err: error }, 'resolution alert not edited');
-        }
-      }
-      return { edited };
+    }) {
+      return appendToAdminAlerts(deps, {
+        keyPrefix: `resolution:${input.invoiceId}:${input.runId}:${input.round}:`,
+        alertKey: /:(alert|reminder):\d+:admin:/,
+        message: input.message,
+        vars: input.vars,
+      });
     },
 
     /** From the invoice workflow at needs_review, late_paid and overpaid: starts or feeds `resolution:<invoiceId>`. */
