@@ -11,6 +11,7 @@
  * minimum, the balance it reads) and then starts the payout workflow, which has the last word on the
  * balance (it reserves atomically) and confirms the request to the payee itself.
  */
+import { LRUCache } from 'lru-cache';
 import { Composer, InlineKeyboard } from 'grammy';
 import { accounts } from '../../domain/ledger';
 import { formatMoney, toMinor } from '../../domain/money';
@@ -215,20 +216,12 @@ export const askPayoutButton = (ctx: BotContext, source: PayoutSource, currency:
   InlineKeyboard.text(ctx.t('payout-ask-button', { currency }), payoutAskData.pack({ source, currency }));
 
 type Step =
-  | { step: 'wallet'; source: PayoutSource; currency: string; network: PayoutNetwork; at: number }
-  | { step: 'amount'; source: PayoutSource; currency: string; network: PayoutNetwork; wallet: string; at: number };
+  | { step: 'wallet'; source: PayoutSource; currency: string; network: PayoutNetwork }
+  | { step: 'amount'; source: PayoutSource; currency: string; network: PayoutNetwork; wallet: string };
 
-/** Payee id → the step they are asked for. */
-const pending = new Map<number, Step>();
-
-function pendingOf(userId: number): Step | undefined {
-  const asked = pending.get(userId);
-  if (asked && Date.now() - asked.at > PROMPT_TTL_MS) {
-    pending.delete(userId);
-    return undefined;
-  }
-  return asked;
-}
+/** Payee id → the step they are asked for, forgotten PROMPT_TTL_MS after it was asked. */
+const pending = new LRUCache<number, Step>({ max: 10_000, ttl: PROMPT_TTL_MS });
+const pendingOf = (userId: number) => pending.get(userId);
 
 /** Wallets and refunds: what this payee may ask for in a currency, or the reason they may not. */
 async function nothingToPay(ctx: BotContext, source: PayoutSource, currency: string): Promise<string | undefined> {
@@ -263,7 +256,7 @@ chat.callbackQuery(payoutNetworkData.pattern, async (ctx) => {
   if (!isSource(source) || !isPayoutNetwork(network)) return;
   const refused = await nothingToPay(ctx, source, currency);
   if (refused) return void (await ctx.reply(refused));
-  pending.set(ctx.from.id, { step: 'wallet', source, currency, network, at: Date.now() });
+  pending.set(ctx.from.id, { step: 'wallet', source, currency, network });
   await ctx.reply(ctx.t('payout-ask-wallet', { network }), {
     reply_markup: { force_reply: true, input_field_placeholder: network === 'TRC20' ? 'T…' : '0x…' },
   });
@@ -280,7 +273,7 @@ chat.on('message:text', async (ctx, next) => {
   const { source, currency, network } = asked;
   // A refusal keeps the question open: the next text is another try.
   const again = (reply: string) => {
-    pending.set(ctx.from.id, { ...asked, at: Date.now() });
+    pending.set(ctx.from.id, asked);
     return ctx.reply(reply);
   };
   if (asked.step === 'wallet') {
@@ -297,7 +290,7 @@ chat.on('message:text', async (ctx, next) => {
       );
       return;
     }
-    pending.set(ctx.from.id, { step: 'amount', source, currency, network, wallet, at: Date.now() });
+    pending.set(ctx.from.id, { step: 'amount', source, currency, network, wallet });
     await ctx.reply(
       ctx.t('payout-ask-amount', {
         available: formatMoney(available, currency),
