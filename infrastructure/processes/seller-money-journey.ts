@@ -94,13 +94,18 @@ export async function playSellerMoneyJourney(options: SellerMoneyJourneyOptions)
   step(`paid; the seller was told: ${firstLine(sold)}`);
 
   const balances: string[] = [];
-  const balance = async (when: string) => {
-    const shown = await say(seller, '/balance', /balance/i);
+  const balance = async (when: string, shows?: RegExp) => {
+    let shown = await say(seller, '/balance', /balance/i);
+    // The sale notice can come a moment before the escrow has split the sale into the balance.
+    for (let tries = 1; shows && !shows.test(shown.text ?? '') && tries < 20; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      shown = await say(seller, '/balance', /balance/i);
+    }
     balances.push(shown.text ?? '');
     step(`${when}, /balance → ${(shown.text ?? '').replace(/\n+/g, ' | ')}`);
     return shown;
   };
-  await balance('during the hold');
+  await balance('during the hold', /In escrow [1-9]/);
 
   const since = lastId(seller.id);
   const released = await telegram.waitForMessage(
